@@ -93,4 +93,8 @@ def presets() -> None:
 
 
 def main() -> None:
+    from . import cli_run  # noqa: F401  (registers `map` and `send`)
+    from receiver.serve import serve
+
+    app.command()(serve)
     app()

@@ -33,10 +33,17 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}: {self.rule}: {self.message}"
 
     def github(self) -> str:
-        return f"::error file={self.file},line={self.line},col={self.column},title={self.rule}::{self.message}"
+        """A GitHub Actions workflow command, escaped as the runner expects."""
+        file, title = _escape(self.file, property=True), _escape(self.rule, property=True)
+        return f"::error file={file},line={self.line},col={self.column},title={title}::{_escape(self.message)}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _escape(text: str, *, property: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
 @dataclass

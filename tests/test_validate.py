@@ -43,7 +43,7 @@ def test_each_fixture_breaks_exactly_its_rule(path: Path) -> None:
 
 def test_positions_point_at_the_offending_node() -> None:
     [p] = check_file(INVALID / "mapping-directive.yaml", DEFINITION)
-    assert (p.line, p.column) == (7, 21)
+    assert (p.line, p.column) == (7, 22)
     assert p.message == "/data/total/@path should be a string or a mapping directive but it is a number."
     [p] = check_file(INVALID / "unknown-field.yaml", DEFINITION)
     assert (p.line, p.column) == (6, 3)
@@ -87,7 +87,7 @@ def test_cli_formats() -> None:
     assert {p["rule"] for p in as_json} == {p.stem for p in FIXTURES}
     assert all({"file", "line", "column", "rule", "message"} <= set(p) for p in as_json)
     github = cli("validate", "--format", "github", str(INVALID / "unknown-action.yaml")).stdout
-    assert github.startswith(f"::error file={INVALID / 'unknown-action.yaml'},line=4,col=16,")
+    assert github.startswith(f"::error file={INVALID / 'unknown-action.yaml'},line=3,col=16,")
 
 
 def test_cli_exit_codes(tmp_path: Path) -> None:
