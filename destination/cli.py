@@ -92,9 +92,15 @@ def presets() -> None:
     out.print(table)
 
 
-def main() -> None:
-    from . import cli_run  # noqa: F401  (registers `map` and `send`)
+def build_app() -> typer.Typer:
+    """The full command: the checks above, `map` and `send`, and the receiver's `serve`."""
+    from . import cli_run  # noqa: F401  (registers `map` and `send` on `app`)
     from receiver.serve import serve
 
-    app.command()(serve)
-    app()
+    if not any(c.callback is serve for c in app.registered_commands):
+        app.command()(serve)
+    return app
+
+
+def main() -> None:
+    build_app()()

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, TextIO
 from . import fql
 from .action import prepare_request
 from .definition import load_definition
-from .errors import DestinationError, FQLSyntaxError
+from .errors import DestinationError, FQLEvaluationError, FQLSyntaxError
 from .mapping import transform, validate_mapping
 
 
@@ -25,7 +25,10 @@ def run_fql(case: dict[str, Any]) -> dict[str, Any]:
         trigger = fql.parse(case["query"])
     except FQLSyntaxError:
         return {"error": "parse"}
-    return {"match": trigger.matches(case["event"])}
+    try:
+        return {"match": trigger.evaluate(case["event"])}
+    except FQLEvaluationError:
+        return {"error": "evaluate"}
 
 
 def run_transform(case: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,10 @@ class FQLSyntaxError(DestinationError):
         return f"{self.message} (line {self.line}, column {self.column})"
 
 
+class FQLEvaluationError(DestinationError):
+    """A trigger Segment parses but whose `validate` throws on an event (e.g. an empty group)."""
+
+
 class MappingError(DestinationError):
     """A mapping that cannot be applied to an event (Segment's transform error)."""
 
