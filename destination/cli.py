@@ -18,7 +18,8 @@ from rich.table import Table
 from .definition import DEFINITION_PATH, load_definition
 from .lint import check_paths
 from .project import project_path
-from .schemas_io import all_schemas, stale_files, write_all
+from .schema import schema_path, stale_schemas, write_schemas
+from .schemas_io import all_schemas
 from .subscriptions import load_presets
 
 app = typer.Typer(
@@ -74,11 +75,11 @@ def schemas(
     directory = out_dir or project_path("schemas")
     generated = all_schemas(load_definition())
     if check:
-        stale = stale_files(directory, generated)
+        stale = stale_schemas(directory, generated)
         for name in stale:
-            print(f"{directory / name}: differs from what antavo.yaml generates; run `antavo-actions schemas`")
+            print(f"{schema_path(directory, name)}: differs from what the YAML generates; run `antavo-actions schemas`")
         raise typer.Exit(1 if stale else 0)
-    for path in write_all(directory, generated):
+    for path in write_schemas(directory, generated):
         print(f"wrote {path}")
 
 

@@ -18,6 +18,7 @@ from .action import prepare_request
 from .definition import load_definition
 from .errors import DestinationError, FQLEvaluationError, FQLSyntaxError
 from .mapping import transform, validate_mapping
+from .segment_harness import create_test_event
 
 
 def run_fql(case: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +46,8 @@ def run_validate_mapping(case: dict[str, Any]) -> dict[str, Any]:
 def run_action(case: dict[str, Any]) -> dict[str, Any]:
     action = load_definition().action(case["action"])
     try:
-        request = prepare_request(action, case["event"], case.get("mapping"), case["settings"])
+        # `action` cases were recorded through Segment's test harness, which fills in the event.
+        request = prepare_request(action, create_test_event(case["event"]), case.get("mapping"), case["settings"])
     except DestinationError as exc:
         return {"error": exc.message}
     return {"request": {"method": request.method, "url": request.url, "json": request.json}}

@@ -1,0 +1,174 @@
+"""The request an action makes for one event, built the way Segment's `Action.execute` builds it.
+
+Segment's order: drop its internal hidden mapping keys, validate the mapping (the first
+message is the error), transform the event, remove empty values, validate and coerce against
+the fields' schema, then `perform` — which for this destination POSTs the payload plus the
+action's extras plus the settings named in the definition's `request.settings_in_body`.
+`CompiledAction` does the per-mapping work once so a stream of events pays only per event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from destination.definition import Action, Definition, load_definition
+from destination.errors import MappingError, MappingValidationError
+from destination.jsobject import json_view
+from destination.jsvalues import to_js_string
+from destination.mapping import CompiledMapping, compile_mapping, transform
+from destination.payload import PayloadValidator
+from destination.schema import action_schema
+
+__all__ = ["INTERNAL_MAPPING_KEYS", "REDACTED", "CompiledAction", "PreparedRequest", "idempotency_key", "prepare_request"]
+
+# Mapping keys Segment's runtime strips before transforming (sync mode / matching key).
+INTERNAL_MAPPING_KEYS = frozenset({"__segment_internal_sync_mode", "__segment_internal_matching_key"})
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REDACTED = "[redacted]"
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """One HTTP request, ready to send; `headers` holds only what Segment's would not add itself.
+
+    `secret_keys` names the body keys holding secret settings: its repr masks them.
+    """
+
+    method: str
+    url: str
+    json: dict[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    secret_keys: tuple[str, ...] = field(default=(), compare=False)
+
+    def secret_values(self) -> list[str]:
+        """The secret strings this request carries, so that error texts can be scrubbed of them."""
+        return [str(self.json[k]) for k in self.secret_keys if self.json.get(k) not in (None, "")]
+
+    def redacted_json(self) -> dict[str, Any]:
+        return {k: (REDACTED if k in self.secret_keys else v) for k, v in self.json.items()}
+
+    def __repr__(self) -> str:
+        return (
+            f"PreparedRequest(method={self.method!r}, url={self.url!r}, "
+            f"json={self.redacted_json()!r}, headers={dict(self.headers)!r})"
+        )
+
+
+def idempotency_key(event: Mapping[str, Any], action_key: str) -> str | None:
+    """A stable key per (event, action), from the event's `messageId`; None without one."""
+    message_id = event.get("messageId") if isinstance(event, Mapping) else None
+    if not isinstance(message_id, str) or not message_id:
+        return None
+    return hashlib.sha256(f"{action_key}\x00{message_id}".encode()).hexdigest()[:32]
+
+
+class _UrlTemplate:
+    """`https://api.{stack}.antavo.com`, filled as a JavaScript template literal would be."""
+
+    def __init__(self, template: str) -> None:
+        self.parts = _PLACEHOLDER.split(template)
+
+    def format(self, settings: Mapping[str, Any]) -> str:
+        out = []
+        for i, part in enumerate(self.parts):
+            if i % 2:
+                out.append(to_js_string(settings[part]) if part in settings else "undefined")
+            else:
+                out.append(part)
+        return "".join(out)
+
+
+class CompiledAction:
+    """An action with one mapping, compiled once: `payload(event)` and `prepare(event, settings)`.
+
+    An invalid mapping does not raise here: like Segment, every event it is applied to fails
+    with `MappingValidationError`, so one bad subscription does not stop the others.
+    """
+
+    def __init__(
+        self,
+        action: Action,
+        mapping: Mapping[str, Any] | None = None,
+        *,
+        definition: Definition | None = None,
+        validator: PayloadValidator | None = None,
+    ) -> None:
+        self.action = action
+        self.definition = definition or load_definition()
+        raw: Any = action.default_mapping if mapping is None else mapping
+        if isinstance(raw, Mapping):
+            raw = {k: v for k, v in raw.items() if k not in INTERNAL_MAPPING_KEYS}
+        self.mapping = raw
+        self.mapping_error: MappingError | MappingValidationError | None = None
+        self._mapped: CompiledMapping | None = None
+        try:
+            self._mapped = compile_mapping(raw)
+        except (MappingError, MappingValidationError) as exc:
+            self.mapping_error = exc
+        self.validator = validator or PayloadValidator(action_schema(action))
+        request = self.definition.request
+        self.method = str(request["method"]).upper()
+        self._base_url = _UrlTemplate(request["base_url"])
+        self._path = request["path"]
+        self._settings_in_body = tuple(request.get("settings_in_body") or ())
+        secret = set(self.definition.secret_settings)
+        self._secret_keys = tuple(k for k in self._settings_in_body if k in secret)
+        self._extras = dict(action.body)
+
+    def payload(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """The validated payload `perform` receives, as JSON shows it.
+
+        Raises what Segment's run raises, in its order: a non-object event or an invalid
+        mapping (`MappingError` / `MappingValidationError`), then `PayloadValidationError`.
+        """
+        if self._mapped is None:
+            transform(self.mapping, event)  # raises the error Segment reports for this event
+            raise self.mapping_error or MappingValidationError([])  # pragma: no cover - transform raised
+        # The raw form keeps `undefined` inside arrays, which changes what coercion sees.
+        return json_view(self.validator.validate(self._mapped.raw(event)))
+
+    def body(self, payload: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
+        """`{...payload, ...extras, <settings in body>}`: later keys win, as in the JavaScript spread."""
+        body = {**payload, **self._extras}
+        for name in self._settings_in_body:
+            if name in settings:
+                body[name] = settings[name]
+        return body
+
+    def url(self, settings: Mapping[str, Any], base_url: str | None = None) -> str:
+        base = base_url.rstrip("/") if base_url else self._base_url.format(settings)
+        return base + self._path
+
+    def prepare(
+        self, event: Mapping[str, Any], settings: Mapping[str, Any], *, base_url: str | None = None
+    ) -> PreparedRequest:
+        """The request Segment would send for this event, or the error Segment would report."""
+        payload = self.payload(event)
+        key = idempotency_key(event, self.action.key)
+        return PreparedRequest(
+            method=self.method,
+            url=self.url(settings, base_url),
+            json=self.body(payload, settings),
+            headers={IDEMPOTENCY_HEADER: key} if key else {},
+            secret_keys=self._secret_keys,
+        )
+
+
+def prepare_request(
+    action: Action | str,
+    event: Mapping[str, Any],
+    mapping: Mapping[str, Any] | None,
+    settings: Mapping[str, Any],
+    *,
+    base_url: str | None = None,
+    definition: Definition | None = None,
+) -> PreparedRequest:
+    """One-off form of `CompiledAction(...).prepare(...)`; `mapping=None` uses the fields' defaults."""
+    definition = definition or load_definition()
+    resolved = definition.action(action) if isinstance(action, str) else action
+    return CompiledAction(resolved, mapping, definition=definition).prepare(event, settings, base_url=base_url)
