@@ -62,7 +62,7 @@ def _show(report: Report) -> None:
     out.print(f"  trigger: {report.trigger}")
     for check in report.checks:
         ok = "[green]✔[/]" if check.get("result") else "[red]✘[/]"
-        found = json.dumps(check.get("value"), ensure_ascii=False) if check.get("value") is not None else "missing"
+        found = "missing" if check["missing"] else json.dumps(check["value"], ensure_ascii=False)
         out.print(f"    {ok} {check.get('condition')}   (event has: {found})")
     if report.mapped is not None:
         out.print("  mapped:")

@@ -33,9 +33,11 @@ class Report:
         return asdict(self)
 
 
-def _check_dict(check: Any) -> dict[str, Any]:
-    data = asdict(check) if hasattr(check, "__dataclass_fields__") else dict(check)
-    return {k: (None if type(v).__name__.endswith("Missing") else v) for k, v in data.items()}
+def _check_dict(check: fql.Check) -> dict[str, Any]:
+    """A check as plain data; a path the event lacks shows as `"missing": true`."""
+    missing = check.value is fql.MISSING
+    return {"condition": check.condition, "value": None if missing else check.value,
+            "missing": missing, "result": check.result}
 
 
 def explain(definition: Definition, sub: Subscription, event: Mapping[str, Any], *, force: bool = False) -> Report:

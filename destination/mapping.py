@@ -19,8 +19,17 @@ from typing import Any
 
 from .directives import DIRECTIVES
 from .errors import MappingError, MappingValidationError
-from .jsobject import UNDEFINED, is_undefined, js_keys, json_view, remove_undefined, truthy, type_name, typeof
-from .jsobject import utf16_units
+from .jsobject import (
+    UNDEFINED,
+    is_undefined,
+    js_keys,
+    json_view,
+    remove_undefined,
+    truthy,
+    type_name,
+    typeof,
+    utf16_units,
+)
 from .mapping_node import Node, constant, fails
 from .mapping_rules import MappingIssue, MappingValidator
 
