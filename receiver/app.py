@@ -1,0 +1,136 @@
+"""The receiver's routes. Thin on purpose: the work lives in `service`, `store` and `logs`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from destination.definition import load_definition
+
+from . import models
+from .config import ReceiverConfig
+from .contract import WebhookContract, default_contract
+from .docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
+from .errors import ApiError, install_handlers, unauthorized
+from .logs import InboundLog, LogFilter
+from .security import same_secret
+from .service import WebhookService
+from .store import LoyaltyStore, make_store
+
+MAX_PAGE = 500
+CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]
+_bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
+
+
+def create_app(
+    config: ReceiverConfig,
+    *,
+    store: LoyaltyStore | None = None,
+    contract: WebhookContract | None = None,
+) -> FastAPI:
+    """A receiver for one brand; `store` defaults to the backend the settings name."""
+    contract = contract or default_contract()
+    store = store if store is not None else make_store(config.store)
+    log = InboundLog(config.log_size)
+    service = WebhookService(config, contract, store, log)
+    app = FastAPI(
+        title="Antavo Segment webhook (reference receiver)",
+        description=API_DESCRIPTION,
+        version="1.0.0",
+        openapi_tags=TAGS,
+    )
+    app.state.config, app.state.store, app.state.log, app.state.service = config, store, log, service
+    install_handlers(app)
+    key = config.api_key_bytes()
+
+    def require_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+        if credentials is None or not same_secret(credentials.credentials, key):
+            raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
+
+    authed = [Depends(require_bearer)]
+    webhook_path = load_definition().request["path"]
+
+    @app.post(
+        webhook_path,
+        tags=["Segment webhook"],
+        summary="Receive one event from the Antavo (Actions) destination",
+        description=WEBHOOK_DESCRIPTION,
+        status_code=202,
+        response_model=models.Accepted,
+        responses=models.error_responses(400, 401, 409, 413, 415, 422),
+        openapi_extra=webhook_openapi(contract),
+    )
+    async def segment_webhook(request: Request) -> JSONResponse:
+        return await service.handle(request)
+
+    @app.get(
+        "/v1/logs",
+        tags=["Inspection"],
+        summary="The inbound log",
+        description="One entry per webhook request, accepted or refused, newest first. Bodies are redacted.",
+        response_model=models.LogPage,
+        responses=models.error_responses(401),
+        dependencies=authed,
+    )
+    async def inbound_log(
+        id: Annotated[str | None, Query(description="The request identifier (Segment's messageId).")] = None,
+        customer_id: Annotated[str | None, Query(description="Only this customer's requests.")] = None,
+        event_type: Annotated[str | None, Query(description="`track` or `identify`.")] = None,
+        error: Annotated[bool | None, Query(description="`true`: refused only; `false`: accepted only.")] = None,
+        status: Annotated[int | None, Query(ge=100, le=599, description="Only this HTTP status.")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page.")] = 50,
+        cursor: Annotated[int | None, Query(ge=1, description="`next_cursor` of the previous page.")] = None,
+    ) -> dict[str, Any]:
+        where = LogFilter(id=id, customer_id=customer_id, event_type=event_type, error=error, status=status)
+        page = log.query(where, limit=limit, cursor=cursor)
+        return {"items": [vars(entry) for entry in page.entries], "next_cursor": page.next_cursor}
+
+    @app.get(
+        "/v1/customers/{customer_id}",
+        tags=["Inspection"],
+        summary="A customer's profile, membership and balances",
+        response_model=models.Customer,
+        responses=models.error_responses(401, 404),
+        dependencies=authed,
+    )
+    async def get_customer(customer_id: CustomerId) -> dict[str, Any]:
+        found = await store.customer(customer_id)
+        if found is None:
+            raise ApiError(404, "CUSTOMER_NOT_FOUND", "No customer with this ID.", field="customer_id")
+        return vars(found)
+
+    @app.get(
+        "/v1/customers/{customer_id}/events",
+        tags=["Inspection"],
+        summary="A customer's event history",
+        description="Accepted events, oldest first, as written (events are never changed).",
+        response_model=models.EventPage,
+        responses=models.error_responses(401, 404),
+        dependencies=authed,
+    )
+    async def customer_events(
+        customer_id: CustomerId,
+        offset: Annotated[int, Query(ge=0, description="Events to skip.")] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Events per page.")] = 50,
+    ) -> dict[str, Any]:
+        found = await store.events(customer_id, offset=offset, limit=limit)
+        if found is None:
+            raise ApiError(404, "CUSTOMER_NOT_FOUND", "No customer with this ID.", field="customer_id")
+        events, total = found
+        following = offset + len(events)
+        return {
+            "items": [vars(event) for event in events],
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "next_offset": following if following < total else None,
+        }
+
+    @app.get("/healthz", tags=["Health"], summary="Liveness", response_model=models.Health)
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "stack": config.stack, "store": config.store, "multi_accounts": config.multi_accounts}
+
+    return app

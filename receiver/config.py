@@ -1,0 +1,193 @@
+"""The receiver's settings: one pydantic model, read from YAML, then the environment, then options.
+
+Precedence, lowest first: the model's defaults, `receiver.yaml`, `ANTAVO_*` environment
+variables, and explicit overrides (the `serve` command's options). The API key is a
+`SecretStr`: it never shows in a repr, a log line, an error or an endpoint. Keep it out of
+the YAML file; set `ANTAVO_API_KEY` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, Mapping, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from destination.project import project_path
+
+ENV_PREFIX = "ANTAVO_"
+CONFIG_FILE = "receiver.yaml"
+SCHEMA_FILE = "receiver.schema.json"
+StoreBackend = Literal["memory"]
+STORE_BACKENDS: tuple[str, ...] = get_args(StoreBackend)
+
+
+class ConfigError(Exception):
+    """Settings that cannot be used; the message says which one and why."""
+
+
+class ReceiverConfig(BaseModel):
+    """Settings of the reference Antavo receiver (the brand's side of the Segment webhook)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Antavo receiver settings")
+
+    stack: str = Field(
+        "dev",
+        min_length=1,
+        description="The Antavo Loyalty Engine stack this receiver plays (shown by /healthz and `serve`).",
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description=(
+            "The brand API key every webhook body must carry and every inspection call must present as a "
+            "Bearer token. Set it with ANTAVO_API_KEY rather than in a file."
+        ),
+        title="API key",
+        json_schema_extra={"writeOnly": True},
+    )
+    multi_accounts: bool = Field(
+        False,
+        description="The Multi Accounts extension: every request must name one of `accounts`.",
+    )
+    accounts: list[str] = Field(
+        default_factory=list,
+        description="The brand's account IDs (used when `multi_accounts` is on).",
+    )
+    default_account: str = Field(
+        "default",
+        min_length=1,
+        description="The account every request goes to when `multi_accounts` is off.",
+    )
+    earn_rate: float = Field(
+        1.0,
+        ge=0,
+        description="Points earned per unit of a checkout's total (points = floor(total x earn_rate)).",
+    )
+    max_body_bytes: int = Field(
+        32 * 1024,
+        ge=256,
+        description="Largest accepted webhook body in bytes (Segment's per-event limit is 32 KB).",
+    )
+    idempotency_ttl_seconds: float = Field(
+        24 * 3600,
+        title="Idempotency TTL (seconds)",
+        gt=0,
+        description="How long an Idempotency-Key is remembered.",
+    )
+    log_size: int = Field(
+        1000,
+        ge=1,
+        description="How many inbound requests the inbound log keeps (oldest dropped first).",
+    )
+    store: StoreBackend = Field(
+        "memory",
+        description="The loyalty store backend.",
+    )
+
+    @model_validator(mode="after")
+    def _accounts_make_sense(self) -> ReceiverConfig:
+        if self.multi_accounts and not self.accounts:
+            raise ValueError("multi_accounts is on but `accounts` lists no account")
+        if len(set(self.accounts)) != len(self.accounts):
+            raise ValueError("`accounts` lists an account twice")
+        if any(not account for account in self.accounts):
+            raise ValueError("`accounts` holds an empty account ID")
+        return self
+
+    @property
+    def has_api_key(self) -> bool:
+        return self.api_key is not None and bool(self.api_key.get_secret_value())
+
+    def api_key_bytes(self) -> bytes:
+        """The key for constant-time comparison; empty when none is configured."""
+        return self.api_key.get_secret_value().encode() if self.api_key is not None else b""
+
+
+def env_name(field: str) -> str:
+    """`ANTAVO_<FIELD>`: `api_key` → `ANTAVO_API_KEY`."""
+    return ENV_PREFIX + field.upper()
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Settings given as `ANTAVO_*` variables; list settings are comma-separated."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for field, info in ReceiverConfig.model_fields.items():
+        raw = environ.get(env_name(field))
+        if raw is None:
+            continue
+        if info.annotation == list[str]:
+            found[field] = [part.strip() for part in raw.split(",") if part.strip()]
+        else:
+            found[field] = raw
+    return found
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}")
+    return data
+
+
+def default_config_path() -> Path | None:
+    """`./receiver.yaml` if present, else the project's own `receiver.yaml`, else none."""
+    for candidate in (Path.cwd() / CONFIG_FILE, project_path(CONFIG_FILE)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    use_default_file: bool = True,
+) -> ReceiverConfig:
+    """Defaults < YAML file < environment < overrides (None values in overrides are ignored)."""
+    if path is None and use_default_file:
+        path = default_config_path()
+    merged: dict[str, Any] = read_yaml(path) if path is not None else {}
+    merged.update(env_overrides(environ))
+    merged.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    try:
+        return ReceiverConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    """One line per problem, naming the setting and never echoing its value."""
+    where = f" (from {path}, ANTAVO_* variables or options)" if path else ""
+    lines = [f"invalid receiver settings{where}:"]
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = ".".join(str(part) for part in err["loc"]) or "settings"
+        lines.append(f"  {loc}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of `receiver.yaml`, for editors and `antavo-actions schemas` (which adds its `$comment`)."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **ReceiverConfig.model_json_schema()}
+
+
+def write_config_schema(path: Path | None = None) -> Path:
+    """Write `schemas/receiver.schema.json` (or `path`) exactly as `antavo-actions schemas` does."""
+    from destination.schema import render_schema
+    from destination.schemas_io import RECEIVER_COMMENT
+
+    target = path or project_path("schemas", SCHEMA_FILE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_schema({"$comment": RECEIVER_COMMENT, **config_schema()}), encoding="utf-8")
+    return target

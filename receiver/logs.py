@@ -1,0 +1,119 @@
+"""The inbound log: one entry per webhook request, like Antavo's Segment inbound log.
+
+Columns: when, which customer, which Segment call type (`track` / `identify`), the status
+code, the response time in seconds, the error (if refused), and the request identifier
+(Segment's messageId when one is given, else a generated one), plus the request and
+response bodies, already redacted by the caller. The log is a bounded ring: the oldest
+entries drop off once it holds `size` entries.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One request as the inbound log shows it."""
+
+    seq: int
+    id: str
+    timestamp: datetime
+    customer_id: str | None
+    event_type: str | None
+    status: int
+    response_time: float
+    error: str | None
+    error_code: str | None
+    request: Any
+    response: Any
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Every given criterion must hold; `error` True keeps refusals, False keeps accepted."""
+
+    id: str | None = None
+    customer_id: str | None = None
+    event_type: str | None = None
+    error: bool | None = None
+    status: int | None = None
+
+    def __call__(self, entry: LogEntry) -> bool:
+        return (
+            (self.id is None or entry.id == self.id)
+            and (self.customer_id is None or entry.customer_id == self.customer_id)
+            and (self.event_type is None or entry.event_type == self.event_type)
+            and (self.error is None or (entry.error is not None) == self.error)
+            and (self.status is None or entry.status == self.status)
+        )
+
+
+@dataclass(frozen=True)
+class LogPage:
+    entries: list[LogEntry]
+    next_cursor: int | None
+
+
+class InboundLog:
+    """A thread-safe ring of the last `size` entries; `seq` grows forever and is the cursor."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[LogEntry] = deque(maxlen=size)
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(
+        self,
+        *,
+        id: str,
+        timestamp: datetime,
+        customer_id: str | None,
+        event_type: str | None,
+        status: int,
+        response_time: float,
+        error: str | None,
+        error_code: str | None,
+        request: Any,
+        response: Any,
+    ) -> LogEntry:
+        with self._lock:
+            entry = LogEntry(
+                seq=next(self._seq),
+                id=id,
+                timestamp=timestamp,
+                customer_id=customer_id,
+                event_type=event_type,
+                status=status,
+                response_time=response_time,
+                error=error,
+                error_code=error_code,
+                request=request,
+                response=response,
+            )
+            self._entries.append(entry)
+            return entry
+
+    def query(self, where: LogFilter, *, limit: int, cursor: int | None = None) -> LogPage:
+        """Matching entries, newest first, older than `cursor` (a `seq` from a previous page)."""
+        with self._lock:
+            snapshot = list(self._entries)
+        found: list[LogEntry] = []
+        for entry in reversed(snapshot):
+            if cursor is not None and entry.seq >= cursor:
+                continue
+            if where(entry):
+                found.append(entry)
+                if len(found) > limit:
+                    break
+        more = len(found) > limit
+        page = found[:limit]
+        return LogPage(entries=page, next_cursor=page[-1].seq if more and page else None)

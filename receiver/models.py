@@ -1,0 +1,116 @@
+"""Response models: what each route answers, as the OpenAPI docs at `/docs` show it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A stable, machine-readable reason, e.g. `INSUFFICIENT_POINTS`.")
+    message: str = Field(description="What went wrong, in Segment's wording for schema errors.")
+    field: str = Field(description='The field at fault as a dotted path (`data.points`), or `""`.')
+
+
+class ErrorResponse(BaseModel):
+    """The one shape of every error answer."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "error": {
+                    "code": "INSUFFICIENT_POINTS",
+                    "message": "The customer does not have enough points in this account.",
+                    "field": "data.points",
+                }
+            }
+        }
+    )
+    error: ErrorDetail
+
+
+class Accepted(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": {"id": "evt_3f2a…", "status": "accepted"}})
+    id: str = Field(description="The stored event's ID (also in the customer's history).")
+    status: Literal["accepted"]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    stack: str = Field(description="The Antavo stack this receiver plays.")
+    store: str = Field(description="The loyalty store backend.")
+    multi_accounts: bool
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "u1",
+                "created_at": "2026-11-20T10:00:00Z",
+                "profile": {"first_name": "Ada", "birth_date": "1815-12-10"},
+                "attributes": {"tier": "gold"},
+                "opted_in": True,
+                "balances": {"acc-1": 120},
+                "event_count": 4,
+            }
+        }
+    )
+    id: str
+    created_at: datetime = Field(description="When the customer's first event was accepted.")
+    profile: dict[str, Any] = Field(description="The named profile fields the destination declares.")
+    attributes: dict[str, Any] = Field(description="Any other profile `data` keys, kept as custom attributes.")
+    opted_in: bool | None = Field(description="Loyalty membership: `null` until an `opt_in` or `opt_out`.")
+    balances: dict[str, int] = Field(description="Point balance per account.")
+    event_count: int
+
+
+class Event(BaseModel):
+    id: str
+    account: str
+    action: str = Field(description="The Antavo event name (`profile` for profile updates).")
+    data: dict[str, Any]
+    points: int = Field(description="The event's effect on the account's balance.")
+    received_at: datetime
+
+
+class EventPage(BaseModel):
+    items: list[Event] = Field(description="Oldest first.")
+    total: int
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="Pass as `offset` for the next page; `null` on the last one.")
+
+
+class LogEntry(BaseModel):
+    id: str = Field(description="Segment's messageId when the request gave one, else a generated ID.")
+    timestamp: datetime
+    customer_id: str | None
+    event_type: str | None = Field(description="`track` (loyalty event) or `identify` (profile update).")
+    status: int = Field(description="The HTTP status the receiver answered.")
+    response_time: float = Field(description="Seconds spent answering.")
+    error: str | None = Field(description="The error message, or `null` when accepted.")
+    error_code: str | None
+    request: Any = Field(description="The request body, with the API key redacted (`null` if unreadable).")
+    response: Any = Field(description="The response body.")
+
+
+class LogPage(BaseModel):
+    items: list[LogEntry] = Field(description="Newest first.")
+    next_cursor: int | None = Field(description="Pass as `cursor` for older entries; `null` on the last page.")
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the given error statuses, all with the error shape."""
+    reasons = {
+        400: "The body is not JSON, not an object, or a header is malformed.",
+        401: "Missing or wrong API key.",
+        404: "No such customer.",
+        409: "The account already has this `transaction_id`.",
+        413: "The body is larger than the configured limit.",
+        415: "The body is not `application/json`.",
+        422: "The payload breaks the schema or a business rule, or the Idempotency-Key was reused.",
+    }
+    return {status: {"model": ErrorResponse, "description": reasons[status]} for status in statuses}

@@ -1,0 +1,218 @@
+"""The loyalty store: one small async interface, and the in-memory implementation.
+
+The routes only ever call `LoyaltyStore.apply` (check and write, atomically) and the two
+read methods, so a Redis-backed store can implement the same protocol later (e.g. with
+WATCH/MULTI around `apply`) without touching the routes or the business rules.
+
+`apply` takes a *decision*: a function from a read-only view of the customer to the
+`Change` to write. It runs under the store's lock, so the rules see the state they change
+(no lost updates), and a decision that raises leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One accepted event, written once and never changed."""
+
+    id: str
+    customer: str
+    account: str
+    action: str
+    data: Mapping[str, Any]
+    points: int
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an accepted event writes: the history entry plus its effects on the customer."""
+
+    account: str
+    action: str
+    data: Mapping[str, Any]
+    points: int = 0
+    profile: Mapping[str, Any] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    opted_in: bool | None = None
+    transaction_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerSnapshot:
+    """A customer as the inspection endpoint shows it (a copy, safe to hand out)."""
+
+    id: str
+    created_at: datetime
+    profile: dict[str, Any]
+    attributes: dict[str, Any]
+    opted_in: bool | None
+    balances: dict[str, int]
+    event_count: int
+
+
+class CustomerView(Protocol):
+    """What a decision may read while the store is locked."""
+
+    @property
+    def exists(self) -> bool: ...
+
+    def balance(self, account: str) -> int: ...
+
+    def transaction_seen(self, account: str, transaction_id: str) -> bool: ...
+
+
+Decision = Callable[[CustomerView], Change]
+
+
+@runtime_checkable
+class LoyaltyStore(Protocol):
+    """The store the routes use; every implementation must make `apply` atomic."""
+
+    async def apply(self, customer_id: str, decide: Decision) -> StoredEvent:
+        """Run `decide` on the customer's current state and write its `Change`, atomically."""
+        ...
+
+    async def customer(self, customer_id: str) -> CustomerSnapshot | None: ...
+
+    async def events(self, customer_id: str, *, offset: int, limit: int) -> tuple[list[StoredEvent], int] | None:
+        """A page of the customer's history (oldest first) and the total count; None if unknown."""
+        ...
+
+    async def customer_count(self) -> int: ...
+
+
+@dataclass
+class _Customer:
+    id: str
+    created_at: datetime
+    profile: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    opted_in: bool | None = None
+    balances: dict[str, int] = field(default_factory=dict)
+    events: list[StoredEvent] = field(default_factory=list)
+
+
+class _View:
+    """The read-only view a decision gets; it never exposes the mutable records."""
+
+    __slots__ = ("_customer", "_transactions")
+
+    def __init__(self, customer: _Customer | None, transactions: dict[str, set[str]]) -> None:
+        self._customer = customer
+        self._transactions = transactions
+
+    @property
+    def exists(self) -> bool:
+        return self._customer is not None
+
+    def balance(self, account: str) -> int:
+        return self._customer.balances.get(account, 0) if self._customer else 0
+
+    def transaction_seen(self, account: str, transaction_id: str) -> bool:
+        return transaction_id in self._transactions.get(account, ())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MemoryStore:
+    """Everything in one process, guarded by one lock.
+
+    Transaction IDs are unique per *account* (across customers), so a per-customer lock would
+    not be enough for checkouts; the work under the lock is a few dict operations, so one lock
+    costs nothing measurable. It is a thread lock so tests may read from another thread.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = _now) -> None:
+        self._lock = threading.Lock()
+        self._customers: dict[str, _Customer] = {}
+        self._transactions: dict[str, set[str]] = {}
+        self._clock = clock
+        self._writes = 0
+
+    @property
+    def writes(self) -> int:
+        """How many events were ever accepted: a cheap way to see that a refusal wrote nothing."""
+        return self._writes
+
+    async def apply(self, customer_id: str, decide: Decision) -> StoredEvent:
+        return self.apply_sync(customer_id, decide)
+
+    def apply_sync(self, customer_id: str, decide: Decision) -> StoredEvent:
+        with self._lock:
+            record = self._customers.get(customer_id)
+            change = decide(_View(record, self._transactions))
+            now = self._clock()
+            if record is None:
+                record = _Customer(id=customer_id, created_at=now)
+                self._customers[customer_id] = record
+            event = StoredEvent(
+                id=f"evt_{uuid.uuid4().hex}",
+                customer=customer_id,
+                account=change.account,
+                action=change.action,
+                data=copy.deepcopy(dict(change.data)),
+                points=change.points,
+                received_at=now,
+            )
+            record.profile.update(change.profile)
+            record.attributes.update(copy.deepcopy(dict(change.attributes)))
+            if change.opted_in is not None:
+                record.opted_in = change.opted_in
+            if change.points:
+                record.balances[change.account] = record.balances.get(change.account, 0) + change.points
+            if change.transaction_id is not None:
+                self._transactions.setdefault(change.account, set()).add(change.transaction_id)
+            record.events.append(event)
+            self._writes += 1
+            return event
+
+    async def customer(self, customer_id: str) -> CustomerSnapshot | None:
+        return self.customer_sync(customer_id)
+
+    def customer_sync(self, customer_id: str) -> CustomerSnapshot | None:
+        with self._lock:
+            record = self._customers.get(customer_id)
+            if record is None:
+                return None
+            return CustomerSnapshot(
+                id=record.id,
+                created_at=record.created_at,
+                profile=dict(record.profile),
+                attributes=copy.deepcopy(record.attributes),
+                opted_in=record.opted_in,
+                balances=dict(record.balances),
+                event_count=len(record.events),
+            )
+
+    async def events(self, customer_id: str, *, offset: int, limit: int) -> tuple[list[StoredEvent], int] | None:
+        with self._lock:
+            record = self._customers.get(customer_id)
+            if record is None:
+                return None
+            return record.events[offset : offset + limit], len(record.events)
+
+    async def customer_count(self) -> int:
+        with self._lock:
+            return len(self._customers)
+
+
+STORES: dict[str, Callable[[], LoyaltyStore]] = {"memory": MemoryStore}
+
+
+def make_store(backend: str) -> LoyaltyStore:
+    """The store named in the settings (`store: memory`)."""
+    try:
+        return STORES[backend]()
+    except KeyError:
+        raise ValueError(f"unknown store backend {backend!r}; known: {', '.join(STORES)}") from None
