@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from hashlib import sha256
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from destination.jsobject import json_view
 from destination.jsvalues import to_js_string
 from destination.mapping import CompiledMapping, compile_mapping, transform
 from destination.payload import PayloadValidator
+from destination.payload_fused import fuse
 from destination.schema import action_schema
 
 __all__ = ["INTERNAL_MAPPING_KEYS", "REDACTED", "CompiledAction", "PreparedRequest", "idempotency_key", "prepare_request"]
@@ -58,6 +60,16 @@ class PreparedRequest:
             f"json={self.redacted_json()!r}, headers={dict(self.headers)!r})"
         )
 
+    @classmethod
+    def _quick(
+        cls, method: str, url: str, json: dict[str, Any], headers: Mapping[str, str], secret_keys: tuple[str, ...]
+    ) -> PreparedRequest:
+        """`cls(...)` for the hot path, without the frozen dataclass's per-field `object.__setattr__`."""
+        request = object.__new__(cls)
+        fields = {"method": method, "url": url, "json": json, "headers": headers, "secret_keys": secret_keys}
+        object.__setattr__(request, "__dict__", fields)
+        return request
+
 
 def idempotency_key(event: Mapping[str, Any], action_key: str) -> str | None:
     """A stable key per (event, action), from the event's `messageId`; None without one."""
@@ -68,12 +80,30 @@ def idempotency_key(event: Mapping[str, Any], action_key: str) -> str | None:
 
 
 class _UrlTemplate:
-    """`https://api.{stack}.antavo.com`, filled as a JavaScript template literal would be."""
+    """`https://api.{stack}.antavo.com`, filled as a JavaScript template literal would be.
+
+    With one placeholder set to a string (the usual case) the filled URL is remembered per value.
+    """
+
+    _CACHE_SIZE = 64
 
     def __init__(self, template: str) -> None:
         self.parts = _PLACEHOLDER.split(template)
+        self._single = self.parts[1] if len(self.parts) == 3 else None
+        self._cache: dict[str, str] = {}
 
     def format(self, settings: Mapping[str, Any]) -> str:
+        name = self._single
+        if name is not None and type(settings) is dict and type(value := settings.get(name)) is str:
+            url = self._cache.get(value)
+            if url is None:
+                url = self._fill(settings)
+                if len(self._cache) < self._CACHE_SIZE:
+                    self._cache[value] = url
+            return url
+        return self._fill(settings)
+
+    def _fill(self, settings: Mapping[str, Any]) -> str:
         out = []
         for i, part in enumerate(self.parts):
             if i % 2:
@@ -111,6 +141,7 @@ class CompiledAction:
         except (MappingError, MappingValidationError) as exc:
             self.mapping_error = exc
         self.validator = validator or PayloadValidator(action_schema(action))
+        self._fused = fuse(self._mapped, self.validator) if self._mapped is not None else None
         request = self.definition.request
         self.method = str(request["method"]).upper()
         self._base_url = _UrlTemplate(request["base_url"])
@@ -119,6 +150,7 @@ class CompiledAction:
         secret = set(self.definition.secret_settings)
         self._secret_keys = tuple(k for k in self._settings_in_body if k in secret)
         self._extras = dict(action.body)
+        self._key_prefix = f"{action.key}\x00".encode()
 
     def payload(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """The validated payload `perform` receives, as JSON shows it.
@@ -126,6 +158,12 @@ class CompiledAction:
         Raises what Segment's run raises, in its order: a non-object event or an invalid
         mapping (`MappingError` / `MappingValidationError`), then `PayloadValidationError`.
         """
+        fused = self._fused
+        if fused is not None and type(event) is dict:
+            try:
+                return fused(event)
+            except Exception:  # noqa: S110 - not the common case: the general path answers (or raises)
+                pass
         if self._mapped is None:
             transform(self.mapping, event)  # raises the error Segment reports for this event
             raise self.mapping_error or MappingValidationError([])  # pragma: no cover - transform raised
@@ -149,14 +187,20 @@ class CompiledAction:
     ) -> PreparedRequest:
         """The request Segment would send for this event, or the error Segment would report."""
         payload = self.payload(event)
-        key = idempotency_key(event, self.action.key)
-        return PreparedRequest(
-            method=self.method,
-            url=self.url(settings, base_url),
-            json=self.body(payload, settings),
-            headers={IDEMPOTENCY_HEADER: key} if key else {},
-            secret_keys=self._secret_keys,
+        key = self.idempotency_key(event)
+        return PreparedRequest._quick(
+            self.method,
+            self.url(settings, base_url),
+            self.body(payload, settings),
+            {IDEMPOTENCY_HEADER: key} if key else {},
+            self._secret_keys,
         )
+
+    def idempotency_key(self, event: Mapping[str, Any]) -> str | None:
+        """`idempotency_key(event, action.key)`, with the action's part of the hashed text encoded once."""
+        if type(event) is dict and type(message_id := event.get("messageId")) is str and message_id:
+            return sha256(self._key_prefix + message_id.encode()).hexdigest()[:32]
+        return idempotency_key(event, self.action.key)
 
 
 def prepare_request(

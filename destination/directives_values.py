@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import MappingError
-from .jsobject import UNDEFINED, json_parse, json_stringify, truthy, type_name, typeof, utf16_length
+from .jsobject import UNDEFINED, js_keys, json_parse, json_stringify, truthy, type_name, typeof, utf16_length
 from .jsvalues import number_to_string
-from .mapping_node import Compiler, Node, constant, fails, option
+from .mapping_node import Compiler, Node, constant, fails, is_directive, option
 from .mapping_ops import assign, flatten_object, parse_replacement, replace_literal
 from .mapping_rules import Loc, MappingValidator, array, boolean, length, one_of, optional, required, string
 
@@ -30,6 +30,7 @@ __all__ = [
     "validate_json",
     "compile_merge",
     "validate_merge",
+    "merged_members",
 ]
 
 MAX_PATTERN_LENGTH = 10
@@ -235,6 +236,43 @@ def compile_merge(options: Any, c: Compiler) -> Node:
         return assign(resolved[::-1] if left else resolved)
 
     return Node(run, defined=True)
+
+
+def merged_members(mapping: Any) -> list[tuple[str, Any]] | None:
+    """What a `@merge` of plain objects resolves, as the members of one object, when that is static.
+
+    With a constant direction and plain objects, `Object.assign` gives each key the position
+    of its first appearance and the mapping of its last one: the merged object is the members'
+    values, in that order, left out where undefined. Mappings that lose a key are still
+    resolved by `@merge`, so this holds only when they cannot fail (constants, string `@path`s).
+    None when the mapping is not such a `@merge`.
+    """
+    if not (isinstance(mapping, dict) and len(mapping) == 1 and isinstance(mapping.get("@merge"), dict)):
+        return None
+    direction, objects = option(mapping["@merge"], "direction"), option(mapping["@merge"], "objects")
+    if isinstance(direction, (dict, list)) or not truthy(direction) or not isinstance(objects, list):
+        return None
+    if not all(isinstance(item, dict) and not is_directive(item) for item in objects):
+        return None
+    members: dict[str, Any] = {}
+    overridden = []
+    for source in objects[::-1] if direction == "left" else objects:
+        for key in js_keys(source):
+            if key in members:
+                overridden.append(members[key])
+            members.setdefault(key, source[key])
+    return list(members.items()) if all(map(_cannot_fail, overridden)) else None
+
+
+def _cannot_fail(mapping: Any) -> bool:
+    """A mapping whose resolution never raises: JSON values and plain string `@path`s, nested."""
+    if isinstance(mapping, list):
+        return all(map(_cannot_fail, mapping))
+    if not isinstance(mapping, dict):
+        return True
+    if is_directive(mapping):
+        return len(mapping) == 1 and isinstance(mapping.get("@path"), str)
+    return all(map(_cannot_fail, mapping.values()))
 
 
 def validate_merge(value: Any, loc: Loc, v: MappingValidator) -> None:

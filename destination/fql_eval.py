@@ -66,7 +66,48 @@ class Check:
 
 
 def compile_tree(node: Node) -> Predicate:
-    """A function of the event giving Segment's verdict; it raises FQLEvaluationError where Segment throws."""
+    """A function of the event giving Segment's verdict; it raises FQLEvaluationError where Segment throws.
+
+    For a dict event (every real one) the tree runs as one generated expression: `and`/`or`
+    inline, a top-level field read with `event.get`, and `=`/`!=` on it compared inline.
+    Other events, and other conditions, use the closures `compile_closures` builds.
+    """
+    names: dict[str, Any] = {"UNDEFINED": UNDEFINED, "closures": compile_closures(node)}
+    expression = _expression(node, names)
+    source = f"def verdict(event):\n    if type(event) is not dict:\n        return closures(event)\n    return {expression}\n"
+    exec(source, names)  # noqa: S102 - every constant is passed by name, never spliced in
+    verdict: Predicate = names["verdict"]
+    return verdict
+
+
+def _expression(node: Node, names: dict[str, Any]) -> str:
+    """Python source for `node`'s verdict on a dict `event`, using (and adding to) `names`."""
+
+    def bind(value: Any) -> str:
+        name = f"n{len(names)}"
+        names[name] = value
+        return name
+
+    if isinstance(node, Group):
+        if len(node.children) == 1 and node.operator in ("and", "or"):
+            return _expression(node.children[0], names)
+        if node.operator not in ("and", "or"):
+            return "False"
+        parts = [_expression(child, names) for child in node.children]
+        if not parts:
+            return "True" if node.operator == "and" else "False"
+        return "(" + f" {node.operator} ".join(parts) + ")"
+    if isinstance(node, Nothing) or node.name is not None:
+        return f"{bind(compile_closures(node))}(event)"
+    read = f"event.get({bind(_ROOT_KEY[node.type])}, UNDEFINED)"
+    if node.operator in ("=", "!=") and node.value is not None:
+        same = f"(isinstance(v := {read}, str) and v == {bind(to_string(node.value))})"
+        return same if node.operator == "=" else f"(not {same})"
+    return f"{bind(_predicate(node.operator, node.value))}({read})"
+
+
+def compile_closures(node: Node) -> Predicate:
+    """`compile_tree` as nested closures, no generated code: its fallback, and its reference in tests."""
     if isinstance(node, Nothing):
         def unreachable(event: Any) -> bool:
             raise FQLEvaluationError("Segment cannot evaluate an empty group: " + node.text)
@@ -74,7 +115,7 @@ def compile_tree(node: Node) -> Predicate:
     if isinstance(node, Condition):
         get, test = _getter(node), _predicate(node.operator, node.value)
         return lambda event: test(get(event))
-    parts = tuple(compile_tree(child) for child in node.children)
+    parts = tuple(compile_closures(child) for child in node.children)
     if len(parts) == 1 and node.operator in ("and", "or"):
         return parts[0]
     if node.operator == "and":

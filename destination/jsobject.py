@@ -25,6 +25,7 @@ __all__ = [
     "truthy",
     "loosely_empty",
     "js_keys",
+    "any_index_key",
     "array_index",
     "utf16_length",
     "utf16_units",
@@ -32,6 +33,7 @@ __all__ = [
     "json_parse",
     "remove_undefined",
     "json_view",
+    "is_json_view",
     "to_js_string",
 ]
 
@@ -65,6 +67,8 @@ JS_WHITESPACE: Final = (
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 _MAX_INDEX: Final = 2**32 - 1
+# Types whose values `json_view` and `remove_undefined` hand back as they are.
+_PLAIN_SCALARS: Final = frozenset({str, int, bool, type(None)})
 _MAX_SAFE: Final = 2**53
 
 
@@ -132,10 +136,18 @@ def array_index(key: str) -> int:
     return index if index < _MAX_INDEX else -1
 
 
+def any_index_key(obj: Mapping[str, Any]) -> bool:
+    """Whether some key may be an array index, i.e. `Object.keys` might not be insertion order."""
+    for k in obj:
+        if k[:1].isdigit():
+            return True
+    return False
+
+
 def js_keys(obj: Mapping[str, Any]) -> list[str]:
     """`Object.keys` order: integer-like keys ascending first, then the rest in insertion order."""
     keys = list(obj)
-    if not any(k[:1].isdigit() for k in keys):
+    if not any_index_key(obj):
         return keys
     indexed = sorted((i, k) for k in keys if (i := array_index(k)) >= 0)
     if not indexed:
@@ -211,9 +223,11 @@ def json_parse(text: str) -> Any:
 def remove_undefined(value: Any) -> Any:
     """Segment's `removeUndefined`: undefined leaves objects (recursively) but stays in arrays."""
     if isinstance(value, dict):
-        return {k: remove_undefined(v) for k, v in value.items() if v is not UNDEFINED}
+        return {
+            k: v if type(v) in _PLAIN_SCALARS else remove_undefined(v) for k, v in value.items() if v is not UNDEFINED
+        }
     if isinstance(value, list):
-        return [remove_undefined(v) for v in value]
+        return [v if type(v) in _PLAIN_SCALARS else remove_undefined(v) for v in value]
     return value
 
 
@@ -226,3 +240,31 @@ def json_view(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+
+def is_json_view(value: Any) -> bool:
+    """Whether `value` already is its own JSON view: plain JSON types only, no undefined, no NaN or ±inf.
+
+    Cheaper than `json_view` (nothing is copied), so a caller can keep such a value as it is.
+    A False answer only means "take the view" (other types are not looked into).
+    """
+    kind = type(value)
+    if kind is dict:
+        items: Any = value.values()
+    elif kind is list:
+        items = value
+    elif kind in _PLAIN_SCALARS:
+        return True
+    else:
+        return kind is float and math.isfinite(value)
+    for item in items:
+        kind = type(item)
+        if kind in _PLAIN_SCALARS:
+            continue
+        if kind is float:
+            if not math.isfinite(item):
+                return False
+        elif not is_json_view(item):
+            return False
+    return True

@@ -15,7 +15,7 @@ shows (arrays get `None` instead).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from .directives import DIRECTIVES
 from .errors import MappingError, MappingValidationError
@@ -30,7 +30,8 @@ from .jsobject import (
     typeof,
     utf16_units,
 )
-from .mapping_node import Node, constant, fails
+from .directives_values import merged_members
+from .mapping_node import Node, constant, fails, is_directive
 from .mapping_rules import MappingIssue, MappingValidator
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "MappingError",
     "MappingValidationError",
     "CompiledMapping",
+    "OutputField",
     "compile_mapping",
     "transform",
     "validate_mapping",
@@ -55,12 +57,6 @@ Run = Callable[[Any], Any]
 def validate_mapping(mapping: Any) -> list[MappingIssue]:
     """Segment's mapping validator: every problem, in Segment's order ([] when valid)."""
     return _VALIDATOR.issues(mapping)
-
-
-def _is_directive(value: dict[str, Any]) -> bool:
-    """mapping-kit's `isDirective`: some @-key, and no other keys but `_metadata`."""
-    keys = [k for k in value if not k.startswith("@")]
-    return len(keys) < len(value) and all(k == "_metadata" for k in keys)
 
 
 def _own_keys(value: Any) -> list[str]:
@@ -125,6 +121,36 @@ def _check_data(data: Any) -> Any:
     return data
 
 
+class OutputField(NamedTuple):
+    """One member of a plain object in output position, as `CompiledMapping.fields` lists it.
+
+    `run(payload)` gives the member's raw value (UNDEFINED when it is left out); `mapping` is
+    the member's mapping. When the value is an object built member by member — a plain object,
+    or a `@merge` of plain objects (see `merged_members`) — `fields` lists those members, so
+    that `{f.key: f.run(payload)}` over them, leaving out UNDEFINED, is the value.
+    """
+
+    key: str
+    run: Run
+    mapping: Any
+    fields: tuple[OutputField, ...] | None
+
+
+def _object_node(fields: tuple[OutputField, ...]) -> Node:
+    """An object built from its members, leaving out those that resolve to undefined."""
+    pairs = [(f.key, f.run) for f in fields]
+
+    def build(payload: Any) -> dict[str, Any]:
+        out = {}
+        for key, run in pairs:
+            value = run(payload)
+            if value is not UNDEFINED:
+                out[key] = value
+        return out
+
+    return Node(build, clean=True, defined=True)
+
+
 class _Compiler:
     """Compiles mapping values for one kind of payload (whether it may hold UNDEFINED)."""
 
@@ -137,7 +163,7 @@ class _Compiler:
     def node(self, mapping: Any) -> Node:
         """`resolve(mapping, payload)` compiled: raw values kept, directives run."""
         if isinstance(mapping, dict):
-            if _is_directive(mapping):
+            if is_directive(mapping):
                 return self._directive(mapping)
             keys = js_keys(mapping)
             nodes = [self.node(mapping[k]) for k in keys]
@@ -180,6 +206,22 @@ class _Compiler:
 
         return Node(run, clean=inner.clean, defined=inner.defined)
 
+    def output_fields(self, mapping: dict[str, Any], cleanup: Callable[[Any], Any]) -> tuple[OutputField, ...]:
+        """The members of a plain object in output position, each compiled in output position."""
+        return self._fields([(key, mapping[key]) for key in js_keys(mapping)], cleanup)
+
+    def _fields(self, members: list[tuple[str, Any]], cleanup: Callable[[Any], Any]) -> tuple[OutputField, ...]:
+        fields = []
+        for key, value in members:
+            if isinstance(value, dict) and not is_directive(value):
+                inner = self.output_fields(value, cleanup)
+                fields.append(OutputField(key, _object_node(inner).run, value, inner))
+                continue
+            merged = merged_members(value)
+            inner = None if merged is None else self._fields(merged, cleanup)
+            fields.append(OutputField(key, self.output(value, cleanup, False).run, value, inner))
+        return tuple(fields)
+
     def output(self, mapping: Any, cleanup: Callable[[Any], Any], in_array: bool) -> Node:
         """A node in output position: undefined values are dropped as the output is built.
 
@@ -187,19 +229,8 @@ class _Compiler:
         directive results that may hold undefined inside get `cleanup` (removeUndefined, or
         the JSON view). `in_array` nodes turn a top-level undefined into None in JSON view.
         """
-        if isinstance(mapping, dict) and not _is_directive(mapping):
-            keys = js_keys(mapping)
-            pairs = [(k, self.output(mapping[k], cleanup, False).run) for k in keys]
-
-            def build(payload: Any) -> dict[str, Any]:
-                out = {}
-                for key, run in pairs:
-                    value = run(payload)
-                    if value is not UNDEFINED:
-                        out[key] = value
-                return out
-
-            return Node(build, clean=True, defined=True)
+        if isinstance(mapping, dict) and not is_directive(mapping):
+            return _object_node(self.output_fields(mapping, cleanup))
         if isinstance(mapping, list):
             runs = [self.output(item, cleanup, True).run for item in mapping]
             return Node(lambda payload: [run(payload) for run in runs], clean=True, defined=True)
@@ -215,13 +246,14 @@ class _Compiler:
 class CompiledMapping:
     """A validated mapping compiled once: calling it maps one event with no parsing or checks."""
 
-    __slots__ = ("mapping", "_processed", "_json", "_raw")
+    __slots__ = ("mapping", "_processed", "_json", "_raw", "_fields")
 
     def __init__(self, mapping: Any) -> None:
         self.mapping = mapping
         self._processed = _check_mapping(mapping)
         self._json: Run = _Compiler(payload_clean=True).output(self._processed, json_view, False).run
         self._raw: Run | None = None
+        self._fields: tuple[OutputField, ...] | None = None
 
     def __call__(self, event: Mapping[str, Any]) -> Any:
         """The mapped payload as JSON would show it: no UNDEFINED anywhere (None at the top)."""
@@ -233,10 +265,29 @@ class CompiledMapping:
     def raw(self, event: Mapping[str, Any]) -> Any:
         """The mapped payload exactly as Segment's transform returns it (UNDEFINED kept in arrays)."""
         if self._raw is None:
-            self._raw = _Compiler(payload_clean=True).output(self._processed, remove_undefined, False).run
+            self._compile_raw()
         if type(event) is not dict:
             event = _check_data(event)
-        return self._raw(event)
+        return self._raw(event)  # type: ignore[misc]
+
+    def fields(self) -> tuple[OutputField, ...] | None:
+        """The members `raw` builds its object from, or None when the mapping is a root directive.
+
+        `raw(event)` is `{f.key: f.run(event)}` over these, leaving out UNDEFINED values; a
+        caller may run them itself to build (and check) the payload in one pass.
+        """
+        if self._raw is None:
+            self._compile_raw()
+        return self._fields
+
+    def _compile_raw(self) -> None:
+        compiler = _Compiler(payload_clean=True)
+        processed = self._processed
+        if isinstance(processed, dict) and not is_directive(processed):
+            self._fields = compiler.output_fields(processed, remove_undefined)
+            self._raw = _object_node(self._fields).run
+        else:
+            self._raw = compiler.output(processed, remove_undefined, False).run
 
 
 def compile_mapping(mapping: Any) -> CompiledMapping:

@@ -15,7 +15,7 @@ from .errors import MappingError
 from .jsobject import UNDEFINED
 from .mapping_rules import Loc, MappingValidator
 
-__all__ = ["Node", "Compiler", "Directive", "fails", "constant", "option"]
+__all__ = ["Node", "Compiler", "Directive", "fails", "constant", "option", "is_directive"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +72,9 @@ def constant(value: Any) -> Node:
 def option(options: dict[str, Any], key: str) -> Any:
     """`options.key` in JavaScript: UNDEFINED when the key is absent."""
     return options.get(key, UNDEFINED)
+
+
+def is_directive(value: dict[str, Any]) -> bool:
+    """mapping-kit's `isDirective`: some @-key, and no other keys but `_metadata`."""
+    keys = [k for k in value if not k.startswith("@")]
+    return len(keys) < len(value) and all(k == "_metadata" for k in keys)

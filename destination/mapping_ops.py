@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from .jsobject import UNDEFINED, js_keys, utf16_units
+from .jsobject import UNDEFINED, any_index_key, js_keys, utf16_units
 
 __all__ = ["Replacement", "parse_replacement", "replace_literal", "flatten_object", "assign", "clean_nulls"]
 
@@ -126,7 +126,9 @@ def assign(sources: list[Any]) -> dict[str, Any]:
     """`Object.assign({}, ...sources)`: objects, arrays and strings give their own keys."""
     target: dict[str, Any] = {}
     for source in sources:
-        if isinstance(source, Mapping):
+        if type(source) is dict and not any_index_key(source):
+            target.update(source)  # Object.keys order is insertion order here
+        elif isinstance(source, Mapping):
             for key in js_keys(source):
                 target[key] = source[key]
         elif isinstance(source, list):

@@ -29,6 +29,13 @@ class Outcome:
     def ok(self) -> bool:
         return self.request is not None
 
+    @classmethod
+    def _quick(cls, subscription: Subscription, request: PreparedRequest | None, error: str | None) -> Outcome:
+        """`cls(...)` for the hot path, without the frozen dataclass's per-field `object.__setattr__`."""
+        outcome = object.__new__(cls)
+        object.__setattr__(outcome, "__dict__", {"subscription": subscription, "request": request, "error": error})
+        return outcome
+
 
 @dataclass(frozen=True)
 class Route:
@@ -61,7 +68,11 @@ class Pipeline:
         return [r for r in self.routes if r.trigger.matches(event)]
 
     def run(self, event: Mapping[str, Any]) -> list[Outcome]:
-        return [self._prepare(route, event) for route in self.matching(event)]
+        outcomes = []
+        for route in self.routes:
+            if route.trigger.matches(event):
+                outcomes.append(self._prepare(route, event))
+        return outcomes
 
     def run_all(self, events: Iterable[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], list[Outcome]]]:
         for event in events:
@@ -71,5 +82,5 @@ class Pipeline:
         try:
             request = route.action.prepare(event, self.settings, base_url=self.base_url)
         except DestinationError as exc:
-            return Outcome(route.subscription, error=exc.message)
-        return Outcome(route.subscription, request=request)
+            return Outcome._quick(route.subscription, None, exc.message)
+        return Outcome._quick(route.subscription, request, None)

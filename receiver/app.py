@@ -15,7 +15,11 @@ from .config import ReceiverConfig
 from .contract import WebhookContract, default_contract
 from .docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
 from .errors import ApiError, install_handlers, unauthorized
+from .ingest import install_ingest
 from .logs import InboundLog, LogFilter
+from .pages import STATIC_PATH, pages_router, static_files
+from .outbound import build_outbound
+from .outbound_log import outbound_log_router
 from .security import same_secret
 from .service import WebhookService
 from .store import LoyaltyStore, make_store
@@ -36,14 +40,18 @@ def create_app(
     store = store if store is not None else make_store(config.store)
     log = InboundLog(config.log_size)
     service = WebhookService(config, contract, store, log)
+    outbound = build_outbound(config, store)
     app = FastAPI(
         title="Antavo Segment webhook (reference receiver)",
         description=API_DESCRIPTION,
         version="1.0.0",
         openapi_tags=TAGS,
+        lifespan=outbound.lifespan(),
     )
+    app.state.outbound = outbound
     app.state.config, app.state.store, app.state.log, app.state.service = config, store, log, service
     install_handlers(app)
+    install_ingest(app, config, service)
     key = config.api_key_bytes()
 
     def require_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
@@ -51,6 +59,7 @@ def create_app(
             raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
 
     authed = [Depends(require_bearer)]
+    app.include_router(outbound_log_router(outbound.log, dependencies=authed, max_page=MAX_PAGE))
     webhook_path = load_definition().request["path"]
 
     @app.post(
@@ -133,4 +142,6 @@ def create_app(
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "stack": config.stack, "store": config.store, "multi_accounts": config.multi_accounts}
 
+    app.include_router(pages_router(config, store, log, contract, outbound_log=outbound.log))
+    app.mount(STATIC_PATH, static_files(), name="static")
     return app

@@ -1,9 +1,9 @@
 """The receiver's settings: one pydantic model, read from YAML, then the environment, then options.
 
 Precedence, lowest first: the model's defaults, `receiver.yaml`, `ANTAVO_*` environment
-variables, and explicit overrides (the `serve` command's options). The API key is a
-`SecretStr`: it never shows in a repr, a log line, an error or an endpoint. Keep it out of
-the YAML file; set `ANTAVO_API_KEY` instead.
+variables, and explicit overrides (the `serve` command's options). The API key and the
+ingest's write key are `SecretStr`s: they never show in a repr, a log line, an error or an
+endpoint. Keep them out of the YAML file; set `ANTAVO_API_KEY` / `ANTAVO_WRITE_KEY` instead.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from destination.project import project_path
+
+from .outbound_config import OutboundConfig
 
 ENV_PREFIX = "ANTAVO_"
 CONFIG_FILE = "receiver.yaml"
@@ -86,6 +88,39 @@ class ReceiverConfig(BaseModel):
         "memory",
         description="The loyalty store backend.",
     )
+    write_key: SecretStr | None = Field(
+        None,
+        description=(
+            "The write key of the Segment-compatible Tracking API ingest (/v1/track, /v1/identify, /v1/batch), "
+            "sent as the HTTP Basic user name or the body's `writeKey`. Without one the ingest refuses every "
+            "call. Set it with ANTAVO_WRITE_KEY rather than in a file."
+        ),
+        title="Write key",
+        json_schema_extra={"writeOnly": True},
+    )
+    dedup_window_seconds: float = Field(
+        24 * 3600,
+        gt=0,
+        title="Deduplication window (seconds)",
+        description="How long the ingest remembers a messageId: a message seen again within it is dropped.",
+    )
+    dedup_max_messages: int = Field(
+        100_000,
+        ge=1,
+        description="The most messageIds the ingest remembers; past it the oldest are forgotten first.",
+    )
+    mappings_dir: Path | None = Field(
+        None,
+        description="The folder of mapping files the ingest runs (its enabled ones); default: the project's mappings/.",
+    )
+    outbound: OutboundConfig = Field(
+        default_factory=OutboundConfig,
+        description=(
+            "Outbound sync: the receiver as Antavo's Segment source, sending selected loyalty events (`track`) "
+            "and profile changes (`identify`) to a Segment source. Off until `write_key` is set. Each setting "
+            "can be overridden by ANTAVO_OUTBOUND_<SETTING> (e.g. ANTAVO_OUTBOUND_WRITE_KEY)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _accounts_make_sense(self) -> ReceiverConfig:
@@ -105,6 +140,14 @@ class ReceiverConfig(BaseModel):
         """The key for constant-time comparison; empty when none is configured."""
         return self.api_key.get_secret_value().encode() if self.api_key is not None else b""
 
+    @property
+    def has_write_key(self) -> bool:
+        return self.write_key is not None and bool(self.write_key.get_secret_value())
+
+    def write_key_bytes(self) -> bytes:
+        """The write key for constant-time comparison; empty when none is configured."""
+        return self.write_key.get_secret_value().encode() if self.write_key is not None else b""
+
 
 def env_name(field: str) -> str:
     """`ANTAVO_<FIELD>`: `api_key` → `ANTAVO_API_KEY`."""
@@ -112,11 +155,23 @@ def env_name(field: str) -> str:
 
 
 def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Settings given as `ANTAVO_*` variables; list settings are comma-separated."""
+    """Settings given as `ANTAVO_*` variables; list settings are comma-separated.
+
+    A section's settings are `ANTAVO_<SECTION>_<SETTING>` (`ANTAVO_OUTBOUND_WRITE_KEY`).
+    """
     environ = os.environ if environ is None else environ
+    return _from_env(ReceiverConfig, ENV_PREFIX, environ)
+
+
+def _from_env(model: type[BaseModel], prefix: str, environ: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for field, info in ReceiverConfig.model_fields.items():
-        raw = environ.get(env_name(field))
+    for field, info in model.model_fields.items():
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+            section = _from_env(info.annotation, f"{prefix}{field.upper()}_", environ)
+            if section:
+                found[field] = section
+            continue
+        raw = environ.get(prefix + field.upper())
         if raw is None:
             continue
         if info.annotation == list[str]:
@@ -159,8 +214,11 @@ def load_config(
     if path is None and use_default_file:
         path = default_config_path()
     merged: dict[str, Any] = read_yaml(path) if path is not None else {}
-    merged.update(env_overrides(environ))
-    merged.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    explicit = {key: value for key, value in (overrides or {}).items() if value is not None}
+    for layer in (env_overrides(environ), explicit):
+        for key, value in layer.items():
+            below = merged.get(key)
+            merged[key] = {**below, **value} if isinstance(below, dict) and isinstance(value, dict) else value
     try:
         return ReceiverConfig.model_validate(merged)
     except ValidationError as exc:

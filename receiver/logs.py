@@ -36,13 +36,20 @@ class LogEntry:
 
 @dataclass(frozen=True)
 class LogFilter:
-    """Every given criterion must hold; `error` True keeps refusals, False keeps accepted."""
+    """Every given criterion must hold; `error` True keeps refusals, False keeps accepted.
+
+    `since` is inclusive and `until` exclusive, so consecutive windows never share an entry;
+    `min_response_time` keeps the requests that took at least that many seconds.
+    """
 
     id: str | None = None
     customer_id: str | None = None
     event_type: str | None = None
     error: bool | None = None
     status: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    min_response_time: float | None = None
 
     def __call__(self, entry: LogEntry) -> bool:
         return (
@@ -51,6 +58,9 @@ class LogFilter:
             and (self.event_type is None or entry.event_type == self.event_type)
             and (self.error is None or (entry.error is not None) == self.error)
             and (self.status is None or entry.status == self.status)
+            and (self.since is None or entry.timestamp >= self.since)
+            and (self.until is None or entry.timestamp < self.until)
+            and (self.min_response_time is None or entry.response_time >= self.min_response_time)
         )
 
 
@@ -101,6 +111,12 @@ class InboundLog:
             )
             self._entries.append(entry)
             return entry
+
+    def count(self, where: LogFilter) -> int:
+        """How many entries the log holds that match (whatever page is being shown)."""
+        with self._lock:
+            snapshot = list(self._entries)
+        return sum(1 for entry in snapshot if where(entry))
 
     def query(self, where: LogFilter, *, limit: int, cursor: int | None = None) -> LogPage:
         """Matching entries, newest first, older than `cursor` (a `seq` from a previous page)."""

@@ -1,8 +1,8 @@
 """`antavo-actions serve`: run the reference receiver under uvicorn.
 
 Settings come from `receiver.yaml`, then `ANTAVO_*` variables, then these options. The API
-key is best given as `ANTAVO_API_KEY` (an option shows in the process list); it is never
-printed. Ctrl-C stops the server cleanly.
+key and the Tracking API's write key are best given as `ANTAVO_API_KEY` / `ANTAVO_WRITE_KEY`
+(an option shows in the process list); neither is ever printed. Ctrl-C stops the server cleanly.
 """
 
 from __future__ import annotations
@@ -48,12 +48,20 @@ def serve(
     default_account: Annotated[str | None, typer.Option(help="Account used when Multi Accounts is off.")] = None,
     earn_rate: Annotated[float | None, typer.Option(help="Points per unit of a checkout's total.")] = None,
     max_body_bytes: Annotated[int | None, typer.Option(help="Largest accepted webhook body in bytes.")] = None,
+    write_key: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Write key of the Tracking API ingest; prefer the {env_name('write_key')} environment variable.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the reference Antavo receiver (Segment webhook + in-memory loyalty store)."""
     from destination.definition import load_definition
 
     from .app import create_app
     from .contract import ContractError
+    from .ingest import IngestSetupError
 
     if log_level.lower() not in LOG_LEVELS:
         _fail(f"unknown log level {log_level!r}; use one of: {', '.join(LOG_LEVELS)}")
@@ -65,6 +73,7 @@ def serve(
         "default_account": default_account,
         "earn_rate": earn_rate,
         "max_body_bytes": max_body_bytes,
+        "write_key": write_key,
     }
     try:
         settings = load_config(config, overrides=overrides)
@@ -77,13 +86,17 @@ def serve(
         )
     try:
         app = create_app(settings)
-    except ContractError as exc:
+    except (ContractError, IngestSetupError) as exc:
         _fail(str(exc))
     path = load_definition().request["path"]
     base = webhook_url(host, port, "")
     typer.echo(f"Antavo receiver (stack {settings.stack!r}, store {settings.store!r}) on {base}")
     typer.echo(f"  API docs:            {base}/docs")
     typer.echo(f"  Segment webhook URL: {webhook_url(host, port, path)}")
+    if settings.has_write_key:
+        typer.echo(f"  Tracking API (host): {base}  (POST /v1/track, /v1/identify, /v1/batch)")
+    else:
+        typer.echo(f"  Tracking API:        off until a write key is set ({env_name('write_key')} or --write-key)")
     typer.echo("Press Ctrl-C to stop.")
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level.lower()))
     try:

@@ -1,6 +1,8 @@
 """The webhook's work, start to finish: check, deduplicate, apply, answer, and log.
 
-The route hands the raw request here and returns whatever comes back. Each request gets
+The route hands the raw request here and returns whatever comes back; the Tracking API
+ingest hands over the destination's requests (already-parsed JSON and headers) through
+`deliver`, so both go down one path that checks, applies and logs. Each request gets
 exactly one inbound-log entry, whatever happens, and a refused request changes nothing else.
 """
 
@@ -11,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Awaitable, Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,7 +23,7 @@ from .contract import WebhookContract
 from .errors import ApiError, error_body
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import IdempotencyCache, StoredResponse, check_key, fingerprint
-from .logs import InboundLog
+from .logs import InboundLog, LogEntry
 from .loyalty import LoyaltyRules
 from .security import Redactor
 from .store import LoyaltyStore
@@ -51,6 +53,20 @@ class _Trace:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """The webhook's answer to one request, and the inbound-log entry it wrote."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    entry: LogEntry
+
+    @property
+    def accepted(self) -> bool:
+        return self.status < 400
+
+
 class WebhookService:
     """Everything the webhook needs, built once per app."""
 
@@ -68,16 +84,59 @@ class WebhookService:
         self.idempotency = IdempotencyCache(config.idempotency_ttl_seconds)
         self.rules = LoyaltyRules(config, contract)
         self.checker = PayloadChecker(contract)
-        secret = config.api_key.get_secret_value() if config.api_key else ""
-        self.redact = Redactor(contract.secret_fields, [secret])
+        secrets = [key.get_secret_value() for key in (config.api_key, config.write_key) if key is not None]
+        self.redact = Redactor(contract.secret_fields, secrets)
         self._key = config.api_key_bytes()
 
     async def handle(self, request: Request) -> JSONResponse:
+        """An HTTP request: media type, size and JSON first, then the shared path."""
+
+        async def read() -> Any:
+            check_content_type(request.headers.get("content-type"))
+            return parse_json(await read_body(request, self.config.max_body_bytes))
+
+        done = await self._run(read, request.headers)
+        return JSONResponse(done.body, status_code=done.status, headers=done.headers)
+
+    async def deliver(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> Delivery:
+        """A request made inside this process (the Tracking API ingest): the same checks, rules and log entry."""
+
+        async def given() -> Any:
+            return body
+
+        return await self._run(given, {name.lower(): value for name, value in headers.items()})
+
+    def note(
+        self,
+        *,
+        identifier: str,
+        customer_id: str | None,
+        event_type: str | None,
+        status: int,
+        response: dict[str, Any],
+        request: Any = None,
+        error: tuple[str, str] | None = None,
+    ) -> LogEntry:
+        """An inbound-log entry for something that never became a webhook request (`error` is code, message)."""
+        return self.log.add(
+            id=self.redact.text(identifier),
+            timestamp=datetime.now(UTC),
+            customer_id=self.redact.text(customer_id) if customer_id is not None else None,
+            event_type=event_type,
+            status=status,
+            response_time=0.0,
+            error=self.redact.text(error[1]) if error else None,
+            error_code=error[0] if error else None,
+            request=self.redact(request),
+            response=self.redact(response),
+        )
+
+    async def _run(self, source: Callable[[], Awaitable[Any]], headers: Mapping[str, str]) -> Delivery:
         started = time.perf_counter()
         received = datetime.now(UTC)
         trace = _Trace()
         try:
-            status, body = await self._process(request, trace)
+            status, body = await self._process(await source(), headers, trace)
         except ApiError as exc:
             status, body = exc.status, exc.body()
             trace.headers.update(exc.headers)
@@ -87,7 +146,7 @@ class WebhookService:
         elapsed = round(time.perf_counter() - started, 6)
         error = body.get("error") if status >= 400 else None
         identifier = self.redact.text(trace.identifier) if trace.identifier else f"req_{uuid.uuid4().hex}"
-        self.log.add(
+        entry = self.log.add(
             id=identifier,
             timestamp=received,
             customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
@@ -101,22 +160,19 @@ class WebhookService:
         )
         if error:
             logger.info("webhook %s refused: %s %s", identifier, status, error["code"])
-        return JSONResponse(body, status_code=status, headers=trace.headers)
+        return Delivery(status, body, trace.headers, entry)
 
-    async def _process(self, request: Request, trace: _Trace) -> tuple[int, dict[str, Any]]:
-        check_content_type(request.headers.get("content-type"))
-        raw = await read_body(request, self.config.max_body_bytes)
-        parsed = parse_json(raw)
+    async def _process(self, parsed: Any, headers: Mapping[str, str], trace: _Trace) -> tuple[int, dict[str, Any]]:
         trace.request = self.redact(parsed)
-        trace.identifier = message_id(request, None)
+        trace.identifier = message_id(headers, None)
         body = require_object(parsed)
         action = self.contract.classify(body)
-        trace.identifier = message_id(request, body)
+        trace.identifier = message_id(headers, body)
         trace.event_type = action.event_type
         customer = body.get(self.contract.customer_field)
         trace.customer_id = customer if isinstance(customer, str) else None
         check_api_key(body, self.contract.auth_field, self._key)
-        key = check_key(request.headers.get(IDEMPOTENCY_HEADER))
+        key = check_key(headers.get(IDEMPOTENCY_HEADER.lower()))
         if key is None:
             return await self._apply(body)
         claim = await self.idempotency.begin(key, fingerprint(body))

@@ -7,16 +7,24 @@ WATCH/MULTI around `apply`) without touching the routes or the business rules.
 `apply` takes a *decision*: a function from a read-only view of the customer to the
 `Change` to write. It runs under the store's lock, so the rules see the state they change
 (no lost updates), and a decision that raises leaves the store exactly as it was.
+
+Observers (`subscribe`) hear about every committed event, in commit order, with the customer
+as it now is and the profile fields / attributes the event changed: the outbound sync uses
+this to send the store's changes back out without the webhook code knowing about it.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Callable, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Collection, Mapping, Protocol, runtime_checkable
+
+logger = logging.getLogger("receiver.store")
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,17 @@ class CustomerView(Protocol):
 Decision = Callable[[CustomerView], Change]
 
 
+class StoreObserver(Protocol):
+    """Told about each committed event; called under the store's lock, so it must be quick.
+
+    `changed` maps each profile field or attribute whose value the event changed (or set for
+    the first time) to its new value. An observer that raises is logged and ignored: the
+    event is already committed, and the webhook's answer must say so.
+    """
+
+    def committed(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> None: ...
+
+
 @runtime_checkable
 class LoyaltyStore(Protocol):
     """The store the routes use; every implementation must make `apply` atomic."""
@@ -88,6 +107,10 @@ class LoyaltyStore(Protocol):
         ...
 
     async def customer_count(self) -> int: ...
+
+    def subscribe(self, observer: StoreObserver) -> None:
+        """Call `observer` after every committed event, in commit order."""
+        ...
 
 
 @dataclass
@@ -139,6 +162,11 @@ class MemoryStore:
         self._transactions: dict[str, set[str]] = {}
         self._clock = clock
         self._writes = 0
+        self._observers: list[StoreObserver] = []
+
+    def subscribe(self, observer: StoreObserver) -> None:
+        with self._lock:
+            self._observers.append(observer)
 
     @property
     def writes(self) -> int:
@@ -165,6 +193,7 @@ class MemoryStore:
                 points=change.points,
                 received_at=now,
             )
+            changed = _changed_keys(record, change) if self._observers else ()
             record.profile.update(change.profile)
             record.attributes.update(copy.deepcopy(dict(change.attributes)))
             if change.opted_in is not None:
@@ -175,7 +204,19 @@ class MemoryStore:
                 self._transactions.setdefault(change.account, set()).add(change.transaction_id)
             record.events.append(event)
             self._writes += 1
+            if self._observers:
+                self._notify(record, event, changed)
             return event
+
+    def _notify(self, record: _Customer, event: StoredEvent, changed_keys: Collection[str]) -> None:
+        snapshot = _snapshot(record)
+        merged = {**snapshot.profile, **snapshot.attributes}
+        changed = {key: merged[key] for key in changed_keys}
+        for observer in self._observers:
+            try:
+                observer.committed(snapshot, event, changed)
+            except Exception:
+                logger.exception("a store observer failed on event %s", event.id)
 
     async def customer(self, customer_id: str) -> CustomerSnapshot | None:
         return self.customer_sync(customer_id)
@@ -183,17 +224,7 @@ class MemoryStore:
     def customer_sync(self, customer_id: str) -> CustomerSnapshot | None:
         with self._lock:
             record = self._customers.get(customer_id)
-            if record is None:
-                return None
-            return CustomerSnapshot(
-                id=record.id,
-                created_at=record.created_at,
-                profile=dict(record.profile),
-                attributes=copy.deepcopy(record.attributes),
-                opted_in=record.opted_in,
-                balances=dict(record.balances),
-                event_count=len(record.events),
-            )
+            return None if record is None else _snapshot(record)
 
     async def events(self, customer_id: str, *, offset: int, limit: int) -> tuple[list[StoredEvent], int] | None:
         with self._lock:
@@ -205,6 +236,28 @@ class MemoryStore:
     async def customer_count(self) -> int:
         with self._lock:
             return len(self._customers)
+
+
+def _snapshot(record: _Customer) -> CustomerSnapshot:
+    return CustomerSnapshot(
+        id=record.id,
+        created_at=record.created_at,
+        profile=copy.deepcopy(record.profile),
+        attributes=copy.deepcopy(record.attributes),
+        opted_in=record.opted_in,
+        balances=dict(record.balances),
+        event_count=len(record.events),
+    )
+
+
+def _changed_keys(record: _Customer, change: Change) -> list[str]:
+    """Profile fields and attributes whose value `change` will set to something new."""
+    return [
+        key
+        for current, new in ((record.profile, change.profile), (record.attributes, change.attributes))
+        for key, value in new.items()
+        if current.get(key, _ABSENT) != value
+    ]
 
 
 STORES: dict[str, Callable[[], LoyaltyStore]] = {"memory": MemoryStore}

@@ -121,9 +121,9 @@ def check_api_key(body: Mapping[str, Any], field: str, expected: bytes) -> None:
         raise unauthorized(f"The '{field}' in the request body is not valid.")
 
 
-def message_id(request: Request, body: Mapping[str, Any] | None) -> str | None:
-    """Segment's messageId, from a header or the body, when the sender gives one."""
-    candidates = [request.headers.get(name) for name in MESSAGE_ID_HEADERS]
+def message_id(headers: Mapping[str, str], body: Mapping[str, Any] | None) -> str | None:
+    """Segment's messageId, from a header (lower-case names) or the body, when the sender gives one."""
+    candidates = [headers.get(name) for name in MESSAGE_ID_HEADERS]
     if body is not None:
         candidates.append(body.get(MESSAGE_ID_FIELD))
     for candidate in candidates:

@@ -2,17 +2,21 @@
 
 `receiver_server` runs the app in a uvicorn thread on a socket this process bound to a free
 loopback port, waits (bounded) until it serves, and shuts it down after the test. It yields
-the base URL, the API key, the app's store and the log lines the server wrote.
+the base URL, the API key, the app's store, the log lines the server wrote and the write key
+of its Tracking API ingest.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import socket
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
 import httpx
@@ -34,11 +38,16 @@ def api_key() -> str:
 
 
 @pytest.fixture
-def make_config(api_key: str) -> Callable[..., ReceiverConfig]:
-    """Settings for tests: the fixture's key, no file, no environment; override any field."""
+def write_key() -> str:
+    return f"test-write-key-{secrets.token_hex(12)}"
+
+
+@pytest.fixture
+def make_config(api_key: str, write_key: str) -> Callable[..., ReceiverConfig]:
+    """Settings for tests: the fixtures' keys, no file, no environment; override any field."""
 
     def make(**overrides: Any) -> ReceiverConfig:
-        return ReceiverConfig.model_validate({"api_key": api_key, "stack": "test", **overrides})
+        return ReceiverConfig.model_validate({"api_key": api_key, "write_key": write_key, "stack": "test", **overrides})
 
     return make
 
@@ -61,6 +70,7 @@ class RunningReceiver:
     app: FastAPI
     store: MemoryStore
     log_lines: list[str] = field(default_factory=list)
+    write_key: str = ""
 
     @property
     def webhook_url(self) -> str:
@@ -107,28 +117,35 @@ def start_receiver(
     make_config: Callable[..., ReceiverConfig],
     _stopping_receivers: list[tuple[uvicorn.Server, threading.Thread]],
 ) -> Iterator[Callable[..., RunningReceiver]]:
-    """Start receivers with given settings overrides; every one is stopped after the test."""
+    """Start receivers with given settings overrides; every one is stopped after the test.
+
+    An override may be a function of the receiver's own base URL (e.g. to send its outbound
+    sync to its own Tracking API ingest).
+    """
     running: list[tuple[uvicorn.Server, threading.Thread, _Capture]] = []
 
     def start(**overrides: Any) -> RunningReceiver:
-        config = make_config(**overrides)
-        store = MemoryStore()
-        app = create_app(config, store=store)
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on connections of TCP-typed sockets.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+        own_url = f"http://127.0.0.1:{port}"
+        # A callable override is given the receiver's own base URL (to point the receiver at itself).
+        config = make_config(**{name: v(own_url) if callable(v) else v for name, v in overrides.items()})
+        store = MemoryStore()
+        app = create_app(config, store=store)
         capture = _Capture()
         capture.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
         logging.getLogger().addHandler(capture)
         logging.getLogger("receiver").setLevel(logging.INFO)
-        server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="info", access_log=True, lifespan="off"))
+        server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="info", access_log=True, lifespan="on"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         running.append((server, thread, capture))
         base_url = f"http://127.0.0.1:{port}"
         _wait_until_serving(server, thread, base_url)
-        return RunningReceiver(base_url, config.api_key.get_secret_value(), app, store, capture.lines)
+        write_key = config.write_key.get_secret_value() if config.write_key is not None else ""
+        return RunningReceiver(base_url, config.api_key.get_secret_value(), app, store, capture.lines, write_key)
 
     yield start
     for server, thread, capture in running:
@@ -141,3 +158,91 @@ def start_receiver(
 def receiver_server(start_receiver: Callable[..., RunningReceiver]) -> RunningReceiver:
     """A receiver with default settings (Multi Accounts off)."""
     return start_receiver()
+
+
+@dataclass
+class SegmentCall:
+    """One request the stub Segment endpoint received, and what it answered."""
+
+    path: str
+    authorization: str | None
+    body: Any
+    status: int
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("batch", [])) if isinstance(self.body, dict) else []
+
+
+@dataclass
+class SegmentStub:
+    """A tiny real HTTP server on loopback playing Segment's Tracking API.
+
+    It answers the statuses in `script` first (one per request), then 200; each answer waits
+    `delay` seconds first. Every request is recorded in `calls`.
+    """
+
+    url: str
+    script: deque[int] = field(default_factory=deque)
+    delay: float = 0.0
+    calls: list[SegmentCall] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def delivered(self) -> list[dict[str, Any]]:
+        """The messages of the batches it answered with a 2xx, in arrival order."""
+        with self.lock:
+            return [m for call in self.calls if 200 <= call.status < 300 for m in call.messages]
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.delivered()
+            if len(found) >= count:
+                return found
+            time.sleep(0.01)
+        raise AssertionError(f"the stub got {len(self.delivered())} message(s), expected {count}")
+
+
+def _stub_handler(stub: SegmentStub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                body: Any = json.loads(raw)
+            except ValueError:
+                body = None
+            with stub.lock:
+                status = stub.script.popleft() if stub.script else 200
+            if stub.delay:
+                time.sleep(stub.delay)
+            with stub.lock:
+                stub.calls.append(SegmentCall(self.path, self.headers.get("Authorization"), body, status))
+            answer = json.dumps({"success": True} if status < 400 else {"error": "stub"}).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+            except OSError:
+                pass  # the client gave up (a receiver stopping mid-request): nothing to answer
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Handler
+
+
+@pytest.fixture
+def segment_stub() -> Iterator[SegmentStub]:
+    """A stub Segment Tracking API on a free loopback port, stopped after the test."""
+    stub = SegmentStub(url="")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _stub_handler(stub))
+    server.daemon_threads = True
+    stub.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield stub
+    server.shutdown()
+    server.server_close()
+    thread.join(SHUTDOWN_TIMEOUT)

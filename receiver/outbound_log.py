@@ -1,0 +1,70 @@
+"""`GET /v1/outbound-logs`: what the outbound sync sent to Segment, beside the inbound log.
+
+The same ring type, columns and filters as `/v1/logs` (`logs.InboundLog`), one entry per
+outbound message: when it was sent (or refused), the store's customer, `track`/`identify`,
+Segment's HTTP status (`0` when there was no HTTP answer: refused here, unreachable, or
+stopped), the delivery time including retries, the error, the `messageId`, the message as
+sent and Segment's answer with the number of attempts. The write key never appears.
+"""
+
+# No `from __future__ import annotations`: the route's Query bounds use `max_page` at definition time.
+from datetime import datetime
+from typing import Annotated, Any, Sequence
+
+from fastapi import APIRouter, Query
+from fastapi.params import Depends
+from pydantic import BaseModel, Field
+
+from . import models
+from .logs import InboundLog, LogFilter
+
+PATH = "/v1/outbound-logs"
+
+
+class OutboundLogEntry(BaseModel):
+    id: str = Field(description="The message's Segment `messageId` (unchanged across retries).")
+    timestamp: datetime = Field(description="When the message was first sent, or refused.")
+    customer_id: str | None = Field(description="The store's customer the message is about.")
+    event_type: str | None = Field(description="`track` (loyalty event) or `identify` (profile change).")
+    status: int = Field(description="Segment's HTTP status; `0` when no HTTP answer came.")
+    response_time: float = Field(description="Seconds from the first attempt to the final answer (retries included).")
+    error: str | None = Field(description="Why the message was not delivered, or `null`.")
+    error_code: str | None = Field(
+        description="`OUTBOX_FULL`, `MESSAGE_TOO_LARGE`, `NO_USER_ID`, `REJECTED`, `RETRIES_EXHAUSTED`, "
+        "`NOT_CONFIRMED`, `NOT_DELIVERED` or `INTERNAL_ERROR`; `null` when delivered."
+    )
+    request: Any = Field(description="The message as sent in the batch.")
+    response: Any = Field(description="`{attempts, body}`: how many requests were made and Segment's last answer.")
+
+
+class OutboundLogPage(BaseModel):
+    items: list[OutboundLogEntry] = Field(description="Newest first.")
+    next_cursor: int | None = Field(description="Pass as `cursor` for older entries; `null` on the last page.")
+
+
+def outbound_log_router(log: InboundLog, *, dependencies: Sequence[Depends], max_page: int) -> APIRouter:
+    """The route, guarded by the same dependencies (Bearer auth) as the inbound log's."""
+    router = APIRouter(dependencies=list(dependencies))
+
+    @router.get(
+        PATH,
+        tags=["Inspection"],
+        summary="The outbound log",
+        description="One entry per message sent to (or refused for) Segment, newest first.",
+        response_model=OutboundLogPage,
+        responses=models.error_responses(401),
+    )
+    async def outbound_log(
+        id: Annotated[str | None, Query(description="The message's `messageId`.")] = None,
+        customer_id: Annotated[str | None, Query(description="Only this customer's messages.")] = None,
+        event_type: Annotated[str | None, Query(description="`track` or `identify`.")] = None,
+        error: Annotated[bool | None, Query(description="`true`: not delivered only; `false`: delivered.")] = None,
+        status: Annotated[int | None, Query(ge=0, le=599, description="Only this HTTP status (`0`: none).")] = None,
+        limit: Annotated[int, Query(ge=1, le=max_page, description="Entries per page.")] = 50,
+        cursor: Annotated[int | None, Query(ge=1, description="`next_cursor` of the previous page.")] = None,
+    ) -> dict[str, Any]:
+        where = LogFilter(id=id, customer_id=customer_id, event_type=event_type, error=error, status=status)
+        page = log.query(where, limit=limit, cursor=cursor)
+        return {"items": [vars(entry) for entry in page.entries], "next_cursor": page.next_cursor}
+
+    return router

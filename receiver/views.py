@@ -1,0 +1,300 @@
+"""What the receiver's pages show, as plain data: parsed filters, table rows, customer cards.
+
+Kept apart from the routes so it can be tested without HTTP, and so the HTML table and the
+auto-refresh JSON are built from the very same rows. The inbound log is filtered by
+`logs.LogFilter`, the filter `GET /v1/logs` uses, with the same parameter names where the
+API has them, so a page URL's query reads the same on both. Values here are raw (event data
+is attacker-controlled): escaping is the template's and the browser's job, never this one's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Iterable, Mapping, Sequence
+from urllib.parse import quote, urlencode, urlsplit
+
+from .logs import InboundLog, LogEntry, LogFilter
+from .store import CustomerSnapshot, StoredEvent
+
+LOGS_PATH = "/logs"
+OUTBOUND_LOGS_PATH = "/outbound-logs"
+CUSTOMERS_PATH = "/customers/"
+DEFAULT_NEXT = LOGS_PATH
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 20
+TEXT_FILTERS = ("id", "customer_id", "event_type")
+"""Matched exactly, as `GET /v1/logs` matches them."""
+ERROR_CHOICES = {"true": "Errors only", "false": "Successful only"}
+
+
+@dataclass(frozen=True)
+class LogView:
+    """What tells the inbound and the outbound log pages apart; their template and code are shared."""
+
+    path: str
+    nav: str
+    title: str
+    heading: str
+    intro: str
+    min_status: int = 100
+
+
+INBOUND_LOG = LogView(
+    LOGS_PATH,
+    "logs",
+    "Inbound log",
+    "Segment inbound log",
+    "Every request the Antavo (Actions) destination sent to the webhook, newest first. "
+    "Click a row to see its request and response.",
+)
+OUTBOUND_LOG = LogView(
+    OUTBOUND_LOGS_PATH,
+    "outbound",
+    "Outbound log",
+    "Segment outbound log",
+    "Every message the outbound sync sent to the Segment source, or could not send, newest first. "
+    "Status 0 means no HTTP answer. Click a row to see the message and Segment's answer.",
+    min_status=0,
+)
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """A log view as a URL describes it; `values` are the cleaned filters, ready to re-fill the form."""
+
+    where: LogFilter = field(default_factory=LogFilter)
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: int | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+
+def small_int(text: str | None) -> int | None:
+    """A plain decimal number of at most 9 digits (so no input can make `int()` slow or fail)."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _timestamp(text: str) -> datetime:
+    """ISO 8601 or an `<input type=datetime-local>` value; without an offset it is UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _input_value(moment: datetime) -> str:
+    """The form's spelling of a UTC moment (what a datetime-local input accepts)."""
+    spec = "minutes" if not moment.second and not moment.microsecond else "auto"
+    return moment.replace(tzinfo=None).isoformat(timespec=spec)
+
+
+def parse_log_query(params: Mapping[str, str], *, min_status: int = 100) -> LogQuery:
+    """Read the log filters from a query string; a bad value is reported and ignored, not fatal.
+
+    The outbound log passes `min_status=0`: its status 0 means no HTTP answer came.
+    """
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    criteria: dict[str, Any] = {}
+    for name in TEXT_FILTERS:
+        text = params.get(name) or ""
+        if text:
+            values[name] = criteria[name] = text
+    status = small_int(params.get("status"))
+    if status is not None and min_status <= status <= 599:
+        criteria["status"] = status
+        values["status"] = str(status)
+    elif (params.get("status") or "").strip():
+        problems.append(f"Status code must be a number from {min_status} to 599.")
+    error = (params.get("error") or "").strip().lower()
+    if error in ERROR_CHOICES:
+        criteria["error"] = error == "true"
+        values["error"] = error
+    elif error:
+        problems.append("Error must be 'true' or 'false'.")
+    for name, label in (("since", "From"), ("until", "To")):
+        text = (params.get(name) or "").strip()
+        if not text:
+            continue
+        try:
+            criteria[name] = _timestamp(text)
+        except (ValueError, OverflowError):
+            problems.append(f"{label} must be a date and time like 2026-01-31T14:05.")
+            continue
+        values[name] = _input_value(criteria[name])
+    min_time = (params.get("min_time") or "").strip()
+    if min_time:
+        try:
+            seconds = float(min_time)
+        except ValueError:
+            seconds = math.nan
+        if math.isfinite(seconds) and seconds >= 0:
+            criteria["min_response_time"] = seconds
+            values["min_time"] = min_time
+        else:
+            problems.append("Response time must be a number of seconds, 0 or more.")
+    limit = small_int(params.get("limit"))
+    if limit in PAGE_SIZES and limit != DEFAULT_PAGE_SIZE:
+        values["limit"] = str(limit)
+    elif limit not in PAGE_SIZES and (params.get("limit") or "").strip():
+        problems.append(f"Page size must be one of {', '.join(map(str, PAGE_SIZES))}.")
+    cursor = small_int(params.get("cursor")) or None
+    size = limit if limit in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    return LogQuery(LogFilter(**criteria), size, cursor, values, tuple(problems))
+
+
+def logs_url(values: Mapping[str, str], cursor: int | None = None, path: str = LOGS_PATH) -> str:
+    """The log page showing these filters (and, given a cursor, the entries older than it)."""
+    items = [(key, value) for key, value in values.items() if value]
+    if cursor is not None:
+        items.append(("cursor", str(cursor)))
+    return path + ("?" + urlencode(items) if items else "")
+
+
+def customer_url(customer_id: str) -> str:
+    """The customer page; the ID is one encoded path segment whatever characters it holds."""
+    return CUSTOMERS_PATH + quote(customer_id, safe="")
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: a path on this site only, never another host or scheme."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return DEFAULT_NEXT
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return DEFAULT_NEXT
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return DEFAULT_NEXT
+    return target
+
+
+def pretty_json(value: Any) -> str:
+    """Indented JSON for the expanded row (`null` for a body that could not be read)."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def compact_json(value: Any) -> str:
+    """One-line JSON; a string shows as itself."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def show_time(moment: datetime) -> str:
+    """UTC to the millisecond: requests often arrive within the same second."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+def status_class(status: int) -> str:
+    if status < 100:
+        return "none"
+    return "ok" if status < 300 else "redirect" if status < 400 else "client-error" if status < 500 else "server-error"
+
+
+def log_row(entry: LogEntry) -> dict[str, Any]:
+    """One table row, every cell already a display string; the JSON refresh sends exactly this."""
+    return {
+        "seq": entry.seq,
+        "id": entry.id,
+        "timestamp": show_time(entry.timestamp),
+        "timestamp_iso": entry.timestamp.isoformat(),
+        "customer_id": entry.customer_id,
+        "customer_url": customer_url(entry.customer_id) if entry.customer_id else None,
+        "event_type": entry.event_type,
+        "status": entry.status,
+        "status_class": status_class(entry.status),
+        "response_time": f"{entry.response_time:.4f}",
+        "error": entry.error,
+        "error_code": entry.error_code,
+        "request": pretty_json(entry.request),
+        "response": pretty_json(entry.response),
+    }
+
+
+def log_page(log: InboundLog, query: LogQuery, path: str = LOGS_PATH) -> dict[str, Any]:
+    """The rows of one page, newest first, with the filter's totals and the pager's links (on `path`)."""
+    page = log.query(query.where, limit=query.limit, cursor=query.cursor)
+    errors = 0 if query.where.error is False else log.count(replace(query.where, error=True))
+    return {
+        "rows": [log_row(entry) for entry in page.entries],
+        "total": log.count(query.where),
+        "errors": errors,
+        "older_url": logs_url(query.values, page.next_cursor, path) if page.next_cursor else None,
+        "newest_url": logs_url(query.values, path=path) if query.cursor else None,
+    }
+
+
+def event_type_choices(known: Iterable[str], current: str | None) -> list[str]:
+    """The contract's call types, plus whatever the URL asks for (so the form shows it)."""
+    choices = list(dict.fromkeys(known))
+    if current and current not in choices:
+        choices.append(current)
+    return choices
+
+
+def history_window(total: int, page: int, per_page: int) -> tuple[int, int]:
+    """(offset, limit) of page `page` (1 = newest) of a history stored oldest first."""
+    end = max(0, total - (page - 1) * per_page)
+    start = max(0, end - per_page)
+    return start, end - start
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def _opt_in(state: bool | None) -> dict[str, str]:
+    if state is None:
+        return {"label": "Not set", "class": "unknown"}
+    return {"label": "Opted in", "class": "yes"} if state else {"label": "Opted out", "class": "no"}
+
+
+def _signed(points: int) -> str:
+    return f"+{points}" if points > 0 else str(points)
+
+
+def history_row(event: StoredEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "received": show_time(event.received_at),
+        "action": event.action,
+        "account": event.account,
+        "points": _signed(event.points),
+        "points_class": "plus" if event.points > 0 else "minus" if event.points < 0 else "zero",
+        "data": compact_json(dict(event.data)) if event.data else "",
+    }
+
+
+def customer_page(
+    customer: CustomerSnapshot,
+    events: Sequence[StoredEvent],
+    *,
+    page: int,
+    per_page: int,
+    profile_labels: Mapping[str, str],
+) -> dict[str, Any]:
+    """Profile, membership, balances, attributes, and one page of history (newest first)."""
+    pages = page_count(customer.event_count, per_page)
+
+    def page_url(number: int) -> str | None:
+        if not 1 <= number <= pages or number == page:
+            return None
+        return customer_url(customer.id) + (f"?page={number}" if number > 1 else "")
+
+    return {
+        "id": customer.id,
+        "created_at": show_time(customer.created_at),
+        "profile": [(profile_labels.get(key, key), compact_json(value)) for key, value in customer.profile.items()],
+        "attributes": [(key, compact_json(value)) for key, value in sorted(customer.attributes.items())],
+        "opt_in": _opt_in(customer.opted_in),
+        "balances": sorted(customer.balances.items()),
+        "event_count": customer.event_count,
+        "history": [history_row(event) for event in reversed(events)],
+        "page": page,
+        "pages": pages,
+        "newer_url": page_url(page - 1),
+        "older_url": page_url(page + 1),
+        "log_url": logs_url({"customer_id": customer.id}),
+    }

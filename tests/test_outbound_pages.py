@@ -1,0 +1,72 @@
+"""The outbound-log page: the inbound log's page code and template, showing the outbound log."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from receiver.pages import CSP, SESSION_COOKIE
+from receiver.views import OUTBOUND_LOGS_PATH, logs_url, parse_log_query, status_class
+
+WRITE_KEY = "wk-pages-8d2e4f6a1c"
+IDENTS = re.compile(r'class="mono ident">([^<]*)<')
+SCRIPT = "<script>alert(1)</script>"
+
+
+def login(receiver: Any, client: Any, next_path: str) -> dict[str, str]:
+    response = client.post("/login", data={"api_key": receiver.api_key, "next": next_path})
+    assert response.status_code == 303, response.text
+    return {"Cookie": f"{SESSION_COOKIE}={response.cookies[SESSION_COOKIE]}"}
+
+
+def test_the_outbound_page_shows_the_outbound_log_like_the_api(start_receiver, segment_stub):
+    segment_stub.delay = 0.3
+    settings = {
+        "write_key": WRITE_KEY,
+        "base_url": segment_stub.url,
+        "events": ["point_add"],
+        "queue_size": 1,
+        "flush_timeout_seconds": 2.0,
+    }
+    receiver = start_receiver(outbound=settings)
+    with receiver.client() as client:
+        assert client.get(OUTBOUND_LOGS_PATH).status_code == 303
+        assert client.get(OUTBOUND_LOGS_PATH + "/data").status_code == 401
+        for n in range(4):
+            body = {"customer": "u1", "action": "point_add", "api_key": receiver.api_key}
+            client.post(receiver.webhook_url, json={**body, "data": {"points": n + 1, "note": SCRIPT}})
+        deadline = time.monotonic() + 10
+        while len(client.get("/v1/outbound-logs", headers=receiver.auth).json()["items"]) < 4:
+            assert time.monotonic() < deadline, "the outbound log never filled"
+            time.sleep(0.02)
+        api = client.get("/v1/outbound-logs", headers=receiver.auth).json()["items"]
+        cookie = login(receiver, client, OUTBOUND_LOGS_PATH)
+        page = client.get(OUTBOUND_LOGS_PATH, headers=cookie)
+        assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
+        html = page.text
+        assert "Segment outbound log" in html and 'action="/outbound-logs"' in html
+        assert 'href="/outbound-logs" aria-current="page"' in html
+        assert IDENTS.findall(html) == [item["id"] for item in api]
+        assert SCRIPT not in html and WRITE_KEY not in html
+
+        refused = client.get(OUTBOUND_LOGS_PATH, params={"status": "0"}, headers=cookie).text
+        expected = [item["id"] for item in api if item["status"] == 0]
+        assert expected and IDENTS.findall(refused) == expected
+        assert "Status code must be" not in refused
+        data = client.get(OUTBOUND_LOGS_PATH + "/data", params={"error": "false"}, headers=cookie).json()
+        assert [row["id"] for row in data["rows"]] == [item["id"] for item in api if item["error"] is None]
+        assert {row["status_class"] for row in data["rows"]} == {"ok"}
+
+        inbound = client.get("/logs", headers=cookie).text
+        assert "Segment inbound log" in inbound and 'href="/logs" aria-current="page"' in inbound
+
+
+def test_the_outbound_view_accepts_status_0_and_keeps_its_own_path():
+    query = parse_log_query({"status": "0", "customer_id": "u1"}, min_status=0)
+    assert query.where.status == 0 and not query.problems
+    assert parse_log_query({"status": "0"}).problems, "the inbound log's statuses start at 100"
+    link = urlsplit(logs_url(query.values, 7, OUTBOUND_LOGS_PATH))
+    assert link.path == OUTBOUND_LOGS_PATH and parse_qs(link.query)["cursor"] == ["7"]
+    assert status_class(0) == "none" and status_class(200) == "ok"
