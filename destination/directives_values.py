@@ -260,7 +260,7 @@ def merged_members(mapping: Any) -> list[tuple[str, Any]] | None:
         for key in js_keys(source):
             if key in members:
                 overridden.append(members[key])
-            members.setdefault(key, source[key])
+            members[key] = source[key]
     return list(members.items()) if all(map(_cannot_fail, overridden)) else None
 
 

@@ -16,7 +16,8 @@ from .contract import WebhookContract, default_contract
 from .docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
 from .errors import ApiError, install_handlers, unauthorized
 from .ingest import install_ingest
-from .logs import InboundLog, LogFilter
+from .log_query import MAX_PAGE, LogQuery
+from .logs import InboundLog
 from .pages import STATIC_PATH, pages_router, static_files
 from .outbound import build_outbound
 from .outbound_log import outbound_log_router
@@ -24,7 +25,6 @@ from .security import same_secret
 from .service import WebhookService
 from .store import LoyaltyStore, make_store
 
-MAX_PAGE = 500
 CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
 
@@ -59,7 +59,7 @@ def create_app(
             raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
 
     authed = [Depends(require_bearer)]
-    app.include_router(outbound_log_router(outbound.log, dependencies=authed, max_page=MAX_PAGE))
+    app.include_router(outbound_log_router(outbound.log, dependencies=authed))
     webhook_path = load_definition().request["path"]
 
     @app.post(
@@ -84,17 +84,8 @@ def create_app(
         responses=models.error_responses(401),
         dependencies=authed,
     )
-    async def inbound_log(
-        id: Annotated[str | None, Query(description="The request identifier (Segment's messageId).")] = None,
-        customer_id: Annotated[str | None, Query(description="Only this customer's requests.")] = None,
-        event_type: Annotated[str | None, Query(description="`track` or `identify`.")] = None,
-        error: Annotated[bool | None, Query(description="`true`: refused only; `false`: accepted only.")] = None,
-        status: Annotated[int | None, Query(ge=100, le=599, description="Only this HTTP status.")] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page.")] = 50,
-        cursor: Annotated[int | None, Query(ge=1, description="`next_cursor` of the previous page.")] = None,
-    ) -> dict[str, Any]:
-        where = LogFilter(id=id, customer_id=customer_id, event_type=event_type, error=error, status=status)
-        page = log.query(where, limit=limit, cursor=cursor)
+    async def inbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
+        page = log.query(query.where, limit=query.limit, cursor=query.cursor)
         return {"items": [vars(entry) for entry in page.entries], "next_cursor": page.next_cursor}
 
     @app.get(

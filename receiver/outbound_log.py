@@ -7,16 +7,15 @@ stopped), the delivery time including retries, the error, the `messageId`, the m
 sent and Segment's answer with the number of attempts. The write key never appears.
 """
 
-# No `from __future__ import annotations`: the route's Query bounds use `max_page` at definition time.
 from datetime import datetime
 from typing import Annotated, Any, Sequence
 
-from fastapi import APIRouter, Query
-from fastapi.params import Depends
+from fastapi import APIRouter, Depends, params
 from pydantic import BaseModel, Field
 
 from . import models
-from .logs import InboundLog, LogFilter
+from .log_query import LogQuery
+from .logs import InboundLog
 
 PATH = "/v1/outbound-logs"
 
@@ -42,7 +41,7 @@ class OutboundLogPage(BaseModel):
     next_cursor: int | None = Field(description="Pass as `cursor` for older entries; `null` on the last page.")
 
 
-def outbound_log_router(log: InboundLog, *, dependencies: Sequence[Depends], max_page: int) -> APIRouter:
+def outbound_log_router(log: InboundLog, *, dependencies: Sequence[params.Depends]) -> APIRouter:
     """The route, guarded by the same dependencies (Bearer auth) as the inbound log's."""
     router = APIRouter(dependencies=list(dependencies))
 
@@ -54,17 +53,8 @@ def outbound_log_router(log: InboundLog, *, dependencies: Sequence[Depends], max
         response_model=OutboundLogPage,
         responses=models.error_responses(401),
     )
-    async def outbound_log(
-        id: Annotated[str | None, Query(description="The message's `messageId`.")] = None,
-        customer_id: Annotated[str | None, Query(description="Only this customer's messages.")] = None,
-        event_type: Annotated[str | None, Query(description="`track` or `identify`.")] = None,
-        error: Annotated[bool | None, Query(description="`true`: not delivered only; `false`: delivered.")] = None,
-        status: Annotated[int | None, Query(ge=0, le=599, description="Only this HTTP status (`0`: none).")] = None,
-        limit: Annotated[int, Query(ge=1, le=max_page, description="Entries per page.")] = 50,
-        cursor: Annotated[int | None, Query(ge=1, description="`next_cursor` of the previous page.")] = None,
-    ) -> dict[str, Any]:
-        where = LogFilter(id=id, customer_id=customer_id, event_type=event_type, error=error, status=status)
-        page = log.query(where, limit=limit, cursor=cursor)
+    async def outbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
+        page = log.query(query.where, limit=query.limit, cursor=query.cursor)
         return {"items": [vars(entry) for entry in page.entries], "next_cursor": page.next_cursor}
 
     return router
