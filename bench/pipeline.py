@@ -1,6 +1,7 @@
 """Events/s for the destination's hot path: trigger match, mapping, removal of empty values, validation.
 
-Run on one core: `python bench/pipeline.py [--events 1000] [--rounds 20] [--subscriptions presets|mappings]`.
+Run on one core: `python bench/pipeline.py [--events 1000] [--rounds 20] [--subscriptions presets|mappings]
+[--profile] [--json]`.
 The events are realistic mixed Segment track and identify calls; the subscriptions are the
 default ones (the "Loyalty events" and "Profile updates" presets, i.e. the actions' default
 triggers with their default mappings) or the shipped `mappings/`. Prints figures, asserts nothing.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import random
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--subscriptions", choices=["presets", "mappings"], default="presets")
     parser.add_argument("--profile", action="store_true", help="print the profile's top entries")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -86,9 +89,16 @@ def main() -> None:
         ok, failed = run()
     elapsed = time.perf_counter() - start
     total = args.events * args.rounds
-    print(f"subscriptions: {args.subscriptions} ({len(subs)}: {', '.join(s.name for s in subs)})")
-    print(f"events: {args.events} x {args.rounds} rounds, per round {ok} requests prepared, {failed} refused")
-    print(f"throughput: {total / elapsed:,.0f} events/s on one core ({elapsed * 1e6 / total:.1f} µs/event)")
+    if args.json:
+        print(json.dumps({
+            "subscriptions": args.subscriptions, "events": args.events, "rounds": args.rounds,
+            "prepared": ok, "refused": failed, "events_per_second": round(total / elapsed),
+            "microseconds_per_event": round(elapsed * 1e6 / total, 2),
+        }))
+    else:
+        print(f"subscriptions: {args.subscriptions} ({len(subs)}: {', '.join(s.name for s in subs)})")
+        print(f"events: {args.events} x {args.rounds} rounds, per round {ok} requests prepared, {failed} refused")
+        print(f"throughput: {total / elapsed:,.0f} events/s on one core ({elapsed * 1e6 / total:.1f} µs/event)")
     if args.profile:
         cProfile.runctx("run()", globals(), locals(), "/tmp/pipeline.prof")
         pstats.Stats("/tmp/pipeline.prof").sort_stats("tottime").print_stats(12)

@@ -1,9 +1,10 @@
 """Segment's condition tree, and its evaluation as Segment's `validate` and `get` do it.
 
 The tree mirrors what Segment's parseFql returns (leaf conditions, and/or groups, and the
-`undefined` an empty parenthesised group leaves behind). `compile_tree` turns it into nested
-closures once, with each expected value's `String()`/`Number()` conversions done up front, so
-testing an event is a few dict lookups and comparisons.
+`undefined` an empty parenthesised group leaves behind). `compile_closures` turns it into
+nested closures once, with each expected value's `String()`/`Number()` conversions done up
+front; `compile_tree` goes one step further for dict events and generates a single Python
+expression, so testing an event is a few dict lookups and comparisons in one call.
 """
 
 from __future__ import annotations

@@ -234,9 +234,9 @@ def remove_undefined(value: Any) -> Any:
 def json_view(value: Any) -> Any:
     """What `JSON.stringify` would show: undefined dropped from objects, null in arrays."""
     if isinstance(value, dict):
-        return {k: json_view(v) for k, v in value.items() if v is not UNDEFINED}
+        return {k: v if type(v) in _PLAIN_SCALARS else json_view(v) for k, v in value.items() if v is not UNDEFINED}
     if isinstance(value, list):
-        return [None if v is UNDEFINED else json_view(v) for v in value]
+        return [v if type(v) in _PLAIN_SCALARS else None if v is UNDEFINED else json_view(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

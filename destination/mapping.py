@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from .directives import DIRECTIVES
+from .directives_values import merged_members
 from .errors import MappingError, MappingValidationError
 from .jsobject import (
     UNDEFINED,
@@ -30,7 +31,6 @@ from .jsobject import (
     typeof,
     utf16_units,
 )
-from .directives_values import merged_members
 from .mapping_node import Node, constant, fails, is_directive
 from .mapping_rules import MappingIssue, MappingValidator
 

@@ -22,9 +22,10 @@ from typing import Any
 from destination.human_errors import escape_pointer_token
 from destination.jsobject import UNDEFINED, is_json_view, json_view
 from destination.mapping import CompiledMapping, OutputField
-from destination.payload import PayloadValidator
-from destination.payload_node import PRIMARY, SchemaNode
 from destination.paths import parse_json_path
+from destination.payload import PayloadValidator
+from destination.payload_node import SchemaNode
+from destination.payload_values import PRIMARY
 
 __all__ = ["GiveUp", "fuse"]
 
@@ -41,8 +42,11 @@ def fuse(mapping: CompiledMapping, validator: PayloadValidator) -> Fused | None:
     """One function doing `json_view(validator.validate(mapping.raw(event)))` for a dict event.
 
     It raises (`GiveUp`, or whatever the mapping raised) where the caller must use the general
-    path. None when the mapping or schema is not a shape it handles.
+    path. None when the mapping or schema is not a shape it handles. The generated source is
+    the function's `__doc__`, for whoever wants to see what runs.
     """
+    if type(mapping) is not CompiledMapping or type(validator) is not PayloadValidator:
+        return None  # a subclass may do things its own way: leave it to the general path
     fields = mapping.fields()
     if fields is None or not validator.clean:
         return None
@@ -50,24 +54,10 @@ def fuse(mapping: CompiledMapping, validator: PayloadValidator) -> Fused | None:
     name = emitter.object(fields, validator.root, "", is_root=True)
     if name is None:
         return None
-    exec("\n\n".join(emitter.sources), emitter.env)  # noqa: S102 - source built from repr()'d keys only
+    exec("\n\n".join(emitter.sources), emitter.env)  # noqa: S102 - only repr()'d keys and our own names
     fused: Fused = emitter.env[name]
     fused.__doc__ = "\n\n".join(emitter.sources)
     return fused
-
-
-def _fusable(node: SchemaNode) -> bool:
-    """Whether `node.run` on a dict only cleans it and checks it property by property."""
-    return (
-        node.properties is not None
-        and node.clean_active
-        and not node.accept_all
-        and not node.reject_all
-        and dict not in node.fast_types
-        and node.plain
-        and (not node.check_types or "object" in node.types)
-        and node.type_error_group in (None, "object")
-    )
 
 
 def _settler(key: str, schema: SchemaNode | None, pointer: str, clean: bool, drops: tuple[bool, bool]) -> Settle:
@@ -97,7 +87,7 @@ def _settler(key: str, schema: SchemaNode | None, pointer: str, clean: bool, dro
     return settle
 
 
-def _refuser(key: str, is_root: bool) -> Settle:
+def _refuser(is_root: bool) -> Settle:
     """A property the schema forbids and the validator reports: fine only when cleaning drops it."""
 
     def refuse(value: Any, out: dict[str, Any]) -> None:
@@ -122,7 +112,7 @@ class _Emitter:
 
     def object(self, fields: tuple[OutputField, ...], node: SchemaNode, pointer: str, is_root: bool) -> str | None:
         """The name of a function building this object, validated, from the event; None if not fusable."""
-        if not _fusable(node):
+        if not node.plain_object:
             return None
         lines = ["    out = {}"]
         parents: dict[str, str] = {}
@@ -154,14 +144,15 @@ class _Emitter:
                 return [] if _is_constant(field) else [f"    {self.bind('run', field.run)}(event)"]
             if _is_constant(field):
                 return [] if field.mapping == "" and is_root and type(field.mapping) is str else None
-            refuse = self.bind("refuse", _refuser(key, is_root))
+            refuse = self.bind("refuse", _refuser(is_root))
             return [*self.fetch(field, parents), "    if value is not UNDEFINED:", f"        {refuse}(value, out)"]
         else:
             schema = node.additional if isinstance(node.additional, SchemaNode) else None
             drops, clean = (False, is_root), False
-        if field.fields is not None and clean and schema is not None and _fusable(schema):
+        if field.fields is not None and clean and schema is not None and schema.plain_object:
             inner = self.object(field.fields, schema, here, is_root=False)
-            return None if inner is None else [f"    out[{key!r}] = {inner}(event)"]
+            if inner is not None:
+                return [f"    out[{key!r}] = {inner}(event)"]
         return self.leaf(field, _settler(key, schema, here, clean, drops), schema, drops[1], parents)
 
     def leaf(
@@ -171,7 +162,7 @@ class _Emitter:
             scratch: dict[str, Any] = {}
             try:
                 settle(field.mapping, scratch)
-            except Exception:  # the general path fails on every event: nothing to fuse
+            except Exception:  # noqa: BLE001 - the general path fails on every event: nothing to fuse
                 return None
             if not scratch:
                 return []

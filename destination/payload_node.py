@@ -1,9 +1,12 @@
 """One compiled JSON Schema node of `PayloadValidator`: empty-value removal, coercion, checks.
 
 `payload.py` describes the semantics (all Segment's); this module holds the compiled form. A
-node is built once per schema and its `run` is called per value; `fast_types` lets callers
-that build payloads themselves (`payload_fused`) skip the call for values it would return as
-they are.
+node is built once per schema and its `run` is called per value. Two shortcuts keep the
+common cases cheap without changing any answer: an object under a plain object schema is
+cleaned and checked in one pass (falling back to the step-by-step walk on any problem, so
+errors are still ajv's first), and a safe integer for a plain string field becomes its digits.
+`fast_types` lets callers that build payloads themselves (`payload_fused`) skip `run` for
+values it would hand back as they are.
 """
 
 from __future__ import annotations
@@ -15,9 +18,16 @@ from destination.errors import PayloadValidationError
 from destination.human_errors import Labeller, escape_pointer_token
 from destination.jsvalues import js_truthy, strict_equal
 from destination.payload_formats import format_check
-from destination.payload_values import NOT_COERCIBLE, PRIMARY, accepts, coerce, finite, kind_of
+from destination.payload_values import (
+    NOT_COERCIBLE,
+    PRIMARY,
+    accepts,
+    coerce,
+    finite,
+    kind_of,
+)
 
-__all__ = ["Options", "SchemaNode", "PRIMARY"]
+__all__ = ["Options", "SchemaNode"]
 
 _COERCIBLE = ("string", "number", "integer", "boolean", "null")
 _GROUP_KEYWORDS = {

@@ -13,7 +13,7 @@ from typing import Any
 
 from destination.jsvalues import js_number, string_to_number, to_js_string, typeof
 
-__all__ = ["PRIMARY", "NOT_COERCIBLE", "kind_of", "finite", "accepts", "coerce"]
+__all__ = ["NOT_COERCIBLE", "PRIMARY", "accepts", "coerce", "finite", "kind_of"]
 
 NOT_COERCIBLE = object()  # what `coerce` gives when the table has no conversion
 # The JSON kind of each plain Python type a payload is made of.
