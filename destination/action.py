@@ -72,12 +72,16 @@ class PreparedRequest:
         return request
 
 
-def idempotency_key(event: Mapping[str, Any], action_key: str) -> str | None:
-    """A stable key per (event, action), from the event's `messageId`; None without one."""
+def idempotency_key(event: Mapping[str, Any], scope: str) -> str | None:
+    """A stable key per (event, scope), from the event's `messageId`; None without one.
+
+    The scope is the action, or the subscription when several may run the same action on
+    one event: each of their requests must be applied, and each retried safely.
+    """
     message_id = event.get("messageId") if isinstance(event, Mapping) else None
     if not isinstance(message_id, str) or not message_id:
         return None
-    return sha256(f"{action_key}\x00{message_id}".encode()).hexdigest()[:32]
+    return sha256(f"{scope}\x00{message_id}".encode()).hexdigest()[:32]
 
 
 class _UrlTemplate:
@@ -128,8 +132,10 @@ class CompiledAction:
         *,
         definition: Definition | None = None,
         validator: PayloadValidator | None = None,
+        key_scope: str | None = None,
     ) -> None:
         self.action = action
+        self.key_scope = key_scope or action.key
         self.definition = definition or load_definition()
         raw: Any = action.default_mapping if mapping is None else mapping
         if isinstance(raw, Mapping):
@@ -151,7 +157,7 @@ class CompiledAction:
         secret = set(self.definition.secret_settings)
         self._secret_keys = tuple(k for k in self._settings_in_body if k in secret)
         self._extras = dict(action.body)
-        self._key_prefix = f"{action.key}\x00".encode()
+        self._key_prefix = f"{self.key_scope}\x00".encode()
 
     def payload(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """The validated payload `perform` receives, as JSON shows it.
@@ -199,10 +205,10 @@ class CompiledAction:
         )
 
     def idempotency_key(self, event: Mapping[str, Any]) -> str | None:
-        """`idempotency_key(event, action.key)`, with the action's part of the hashed text encoded once."""
+        """`idempotency_key(event, key_scope)`, with the scope's part of the hashed text encoded once."""
         if type(event) is dict and type(message_id := event.get("messageId")) is str and message_id:
             return sha256(self._key_prefix + message_id.encode()).hexdigest()[:32]
-        return idempotency_key(event, self.action.key)
+        return idempotency_key(event, self.key_scope)
 
 
 def prepare_request(

@@ -59,7 +59,8 @@ class Pipeline:
         self.settings = dict(settings)
         self.base_url = base_url
         self.routes = [
-            Route(s, fql.parse(s.subscribe), CompiledAction(definition.action(s.action), s.mapping))
+            Route(s, fql.parse(s.subscribe), CompiledAction(
+                definition.action(s.action), s.mapping, definition=definition, key_scope=f"{s.action}:{s.name}"))
             for s in subscriptions
             if s.enabled
         ]

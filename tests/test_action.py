@@ -125,6 +125,9 @@ def test_idempotency_key_is_stable_per_event_and_action() -> None:
     assert one.headers[IDEMPOTENCY_HEADER] == two.headers[IDEMPOTENCY_HEADER] == idempotency_key(event, "event")
     assert idempotency_key(event, "profile") != idempotency_key(event, "event")
     assert idempotency_key({"messageId": "m-2"}, "event") != idempotency_key(event, "event")
+    scoped = CompiledAction(load_definition().action("event"), {"customer": "c", "action": "x"}, key_scope="event:A")
+    assert scoped.prepare(event, {"stack": "s", "api_key": "k"}).headers[IDEMPOTENCY_HEADER] == idempotency_key(
+        event, "event:A") != idempotency_key(event, "event")
     assert prepare_request("event", {}, mapping, SETTINGS).headers == {}
 
 

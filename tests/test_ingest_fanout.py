@@ -138,6 +138,31 @@ def test_one_event_fans_out_to_every_matching_subscription(app_with, write_key):
     assert customer.event_count == 2
 
 
+ORDER_BONUS = """
+name: Order Completed → point_add bonus
+subscribe: type = "track" and event = "Order Completed"
+partnerAction: event
+mapping:
+  action: point_add
+  data:
+    points: 5
+    reason: order bonus
+"""
+
+
+def test_two_subscriptions_of_the_same_action_both_apply_and_stay_idempotent(app_with, write_key):
+    app = app_with(checkout=CHECKOUT, bonus=ORDER_BONUS)
+    body = {"userId": "c5", "event": "Order Completed", "messageId": "m-5",
+            "properties": {"order_id": "o9", "total": 20}}
+    assert call(app, "/v1/track", body, key=write_key).status_code == 200
+    assert sorted(e.request["action"] for e in entries(app, id="m-5")) == ["checkout", "point_add"]
+    assert sum(app.state.store.customer_sync("c5").balances.values()) == 20 + 5
+    # the same event again under a new messageId is a new order: the duplicate transaction is refused,
+    # the bonus (a different subscription, its own Idempotency-Key) is applied
+    assert call(app, "/v1/track", {**body, "messageId": "m-6"}, key=write_key).status_code == 200
+    assert sorted(e.status for e in entries(app, id="m-6")) == [202, 409]
+
+
 def test_a_mapping_failure_is_logged_with_message_id_customer_type_and_reason(app_with, write_key):
     app = app_with(custom=NAMED_BY_PROPERTY)
     call(app, "/v1/track", {"userId": "c3", "event": "Custom", "messageId": "m-3", "properties": {}}, key=write_key)
