@@ -80,7 +80,7 @@ class ReceiverConfig(BaseModel):
         description="How long an Idempotency-Key is remembered.",
     )
     log_size: int = Field(
-        1000,
+        10000,
         ge=1,
         description="How many inbound requests the inbound log keeps (oldest dropped first).",
     )

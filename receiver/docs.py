@@ -28,6 +28,11 @@ Every error answers `{"error": {"code", "message", "field"}}`.
 TAGS = [
     {"name": "Segment webhook", "description": "Where the destination (and Segment's test events) deliver."},
     {"name": "Inspection", "description": "What the receiver stored and logged. Bearer token required."},
+    {
+        "name": "Segment Tracking API",
+        "description": "Segment-compatible `track`, `identify` and `batch` calls (HTTP Basic, write key as user): "
+        "each message runs through the enabled mappings into the webhook, in process.",
+    },
     {"name": "Health", "description": "Liveness, without authentication."},
 ]
 

@@ -97,6 +97,11 @@ def serve(
         typer.echo(f"  Tracking API (host): {base}  (POST /v1/track, /v1/identify, /v1/batch)")
     else:
         typer.echo(f"  Tracking API:        off until a write key is set ({env_name('write_key')} or --write-key)")
+    typer.echo(f"  Inbound log page:    {base}/logs  (sign in with the API key)")
+    if settings.outbound.enabled:
+        typer.echo(f"  Outbound sync:       to {settings.outbound.endpoint}")
+    else:
+        typer.echo("  Outbound sync:       off until a Segment write key is set (ANTAVO_OUTBOUND_WRITE_KEY)")
     typer.echo("Press Ctrl-C to stop.")
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level.lower()))
     try:
