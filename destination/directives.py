@@ -11,12 +11,13 @@ that reshape values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import directives_values as values
 from .errors import MappingError
-from .jsobject import UNDEFINED, loosely_empty, truthy, type_name
+from .jsobject import loosely_empty
+from .jsvalues import UNDEFINED, truthy, type_name
 from .mapping_node import Compiler, Directive, Node, constant, fails, option
 from .mapping_ops import clean_nulls
 from .mapping_rules import Loc, MappingValidator, array, optional, required, string
@@ -40,7 +41,7 @@ def _string_directive(name: str, options: Any, c: Compiler, lookup: Lookup) -> C
     def run(payload: Any) -> Any:
         text = inner(payload)
         if type(text) is not str:
-            raise MappingError(f"{name}: expected string, got {type_name(text)}")
+            raise MappingError(f"{name}: expected string, got {type_name(text, Mapping)}")
         return lookup(text)(payload)
 
     return run
@@ -88,7 +89,7 @@ def validate_raw(value: Any, loc: Loc, v: MappingValidator) -> None:
 
 
 def compile_if(options: Any, c: Compiler) -> Node:
-    if type_name(options) != "object":
+    if type_name(options, Mapping) != "object":
         return fails('@if requires an object with an "exists" key')
     exists, blank = option(options, "exists"), option(options, "blank")
     if not truthy(exists) and not truthy(blank):
@@ -118,12 +119,12 @@ def validate_if(value: Any, loc: Loc, v: MappingValidator) -> None:
 
 def compile_array_path(options: Any, c: Compiler) -> Node:
     if not isinstance(options, list):
-        return fails(f"@arrayPath expected array, got {type_name(options)}")
+        return fails(f"@arrayPath expected array, got {type_name(options, Mapping)}")
     path = options[0] if options else UNDEFINED
     shape = options[1] if len(options) > 1 else UNDEFINED
     root = Node(_path_getter(path), clean=c.payload_clean) if isinstance(path, str) else c.node(path)
     get_root = root.run
-    if type_name(shape) != "object" or not shape:
+    if type_name(shape, Mapping) != "object" or not shape:
         return root
     each = c.for_payload(root.clean).node(shape).run
 
@@ -148,14 +149,14 @@ def validate_array_path(value: Any, loc: Loc, v: MappingValidator) -> None:
 
 
 def compile_transform(options: Any, c: Compiler) -> Node:
-    if type_name(options) != "object":
+    if type_name(options, Mapping) != "object":
         return fails('@transform requires an object with an "apply" key and a "mapping" key')
     mapping, apply = option(options, "mapping"), option(options, "apply")
     if not truthy(mapping):
         return fails('@transform requires a "mapping" key')
     if not truthy(apply):
         return fails('@transform requires a "apply" key')
-    if type_name(apply) != "object":
+    if type_name(apply, Mapping) != "object":
         return fails('@transform "apply" key should be an object')
     new_payload = c.apply(apply)
     get_payload = new_payload.run

@@ -7,12 +7,12 @@ their errors appear only when the directive is reached.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import MappingError
-from .jsobject import UNDEFINED, js_keys, json_parse, json_stringify, truthy, type_name, typeof, utf16_length
-from .jsvalues import number_to_string
+from .jsobject import js_keys, json_parse, json_stringify
+from .jsvalues import UNDEFINED, to_js_string, truthy, type_name, typeof, utf16_length
 from .mapping_node import Compiler, Node, constant, fails, is_directive, option
 from .mapping_ops import assign, flatten_object, parse_replacement, replace_literal
 from .mapping_rules import Loc, MappingValidator, array, boolean, length, one_of, optional, required, string
@@ -43,7 +43,7 @@ _CASES: dict[str, Callable[[str], str]] = {"lower": str.lower, "upper": str.uppe
 
 
 def compile_case(options: Any, c: Compiler) -> Node:
-    if type_name(options) != "object":
+    if type_name(options, Mapping) != "object":
         return fails('@case requires an object with a "operator" key')
     operator = option(options, "operator")
     if not truthy(operator):
@@ -92,7 +92,7 @@ def _replacer(pattern: Any, replacement: Any) -> Callable[[str, bool, bool], str
 
 
 def compile_replace(options: Any, c: Compiler) -> Node:
-    if type_name(options) != "object":
+    if type_name(options, Mapping) != "object":
         return fails('@replace requires an object with a "pattern" key')
     pattern = option(options, "pattern")
     if not truthy(pattern):
@@ -116,20 +116,13 @@ def compile_replace(options: Any, c: Compiler) -> Node:
     def run(payload: Any) -> str:
         resolved = inner(payload)
         if resolved is True or resolved is False or (type(resolved) in (int, float)):
-            resolved = to_string(resolved)
+            resolved = to_js_string(resolved)
         if type(resolved) is not str or first is None:
             return ""
         result = first(resolved, global_, ignorecase)
         return second(result, global_, ignorecase) if second else result
 
     return Node(run, clean=True, defined=True)
-
-
-def to_string(value: bool | int | float) -> str:
-    """`String(value)` for a boolean or a number."""
-    if value is True or value is False:
-        return "true" if value else "false"
-    return number_to_string(value)
 
 
 def validate_replace(value: Any, loc: Loc, v: MappingValidator) -> None:
@@ -150,7 +143,7 @@ def validate_replace(value: Any, loc: Loc, v: MappingValidator) -> None:
 
 
 def compile_flatten(options: Any, c: Compiler) -> Node:
-    if type_name(options) != "object":
+    if type_name(options, Mapping) != "object":
         return fails('@flatten requires an object with a "separator" key')
     separator = option(options, "separator")
     if not truthy(separator):
@@ -185,7 +178,7 @@ def _decode(value: Any) -> Any:
 
 
 def compile_json(options: Any, c: Compiler) -> Node:
-    if type_name(options) != "object":
+    if type_name(options, Mapping) != "object":
         return fails('@json requires an object with a "value" key')
     mode = option(options, "mode")
     if not truthy(mode):
@@ -214,7 +207,7 @@ def validate_json(value: Any, loc: Loc, v: MappingValidator) -> None:
 
 
 def compile_merge(options: Any, c: Compiler) -> Node:
-    if type_name(options) != "object":
+    if type_name(options, Mapping) != "object":
         return fails('@merge requires an object with an "objects" key and a "direction" key')
     direction = option(options, "direction")
     if not truthy(direction):
@@ -225,7 +218,7 @@ def compile_merge(options: Any, c: Compiler) -> Node:
     if not truthy(objects):
         problem = '@merge requires a "objects" key'
     elif not isinstance(objects, list):
-        problem = f"@merge: expected opts.array, got {typeof(objects)}"
+        problem = f"@merge: expected opts.array, got {typeof(objects, Mapping)}"
     parts = [c.node(item).run for item in objects] if problem is None else []
 
     def run(payload: Any) -> Any:

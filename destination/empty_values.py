@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from destination.jsvalues import js_truthy, typeof
+from destination.jsvalues import json_truthy, typeof
 
 __all__ = ["remove_empty_values"]
 
@@ -28,11 +28,11 @@ def remove_empty_values(value: Any, schema: Any = None, *, is_root: bool = False
 
 def _remove_empty(value: Any, schema: Any, is_root: bool) -> Any:
     schema = schema if isinstance(schema, Mapping) else {}
-    if not js_truthy(schema.get("type")) and not js_truthy(schema.get("enum")):
+    if not json_truthy(schema.get("type")) and not json_truthy(schema.get("enum")):
         return value
     if type(value) is list:
         items = schema.get("items")
-        if not js_truthy(items):
+        if not json_truthy(items):
             return value
         return [item for item in value if not _is_dropped(_remove_empty(item, items, False))]
     if type(value) is dict:

@@ -27,8 +27,9 @@ from lark.lexer import Lexer
 from .errors import FQLSyntaxError
 from .fql_eval import (MISSING, Check, Condition, FQLEvaluationError, Group, Node, Nothing, compile_tree, explain,
                        segment_shape)
-from .fql_js import OBJECT_PROTOTYPE_NAMES, to_number, to_string
-from .fql_lexer import LexError, Token, from_utf16_units, lex, utf16_units
+from .fql_js import OBJECT_PROTOTYPE_NAMES
+from .fql_lexer import LexError, Token, from_utf16_units, lex
+from .jsvalues import to_js_string, to_number, utf16_units
 
 __all__ = ["MISSING", "Check", "Condition", "FQLEvaluationError", "Group", "Nothing", "Trigger", "matches", "parse"]
 
@@ -243,7 +244,7 @@ class _Builder:
         if target in ("event-type", "event", "name", "userId"):
             if special:
                 return Condition(target, None, special, None, text)
-            return Condition(target, None, op, to_string(_value(value_tok)), text)
+            return Condition(target, None, op, to_js_string(_value(value_tok)), text)
         name = _path_name(head.value)
         if special:
             return Condition(target, name, special, None, text)
@@ -262,7 +263,7 @@ class _Builder:
                 self.dropped.append((message, field.start))
                 return None
             target, name = _PATH_KINDS[prefix], _path_name(field.value)
-        text_value = to_string(_value(value_tok))
+        text_value = to_js_string(_value(value_tok))
         if function == "contains":
             return Condition(target, name, "not_contains" if negate else "contains", text_value, text)
         units = utf16_units(text_value)

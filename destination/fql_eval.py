@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import FQLEvaluationError
-from .fql_js import UNDEFINED, as_float, is_number, member, to_number, to_string, truthy
-from .fql_lexer import utf16_units
+from .fql_js import UNDEFINED, member
+from .jsvalues import is_number, to_double, to_js_string, to_number, truthy, utf16_units
 
 MISSING = UNDEFINED  # the value a Check reports when the event has nothing at the path
 Predicate = Callable[[Any], bool]
@@ -102,7 +102,7 @@ def _expression(node: Node, names: dict[str, Any]) -> str:
         return f"{bind(compile_closures(node))}(event)"
     read = f"event.get({bind(_ROOT_KEY[node.type])}, UNDEFINED)"
     if node.operator in ("=", "!=") and node.value is not None:
-        same = f"(isinstance(v := {read}, str) and v == {bind(to_string(node.value))})"
+        same = f"(isinstance(v := {read}, str) and v == {bind(to_js_string(node.value))})"
         return same if node.operator == "=" else f"(not {same})"
     return f"{bind(_predicate(node.operator, node.value))}({read})"
 
@@ -169,7 +169,7 @@ def _getter(node: Condition) -> Callable[[Any], Any]:
             if type(value) is dict:
                 found = value.get(segment, UNDEFINED)
                 value = member(value, segment) if found is UNDEFINED else found
-            elif truthy(value):
+            elif truthy(value, UNDEFINED):
                 value = member(value, segment)
             else:
                 return value
@@ -189,14 +189,14 @@ def _predicate(operator: str, expected: str | float | bool | None) -> Predicate:
         return lambda a: a is False
     if expected is None:
         return lambda a: False
-    text, number = to_string(expected), to_number(expected)
+    text, number = to_js_string(expected), to_number(expected)
     numeric: dict[str, Callable[[float], bool]] = {
         "number_equals": lambda x: x == number, "number_not_equals": lambda x: x != number,
         "<": lambda x: x < number, "<=": lambda x: x <= number, ">": lambda x: x > number, ">=": lambda x: x >= number,
     }
     if operator in numeric:
         compare = numeric[operator]
-        return lambda a: is_number(a) and compare(as_float(a))
+        return lambda a: is_number(a) and compare(to_double(a))
     if operator == "=":
         return lambda a: isinstance(a, str) and a == text
     if operator == "!=":

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from string import ascii_letters
 
+from .jsvalues import utf16_units
+
 _END = "-1"  # what fql-ts's reader yields at the end of input, compared like a character
 _MAX_LENGTH = 100_000  # fql-ts's limit on a string, number or identifier
 _LETTERS = frozenset(ascii_letters)
@@ -44,19 +46,6 @@ class LexError(Exception):
         super().__init__(message)
         self.message = message
         self.offset = offset
-
-
-def utf16_units(text: str) -> list[str]:
-    """`text` as JavaScript sees it: astral characters split into surrogate pairs."""
-    units: list[str] = []
-    for char in text:
-        code = ord(char)
-        if code > 0xFFFF:
-            code -= 0x10000
-            units += (chr(0xD800 | code >> 10), chr(0xDC00 | code & 0x3FF))
-        else:
-            units.append(char)
-    return units
 
 
 def from_utf16_units(units: str) -> str:

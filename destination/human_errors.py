@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from destination.jsvalues import json_stringify, number_to_string, typeof
+from destination.jsvalues import message_json, number_to_string, type_name
 
 FORMAT_LABELS = {
     "date-time": "date and time",
@@ -35,19 +35,16 @@ def escape_pointer_token(key: str) -> str:
 
 
 def indefinite_article(word: str) -> str:
+    """"a" or "an" for the type names messages use (all start with a letter that says which)."""
     return "an" if word[:1] in ("a", "e", "i", "o", "u") else "a"
 
 
 def humanize_type_of(value: Any) -> str:
     """"a string", "an object", "null"… for the value that was found."""
-    raw = typeof(value)
-    if raw == "object":
-        if value is None:
-            return "null"
-        return "an array" if isinstance(value, list) else "an object"
-    if raw == "undefined":
-        return "undefined"
-    return f"{indefinite_article(raw)} {raw}"
+    name = type_name(value)
+    if name == "null" or name == "undefined":
+        return name
+    return f"{indefinite_article(name)} {name}"
 
 
 def humanize_list(items: Sequence[str], conjunction: str = "and") -> str:
@@ -94,7 +91,7 @@ class Labeller:
         return self.sentence(pointer, f"must be {article} {expected} but it was {humanize_type_of(value)}")
 
     def enum_error(self, pointer: str, allowed: Sequence[Any]) -> str:
-        listed = humanize_list([json_stringify(v) for v in allowed], "or")
+        listed = humanize_list([message_json(v) for v in allowed], "or")
         return self.sentence(pointer, f"must be one of: {listed}")
 
     def const_error(self, pointer: str) -> str:

@@ -1,10 +1,10 @@
 """JavaScript object semantics the mapping kit depends on, for Python JSON values.
 
 Segment's mapping-kit runs on Node, so what a mapping produces hinges on JS rules that Python
-does not share: a value can be `undefined` (distinct from `null`), falsy values short-circuit
-property lookups, integer-like keys come first in `Object.keys`, and `JSON.stringify` drops
-`undefined` from objects but writes `null` for it inside arrays. This module gives those rules
-one home so directives can stay short.
+does not share: a value can be `undefined` (distinct from `null`), integer-like keys come first
+in `Object.keys`, and `JSON.stringify` drops `undefined` from objects but writes `null` for it
+inside arrays. This module gives the object rules one home so directives can stay short; the
+scalar rules (`undefined` itself, typeof, truthiness, conversions) live in `jsvalues`.
 """
 
 from __future__ import annotations
@@ -15,57 +15,21 @@ from collections.abc import Mapping
 from json.encoder import encode_basestring
 from typing import Any, Final
 
-from .jsvalues import number_to_string, to_js_string
+from .jsvalues import UNDEFINED, number_to_string, to_js_string
 
 __all__ = [
-    "UNDEFINED",
     "is_undefined",
-    "type_name",
-    "typeof",
-    "truthy",
     "loosely_empty",
     "js_keys",
     "any_index_key",
     "array_index",
-    "utf16_length",
-    "utf16_units",
     "json_stringify",
     "json_parse",
     "remove_undefined",
     "json_view",
     "is_json_view",
-    "to_js_string",
 ]
 
-
-class _Undefined:
-    """JavaScript's `undefined`: the value a mapping resolves to when it finds nothing."""
-
-    __slots__ = ()
-    _instance: _Undefined | None = None
-
-    def __new__(cls) -> _Undefined:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNDEFINED"
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __reduce__(self) -> str:
-        return "UNDEFINED"
-
-
-UNDEFINED: Final = _Undefined()
-
-# Characters JavaScript's String.prototype.trim strips (WhiteSpace and LineTerminator).
-JS_WHITESPACE: Final = (
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
 _MAX_INDEX: Final = 2**32 - 1
 # Types whose values `json_view` and `remove_undefined` hand back as they are.
 _PLAIN_SCALARS: Final = frozenset({str, int, bool, type(None)})
@@ -75,44 +39,6 @@ _MAX_SAFE: Final = 2**53
 def is_undefined(value: Any) -> bool:
     """True for the `undefined` sentinel (never for `None`, which is JSON `null`)."""
     return value is UNDEFINED
-
-
-def type_name(value: Any) -> str:
-    """Segment's `realTypeOf`: `Object.prototype.toString` lower-cased (null, array, object...)."""
-    if value is None:
-        return "null"
-    if value is UNDEFINED:
-        return "undefined"
-    if value is True or value is False:
-        return "boolean"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return "undefined"
-
-
-def typeof(value: Any) -> str:
-    """JavaScript's `typeof` (null, arrays and objects are all "object")."""
-    name = type_name(value)
-    return "object" if name in ("null", "array") else name
-
-
-def truthy(value: Any) -> bool:
-    """JavaScript truthiness: objects and arrays are truthy even when empty."""
-    if value is None or value is UNDEFINED or value is False:
-        return False
-    if value is True or isinstance(value, (dict, list)):
-        return True
-    if isinstance(value, str):
-        return value != ""
-    if isinstance(value, (int, float)):
-        return value == value and value != 0
-    return True
 
 
 def loosely_empty(value: Any) -> bool:
@@ -154,21 +80,6 @@ def js_keys(obj: Mapping[str, Any]) -> list[str]:
         return keys
     seen = {k for _, k in indexed}
     return [k for _, k in indexed] + [k for k in keys if k not in seen]
-
-
-def utf16_length(text: str) -> int:
-    """`string.length`: UTF-16 code units, so characters beyond the BMP count twice."""
-    if text.isascii():
-        return len(text)
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
-def utf16_units(text: str) -> list[str]:
-    """The string's UTF-16 code units, each as a (possibly lone-surrogate) one-unit string."""
-    if all(ord(ch) <= 0xFFFF for ch in text):
-        return list(text)
-    raw = text.encode("utf-16-le", "surrogatepass")
-    return [raw[i : i + 2].decode("utf-16-le", "surrogatepass") for i in range(0, len(raw), 2)]
 
 
 def _quote(text: str) -> str:

@@ -20,17 +20,8 @@ from typing import Any, NamedTuple
 from .directives import DIRECTIVES
 from .directives_values import merged_members
 from .errors import MappingError, MappingValidationError
-from .jsobject import (
-    UNDEFINED,
-    is_undefined,
-    js_keys,
-    json_view,
-    remove_undefined,
-    truthy,
-    type_name,
-    typeof,
-    utf16_units,
-)
+from .jsobject import is_undefined, js_keys, json_view, remove_undefined
+from .jsvalues import UNDEFINED, truthy, type_name, typeof, utf16_units
 from .mapping_node import Node, constant, fails, is_directive
 from .mapping_rules import MappingIssue, MappingValidator
 
@@ -94,7 +85,7 @@ def _mapping_to_process(mapping: Any) -> Any:
     if len(keys) > 1:
         raise MappingError("The root mapping must only have a single directive object")
     directive = _spread(root).get(keys[0], UNDEFINED) if keys else UNDEFINED
-    if not truthy(directive) or typeof(directive) != "object":
+    if not truthy(directive) or typeof(directive, Mapping) != "object":
         raise MappingError("The root directive must be an object")
     if isinstance(root, Mapping) and isinstance(directive, Mapping):
         return {keys[0]: {**directive, "mapping": customer}}
@@ -116,8 +107,8 @@ def _check_data(data: Any) -> Any:
     """`transform(mapping, data = {})`: data must be an object; undefined means {}."""
     if data is UNDEFINED:
         return {}
-    if type(data) is not dict and type_name(data) != "object":
-        raise MappingError(f"data must be an object, got {type_name(data)}")
+    if type(data) is not dict and type_name(data, Mapping) != "object":
+        raise MappingError(f"data must be an object, got {type_name(data, Mapping)}")
     return data
 
 

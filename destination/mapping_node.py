@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 
 from .errors import MappingError
-from .jsobject import UNDEFINED
+from .jsvalues import UNDEFINED
 from .mapping_rules import Loc, MappingValidator
 
 __all__ = ["Node", "Compiler", "Directive", "fails", "constant", "option", "is_directive"]

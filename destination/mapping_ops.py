@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from .jsobject import UNDEFINED, any_index_key, js_keys, utf16_units
+from .jsobject import any_index_key, js_keys
+from .jsvalues import UNDEFINED, utf16_units
 
 __all__ = ["Replacement", "parse_replacement", "replace_literal", "flatten_object", "assign", "clean_nulls"]
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from .jsobject import UNDEFINED, js_keys, json_stringify, type_name, utf16_length
+from .human_errors import indefinite_article
+from .jsobject import js_keys, json_stringify
+from .jsvalues import UNDEFINED, type_name, utf16_length
 
 __all__ = [
     "MappingIssue",
@@ -73,19 +75,15 @@ def fail(loc: Loc, sentence: str) -> Invalid:
     return Invalid([MappingIssue(loc.pointer, f"/{'/'.join(loc.stack)} {sentence}.")])
 
 
-def article(kind: str) -> str:
-    return "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
-
-
 def described(value: Any) -> str:
     """`a string`, `an object`, `a directive`: how messages name what they found."""
     kind = kind_of(value)
-    return f"{article(kind)} {kind}"
+    return f"{indefinite_article(kind)} {kind}"
 
 
 def kind_of(value: Any) -> str:
     """`realTypeOrDirective`: an object with any @-prefixed key is a "directive"."""
-    kind = type_name(value)
+    kind = type_name(value, Mapping)
     if kind == "object" and any(k.startswith("@") for k in value):
         return "directive"
     return kind
@@ -142,7 +140,7 @@ def boolean(value: Any, loc: Loc) -> None:
 
 
 def array(value: Any, loc: Loc) -> None:
-    if type_name(value) != "array":
+    if type_name(value, Mapping) != "array":
         raise fail(loc, f"should be an array but it is {described(value)}")
 
 

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from .jsobject import JS_WHITESPACE, UNDEFINED, array_index, to_js_string, utf16_units
+from .jsobject import array_index
+from .jsvalues import JS_WHITESPACE, UNDEFINED, to_js_string, utf16_units
 
 __all__ = ["Path", "parse_path", "parse_json_path", "get", "get_path", "getter", "Template", "parse_template", "render"]
 

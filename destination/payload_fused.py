@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 from destination.human_errors import escape_pointer_token
-from destination.jsobject import UNDEFINED, is_json_view, json_view
+from destination.jsobject import is_json_view, json_view
+from destination.jsvalues import JSON_KINDS, UNDEFINED
 from destination.mapping import CompiledMapping, OutputField
 from destination.paths import parse_json_path
 from destination.payload import PayloadValidator
 from destination.payload_node import SchemaNode
-from destination.payload_values import PRIMARY
 
 __all__ = ["GiveUp", "fuse"]
 
@@ -78,7 +78,7 @@ def _settler(key: str, schema: SchemaNode | None, pointer: str, clean: bool, dro
         elif value is None:
             if drop_null:
                 return
-        elif kind not in PRIMARY:
+        elif kind not in JSON_KINDS:
             raise GiveUp
         if run is not None and kind not in fast_types:
             value = run(value, pointer, clean)

@@ -16,16 +16,9 @@ from typing import Any
 
 from destination.errors import PayloadValidationError
 from destination.human_errors import Labeller, escape_pointer_token
-from destination.jsvalues import js_truthy, strict_equal
+from destination.jsvalues import JSON_KINDS, json_truthy, strict_equal, type_name
 from destination.payload_formats import format_check
-from destination.payload_values import (
-    NOT_COERCIBLE,
-    PRIMARY,
-    accepts,
-    coerce,
-    finite,
-    kind_of,
-)
+from destination.payload_values import NOT_COERCIBLE, accepts, coerce, finite
 
 __all__ = ["Options", "SchemaNode"]
 
@@ -96,7 +89,7 @@ class SchemaNode:
         declared = schema.get("type")
         declared_list = list(declared) if isinstance(declared, list) else ([declared] if declared else [])
         # removeEmptyValues looks at `type`/`enum` only.
-        self.clean_active = js_truthy(declared) or js_truthy(schema.get("enum"))
+        self.clean_active = json_truthy(declared) or json_truthy(schema.get("enum"))
         self.keeps_null = "null" in declared_list
         self.keeps_empty_string = "string" in declared_list
 
@@ -177,7 +170,7 @@ class SchemaNode:
             return self.drops_null
         if isinstance(value, str):
             return value == "" and self.drops_empty_string
-        return kind_of(value) == "undefined"
+        return type_name(value) == "undefined"
 
     def _clean_object(self, data: dict[str, Any], is_root: bool) -> dict[str, Any]:
         drops = self._drops
@@ -194,7 +187,7 @@ class SchemaNode:
                     flags = drops.get(key)
                     if flags is not None and flags[1]:
                         continue
-            elif type(value) not in PRIMARY and kind_of(value) == "undefined":
+            elif type(value) not in JSON_KINDS and type_name(value) == "undefined":
                 continue
             out[key] = value
         return out
@@ -203,7 +196,7 @@ class SchemaNode:
 
     def run(self, data: Any, pointer: str, clean: bool, is_root: bool = False) -> Any:
         """Validate one value (cleaning its containers first when `clean`); returns the new value."""
-        kind = PRIMARY.get(type(data)) or kind_of(data)
+        kind = JSON_KINDS.get(type(data)) or type_name(data)
         if kind in self.fast or self.accept_all:
             return data
         if self.digits_for_integers and type(data) is int and -_MAX_SAFE < data < _MAX_SAFE:
@@ -223,7 +216,7 @@ class SchemaNode:
                 data, copied = [item for item in data if not self.items.drops(item)], True
         if self.check_types and not accepts(self.types, data, kind):
             data = self._coerce(data, pointer)
-            kind = kind_of(data)
+            kind = type_name(data)
         if self.const is not _NO and not strict_equal(data, self.const):
             raise PayloadValidationError(self.label.const_error(pointer), field=pointer)
         if self.enum is not None and not any(strict_equal(data, e) for e in self.enum):
@@ -267,7 +260,7 @@ class SchemaNode:
                 if kind is str:
                     if is_root and not value:
                         continue
-                elif kind not in PRIMARY:
+                elif kind not in JSON_KINDS:
                     raise _Unusual
                 if extra is False:
                     if self.options.remove_additional:
@@ -284,7 +277,7 @@ class SchemaNode:
             elif value is None:
                 if drop_null:
                     continue
-            elif kind not in PRIMARY:
+            elif kind not in JSON_KINDS:
                 raise _Unusual
             out[key] = value if kind in node.fast_types else node.run(value, pointer + token, True)
         for key in self.required:
@@ -327,7 +320,7 @@ class SchemaNode:
     def _object(self, data: dict[str, Any], pointer: str, clean: bool) -> dict[str, Any]:
         for key in self.required:
             value = data.get(key, _NO)
-            if value is _NO or (type(value) not in PRIMARY and kind_of(value) == "undefined"):
+            if value is _NO or (type(value) not in JSON_KINDS and type_name(value) == "undefined"):
                 field = f"{pointer}/{escape_pointer_token(key)}"
                 raise PayloadValidationError(self.label.required_error(pointer, key), field=field)
         props = self.properties or {}
@@ -344,7 +337,7 @@ class SchemaNode:
                 data[key] = extra.run(data[key], f"{pointer}/{escape_pointer_token(key)}", False)
         for key, node, token in self._property_list:
             value = data.get(key, _NO)
-            if value is _NO or (type(value) not in PRIMARY and kind_of(value) == "undefined"):
+            if value is _NO or (type(value) not in JSON_KINDS and type_name(value) == "undefined"):
                 continue
             if type(value) in node.fast_types:
                 continue  # `run` would hand it back as it is

@@ -1,4 +1,4 @@
-"""ajv's view of JSON values, as `PayloadValidator` needs it: kinds, number checks, type coercion.
+"""ajv's view of JSON values, as `PayloadValidator` needs it: number checks and type coercion.
 
 ajv runs with `coerceTypes: "array"`: a value of the wrong type is converted by a fixed table
 (`"" + value` to strings, `+value` to numbers, "true"/"false"/1/0/null to booleans, scalars into
@@ -11,40 +11,18 @@ import math
 from collections.abc import Collection
 from typing import Any
 
-from destination.jsvalues import js_number, string_to_number, to_js_string, typeof
+from destination.jsvalues import (
+    js_number,
+    string_to_number,
+    to_js_string,
+    type_name,
+    typeof,
+)
 
-__all__ = ["NOT_COERCIBLE", "PRIMARY", "accepts", "coerce", "finite", "kind_of"]
+__all__ = ["NOT_COERCIBLE", "accepts", "coerce", "finite"]
 
 NOT_COERCIBLE = object()  # what `coerce` gives when the table has no conversion
-# The JSON kind of each plain Python type a payload is made of.
-PRIMARY: dict[type, str] = {
-    type(None): "null",
-    bool: "boolean",
-    str: "string",
-    int: "number",
-    float: "number",
-    list: "array",
-    dict: "object",
-}
 _MAX_DOUBLE = 1.7976931348623157e308
-
-
-def kind_of(value: Any) -> str:
-    """The JSON kind of a value ("number" for any number); "undefined" for anything else."""
-    kind = PRIMARY.get(type(value))
-    if kind is not None:
-        return kind
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return "undefined"
 
 
 def finite(value: Any) -> bool:
@@ -53,7 +31,7 @@ def finite(value: Any) -> bool:
 
 
 def is_zero(value: Any) -> bool:
-    return kind_of(value) == "number" and value == 0
+    return type_name(value) == "number" and value == 0
 
 
 def not_fractional(x: float) -> bool:
@@ -80,7 +58,7 @@ def coerce(data: Any, types: Collection[str], targets: tuple[str, ...]) -> Any:
     if isinstance(data, list) and len(data) == 1:
         # coerceTypes "array": look inside a one-element array first.
         data = data[0]
-        if accepts(types, data, kind_of(data)):
+        if accepts(types, data, type_name(data)):
             return data
     kind = typeof(data)
     for target in targets:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
+
+from .expiring import ExpiringMap
 
 DEFAULT_TTL_SECONDS = 8 * 3600
 DEFAULT_MAX_SESSIONS = 1024
@@ -53,51 +53,23 @@ class SessionStore:
         if ttl_seconds <= 0 or max_sessions < 1:
             raise ValueError("sessions need a positive lifetime and room for at least one")
         self.ttl_seconds = ttl_seconds
-        self._max = max_sessions
-        self._clock = clock
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
-        self._lock = threading.Lock()
+        self._sessions: ExpiringMap[Session] = ExpiringMap(ttl_seconds, max_sessions, clock)
 
     def __len__(self) -> int:
-        with self._lock:
-            self._drop_expired(self._clock())
-            return len(self._sessions)
+        return len(self._sessions)
 
     def create(self) -> tuple[str, Session]:
         """A new session and the token to hand to the browser (the only copy of it)."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        now = self._clock()
+        now = self._sessions.clock()
         session = Session(csrf=secrets.token_urlsafe(TOKEN_BYTES), expires_at=now + self.ttl_seconds)
-        with self._lock:
-            self._drop_expired(now)
-            while len(self._sessions) >= self._max:
-                self._sessions.popitem(last=False)
-            self._sessions[_digest(token)] = session
+        self._sessions.put_new(_digest(token), session, now)
         return token, session
 
     def get(self, token: str | None) -> Session | None:
         """The live session of a cookie's token, else None (unknown, revoked or expired)."""
-        if not token:
-            return None
-        key = _digest(token)
-        with self._lock:
-            session = self._sessions.get(key)
-            if session is None:
-                return None
-            if session.expires_at <= self._clock():
-                del self._sessions[key]
-                return None
-            return session
+        return self._sessions.get(_digest(token)) if token else None
 
     def revoke(self, token: str | None) -> None:
         if token:
-            with self._lock:
-                self._sessions.pop(_digest(token), None)
-
-    def _drop_expired(self, now: float) -> None:
-        """Sessions are kept in creation order with one lifetime, so the expired ones lead."""
-        while self._sessions:
-            key, session = next(iter(self._sessions.items()))
-            if session.expires_at > now:
-                return
-            del self._sessions[key]
+            self._sessions.discard(_digest(token))

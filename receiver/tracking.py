@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Mapping
 
+from .errors import ApiError
 from .integrations import effective_integrations
 from .webhook import MAX_MESSAGE_ID_LENGTH
 
@@ -40,8 +41,8 @@ BATCH_FIELD = "batch"
 TOO_LARGE = "PAYLOAD_TOO_LARGE"
 
 
-class TrackingError(Exception):
-    """A call the Tracking API refuses: status, a stable code, a message, the field at fault.
+class TrackingError(ApiError):
+    """A call the Tracking API refuses: an `ApiError` that also answers the way Segment's API does.
 
     `item` is the offending message when there is one, so the refusal can be logged under
     its messageId and user.
@@ -57,22 +58,12 @@ class TrackingError(Exception):
         item: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
+        super().__init__(status, code, message, field=field, headers=headers)
         self.item = item
-        self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
         """Segment's libraries read the top-level `code` and `message`; `error` is the receiver's one error shape."""
-        return {
-            "success": False,
-            "code": self.code,
-            "message": self.message,
-            "error": {"code": self.code, "message": self.message, "field": self.field},
-        }
+        return {"success": False, "code": self.code, "message": self.message, **super().body()}
 
 
 def invalid(message: str, where: str, item: Any = None) -> TrackingError:

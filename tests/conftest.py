@@ -1,22 +1,29 @@
-"""Shared fixtures: receiver settings, and a real uvicorn receiver on 127.0.0.1.
+"""Shared fixtures: receiver settings and mappings folders, and a real uvicorn receiver on 127.0.0.1.
 
 `receiver_server` runs the app in a uvicorn thread on a socket this process bound to a free
 loopback port, waits (bounded) until it serves, and shuts it down after the test. It yields
 the base URL, the API key, the app's store, the log lines the server wrote and the write key
-of its Tracking API ingest.
+of its Tracking API ingest. `serve_process` runs the `serve` command itself in a child process.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
+import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import httpx
@@ -24,8 +31,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from destination.definition import PROJECT_ROOT
 from receiver.app import create_app
-from receiver.config import ReceiverConfig
+from receiver.config import ConfigError, ReceiverConfig, load_config
 from receiver.store import MemoryStore
 
 STARTUP_TIMEOUT = 10.0
@@ -50,6 +58,52 @@ def make_config(api_key: str, write_key: str) -> Callable[..., ReceiverConfig]:
         return ReceiverConfig.model_validate({"api_key": api_key, "write_key": write_key, "stack": "test", **overrides})
 
     return make
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a `receiver.yaml` with the given text (in the test's own folder) and return its path."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "receiver.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def config_error(settings_file: Callable[[str], Path]) -> Callable[[str], str]:
+    """The message of the ConfigError `load_config` raises for a `receiver.yaml` with this text."""
+
+    def refused(text: str) -> str:
+        with pytest.raises(ConfigError) as caught:
+            load_config(settings_file(text), environ={})
+        return str(caught.value)
+
+    return refused
+
+
+@pytest.fixture
+def write_mappings(tmp_path: Path) -> Callable[..., Path]:
+    """A mappings folder for a receiver: YAML texts by file stem, plus copies of shipped mappings.
+
+    `shipped` names files of the project's `mappings/` to copy, or is True for all of them.
+    Calling it again adds to the same folder.
+    """
+
+    def write(files: Mapping[str, str], *, shipped: bool | Sequence[str] = ()) -> Path:
+        folder = tmp_path / "mappings"
+        if shipped is True:
+            shutil.copytree(PROJECT_ROOT / "mappings", folder, dirs_exist_ok=True)
+        folder.mkdir(exist_ok=True)
+        for name in () if isinstance(shipped, bool) else shipped:
+            shutil.copy(PROJECT_ROOT / "mappings" / name, folder / name)
+        for stem, text in files.items():
+            (folder / f"{stem}.yaml").write_text(text, encoding="utf-8")
+        return folder
+
+    return write
 
 
 class _Capture(logging.Handler):
@@ -152,6 +206,73 @@ def start_receiver(
         server.should_exit = True
         logging.getLogger().removeHandler(capture)
         _stopping_receivers.append((server, thread))
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (for a child process to bind)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServeProcess:
+    """The `serve` command running in a child process on `port`; its output is read when it stops."""
+
+    proc: subprocess.Popen[str]
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def until(self, probe: Callable[[str], Any], timeout: float = 15.0) -> Any:
+        """What `probe(base_url)` answers once it is neither None nor False (None on timeout).
+
+        A connection error means "not serving yet", so the probe is asked again.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                answer = probe(self.base_url)
+            except httpx.TransportError:
+                answer = None
+            if answer is not None and answer is not False:
+                return answer
+            time.sleep(0.05)
+        return None
+
+    def interrupt(self) -> str:
+        """Ctrl-C, as a person stops it; everything it printed."""
+        self.proc.send_signal(signal.SIGINT)
+        output, _ = self.proc.communicate(timeout=SHUTDOWN_TIMEOUT + 5)
+        return output
+
+
+@pytest.fixture
+def serve_process() -> Iterator[Callable[..., ServeProcess]]:
+    """Start `serve` with these options and extra environment variables; killed after the test if still up."""
+    started: list[ServeProcess] = []
+
+    def start(*options: str, env: Mapping[str, str]) -> ServeProcess:
+        port = free_port()
+        code = "import typer; from receiver.serve import serve; typer.run(serve)"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, "--port", str(port), *options],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        started.append(ServeProcess(proc, port))
+        return started[-1]
+
+    yield start
+    for running in started:
+        if running.proc.poll() is None:
+            running.proc.kill()
+            running.proc.communicate(timeout=5)
 
 
 @pytest.fixture

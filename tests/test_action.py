@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from cases import load_cases
 
 from destination.action import (
     IDEMPOTENCY_HEADER,
@@ -24,21 +23,7 @@ from destination.errors import (
 )
 from destination.segment_harness import create_test_event
 
-CONFORMANCE = Path("/work/shared/conformance")
-
-
-def _action_cases() -> list[dict[str, Any]]:
-    cases = []
-    for path in sorted(CONFORMANCE.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                case = json.loads(line)
-                if case["kind"] == "action":
-                    cases.append(case)
-    return cases
-
-
-CASES = _action_cases()
+CASES = load_cases("action")
 DEFINITION = load_definition()
 SETTINGS = {"stack": "eu1", "api_key": "secret-key"}
 

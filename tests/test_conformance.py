@@ -7,23 +7,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cases import CASE_FILES, load_cases
+
 from destination.conformance import agrees, run_case, same
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = sorted((ROOT.parent / "shared" / "conformance").glob("*.jsonl"))
 
 
 def test_there_are_cases() -> None:
-    assert CASES, "no conformance files found beside the repository"
+    assert CASE_FILES, "no conformance files found beside the repository"
 
 
 def test_runner_agrees_on_every_case_and_reports_per_kind() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "destination.conformance", *map(str, CASES)],
+        [sys.executable, "-m", "destination.conformance", *map(str, CASE_FILES)],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    cases = [json.loads(line) for path in CASES for line in path.read_text().splitlines() if line.strip()]
+    cases = load_cases()
     assert [r["id"] for r in lines] == [c["id"] for c in cases]
     wrong = [(c["id"], c["expect"], r) for c, r in zip(cases, lines) if not agrees(c, r)]
     assert not wrong, wrong[:5]

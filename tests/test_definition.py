@@ -9,7 +9,8 @@ import pytest
 
 from destination.definition import load_definition, parse_definition, load_yaml, DEFINITION_PATH
 
-SEGMENT = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "segment"
+from cases import SEGMENT
+
 PUBLISHED = json.loads((SEGMENT / "definition.json").read_text(encoding="utf-8"))
 DEFINITION = load_definition()
 

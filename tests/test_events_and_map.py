@@ -12,14 +12,12 @@ from typer.testing import CliRunner
 from destination.cli import build_app
 from destination.events import EventsError, parse_events
 
+from strategies import json_scalars, json_trees
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 RUNNER = CliRunner()
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=5), kids, max_size=4),
-    max_leaves=12,
-)
+JSON = json_trees(json_scalars(), st.text(max_size=5), size=4, leaves=12)
 
 
 def test_one_event_an_array_and_json_lines_read_alike() -> None:

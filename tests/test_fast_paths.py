@@ -15,23 +15,24 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import json_scalars, json_trees
 
 from destination import fql
 from destination.action import CompiledAction, PreparedRequest, idempotency_key
 from destination.definition import load_definition
 from destination.errors import DestinationError
 from destination.fql_eval import compile_closures, compile_tree
-from destination.jsobject import UNDEFINED, is_json_view, json_view
+from destination.jsobject import is_json_view, json_view
+from destination.jsvalues import UNDEFINED
 from destination.pipeline import Outcome, Pipeline
 from destination.subscriptions import load_mappings, load_presets
 
 DEFINITION = load_definition()
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 KEYS = st.sampled_from(["type", "event", "userId", "properties", "traits", "context", "a", "x", "y", "0", ""])
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.sampled_from(["", "track", "😀"]) | st.text(max_size=4),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
-    max_leaves=8,
+JSON = json_trees(
+    json_scalars(floats=st.floats(), text=st.sampled_from(["", "track", "😀"]) | st.text(max_size=4)),
+    KEYS, size=3, leaves=8,
 )
 EVENTS = st.dictionaries(KEYS, JSON, max_size=6)
 

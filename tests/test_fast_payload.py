@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import json_trees
 
 from destination.action import CompiledAction
 from destination.definition import load_definition
 from destination.errors import DestinationError
-from destination.jsobject import UNDEFINED, json_view
+from destination.jsobject import json_view
+from destination.jsvalues import UNDEFINED
 from destination.mapping import compile_mapping
 from destination.payload import PayloadValidator
 from destination.payload_fused import fuse
@@ -45,9 +47,7 @@ SCALARS = st.one_of(
     st.sampled_from(["", "a", "1", "true", "false", "0x1F", " 2 ", "2020-01-01", "a@b.co", "😀"]),
     st.text(max_size=4),
 )
-JSON = st.recursive(
-    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3), max_leaves=8
-)
+JSON = json_trees(SCALARS, KEYS, size=3, leaves=8)
 VALUES = st.one_of(st.just(""), st.none(), st.sampled_from(["a", "1", 1, 1.5, True, math.inf, [], {}]), JSON)
 OBJECTS = st.dictionaries(KEYS, VALUES, max_size=4)
 EVENTS = st.fixed_dictionaries(

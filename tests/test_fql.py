@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,21 +17,10 @@ from destination import fql
 from destination.errors import FQLSyntaxError
 from destination.fql_js import OBJECT_PROTOTYPE_NAMES
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+from cases import load_cases
+from strategies import json_scalars, json_trees
 
-
-def _fql_cases() -> list[dict[str, Any]]:
-    cases = []
-    for path in sorted(CONFORMANCE.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                case = json.loads(line)
-                if case["kind"] == "fql":
-                    cases.append(case)
-    return cases
-
-
-FQL_CASES = _fql_cases()
+FQL_CASES = load_cases("fql")
 
 
 def _answer(query: str, event: Any) -> dict[str, Any]:
@@ -231,19 +219,13 @@ def test_explain_shows_each_condition_and_value() -> None:
 
 # Properties -----------------------------------------------------------------------------------
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-    max_leaves=12,
-)
+JSON = json_trees(json_scalars(text=st.text(max_size=8)), st.text(max_size=6), size=4, leaves=12)
 FIELDS = st.sampled_from(["event", "name", "userId", "properties.total", "properties.a.b", "traits.email",
                           "context.library.name", "properties.items.length", "traits.x.0", "properties"])
 KEYS = st.sampled_from(["type", "event", "name", "userId", "properties", "traits", "context", "total", "a", "b",
                         "email", "library", "items", "x", "0"])
-EVENTS = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.sampled_from(["", "track", "a@b"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=5),
-    max_leaves=16,
+EVENTS = json_trees(
+    json_scalars(text=st.sampled_from(["", "track", "a@b"])), KEYS, size=3, dict_size=5, leaves=16
 ) | st.dictionaries(KEYS, JSON, max_size=6)
 VALUES = st.sampled_from(['"track"', '""', '"5"', "5", "-2.5", "true", "false", "null", '"a*"', '"*b"', "'q'"])
 OPERATORS = st.sampled_from(["=", "!=", "<", "<=", ">", ">="])

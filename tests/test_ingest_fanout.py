@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,8 +14,6 @@ from destination.definition import load_definition
 from destination.subscriptions import load_mappings
 from receiver.app import create_app
 from receiver.logs import LogEntry, LogFilter
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def call(
@@ -35,11 +32,11 @@ def entries(app: Any, **where: Any) -> list[LogEntry]:
     return app.state.log.query(LogFilter(**where), limit=500).entries
 
 
-def write_mappings(folder: Path, **files: str) -> Path:
-    folder.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
-    return folder
+def logged(app: Any, message_id: str, expected: tuple[int, str, str, str]) -> LogEntry:
+    """The one log entry of `message_id`, checked for (status, error code, customer, event type)."""
+    [entry] = entries(app, id=message_id)
+    assert (entry.status, entry.error_code, entry.customer_id, entry.event_type) == expected
+    return entry
 
 
 CHECKOUT = """
@@ -80,9 +77,9 @@ mapping:
 
 
 @pytest.fixture
-def app_with(make_config, tmp_path):
+def app_with(make_config, write_mappings):
     def make(**mappings: str) -> Any:
-        folder = write_mappings(tmp_path / "mappings", **mappings)
+        folder = write_mappings(mappings)
         return create_app(make_config(mappings_dir=str(folder), log_size=100))
 
     return make
@@ -166,13 +163,7 @@ def test_two_subscriptions_of_the_same_action_both_apply_and_stay_idempotent(app
 def test_a_mapping_failure_is_logged_with_message_id_customer_type_and_reason(app_with, write_key):
     app = app_with(custom=NAMED_BY_PROPERTY)
     call(app, "/v1/track", {"userId": "c3", "event": "Custom", "messageId": "m-3", "properties": {}}, key=write_key)
-    [entry] = entries(app, id="m-3")
-    assert (entry.status, entry.error_code, entry.customer_id, entry.event_type) == (
-        400,
-        "MAPPING_FAILED",
-        "c3",
-        "track",
-    )
+    entry = logged(app, "m-3", (400, "MAPPING_FAILED", "c3", "track"))
     assert entry.error == "Custom → named action: The root value is missing the required field 'action'."
     assert entry.request["event"] == "Custom"  # the Segment event that could not be mapped
     assert app.state.ingest.fanout.stats.mapping_failed == 1 and app.state.store.writes == 0
@@ -181,13 +172,7 @@ def test_a_mapping_failure_is_logged_with_message_id_customer_type_and_reason(ap
 def test_a_refusal_by_the_webhook_is_logged_under_the_message_id(receiver_app, write_key):
     body = {"userId": "c4", "event": "Points Earned", "messageId": "m-4", "properties": {"source": "quiz"}}
     call(receiver_app, "/v1/track", body, key=write_key)
-    [entry] = entries(receiver_app, id="m-4")
-    assert (entry.status, entry.error_code, entry.customer_id, entry.event_type) == (
-        422,
-        "INVALID_POINTS",
-        "c4",
-        "track",
-    )
+    entry = logged(receiver_app, "m-4", (422, "INVALID_POINTS", "c4", "track"))
     assert entry.request["api_key"] == "[REDACTED]"
 
 
@@ -245,13 +230,7 @@ def test_without_a_write_key_every_call_is_refused_saying_how_to_set_one(make_co
 def test_a_refused_call_is_logged_only_when_the_sender_is_authenticated(receiver_app, write_key):
     bad = {"batch": [{"type": "track", "userId": "c7", "messageId": "m-7"}]}
     assert call(receiver_app, "/v1/batch", bad, key=write_key).status_code == 400
-    [entry] = entries(receiver_app, id="m-7")
-    assert (entry.status, entry.error_code, entry.customer_id, entry.event_type) == (
-        400,
-        "INVALID_MESSAGE",
-        "c7",
-        "track",
-    )
+    logged(receiver_app, "m-7", (400, "INVALID_MESSAGE", "c7", "track"))
     assert call(receiver_app, "/v1/batch", bad, key="wrong").status_code == 401
     assert call(receiver_app, "/v1/batch", {"batch": []}).status_code == 401
     assert len(receiver_app.state.log) == 1

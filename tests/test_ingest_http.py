@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,8 +10,6 @@ import pytest
 
 from receiver.logs import LogFilter
 from receiver.tracking import BATCH_LIMIT, EVENT_LIMIT
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def padded(body: dict[str, Any], size: int) -> bytes:
@@ -118,39 +109,11 @@ def test_a_body_that_is_not_json_gets_400(receiver_server):
     assert response.status_code == 400 and response.json()["code"] == "INVALID_JSON"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_serve_starts_the_tracking_api_and_never_prints_the_write_key():
-    port, key = _free_port(), "serve-write-key-4d2c9e"
-    env = {**os.environ, "ANTAVO_API_KEY": "serve-api-key-77aa", "ANTAVO_WRITE_KEY": key, "PYTHONUNBUFFERED": "1"}
-    code = "import typer; from receiver.serve import serve; typer.run(serve)"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline, answer = time.monotonic() + 15, None
-        while time.monotonic() < deadline and answer is None:
-            try:
-                answer = httpx.post(
-                    f"http://127.0.0.1:{port}/v1/identify", json={"userId": "s1"}, auth=(key, ""), timeout=1
-                )
-            except httpx.TransportError:
-                time.sleep(0.05)
-        assert answer is not None and answer.json() == {"success": True}
-        proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate(timeout=5)
-    assert f"Tracking API (host): http://127.0.0.1:{port}" in output
+def test_serve_starts_the_tracking_api_and_never_prints_the_write_key(serve_process):
+    key = "serve-write-key-4d2c9e"
+    serving = serve_process("--log-level", "warning", env={"ANTAVO_API_KEY": "serve-api-key-77aa", "ANTAVO_WRITE_KEY": key})
+    answer = serving.until(lambda url: httpx.post(f"{url}/v1/identify", json={"userId": "s1"}, auth=(key, ""), timeout=1))
+    assert answer is not None and answer.json() == {"success": True}
+    output = serving.interrupt()
+    assert f"Tracking API (host): {serving.base_url}" in output
     assert key not in output

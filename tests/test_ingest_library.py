@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,6 @@ import httpx
 import pytest
 from segment.analytics import Client
 
-ROOT = Path(__file__).resolve().parents[1]
 POINTS_REDEEMED = """
 name: Points Redeemed → point_subtract
 enabled: true
@@ -35,12 +33,9 @@ APPLIED, IGNORED = "applied", "ignored"
 
 
 @pytest.fixture
-def mappings_dir(tmp_path: Path) -> Path:
+def mappings_dir(write_mappings: Callable[..., Path]) -> Path:
     """The shipped mappings plus one that redeems points (so a business rule can refuse)."""
-    folder = tmp_path / "mappings"
-    shutil.copytree(ROOT / "mappings", folder)
-    (folder / "points-redeemed.yaml").write_text(POINTS_REDEEMED, encoding="utf-8")
-    return folder
+    return write_mappings({"points-redeemed": POINTS_REDEEMED}, shipped=True)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from strategies import FINITE_FLOATS, json_scalars, json_trees, mostly
 
 from receiver.app import create_app
 from receiver.config import ReceiverConfig
@@ -24,22 +25,8 @@ WRITE_KEY = "property-write-key-31f0"
 ROUTES = ("/v1/track", "/v1/identify", "/v1/batch")
 
 
-def mostly(likely: st.SearchStrategy, other: st.SearchStrategy) -> st.SearchStrategy:
-    return st.integers(0, 4).flatmap(lambda n: other if n == 0 else likely)
-
-
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**20), 10**20)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12)
-)
-json_values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=16,
-)
+scalars = json_scalars(ints=st.integers(-(10**20), 10**20), floats=FINITE_FLOATS, text=st.text(max_size=12))
+json_values = json_trees(scalars, st.text(max_size=8), size=4, leaves=16)
 instants = st.sampled_from(
     [
         "2024-05-01T12:00:00Z",

@@ -7,40 +7,16 @@ The expected values below are what `@segment/actions-core` 3.170.0 gives for the
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from destination.conformance import same
 from destination.errors import MappingError, MappingValidationError
 from destination.jsobject import json_view
 from destination.mapping import UNDEFINED, compile_mapping, is_undefined, transform, validate_mapping
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
-
-
-def load_cases(kind: str) -> list[dict[str, Any]]:
-    """The recorded cases of one kind, from every JSONL file of the conformance set."""
-    cases = []
-    for path in sorted(CONFORMANCE.glob("*.jsonl")):
-        with path.open(encoding="utf-8") as lines:
-            cases += [case for line in lines if line.strip() and (case := json.loads(line))["kind"] == kind]
-    return cases
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality as JSON: numbers by value (1 == 1.0), booleans are not numbers."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b or float(a) == float(b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and a == b
-
+from cases import load_cases
 
 def outcome(mapping: Any, event: Any) -> dict[str, Any]:
     try:

@@ -16,6 +16,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import json_trees
 
 from destination.errors import MappingError, MappingValidationError
 from destination.jsobject import json_view
@@ -30,11 +31,7 @@ SCALARS = st.one_of(
     st.sampled_from(["", "a", "A-b", "{{a}}", '{"k":1}', "1e400", "ß", "😀"]),
     st.text(max_size=4),
 )
-JSON = st.recursive(
-    SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
-    max_leaves=8,
-)
+JSON = json_trees(SCALARS, KEYS, size=3, leaves=8)
 EVENTS = st.dictionaries(KEYS | st.sampled_from(["items", "o"]), JSON, max_size=5)
 
 STEP = st.one_of(KEYS, st.integers(0, 3).map(str))

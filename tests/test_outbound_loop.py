@@ -9,14 +9,11 @@ into the same store (the control case below shows it would).
 from __future__ import annotations
 
 import base64
-import shutil
 import time
-from pathlib import Path
 from typing import Any
 
 from destination.definition import load_definition
 
-ROOT = Path(__file__).resolve().parents[1]
 WEBHOOK = "/v1/webhook/segment"
 LOOPING_MAPPING = """\
 name: point_add → point_add (would loop without the integrations object)
@@ -31,14 +28,6 @@ mapping:
 """
 
 
-def mappings(tmp_path: Path) -> Path:
-    folder = tmp_path / "mappings"
-    folder.mkdir()
-    (folder / "point-add-loop.yaml").write_text(LOOPING_MAPPING, encoding="utf-8")
-    shutil.copy(ROOT / "mappings" / "profile-updates.yaml", folder / "profile-updates.yaml")
-    return folder
-
-
 def poll(fetch: Any, done: Any, timeout: float = 10.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -48,9 +37,10 @@ def poll(fetch: Any, done: Any, timeout: float = 10.0) -> Any:
         time.sleep(0.02)
 
 
-def test_an_outbound_track_reaches_the_ingest_and_never_re_enters_antavo(start_receiver, write_key, tmp_path):
+def test_an_outbound_track_reaches_the_ingest_and_never_re_enters_antavo(start_receiver, write_key, write_mappings):
+    mappings = write_mappings({"point-add-loop": LOOPING_MAPPING}, shipped=["profile-updates.yaml"])
     receiver = start_receiver(
-        mappings_dir=str(mappings(tmp_path)),
+        mappings_dir=str(mappings),
         outbound=lambda own_url: {
             "write_key": write_key,
             "base_url": own_url,

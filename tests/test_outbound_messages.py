@@ -242,9 +242,8 @@ def test_outbound_is_off_until_a_write_key_is_set_and_regions_pick_the_host():
     assert settings(region="eu", base_url="http://127.0.0.1:9/").endpoint == "http://127.0.0.1:9/v1/batch"
 
 
-def test_outbound_settings_come_from_the_file_and_the_environment(tmp_path):
-    path = tmp_path / "receiver.yaml"
-    path.write_text("outbound:\n  region: eu\n  events: [a]\n  queue_size: 7\n", encoding="utf-8")
+def test_outbound_settings_come_from_the_file_and_the_environment(settings_file):
+    path = settings_file("outbound:\n  region: eu\n  events: [a]\n  queue_size: 7\n")
     environ = {"ANTAVO_OUTBOUND_WRITE_KEY": "wk-secret", "ANTAVO_OUTBOUND_EVENTS": "point_add, opt_in"}
     config = load_config(path, environ=environ)
     out = config.outbound
@@ -264,12 +263,8 @@ def test_outbound_settings_come_from_the_file_and_the_environment(tmp_path):
         ("outbound:\n  surprise: 1\n", "outbound.surprise"),
     ],
 )
-def test_bad_outbound_settings_are_explained(tmp_path, text, fragment):
-    path = tmp_path / "receiver.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as caught:
-        load_config(path, environ={})
-    assert fragment in str(caught.value)
+def test_bad_outbound_settings_are_explained(config_error, text, fragment):
+    assert fragment in config_error(text)
 
 
 def test_a_bad_write_key_setting_never_echoes_it():

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import FINITE_FLOATS, json_scalars, json_trees
 
 from destination.definition import PROJECT_ROOT, load_definition
 from destination.empty_values import remove_empty_values
 from destination.errors import PayloadValidationError
-from destination.jsobject import UNDEFINED
-from destination.jsvalues import number_to_string, string_to_number
+from destination.jsvalues import UNDEFINED, number_to_string, string_to_number
 from destination.payload import PayloadValidator
 from destination.schema import payload_schemas
 
@@ -244,10 +244,8 @@ def test_unsupported_keywords_are_refused() -> None:
 
 # -- properties -------------------------------------------------------------------------------
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-    max_leaves=20,
+json_values = json_trees(
+    json_scalars(floats=FINITE_FLOATS, text=st.text(max_size=8)), st.text(max_size=6), size=4, leaves=20
 )
 field_values = st.one_of(json_values, st.sampled_from(["", None, [], [None], ["x"], {}, UNDEFINED, [UNDEFINED]]))
 profile_like = st.fixed_dictionaries(

@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -39,9 +33,8 @@ def test_schema_file_is_generated_from_the_model(tmp_path):
     assert written == {"$comment": written["$comment"], **on_disk}
 
 
-def test_environment_overrides_the_file_and_options_override_both(tmp_path):
-    path = tmp_path / "receiver.yaml"
-    path.write_text("stack: from-file\nearn_rate: 2\naccounts: [a]\n", encoding="utf-8")
+def test_environment_overrides_the_file_and_options_override_both(settings_file):
+    path = settings_file("stack: from-file\nearn_rate: 2\naccounts: [a]\n")
     environ = {
         "ANTAVO_STACK": "from-env",
         "ANTAVO_MULTI_ACCOUNTS": "true",
@@ -69,12 +62,8 @@ def test_environment_overrides_the_file_and_options_override_both(tmp_path):
         ("stack: [unclosed\n", "YAML"),
     ],
 )
-def test_bad_settings_are_explained(tmp_path, text, fragment):
-    path = tmp_path / "receiver.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as caught:
-        load_config(path, environ={})
-    assert fragment in str(caught.value)
+def test_bad_settings_are_explained(config_error, text, fragment):
+    assert fragment in config_error(text)
 
 
 def test_a_bad_key_setting_never_echoes_the_key(tmp_path):
@@ -97,43 +86,14 @@ def test_serve_without_a_key_exits_2_saying_how_to_set_one(monkeypatch, tmp_path
     assert "ANTAVO_API_KEY" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_serve_prints_the_addresses_and_stops_on_ctrl_c(tmp_path):
-    port = _free_port()
+def test_serve_prints_the_addresses_and_stops_on_ctrl_c(serve_process):
     key = "serve-test-key-9f3a"
-    env = {**os.environ, "ANTAVO_API_KEY": key, "PYTHONUNBUFFERED": "1"}
-    code = "import typer; from receiver.serve import serve; typer.run(serve)"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, "--port", str(port), "--stack", "st9", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).json()["stack"] == "st9":
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("serve did not start")
-        proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, output
-    assert f"http://127.0.0.1:{port}/v1/webhook/segment" in output
-    assert f"http://127.0.0.1:{port}/docs" in output
+    serving = serve_process("--stack", "st9", "--log-level", "warning", env={"ANTAVO_API_KEY": key})
+    if not serving.until(lambda url: httpx.get(f"{url}/healthz", timeout=0.5).json()["stack"] == "st9"):
+        pytest.fail("serve did not start")
+    output = serving.interrupt()
+    assert serving.proc.returncode == 0, output
+    assert f"{serving.base_url}/v1/webhook/segment" in output
+    assert f"{serving.base_url}/docs" in output
     assert "Receiver stopped." in output
     assert key not in output

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from strategies import FINITE_FLOATS, json_scalars, json_trees, mostly
 
 from receiver.app import create_app
 from receiver.store import MemoryStore
@@ -19,23 +20,8 @@ DOCUMENTED = {202, 400, 401, 409, 413, 415, 422}
 KEY = "property-test-key"
 
 
-def mostly(likely: st.SearchStrategy, other: st.SearchStrategy) -> st.SearchStrategy:
-    """`likely` about four times in five, so most examples get past the early checks."""
-    return st.integers(0, 4).flatmap(lambda n: other if n == 0 else likely)
-
-
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**20), 10**20)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20)
-)
-json_values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-    max_leaves=20,
-)
+scalars = json_scalars(ints=st.integers(-(10**20), 10**20), floats=FINITE_FLOATS, text=st.text(max_size=20))
+json_values = json_trees(scalars, st.text(max_size=10), size=4, leaves=20)
 names = st.sampled_from(["point_add", "point_subtract", "checkout", "opt_in", "opt_out", "profile", "custom", ""])
 data_values = st.fixed_dictionaries(
     {},

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cases import CONFORMANCE, load_cases
 
 WEBHOOK = "/v1/webhook/segment"
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "antavo_reference.jsonl"
+REFERENCE = CONFORMANCE / "antavo_reference.jsonl"
 
 
 def event(api_key: str, customer: str = "u1", action: str = "point_add", **extra: Any) -> dict[str, Any]:
@@ -57,9 +57,8 @@ def test_profile_update_uses_the_definition_extras(receiver_server):
 
 def test_reference_requests_from_segment_are_accepted(receiver_server):
     """Every request Segment's runtime produced in the reference cases lands (key swapped in)."""
-    with REFERENCE.open(encoding="utf-8") as handle:
-        cases = [json.loads(line) for line in handle]
-    bodies = [c["expect"]["request"]["json"] for c in cases if c["kind"] == "action" and "request" in c["expect"]]
+    cases = load_cases("action", [REFERENCE])
+    bodies = [c["expect"]["request"]["json"] for c in cases if "request" in c["expect"]]
     assert bodies
     with receiver_server.client() as client:
         for body in bodies:

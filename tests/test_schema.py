@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cases import SEGMENT
 
 from destination.definition import PROJECT_ROOT, load_definition, parse_definition
 from destination.payload import PayloadValidator
@@ -20,7 +21,6 @@ from destination.schema import (
     write_schemas,
 )
 
-SEGMENT = Path("/work/shared/conformance/segment")
 COMMITTED = PROJECT_ROOT / "schemas"
 NAMES = ["event", "profile", "settings"]
 
