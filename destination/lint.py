@@ -158,8 +158,20 @@ def check_definition_defaults(c: Checked) -> Iterator[Problem]:
                                "mapping-directive", issue.message)
 
 
+def check_roles(c: Checked) -> Iterator[Problem]:
+    """Every role names a field that some action declares (the receiver reads the body by role)."""
+    roles = c.data.get("roles") if isinstance(c.data.get("roles"), dict) else {}
+    actions = c.data.get("actions") if isinstance(c.data.get("actions"), dict) else {}
+    declared = {name for a in actions.values() if isinstance(a, dict) for name in (a.get("fields") or {})}
+    for role, name in roles.items():
+        if name not in declared:
+            yield c.at(["roles", role], "unknown-field", f"role '{role}' names '{name}', which no action declares")
+
+
 RULES: dict[str, Callable[[Checked], Iterable[Problem]]] = {
-    "definition": lambda c: [*check_shape(c, "definition"), *check_descriptions(c), *check_definition_defaults(c)],
+    "definition": lambda c: [
+        *check_shape(c, "definition"), *check_descriptions(c), *check_definition_defaults(c), *check_roles(c),
+    ],
     "presets": lambda c: [
         *check_shape(c, "presets"),
         *(p for i, s in enumerate(c.data.get("presets") or []) for p in check_subscription(c, ["presets", i], s)),

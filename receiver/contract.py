@@ -2,26 +2,22 @@
 
 The destination sends, for every action, the mapped payload plus the action's `body` extras
 (`"action": "profile"` for profile updates) plus the settings named in `settings_in_body`
-(the API key). This module works out, from `antavo.yaml` alone, which body key carries the
-key, which extras tell the actions apart, which fields play the customer / account / data /
-event-name roles, which Segment call type each action answers, and where each action's
-generated JSON Schema lives.
+(the API key). This module reads, from `antavo.yaml` alone, which body key carries the key,
+which extras tell the actions apart, which fields play the customer / account / data /
+event-name roles (`roles:`), which Segment call type each action answers (`segmentType`),
+and where each action's generated JSON Schema lives.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from destination.definition import Action, Definition, load_definition
+from destination.definition import Definition, load_definition
 from destination.project import project_path
-
-_CALL_TYPE = re.compile(r"""\btype\s*=\s*["']([A-Za-z_]+)["']""")
-
 
 class ContractError(Exception):
     """The definition does not describe a webhook this receiver can serve."""
@@ -74,9 +70,12 @@ class WebhookContract:
         raise ContractError(f"the destination has no action answering Segment {event_type!r} calls")
 
 
-def _call_type(action: Action) -> str:
-    found = _CALL_TYPE.search(action.default_subscription)
-    return found.group(1) if found else action.key
+def _role(definition: Definition, role: str) -> str:
+    """The field the YAML's `roles` names for `role`; every action that uses it must declare it."""
+    try:
+        return definition.field_for(role)
+    except KeyError:
+        raise ContractError(f"antavo.yaml names no field for the {role!r} role (under `roles:`)") from None
 
 
 def _only(candidates: list[str], role: str) -> str:
@@ -95,34 +94,16 @@ def load_schema(key: str, schemas_dir: Path | None = None) -> dict[str, Any]:
 
 
 def build_contract(definition: Definition, schemas_dir: Path | None = None) -> WebhookContract:
-    """Derive every role from the definition's structure; fail loudly if it is ambiguous."""
+    """Read every role from the definition (its `roles`, `body` extras and settings); fail loudly if unusable."""
     actions = list(definition.actions.values())
     settings_fields = tuple(definition.request.get("settings_in_body") or ())
     secrets = [key for key in settings_fields if key in definition.secret_settings]
     auth_field = _only(secrets, "API key setting sent in the body")
-    common = [key for key in actions[0].fields if all(key in a.fields for a in actions)]
-
-    def spec(key: str) -> list[dict[str, Any]]:
-        return [a.fields[key] for a in actions]
-
-    customer = _only(
-        [k for k in common if all(s.get("required") and s.get("type") == "string" for s in spec(k))],
-        "customer ID",
-    )
-    account = _only(
-        [k for k in common if all(not s.get("required") and s.get("type") == "string" for s in spec(k))],
-        "account",
-    )
-    data = _only([k for k in common if all(s.get("type") == "object" for s in spec(k))], "event data")
-    extras_keys = {key for a in actions for key in a.body}
-    name = _only(
-        [k for a in actions if not a.body for k in a.fields if k in extras_keys],
-        "event name",
-    )
+    customer, account, data, name = (_role(definition, role) for role in ("customer", "account", "data", "action"))
     contracts = tuple(
         ActionContract(
             key=a.key,
-            event_type=_call_type(a),
+            event_type=a.segment_type or a.key,
             extras=dict(a.body),
             schema=load_schema(a.key, schemas_dir),
             data_label=a.fields[data].get("label", data),

@@ -28,11 +28,15 @@ def test_bodies_are_told_apart_by_the_action_extras():
     assert contract.payload(body, profile) == {"customer": "u", "data": {}}
 
 
-def test_an_ambiguous_definition_is_refused():
+def test_roles_come_from_the_yaml_not_from_field_shapes():
     raw = copy.deepcopy(dict(load_definition().raw))
     for action in raw["actions"].values():  # a second optional string field on every action
         action["fields"]["store"] = {"label": "Store", "type": "string", "required": False}
-    with pytest.raises(ContractError, match="cannot tell which field is the account"):
+    assert build_contract(parse_definition(raw)).account_field == raw["roles"]["account"]
+    raw["roles"]["account"] = "store"
+    assert build_contract(parse_definition(raw)).account_field == "store"
+    del raw["roles"]["account"]
+    with pytest.raises(ContractError, match="no field for the 'account' role"):
         build_contract(parse_definition(raw))
 
 

@@ -94,3 +94,12 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert cli("validate", cwd=tmp_path).returncode == 0
     assert cli("validate", str(tmp_path / "nope.yaml")).returncode == 2
     assert cli("validate", "--format", "xml").returncode == 2
+
+
+def test_roles_must_name_declared_fields(tmp_path: Path) -> None:
+    text = (INVALID / "missing-description.yaml").read_text().replace("roles: {customer: customer}",
+                                                                     "roles: {customer: client}")
+    f = tmp_path / "definition.yaml"
+    f.write_text(text)
+    problems = [p for p in check_file(f, DEFINITION) if p.rule == "unknown-field"]
+    assert [(p.line, p.message) for p in problems] == [(9, "role 'customer' names 'client', which no action declares")]
