@@ -30,11 +30,17 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from hypothesis import settings
 
 from destination.definition import PROJECT_ROOT
 from receiver.app import create_app
 from receiver.config import ConfigError, ReceiverConfig, load_config
 from receiver.store import MemoryStore
+
+# Timing is the benchmarks' business: on a loaded 2-core CI machine a per-example deadline only
+# makes property tests flaky, so examples are judged on behaviour alone.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 STARTUP_TIMEOUT = 10.0
 SHUTDOWN_TIMEOUT = 10.0
