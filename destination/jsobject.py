@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from json.encoder import encode_basestring
 from typing import Any, Final
 
-from .jsvalues import UNDEFINED, number_to_string, to_js_string
+from .jsvalues import UNDEFINED, number_to_string, to_double, to_js_string
 
 __all__ = [
     "is_undefined",
@@ -106,7 +106,7 @@ def _stringify(value: Any) -> str:
     if isinstance(value, str):
         return _quote(value)
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
+        if not math.isfinite(to_double(value)):  # NaN, ±Infinity, and integers beyond a double's range
             return "null"
         return number_to_string(value)
     if isinstance(value, list):
