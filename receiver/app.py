@@ -85,8 +85,7 @@ def create_app(
         dependencies=authed,
     )
     async def inbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
-        page = log.query(query.where, limit=query.limit, cursor=query.cursor)
-        return {"items": [vars(entry) for entry in page.entries], "next_cursor": page.next_cursor}
+        return query.page(log)
 
     @app.get(
         "/v1/customers/{customer_id}",

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 from destination.definition import Definition, load_definition
 from destination.project import project_path
 
+
 class ContractError(Exception):
     """The definition does not describe a webhook this receiver can serve."""
 

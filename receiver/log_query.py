@@ -7,11 +7,11 @@ newest first with cursor pagination.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
 
-from .logs import LogFilter
+from .logs import InboundLog, LogFilter
 
 MAX_PAGE = 500
 
@@ -37,3 +37,8 @@ class LogQuery:
             id=self.id, customer_id=self.customer_id, event_type=self.event_type, error=self.error,
             status=self.status, since=self.since, until=self.until, min_response_time=self.min_time,
         )
+
+    def page(self, log: InboundLog) -> dict[str, Any]:
+        """One page of `log` under these filters, as the log routes answer it."""
+        found = log.query(self.where, limit=self.limit, cursor=self.cursor)
+        return {"items": [vars(entry) for entry in found.entries], "next_cursor": found.next_cursor}

@@ -54,7 +54,6 @@ def outbound_log_router(log: InboundLog, *, dependencies: Sequence[params.Depend
         responses=models.error_responses(401),
     )
     async def outbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
-        page = log.query(query.where, limit=query.limit, cursor=query.cursor)
-        return {"items": [vars(entry) for entry in page.entries], "next_cursor": page.next_cursor}
+        return query.page(log)
 
     return router

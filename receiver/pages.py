@@ -186,7 +186,7 @@ def pages_router(
             session = current(request)
             if session is None:
                 return to_login(request)
-            query = views.parse_log_query(request.query_params, min_status=view.min_status)
+            query = views.parse_log_form(request.query_params, min_status=view.min_status)
             return page(
                 "logs.html",
                 session,
@@ -207,7 +207,7 @@ def pages_router(
             """The same rows as the page, for its auto-refresh; 401 (not a redirect) when signed out."""
             if current(request) is None:
                 return _secured(JSONResponse(error_body("UNAUTHORIZED", "Sign in again."), status_code=401))
-            query = views.parse_log_query(request.query_params, min_status=view.min_status)
+            query = views.parse_log_form(request.query_params, min_status=view.min_status)
             return _secured(JSONResponse(views.log_page(source, query, view.path)))
 
     log_routes(views.INBOUND_LOG, log)

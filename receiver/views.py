@@ -63,7 +63,7 @@ OUTBOUND_LOG = LogView(
 
 
 @dataclass(frozen=True)
-class LogQuery:
+class LogForm:
     """A log view as a URL describes it; `values` are the cleaned filters, ready to re-fill the form."""
 
     where: LogFilter = field(default_factory=LogFilter)
@@ -91,7 +91,7 @@ def _input_value(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(timespec=spec)
 
 
-def parse_log_query(params: Mapping[str, str], *, min_status: int = 100) -> LogQuery:
+def parse_log_form(params: Mapping[str, str], *, min_status: int = 100) -> LogForm:
     """Read the log filters from a query string; a bad value is reported and ignored, not fatal.
 
     The outbound log passes `min_status=0`: its status 0 means no HTTP answer came.
@@ -143,7 +143,7 @@ def parse_log_query(params: Mapping[str, str], *, min_status: int = 100) -> LogQ
         problems.append(f"Page size must be one of {', '.join(map(str, PAGE_SIZES))}.")
     cursor = small_int(params.get("cursor")) or None
     size = limit if limit in PAGE_SIZES else DEFAULT_PAGE_SIZE
-    return LogQuery(LogFilter(**criteria), size, cursor, values, tuple(problems))
+    return LogForm(LogFilter(**criteria), size, cursor, values, tuple(problems))
 
 
 def logs_url(values: Mapping[str, str], cursor: int | None = None, path: str = LOGS_PATH) -> str:
@@ -213,7 +213,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
     }
 
 
-def log_page(log: InboundLog, query: LogQuery, path: str = LOGS_PATH) -> dict[str, Any]:
+def log_page(log: InboundLog, query: LogForm, path: str = LOGS_PATH) -> dict[str, Any]:
     """The rows of one page, newest first, with the filter's totals and the pager's links (on `path`)."""
     page = log.query(query.where, limit=query.limit, cursor=query.cursor)
     errors = 0 if query.where.error is False else log.count(replace(query.where, error=True))

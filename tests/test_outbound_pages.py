@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from receiver.pages import CSP, SESSION_COOKIE
-from receiver.views import OUTBOUND_LOGS_PATH, logs_url, parse_log_query, status_class
+from receiver.views import OUTBOUND_LOGS_PATH, logs_url, parse_log_form, status_class
 
 WRITE_KEY = "wk-pages-8d2e4f6a1c"
 IDENTS = re.compile(r'class="mono ident">([^<]*)<')
@@ -64,9 +64,9 @@ def test_the_outbound_page_shows_the_outbound_log_like_the_api(start_receiver, s
 
 
 def test_the_outbound_view_accepts_status_0_and_keeps_its_own_path():
-    query = parse_log_query({"status": "0", "customer_id": "u1"}, min_status=0)
+    query = parse_log_form({"status": "0", "customer_id": "u1"}, min_status=0)
     assert query.where.status == 0 and not query.problems
-    assert parse_log_query({"status": "0"}).problems, "the inbound log's statuses start at 100"
+    assert parse_log_form({"status": "0"}).problems, "the inbound log's statuses start at 100"
     link = urlsplit(logs_url(query.values, 7, OUTBOUND_LOGS_PATH))
     assert link.path == OUTBOUND_LOGS_PATH and parse_qs(link.query)["cursor"] == ["7"]
     assert status_class(0) == "none" and status_class(200) == "ok"

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from receiver.logs import InboundLog, LogFilter
 from receiver.pages import CSP, SESSION_COOKIE
 from receiver.sessions import SessionStore
-from receiver.views import customer_url, history_window, logs_url, parse_log_query, safe_next
+from receiver.views import customer_url, history_window, logs_url, parse_log_form, safe_next
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'
@@ -277,9 +277,9 @@ _PARAMS = st.dictionaries(
 
 @given(_PARAMS)
 def test_any_query_string_reads_and_a_shared_link_reproduces_the_view(params):
-    query = parse_log_query(params)
+    query = parse_log_form(params)
     link = parse_qs(urlsplit(logs_url(query.values)).query, keep_blank_values=True)
-    again = parse_log_query({name: values[0] for name, values in link.items()})
+    again = parse_log_form({name: values[0] for name, values in link.items()})
     assert again.where == query.where and again.limit == query.limit and again.problems == ()
     assert len(query.problems) <= len(params)
 
@@ -292,7 +292,7 @@ def test_time_and_response_time_filters():
             id=f"r{n}", timestamp=start + timedelta(minutes=n), customer_id="u", event_type="track", status=202,
             response_time=n / 10, error=None, error_code=None, request={}, response={},
         )  # fmt: skip
-    query = parse_log_query({"since": "2026-01-01T00:01", "until": "2026-01-01T00:04:00Z", "min_time": "0.2"})
+    query = parse_log_form({"since": "2026-01-01T00:01", "until": "2026-01-01T00:04:00Z", "min_time": "0.2"})
     assert query.problems == ()
     assert dict(query.values) == {"since": "2026-01-01T00:01", "until": "2026-01-01T00:04", "min_time": "0.2"}
     assert [entry.id for entry in log.query(query.where, limit=10).entries] == ["r3", "r2"]
