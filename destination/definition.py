@@ -27,7 +27,8 @@ class Action:
     """One action (`event`, `profile`): its fields as Segment declares them, and its request extras.
 
     `segment_type` is the Segment call the action stands for (`track`, `identify`), the
-    event type column of Antavo's inbound log.
+    event type column of Antavo's inbound log; `date_fields` are the data fields Antavo
+    stores as dates.
     """
 
     key: str
@@ -37,6 +38,7 @@ class Action:
     fields: Mapping[str, dict[str, Any]]
     body: Mapping[str, Any] = field(default_factory=dict)
     segment_type: str = ""
+    date_fields: tuple[str, ...] = ()
 
     @property
     def default_mapping(self) -> dict[str, Any]:
@@ -113,6 +115,7 @@ def parse_definition(raw: Mapping[str, Any]) -> Definition:
             fields=spec["fields"],
             body=spec.get("body") or {},
             segment_type=spec.get("segmentType", ""),
+            date_fields=tuple(spec.get("dateFields") or ()),
         )
         for key, spec in raw["actions"].items()
     }

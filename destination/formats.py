@@ -55,6 +55,11 @@ def definition_file_schema() -> dict[str, Any]:
             "defaultSubscription": {"type": "string", "description": "The trigger (FQL) a new subscription starts with."},
             "segmentType": {"enum": ["track", "identify", "page", "screen", "group", "alias"]},
             "body": {"type": "object", "description": "Extra keys every request of this action carries."},
+            "dateFields": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Data fields Antavo stores as dates (YYYY-MM-DD).",
+            },
             "fields": fields,
         },
     }

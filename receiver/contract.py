@@ -34,6 +34,7 @@ class ActionContract:
     schema: Mapping[str, Any]
     data_label: str
     data_properties: Mapping[str, str]
+    date_fields: tuple[str, ...] = ()
 
     def matches(self, body: Mapping[str, Any]) -> bool:
         return bool(self.extras) and all(body.get(k) == v for k, v in self.extras.items())
@@ -112,6 +113,7 @@ def build_contract(definition: Definition, schemas_dir: Path | None = None) -> W
                 prop: prop_spec.get("label", prop)
                 for prop, prop_spec in (a.fields[data].get("properties") or {}).items()
             },
+            date_fields=a.date_fields,
         )
         for a in actions
     )

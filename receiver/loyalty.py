@@ -27,8 +27,6 @@ OPT_IN, OPT_OUT = "opt_in", "opt_out"
 POINT_ADD, POINT_SUBTRACT = "point_add", "point_subtract"
 CHECKOUT = "checkout"
 POINTS, REASON, TRANSACTION_ID, TOTAL = "points", "reason", "transaction_id", "total"
-DATE_FIELDS = ("birth_date",)
-"""Profile fields Antavo stores as dates; each must be one of the definition's profile properties."""
 
 Handler = Callable[[str, str, Mapping[str, Any], str], Decision]
 """(account, event name, event data, the data field's label) → the decision to run."""
@@ -65,9 +63,9 @@ class LoyaltyRules:
         self._c = contract
         self._earn_rate = Decimal(repr(config.earn_rate))
         profile = contract.action_by_type("identify")
-        missing = [name for name in DATE_FIELDS if name not in profile.data_properties]
+        missing = [name for name in profile.date_fields if name not in profile.data_properties]
         if missing:
-            raise ValueError(f"the profile action declares no data field {missing}")
+            raise ValueError(f"the profile action's dateFields name no data field: {missing}")
         self._profile = profile
         self._handlers: dict[str, Handler] = {
             OPT_IN: self._opt(True),
@@ -122,7 +120,7 @@ class LoyaltyRules:
 
     def _profile_update(self, account: str, name: str, data: Mapping[str, Any]) -> Decision:
         named = self._profile.data_properties
-        for key in DATE_FIELDS:
+        for key in self._profile.date_fields:
             value = data.get(key)
             if value is not None and not _is_iso_date(value):
                 raise _unprocessable(
