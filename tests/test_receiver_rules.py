@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any, Callable
 
 import pytest
 
+from destination.definition import load_definition, parse_definition
 from receiver.config import ReceiverConfig
-from receiver.contract import default_contract
+from receiver.contract import build_contract, default_contract
 from receiver.errors import ApiError
 from receiver.loyalty import LoyaltyRules
 from receiver.store import Change, MemoryStore
@@ -223,3 +225,19 @@ def test_store_apply_is_atomic_across_threads():
     assert customer.balances == {"a": 0}
     assert len(refused) == 8 * 20 - 50
     assert customer.event_count == 51
+
+
+def test_date_fields_come_from_the_definition(make_config):
+    raw = copy.deepcopy(dict(load_definition().raw))
+    profile = next(a for a in raw["actions"].values() if a.get("segmentType") == "identify")
+    profile["dateFields"] = ["first_name"]
+    contract = build_contract(parse_definition(raw))
+    store = MemoryStore()
+    rules = LoyaltyRules(make_config(), contract)
+    err = refusal(lambda: run(rules, store, contract, {"customer": "u1", "data": {"first_name": "Ada"}}, "identify"))
+    assert (err.code, err.field) == ("INVALID_DATE", "data.first_name")
+    run(rules, store, contract, {"customer": "u1", "data": {"birth_date": "not a date"}}, kind="identify")
+    assert store.customer_sync("u1").profile == {"birth_date": "not a date"}
+    profile["dateFields"] = ["anniversary"]
+    with pytest.raises(ValueError, match="anniversary"):
+        LoyaltyRules(make_config(), build_contract(parse_definition(raw)))
