@@ -32,21 +32,61 @@ def mixed_events(n: int, run: str, seed: int = 11) -> list[tuple[str, dict]]:
         mid = f"{run}-{i}"
         roll = rng.random()
         if roll < 0.25:
-            calls.append(("identify", dict(user_id=user, message_id=mid, traits={
-                "first_name": rng.choice(["Ada", "Alan", "Grace"]), "email": f"{user}@example.com",
-                "birthday": rng.choice(["1990-12-10", "not-a-date"]), "tier": "gold"})))
+            calls.append(
+                (
+                    "identify",
+                    dict(
+                        user_id=user,
+                        message_id=mid,
+                        traits={
+                            "first_name": rng.choice(["Ada", "Alan", "Grace"]),
+                            "email": f"{user}@example.com",
+                            "birthday": rng.choice(["1990-12-10", "not-a-date"]),
+                            "tier": "gold",
+                        },
+                    ),
+                )
+            )
         elif roll < 0.50:
-            calls.append(("track", dict(user_id=user, message_id=mid, event="Points Earned", properties=rng.choice([
-                {"points": rng.randint(1, 100), "source": "game", "reason": "level"}, {"source": "game"}]))))
+            calls.append(
+                (
+                    "track",
+                    dict(
+                        user_id=user,
+                        message_id=mid,
+                        event="Points Earned",
+                        properties=rng.choice(
+                            [{"points": rng.randint(1, 100), "source": "game", "reason": "level"}, {"source": "game"}]
+                        ),
+                    ),
+                )
+            )
         elif roll < 0.75:
-            calls.append(("track", dict(user_id=user, message_id=mid, event="Order Completed", properties={
-                "order_id": f"{run}-o{rng.randint(1, 400)}", "total": round(rng.uniform(5, 300), 2)})))
+            calls.append(
+                (
+                    "track",
+                    dict(
+                        user_id=user,
+                        message_id=mid,
+                        event="Order Completed",
+                        properties={
+                            "order_id": f"{run}-o{rng.randint(1, 400)}",
+                            "total": round(rng.uniform(5, 300), 2),
+                        },
+                    ),
+                )
+            )
         elif roll < 0.85:
-            calls.append(("track", dict(user_id=user, message_id=mid, event="Signed Up",
-                                        properties={"loyalty_consent": True})))
+            calls.append(
+                ("track", dict(user_id=user, message_id=mid, event="Signed Up", properties={"loyalty_consent": True}))
+            )
         else:
-            calls.append(("track", dict(user_id=user, message_id=mid, event="Product Viewed",
-                                        properties={"product_id": "SKU-1"})))
+            calls.append(
+                (
+                    "track",
+                    dict(user_id=user, message_id=mid, event="Product Viewed", properties={"product_id": "SKU-1"}),
+                )
+            )
     return calls
 
 
@@ -77,8 +117,13 @@ def main() -> None:
     run = f"load-{uuid.uuid4().hex[:8]}"
     calls = mixed_events(args.events, run)
     errors: list[str] = []
-    client = Client(write_key=args.write_key, host=args.url, max_retries=2, upload_size=100,
-                    on_error=lambda error, batch: errors.append(str(error)))
+    client = Client(
+        write_key=args.write_key,
+        host=args.url,
+        max_retries=2,
+        upload_size=100,
+        on_error=lambda error, batch: errors.append(str(error)),
+    )
     start = time.perf_counter()
     for kind, kwargs in calls:
         getattr(client, kind)(**kwargs)
@@ -102,7 +147,9 @@ def main() -> None:
                 outcomes[f"ignored: {(entry['response'] or {}).get('reason', 'no mapping')}"] += 1
             else:
                 outcomes[f"{entry['status']} {entry['error_code']}"] += 1
-    print(f"sent {len(calls)} calls in {elapsed:.2f}s ({len(calls) / elapsed:,.0f} events/s), library errors: {len(errors)}")
+    print(
+        f"sent {len(calls)} calls in {elapsed:.2f}s ({len(calls) / elapsed:,.0f} events/s), library errors: {len(errors)}"
+    )
     print(f"{len(by_message)}/{len(calls)} messages are in the inbound log ({len(entries)} entries: one per request)")
     for outcome, count in outcomes.most_common():
         print(f"  {count:5d}  {outcome}")

@@ -18,9 +18,10 @@ import random
 import time
 from typing import Any
 
-from destination.definition import load_definition
-from destination.pipeline import Pipeline
-from destination.subscriptions import load_mappings, load_presets
+from destination.definition.model.model import load_definition
+from destination.definition.model.subscriptions import load_mappings, load_presets
+
+from destination.delivery.pipeline import Pipeline
 
 EVENTS = ["Order Completed", "Points Earned", "Signed Up", "Product Viewed", "Product Reviewed", "Cart Viewed"]
 
@@ -35,21 +36,44 @@ def make_events(n: int, seed: int = 7) -> list[dict[str, Any]]:
             "timestamp": "2026-11-20T10:00:00.000Z",
             "anonymousId": f"anon-{i}",
             "userId": user,
-            "context": {"ip": "203.0.113.7", "library": {"name": "analytics-python", "version": "2.3.3"},
-                        "locale": "en-GB", "page": {"path": "/shop", "url": "https://shop.example/shop"}},
+            "context": {
+                "ip": "203.0.113.7",
+                "library": {"name": "analytics-python", "version": "2.3.3"},
+                "locale": "en-GB",
+                "page": {"path": "/shop", "url": "https://shop.example/shop"},
+            },
         }
         if rng.random() < 0.3:
-            base.update(type="identify", traits={
-                "first_name": rng.choice(["Ada", "Alan", "Grace"]), "last_name": "Example",
-                "email": f"{user}@example.com", "birthday": "1990-12-10", "phone": rng.randint(10**8, 10**9),
-                "tier": rng.choice(["gold", "silver", None]), "plan": "premium"})
+            base.update(
+                type="identify",
+                traits={
+                    "first_name": rng.choice(["Ada", "Alan", "Grace"]),
+                    "last_name": "Example",
+                    "email": f"{user}@example.com",
+                    "birthday": "1990-12-10",
+                    "phone": rng.randint(10**8, 10**9),
+                    "tier": rng.choice(["gold", "silver", None]),
+                    "plan": "premium",
+                },
+            )
         else:
             name = rng.choice(EVENTS)
-            base.update(type="track", event=name, properties={
-                "order_id": f"ORD-{i}", "total": round(rng.uniform(5, 500), 2), "currency": "EUR",
-                "points": rng.randint(1, 500), "source": "game", "reason": "level up", "loyalty_consent": True,
-                "product_id": f"SKU-{rng.randint(1, 99)}", "rating": rng.randint(1, 5),
-                "products": [{"product_id": "SKU-1", "price": 9.5, "quantity": 2}]})
+            base.update(
+                type="track",
+                event=name,
+                properties={
+                    "order_id": f"ORD-{i}",
+                    "total": round(rng.uniform(5, 500), 2),
+                    "currency": "EUR",
+                    "points": rng.randint(1, 500),
+                    "source": "game",
+                    "reason": "level up",
+                    "loyalty_consent": True,
+                    "product_id": f"SKU-{rng.randint(1, 99)}",
+                    "rating": rng.randint(1, 5),
+                    "products": [{"product_id": "SKU-1", "price": 9.5, "quantity": 2}],
+                },
+            )
         events.append(base)
     return events
 
@@ -67,8 +91,11 @@ def main() -> None:
 
     definition = load_definition()
     if args.subscriptions == "presets":
-        subs = [p for p in load_presets(definition) if p.subscribe in
-                {a.default_subscription for a in definition.actions.values()}]
+        subs = [
+            p
+            for p in load_presets(definition)
+            if p.subscribe in {a.default_subscription for a in definition.actions.values()}
+        ]
     else:
         subs = [s for s in load_mappings(definition) if s.enabled]
     pipeline = Pipeline(definition, subs, {"stack": "bench", "api_key": "bench-key"})
@@ -90,11 +117,19 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     total = args.events * args.rounds
     if args.json:
-        print(json.dumps({
-            "subscriptions": args.subscriptions, "events": args.events, "rounds": args.rounds,
-            "prepared": ok, "refused": failed, "events_per_second": round(total / elapsed),
-            "microseconds_per_event": round(elapsed * 1e6 / total, 2),
-        }))
+        print(
+            json.dumps(
+                {
+                    "subscriptions": args.subscriptions,
+                    "events": args.events,
+                    "rounds": args.rounds,
+                    "prepared": ok,
+                    "refused": failed,
+                    "events_per_second": round(total / elapsed),
+                    "microseconds_per_event": round(elapsed * 1e6 / total, 2),
+                }
+            )
+        )
     else:
         print(f"subscriptions: {args.subscriptions} ({len(subs)}: {', '.join(s.name for s in subs)})")
         print(f"events: {args.events} x {args.rounds} rounds, per round {ok} requests prepared, {failed} refused")

@@ -22,8 +22,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -49,7 +49,7 @@ def _free_port() -> int:
 def local_receiver(api_key: str) -> Iterator[str]:
     """`serve` in its own process on a free 127.0.0.1 port (so client and server do not share a GIL)."""
     port = _free_port()
-    code = "import typer; from receiver.serve import serve; typer.run(serve)"
+    code = "import typer; from antavo_actions.cli.serve import serve; typer.run(serve)"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port), "--log-level", "warning", "--stack", "bench"],
         cwd=ROOT,

@@ -8,22 +8,21 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from destination.definition import load_definition
-
-from . import models
-from .config import ReceiverConfig
-from .contract import WebhookContract, default_contract
-from .docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
-from .errors import ApiError, install_handlers, unauthorized
-from .ingest import install_ingest
-from .log_query import MAX_PAGE, LogQuery
-from .logs import InboundLog
-from .pages import STATIC_PATH, pages_router, static_files
-from .outbound import build_outbound
-from .outbound_log import outbound_log_router
-from .security import same_secret
-from .service import WebhookService
-from .store import LoyaltyStore, make_store
+from destination.definition.model import load_definition
+from receiver import models
+from receiver.config import ReceiverConfig
+from receiver.core.contract import WebhookContract, default_contract
+from receiver.core.service import WebhookService
+from receiver.docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
+from receiver.errors import ApiError, install_handlers, unauthorized
+from receiver.ingest.service import install_ingest
+from receiver.logs.outbound import outbound_log_router
+from receiver.logs.query import MAX_PAGE, LogQuery
+from receiver.logs.ring import InboundLog
+from receiver.outbound.messages import build_outbound
+from receiver.pages import STATIC_PATH, pages_router, static_files
+from receiver.security import same_secret
+from receiver.store.memory import LoyaltyStore, make_store
 
 CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .contract import ActionContract, WebhookContract
-from .loyalty import CHECKOUT, POINT_ADD, POINTS, REASON, TOTAL, TRANSACTION_ID
+from receiver.core.contract import ActionContract, WebhookContract
+from receiver.core.loyalty import CHECKOUT, POINT_ADD, POINTS, REASON, TOTAL, TRANSACTION_ID
 
 API_DESCRIPTION = """
 A reference implementation of **Antavo Loyalty Engine's Segment webhook**, for testing the

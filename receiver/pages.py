@@ -10,8 +10,9 @@ anyone holding a Segment write key can fill with markup. What the pages show is 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
@@ -19,14 +20,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
-from . import views
-from .config import ReceiverConfig
-from .contract import WebhookContract
-from .errors import error_body
-from .logs import InboundLog
-from .security import same_secret
-from .sessions import Session, SessionStore
-from .store import LoyaltyStore
+from receiver import views
+from receiver.config import ReceiverConfig
+from receiver.core.contract import WebhookContract
+from receiver.errors import error_body
+from receiver.logs.ring import InboundLog
+from receiver.security import same_secret
+from receiver.sessions import Session, SessionStore
+from receiver.store.memory import LoyaltyStore
 
 HERE = Path(__file__).parent
 STATIC_PATH = "/static"

@@ -9,7 +9,8 @@ reaches the inbound log.
 from __future__ import annotations
 
 import hmac
-from typing import Any, Collection
+from collections.abc import Collection
+from typing import Any
 
 REDACTED = "[REDACTED]"
 

@@ -14,10 +14,10 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from .expiring import ExpiringMap
+from receiver.expiring import ExpiringMap
 
 DEFAULT_TTL_SECONDS = 8 * 3600
 DEFAULT_MAX_SESSIONS = 1024
@@ -33,7 +33,7 @@ class Session:
 
     def csrf_matches(self, given: str | None) -> bool:
         """Constant-time check of a form's CSRF field."""
-        return bool(given) and hmac.compare_digest(given.encode(), self.csrf.encode())
+        return given is not None and bool(given) and hmac.compare_digest(given.encode(), self.csrf.encode())
 
 
 def _digest(token: str) -> str:

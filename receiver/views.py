@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from .logs import InboundLog, LogEntry, LogFilter
-from .store import CustomerSnapshot, StoredEvent
+from receiver.logs.ring import InboundLog, LogEntry, LogFilter
+from receiver.store.memory import CustomerSnapshot, StoredEvent
 
 LOGS_PATH = "/logs"
 OUTBOUND_LOGS_PATH = "/outbound-logs"

@@ -20,11 +20,11 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -32,10 +32,10 @@ import uvicorn
 from fastapi import FastAPI
 from hypothesis import settings
 
-from destination.definition import PROJECT_ROOT
+from destination.definition.model import PROJECT_ROOT
 from receiver.app import create_app
 from receiver.config import ConfigError, ReceiverConfig, load_config
-from receiver.store import MemoryStore
+from receiver.store.memory import MemoryStore
 
 # Timing is the benchmarks' business: on a loaded 2-core CI machine a per-example deadline only
 # makes property tests flaky, so examples are judged on behaviour alone.
@@ -262,7 +262,7 @@ def serve_process() -> Iterator[Callable[..., ServeProcess]]:
 
     def start(*options: str, env: Mapping[str, str]) -> ServeProcess:
         port = free_port()
-        code = "import typer; from receiver.serve import serve; typer.run(serve)"
+        code = "import typer; from antavo_actions.cli.serve import serve; typer.run(serve)"
         proc = subprocess.Popen(
             [sys.executable, "-c", code, "--port", str(port), *options],
             cwd=PROJECT_ROOT,
@@ -332,7 +332,7 @@ class SegmentStub:
 
 def _stub_handler(stub: SegmentStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
                 body: Any = json.loads(raw)
@@ -373,3 +373,14 @@ def segment_stub() -> Iterator[SegmentStub]:
     server.shutdown()
     server.server_close()
     thread.join(SHUTDOWN_TIMEOUT)
+
+
+FOLDER_MARKERS = {"e2e": "e2e", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by folder (`-m "not browser"` and friends), so no test forgets its marker."""
+    for item in items:
+        marker = FOLDER_MARKERS.get(item.path.parent.name)
+        if marker:
+            item.add_marker(marker)

@@ -1,0 +1,248 @@
+"""Sending prepared requests to Antavo: timeouts, bounded retries, and no secret in any text.
+
+Retries cover what a retry can fix: 408, 429, 5xx, timeouts and dropped connections. Delays
+grow exponentially with full jitter (a random wait up to the exponential cap, so clients that
+failed together do not retry together); a small `Retry-After` is honoured as given. Every text
+that leaves this module (results, logs, reprs) has the request's secret values scrubbed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Self
+
+import httpx
+
+from destination.delivery.action import REDACTED, PreparedRequest
+
+__all__ = ["AntavoClient", "AsyncAntavoClient", "DeliveryResult", "RetryPolicy", "scrub"]
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "antavo-actions (Segment Actions compatible)"
+MAX_BODY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: `attempts` in total, waits of up to `base * 2**n` capped at `cap` seconds."""
+
+    attempts: int = 4
+    base: float = 0.5
+    cap: float = 8.0
+    retry_after_max: float = 30.0
+    statuses: frozenset[int] = frozenset({408, 429})
+
+    def retryable(self, status: int) -> bool:
+        return status in self.statuses or 500 <= status <= 599
+
+    def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
+        """Full jitter after the `attempt`-th failure (1-based)."""
+        return rng() * min(self.cap, self.base * (2 ** (attempt - 1)))
+
+    def delay(self, attempt: int, retry_after: float | None, rng: Callable[[], float]) -> float:
+        if retry_after is not None and 0 <= retry_after <= self.retry_after_max:
+            return retry_after
+        return self.backoff(attempt, rng)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """The outcome of sending one request: the last status (None if no response), and how it went."""
+
+    status: int | None
+    attempts: int
+    elapsed: float
+    body: str | None = None
+    error: str | None = None
+    delays: tuple[float, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret value replaced by a placeholder."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP-date); None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+class _Delivery:
+    """The retry loop's bookkeeping, shared by the sync and async clients."""
+
+    def __init__(self, req: PreparedRequest, policy: RetryPolicy, rng: Callable[[], float]) -> None:
+        self.req = req
+        self.policy = policy
+        self.rng = rng
+        self.secrets = req.secret_values()
+        self.started = time.monotonic()
+        self.attempt = 0
+        self.delays: list[float] = []
+
+    def result(self, status: int | None, body: str | None, error: str | None) -> DeliveryResult:
+        return DeliveryResult(
+            status=status,
+            attempts=self.attempt,
+            elapsed=time.monotonic() - self.started,
+            body=None if body is None else scrub(body[:MAX_BODY_CHARS], self.secrets),
+            error=None if error is None else scrub(error, self.secrets),
+            delays=tuple(self.delays),
+        )
+
+    def after_response(self, response: httpx.Response) -> tuple[DeliveryResult | None, float]:
+        """(final result, 0) or (None, delay before the next attempt)."""
+        status = response.status_code
+        text = response.text
+        if not self.policy.retryable(status) or self.attempt >= self.policy.attempts:
+            error = None if 200 <= status < 300 else f"HTTP {status} {response.reason_phrase}".rstrip()
+            return self.result(status, text, error), 0.0
+        delay = self.policy.delay(self.attempt, parse_retry_after(response.headers.get("retry-after")), self.rng)
+        self._log_retry(f"HTTP {status}", delay)
+        return None, delay
+
+    def after_error(self, exc: Exception) -> tuple[DeliveryResult | None, float]:
+        error = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, _RETRYABLE_ERRORS) or self.attempt >= self.policy.attempts:
+            return self.result(None, None, error), 0.0
+        delay = self.policy.backoff(self.attempt, self.rng)
+        self._log_retry(type(exc).__name__, delay)
+        return None, delay
+
+    def _log_retry(self, why: str, delay: float) -> None:
+        self.delays.append(delay)
+        log.warning(
+            "%s %s: %s on attempt %d/%d, retrying in %.3fs",
+            self.req.method,
+            scrub(self.req.url, self.secrets),
+            why,
+            self.attempt,
+            self.policy.attempts,
+            delay,
+        )
+
+
+def _headers(base: Mapping[str, str], req: PreparedRequest) -> dict[str, str]:
+    return {"User-Agent": USER_AGENT, **base, **req.headers}
+
+
+class AntavoClient:
+    """Synchronous sender around one `httpx.Client` (connection reuse); use as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self.headers = dict(headers or {})
+        self._own_client = client is None
+        self._client = client or httpx.Client(timeout=timeout)
+        self._sleep = sleep
+        self._rng = rng
+
+    def send(self, req: PreparedRequest) -> DeliveryResult:
+        delivery = _Delivery(req, self.retry, self._rng)
+        headers = _headers(self.headers, req)
+        while True:
+            delivery.attempt += 1
+            try:
+                response = self._client.request(req.method, req.url, json=req.json, headers=headers)
+            except httpx.HTTPError as exc:
+                done, delay = delivery.after_error(exc)
+            else:
+                done, delay = delivery.after_response(response)
+            if done is not None:
+                return done
+            self._sleep(delay)
+
+    def close(self) -> None:
+        if self._own_client:
+            self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"AntavoClient(retry={self.retry!r})"
+
+
+class AsyncAntavoClient:
+    """The asynchronous twin of `AntavoClient`, around one `httpx.AsyncClient`."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        client: httpx.AsyncClient | None = None,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self.headers = dict(headers or {})
+        self._own_client = client is None
+        self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._rng = rng
+
+    async def send(self, req: PreparedRequest) -> DeliveryResult:
+        delivery = _Delivery(req, self.retry, self._rng)
+        headers = _headers(self.headers, req)
+        while True:
+            delivery.attempt += 1
+            try:
+                response = await self._client.request(req.method, req.url, json=req.json, headers=headers)
+            except httpx.HTTPError as exc:
+                done, delay = delivery.after_error(exc)
+            else:
+                done, delay = delivery.after_response(response)
+            if done is not None:
+                return done
+            await asyncio.sleep(delay)
+
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncAntavoClient(retry={self.retry!r})"

@@ -1,0 +1,234 @@
+"""`validate`: check the definition, presets and mapping files, reporting every problem at once.
+
+Each problem names its file, line, column and rule, so an editor or a CI annotation can
+point at it. The rules are plain functions over a loaded file; `check_paths` runs them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft7Validator
+
+from destination.definition.file_schemas import file_schemas
+from destination.definition.model import Definition
+from destination.definition.subscriptions import effective_mapping
+from destination.definition.yamlsrc import Pointer, SourceFile, YAMLSyntaxError, load_source, plain
+from destination.errors import FQLSyntaxError
+from destination.fql import parser as fql
+from destination.mapping.engine import validate_mapping
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    rule: str
+    message: str
+
+    def text(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.rule}: {self.message}"
+
+    def github(self) -> str:
+        """A GitHub Actions workflow command, escaped as the runner expects."""
+        file, title = _escape(self.file, property=True), _escape(self.rule, property=True)
+        return f"::error file={file},line={self.line},col={self.column},title={title}::{_escape(self.message)}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _escape(text: str, *, property: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
+
+
+@dataclass
+class Checked:
+    """A loaded file and the context its rules need."""
+
+    source: SourceFile
+    data: Any
+    definition: Definition
+    multi_accounts: bool
+
+    def at(self, pointer: Pointer, rule: str, message: str, *, key: bool = False) -> Problem:
+        pos = self.source.position(pointer, key=key)
+        return Problem(str(self.source.path), pos.line, pos.column, rule, message)
+
+
+def kind_of(data: Any) -> str:
+    """Which of our formats a document is, by its top-level keys."""
+    if isinstance(data, dict):
+        if "actions" in data or "authentication" in data:
+            return "definition"
+        if "presets" in data:
+            return "presets"
+    return "mapping"
+
+
+def check_shape(c: Checked, kind: str) -> Iterator[Problem]:
+    schema = file_schemas(c.definition)[kind]
+    for error in sorted(Draft7Validator(schema).iter_errors(c.data), key=lambda e: list(e.absolute_path)):
+        path = list(error.absolute_path)
+        where = "/" + "/".join(map(str, path)) if path else "the document"
+        yield c.at(path, "schema", f"{where}: {error.message}")
+
+
+def check_descriptions(c: Checked) -> Iterator[Problem]:
+    actions = c.data.get("actions") if isinstance(c.data, dict) else None
+    for key, action in (actions or {}).items():
+        if not isinstance(action, dict):
+            continue
+        if not str(action.get("description") or "").strip():
+            yield c.at(["actions", key], "missing-description", f"action '{key}' has no description", key=True)
+        for name, spec in (action.get("fields") or {}).items():
+            if isinstance(spec, dict) and not str(spec.get("description") or "").strip():
+                yield c.at(
+                    ["actions", key, "fields", name],
+                    "missing-description",
+                    f"field '{name}' of action '{key}' has no description",
+                    key=True,
+                )
+
+
+def check_trigger(c: Checked, at: list[Any], query: Any) -> Iterator[Problem]:
+    if not isinstance(query, str):
+        return
+    try:
+        fql.parse(query)
+    except FQLSyntaxError as exc:
+        pos = c.source.position(at)
+        quoted = 1 if getattr(_node(c.source, at), "style", None) in ('"', "'") else 0
+        line = pos.line + exc.line - 1
+        column = pos.column + quoted + exc.column - 1 if exc.line == 1 else exc.column
+        yield Problem(str(c.source.path), line, column, "fql", f"trigger {query!r}: {exc.message}")
+
+
+def _node(source: SourceFile, pointer: Pointer) -> Any:
+    node = source.data
+    for part in pointer:
+        node = node[part]
+    return node
+
+
+def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]:
+    """The rules of one preset or mapping file: action, fields, required, trigger, directives, accounts."""
+    if not isinstance(sub, dict):
+        return
+    yield from check_trigger(c, [*at, "subscribe"], sub.get("subscribe"))
+    mapping = sub.get("mapping") if isinstance(sub.get("mapping"), dict) else {}
+    for issue in validate_mapping(mapping):
+        yield c.at([*at, "mapping", *issue.pointer], "mapping-directive", issue.message)
+    key = sub.get("partnerAction")
+    if not isinstance(key, str):
+        return
+    if key not in c.definition.actions:
+        known = ", ".join(c.definition.actions)
+        yield c.at([*at, "partnerAction"], "unknown-action", f"unknown action '{key}'; expected one of: {known}")
+        return
+    action = c.definition.action(key)
+    for name in mapping or {}:
+        if name not in action.fields:
+            yield c.at(
+                [*at, "mapping", name],
+                "unknown-field",
+                f"action '{key}' has no field '{name}'; its fields are: {', '.join(action.fields)}",
+                key=True,
+            )
+    full = effective_mapping(action, mapping)
+    for name in action.required_fields:
+        if name not in full:
+            yield c.at(
+                [*at, "mapping"],
+                "missing-required",
+                f"required field '{name}' of action '{key}' is neither mapped nor defaulted",
+                key=True,
+            )
+        elif full[name] == "":
+            yield c.at(
+                [*at, "mapping", name],
+                "missing-required",
+                f"required field '{name}' of action '{key}' is mapped to an empty string",
+            )
+    multi = c.multi_accounts or sub.get("multi_accounts") is True
+    account = c.definition.field_for("account")
+    if multi and account in action.fields and (full or {}).get(account, "") == "":
+        yield c.at(
+            [*at, "mapping", account] if account in (mapping or {}) else [*at, "mapping"],
+            "multi-accounts",
+            f"Multi-accounts is on: action '{key}' must map '{account}' to a non-empty value",
+            key=True,
+        )
+
+
+def check_definition_defaults(c: Checked) -> Iterator[Problem]:
+    for key, action in (c.data.get("actions") or {}).items():
+        if not isinstance(action, dict):
+            continue
+        yield from check_trigger(c, ["actions", key, "defaultSubscription"], action.get("defaultSubscription"))
+        for name, spec in (action.get("fields") or {}).items():
+            if isinstance(spec, dict) and "default" in spec:
+                for issue in validate_mapping({name: spec["default"]}):
+                    yield c.at(
+                        ["actions", key, "fields", name, "default", *issue.pointer[1:]],
+                        "mapping-directive",
+                        issue.message,
+                    )
+
+
+def check_roles(c: Checked) -> Iterator[Problem]:
+    """Every role names a field that some action declares (the receiver reads the body by role)."""
+    roles = c.data.get("roles") if isinstance(c.data.get("roles"), dict) else {}
+    actions = c.data.get("actions") if isinstance(c.data.get("actions"), dict) else {}
+    declared = {name for a in actions.values() if isinstance(a, dict) for name in (a.get("fields") or {})}
+    for role, name in roles.items():
+        if name not in declared:
+            yield c.at(["roles", role], "unknown-field", f"role '{role}' names '{name}', which no action declares")
+
+
+RULES: dict[str, Callable[[Checked], Iterable[Problem]]] = {
+    "definition": lambda c: [
+        *check_shape(c, "definition"),
+        *check_descriptions(c),
+        *check_definition_defaults(c),
+        *check_roles(c),
+    ],
+    "presets": lambda c: [
+        *check_shape(c, "presets"),
+        *(p for i, s in enumerate(c.data.get("presets") or []) for p in check_subscription(c, ["presets", i], s)),
+    ],
+    "mapping": lambda c: [*check_shape(c, "mapping"), *check_subscription(c, [], c.data)],
+}
+
+
+def check_file(path: Path, definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
+    """Every problem in one file."""
+    try:
+        source = load_source(path)
+    except YAMLSyntaxError as exc:
+        return [Problem(str(path), exc.position.line, exc.position.column, "yaml-syntax", exc.message)]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(str(path), 1, 1, "read", str(exc))]
+    data = plain(source)
+    checked = Checked(source, data, definition, multi_accounts)
+    return sorted(RULES[kind_of(data)](checked), key=lambda p: (p.line, p.column, p.rule))
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the YAML files inside any folder given (recursively)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+        else:
+            files.append(path)
+    return files
+
+
+def check_paths(paths: Iterable[Path], definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
+    return [p for f in expand(paths) for p in check_file(f, definition, multi_accounts=multi_accounts)]

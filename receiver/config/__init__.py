@@ -1,0 +1,251 @@
+"""The receiver's settings: one pydantic model, read from YAML, then the environment, then options.
+
+Precedence, lowest first: the model's defaults, `receiver.yaml`, `ANTAVO_*` environment
+variables, and explicit overrides (the `serve` command's options). The API key and the
+ingest's write key are `SecretStr`s: they never show in a repr, a log line, an error or an
+endpoint. Keep them out of the YAML file; set `ANTAVO_API_KEY` / `ANTAVO_WRITE_KEY` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from destination.definition.project import project_path
+from receiver.config.outbound import OutboundConfig
+
+ENV_PREFIX = "ANTAVO_"
+CONFIG_FILE = "receiver.yaml"
+SCHEMA_FILE = "receiver.schema.json"
+RECEIVER_COMMENT = "Generated from receiver.config.ReceiverConfig by `antavo-actions schemas`. Do not edit."
+StoreBackend = Literal["memory"]
+STORE_BACKENDS: tuple[str, ...] = get_args(StoreBackend)
+
+
+class ConfigError(Exception):
+    """Settings that cannot be used; the message says which one and why."""
+
+
+class ReceiverConfig(BaseModel):
+    """Settings of the reference Antavo receiver (the brand's side of the Segment webhook)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Antavo receiver settings")
+
+    stack: str = Field(
+        "dev",
+        min_length=1,
+        description="The Antavo Loyalty Engine stack this receiver plays (shown by /healthz and `serve`).",
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description=(
+            "The brand API key every webhook body must carry and every inspection call must present as a "
+            "Bearer token. Set it with ANTAVO_API_KEY rather than in a file."
+        ),
+        title="API key",
+        json_schema_extra={"writeOnly": True},
+    )
+    multi_accounts: bool = Field(
+        False,
+        description="The Multi Accounts extension: every request must name one of `accounts`.",
+    )
+    accounts: list[str] = Field(
+        default_factory=list,
+        description="The brand's account IDs (used when `multi_accounts` is on).",
+    )
+    default_account: str = Field(
+        "default",
+        min_length=1,
+        description="The account every request goes to when `multi_accounts` is off.",
+    )
+    earn_rate: float = Field(
+        1.0,
+        ge=0,
+        description="Points earned per unit of a checkout's total (points = floor(total x earn_rate)).",
+    )
+    max_body_bytes: int = Field(
+        32 * 1024,
+        ge=256,
+        description="Largest accepted webhook body in bytes (Segment's per-event limit is 32 KB).",
+    )
+    idempotency_ttl_seconds: float = Field(
+        24 * 3600,
+        title="Idempotency TTL (seconds)",
+        gt=0,
+        description="How long an Idempotency-Key is remembered.",
+    )
+    log_size: int = Field(
+        10000,
+        ge=1,
+        description="How many inbound requests the inbound log keeps (oldest dropped first).",
+    )
+    store: StoreBackend = Field(
+        "memory",
+        description="The loyalty store backend.",
+    )
+    write_key: SecretStr | None = Field(
+        None,
+        description=(
+            "The write key of the Segment-compatible Tracking API ingest (/v1/track, /v1/identify, /v1/batch), "
+            "sent as the HTTP Basic user name or the body's `writeKey`. Without one the ingest refuses every "
+            "call. Set it with ANTAVO_WRITE_KEY rather than in a file."
+        ),
+        title="Write key",
+        json_schema_extra={"writeOnly": True},
+    )
+    dedup_window_seconds: float = Field(
+        24 * 3600,
+        gt=0,
+        title="Deduplication window (seconds)",
+        description="How long the ingest remembers a messageId: a message seen again within it is dropped.",
+    )
+    dedup_max_messages: int = Field(
+        100_000,
+        ge=1,
+        description="The most messageIds the ingest remembers; past it the oldest are forgotten first.",
+    )
+    mappings_dir: Path | None = Field(
+        None,
+        description="The folder of mapping files the ingest runs (its enabled ones); default: the project's mappings/.",
+    )
+    outbound: OutboundConfig = Field(
+        default_factory=OutboundConfig,
+        description=(
+            "Outbound sync: the receiver as Antavo's Segment source, sending selected loyalty events (`track`) "
+            "and profile changes (`identify`) to a Segment source. Off until `write_key` is set. Each setting "
+            "can be overridden by ANTAVO_OUTBOUND_<SETTING> (e.g. ANTAVO_OUTBOUND_WRITE_KEY)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _accounts_make_sense(self) -> ReceiverConfig:
+        if self.multi_accounts and not self.accounts:
+            raise ValueError("multi_accounts is on but `accounts` lists no account")
+        if len(set(self.accounts)) != len(self.accounts):
+            raise ValueError("`accounts` lists an account twice")
+        if any(not account for account in self.accounts):
+            raise ValueError("`accounts` holds an empty account ID")
+        return self
+
+    @property
+    def has_api_key(self) -> bool:
+        return self.api_key is not None and bool(self.api_key.get_secret_value())
+
+    def api_key_bytes(self) -> bytes:
+        """The key for constant-time comparison; empty when none is configured."""
+        return self.api_key.get_secret_value().encode() if self.api_key is not None else b""
+
+    @property
+    def has_write_key(self) -> bool:
+        return self.write_key is not None and bool(self.write_key.get_secret_value())
+
+    def write_key_bytes(self) -> bytes:
+        """The write key for constant-time comparison; empty when none is configured."""
+        return self.write_key.get_secret_value().encode() if self.write_key is not None else b""
+
+
+def env_name(field: str) -> str:
+    """`ANTAVO_<FIELD>`: `api_key` → `ANTAVO_API_KEY`."""
+    return ENV_PREFIX + field.upper()
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Settings given as `ANTAVO_*` variables; list settings are comma-separated.
+
+    A section's settings are `ANTAVO_<SECTION>_<SETTING>` (`ANTAVO_OUTBOUND_WRITE_KEY`).
+    """
+    environ = os.environ if environ is None else environ
+    return _from_env(ReceiverConfig, ENV_PREFIX, environ)
+
+
+def _from_env(model: type[BaseModel], prefix: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for field, info in model.model_fields.items():
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+            section = _from_env(info.annotation, f"{prefix}{field.upper()}_", environ)
+            if section:
+                found[field] = section
+            continue
+        raw = environ.get(prefix + field.upper())
+        if raw is None:
+            continue
+        if info.annotation == list[str]:
+            found[field] = [part.strip() for part in raw.split(",") if part.strip()]
+        else:
+            found[field] = raw
+    return found
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}")
+    return data
+
+
+def default_config_path() -> Path | None:
+    """`./receiver.yaml` if present, else the project's own `receiver.yaml`, else none."""
+    for candidate in (Path.cwd() / CONFIG_FILE, project_path(CONFIG_FILE)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    use_default_file: bool = True,
+) -> ReceiverConfig:
+    """Defaults < YAML file < environment < overrides (None values in overrides are ignored)."""
+    if path is None and use_default_file:
+        path = default_config_path()
+    merged: dict[str, Any] = read_yaml(path) if path is not None else {}
+    explicit = {key: value for key, value in (overrides or {}).items() if value is not None}
+    for layer in (env_overrides(environ), explicit):
+        for key, value in layer.items():
+            below = merged.get(key)
+            merged[key] = {**below, **value} if isinstance(below, dict) and isinstance(value, dict) else value
+    try:
+        return ReceiverConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    """One line per problem, naming the setting and never echoing its value."""
+    where = f" (from {path}, ANTAVO_* variables or options)" if path else ""
+    lines = [f"invalid receiver settings{where}:"]
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = ".".join(str(part) for part in err["loc"]) or "settings"
+        lines.append(f"  {loc}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of `receiver.yaml`, for editors and `antavo-actions schemas` (which adds its `$comment`)."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **ReceiverConfig.model_json_schema()}
+
+
+def write_config_schema(path: Path | None = None) -> Path:
+    """Write `schemas/receiver.schema.json` (or `path`) exactly as `antavo-actions schemas` does."""
+    from destination.definition.payload_schemas import render_schema
+
+    target = path or project_path("schemas", SCHEMA_FILE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_schema({"$comment": RECEIVER_COMMENT, **config_schema()}), encoding="utf-8")
+    return target

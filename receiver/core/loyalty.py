@@ -1,0 +1,215 @@
+"""Antavo's business rules: what an already schema-valid webhook payload does to a customer.
+
+`LoyaltyRules.decide` checks everything that depends only on the request (account, points,
+dates, totals) up front, and returns the `Decision` the store runs under its lock for what
+depends on state (balance, seen transaction IDs). Either step refuses with an `ApiError`;
+nothing is written unless both pass.
+
+The event names (`point_add`, `checkout`, ...) and their data keys are Antavo's API, not the
+destination's: the destination forwards whatever event name a mapping produces.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from receiver.config import ReceiverConfig
+from receiver.core.contract import ActionContract, WebhookContract
+from receiver.errors import ApiError
+from receiver.store.memory import Change, CustomerView, Decision
+
+OPT_IN, OPT_OUT = "opt_in", "opt_out"
+POINT_ADD, POINT_SUBTRACT = "point_add", "point_subtract"
+CHECKOUT = "checkout"
+POINTS, REASON, TRANSACTION_ID, TOTAL = "points", "reason", "transaction_id", "total"
+
+Handler = Callable[[str, str, Mapping[str, Any], str], Decision]
+"""(account, event name, event data, the data field's label) → the decision to run."""
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A request that passed the request-only rules: who it is for, and what to run in the store."""
+
+    customer: str
+    account: str
+    action: str
+    decide: Decision
+
+
+def _unprocessable(code: str, message: str, field: str) -> ApiError:
+    return ApiError(422, code, message, field=field)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite JSON number (booleans are not numbers here)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
+class LoyaltyRules:
+    """The rules for one brand (its accounts and earn rate) and one webhook contract."""
+
+    def __init__(self, config: ReceiverConfig, contract: WebhookContract) -> None:
+        self._config = config
+        self._c = contract
+        self._earn_rate = Decimal(repr(config.earn_rate))
+        profile = contract.action_by_type("identify")
+        missing = [name for name in profile.date_fields if name not in profile.data_properties]
+        if missing:
+            raise ValueError(f"the profile action's dateFields name no data field: {missing}")
+        self._profile = profile
+        self._handlers: dict[str, Handler] = {
+            OPT_IN: self._opt(True),
+            OPT_OUT: self._opt(False),
+            POINT_ADD: self._point_add,
+            POINT_SUBTRACT: self._point_subtract,
+            CHECKOUT: self._checkout,
+        }
+
+    def account(self, payload: Mapping[str, Any]) -> str:
+        """The account a request goes to; with Multi Accounts it must name a known one."""
+        if not self._config.multi_accounts:
+            return self._config.default_account
+        field = self._c.account_field
+        given = payload.get(field)
+        if given is None or given == "":
+            raise _unprocessable(
+                "ACCOUNT_REQUIRED",
+                f"The Multi Accounts extension is enabled: the field '{field}' must name one of the brand's accounts.",
+                field,
+            )
+        if given not in self._config.accounts:
+            raise _unprocessable("UNKNOWN_ACCOUNT", "The brand has no account with this ID.", field)
+        return given
+
+    def decide(self, action: ActionContract, payload: Mapping[str, Any], name: str) -> Verdict:
+        """Check the request-only rules and return what the store must run."""
+        customer = payload.get(self._c.customer_field)
+        if not customer:
+            raise _unprocessable(
+                "INVALID_PAYLOAD",
+                f"The root value is missing the required field '{self._c.customer_field}'.",
+                self._c.customer_field,
+            )
+        if not name:
+            raise _unprocessable(
+                "INVALID_PAYLOAD",
+                f"The root value is missing the required field '{self._c.name_field}'.",
+                self._c.name_field,
+            )
+        account = self.account(payload)
+        data = payload.get(self._c.data_field) or {}
+        if action.event_type == self._profile.event_type:
+            decide = self._profile_update(account, name, data)
+        else:
+            handler = self._handlers.get(name, self._custom)
+            decide = handler(account, name, data, action.data_label)
+        return Verdict(customer=customer, account=account, action=name, decide=decide)
+
+    def _field(self, key: str) -> str:
+        return f"{self._c.data_field}.{key}"
+
+    def _profile_update(self, account: str, name: str, data: Mapping[str, Any]) -> Decision:
+        named = self._profile.data_properties
+        for key in self._profile.date_fields:
+            value = data.get(key)
+            if value is not None and not _is_iso_date(value):
+                raise _unprocessable(
+                    "INVALID_DATE", f"{named[key]} must be a date in the form YYYY-MM-DD.", self._field(key)
+                )
+        profile = {key: value for key, value in data.items() if key in named}
+        attributes = {key: value for key, value in data.items() if key not in named}
+
+        def decide(_: CustomerView) -> Change:
+            return Change(account=account, action=name, data=data, profile=profile, attributes=attributes)
+
+        return decide
+
+    def _opt(self, opted_in: bool) -> Handler:
+        def handler(account: str, name: str, data: Mapping[str, Any], _label: str) -> Decision:
+            return lambda _view: Change(account=account, action=name, data=data, opted_in=opted_in)
+
+        return handler
+
+    def _points(self, data: Mapping[str, Any], label: str) -> int:
+        if POINTS not in data:
+            raise _unprocessable(
+                "INVALID_POINTS", f"{label} is missing the required field '{POINTS}'.", self._field(POINTS)
+            )
+        value = data[POINTS]
+        if not _is_number(value) or value != int(value) or value <= 0:
+            raise _unprocessable("INVALID_POINTS", "Points must be a positive integer.", self._field(POINTS))
+        reason = data.get(REASON)
+        if reason is not None and not isinstance(reason, str):
+            raise _unprocessable("INVALID_REASON", "Reason must be a string.", self._field(REASON))
+        return int(value)
+
+    def _point_add(self, account: str, name: str, data: Mapping[str, Any], label: str) -> Decision:
+        points = self._points(data, label)
+        return lambda _view: Change(account=account, action=name, data=data, points=points)
+
+    def _point_subtract(self, account: str, name: str, data: Mapping[str, Any], label: str) -> Decision:
+        points = self._points(data, label)
+        field = self._field(POINTS)
+
+        def decide(view: CustomerView) -> Change:
+            if view.balance(account) < points:
+                raise _unprocessable(
+                    "INSUFFICIENT_POINTS", "The customer does not have enough points in this account.", field
+                )
+            return Change(account=account, action=name, data=data, points=-points)
+
+        return decide
+
+    def _checkout(self, account: str, name: str, data: Mapping[str, Any], label: str) -> Decision:
+        for key in (TRANSACTION_ID, TOTAL):
+            if key not in data:
+                raise _unprocessable(
+                    "INVALID_CHECKOUT", f"{label} is missing the required field '{key}'.", self._field(key)
+                )
+        raw_id, total = data[TRANSACTION_ID], data[TOTAL]
+        if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or raw_id == "":
+            raise _unprocessable(
+                "INVALID_TRANSACTION_ID",
+                "Transaction ID must be a non-empty string or an integer.",
+                self._field(TRANSACTION_ID),
+            )
+        if not _is_number(total) or total < 0:
+            raise _unprocessable("INVALID_TOTAL", "Total must be a number of at least 0.", self._field(TOTAL))
+        transaction_id = str(raw_id)
+        earned = math.floor(Decimal(repr(total)) * self._earn_rate)
+        field = self._field(TRANSACTION_ID)
+
+        def decide(view: CustomerView) -> Change:
+            if view.transaction_seen(account, transaction_id):
+                raise ApiError(
+                    409, "ERR_TX_ALREADY_EXISTS", "This account already has a transaction with this ID.", field=field
+                )
+            return Change(account=account, action=name, data=data, points=earned, transaction_id=transaction_id)
+
+        return decide
+
+    def _custom(self, account: str, name: str, data: Mapping[str, Any], _label: str) -> Decision:
+        """Any other event name is kept as a custom event, with no effect on points."""
+        return lambda _view: Change(account=account, action=name, data=data)
+
+
+def _is_iso_date(value: Any) -> bool:
+    """`YYYY-MM-DD` and a real calendar day (not the other forms `fromisoformat` allows)."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

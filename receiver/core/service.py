@@ -1,0 +1,202 @@
+"""The webhook's work, start to finish: check, deduplicate, apply, answer, and log.
+
+The route hands the raw request here and returns whatever comes back; the Tracking API
+ingest hands over the destination's requests (already-parsed JSON and headers) through
+`deliver`, so both go down one path that checks, applies and logs. Each request gets
+exactly one inbound-log entry, whatever happens, and a refused request changes nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from receiver.config import ReceiverConfig
+from receiver.core.contract import WebhookContract
+from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from receiver.core.idempotency import IdempotencyCache, StoredResponse, check_key, fingerprint
+from receiver.core.loyalty import LoyaltyRules
+from receiver.errors import ApiError, error_body
+from receiver.logs.ring import InboundLog, LogEntry
+from receiver.requests import (
+    PayloadChecker,
+    check_api_key,
+    check_content_type,
+    message_id,
+    parse_json,
+    read_body,
+    require_object,
+)
+from receiver.security import Redactor
+from receiver.store.memory import LoyaltyStore
+
+logger = logging.getLogger("receiver.requests")
+REPLAY_HEADER = "Idempotent-Replayed"
+ACCEPTED = 202
+
+
+@dataclass
+class _Trace:
+    """What the inbound log learns about a request as it is checked."""
+
+    identifier: str | None = None
+    customer_id: str | None = None
+    event_type: str | None = None
+    request: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The webhook's answer to one request, and the inbound-log entry it wrote."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    entry: LogEntry
+
+    @property
+    def accepted(self) -> bool:
+        return self.status < 400
+
+
+class WebhookService:
+    """Everything the webhook needs, built once per app."""
+
+    def __init__(
+        self,
+        config: ReceiverConfig,
+        contract: WebhookContract,
+        store: LoyaltyStore,
+        log: InboundLog,
+    ) -> None:
+        self.config = config
+        self.contract = contract
+        self.store = store
+        self.log = log
+        self.idempotency = IdempotencyCache(config.idempotency_ttl_seconds)
+        self.rules = LoyaltyRules(config, contract)
+        self.checker = PayloadChecker(contract)
+        secrets = [key.get_secret_value() for key in (config.api_key, config.write_key) if key is not None]
+        self.redact = Redactor(contract.secret_fields, secrets)
+        self._key = config.api_key_bytes()
+
+    async def handle(self, request: Request) -> JSONResponse:
+        """An HTTP request: media type, size and JSON first, then the shared path."""
+
+        async def read() -> Any:
+            check_content_type(request.headers.get("content-type"))
+            return parse_json(await read_body(request, self.config.max_body_bytes))
+
+        done = await self._run(read, request.headers)
+        return JSONResponse(done.body, status_code=done.status, headers=done.headers)
+
+    async def deliver(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> Delivery:
+        """A request made inside this process (the Tracking API ingest): the same checks, rules and log entry."""
+
+        async def given() -> Any:
+            return body
+
+        return await self._run(given, {name.lower(): value for name, value in headers.items()})
+
+    def note(
+        self,
+        *,
+        identifier: str,
+        customer_id: str | None,
+        event_type: str | None,
+        status: int,
+        response: dict[str, Any],
+        request: Any = None,
+        error: tuple[str, str] | None = None,
+    ) -> LogEntry:
+        """An inbound-log entry for something that never became a webhook request (`error` is code, message)."""
+        return self.log.add(
+            id=self.redact.text(identifier),
+            timestamp=datetime.now(UTC),
+            customer_id=self.redact.text(customer_id) if customer_id is not None else None,
+            event_type=event_type,
+            status=status,
+            response_time=0.0,
+            error=self.redact.text(error[1]) if error else None,
+            error_code=error[0] if error else None,
+            request=self.redact(request),
+            response=self.redact(response),
+        )
+
+    async def _run(self, source: Callable[[], Awaitable[Any]], headers: Mapping[str, str]) -> Delivery:
+        started = time.perf_counter()
+        received = datetime.now(UTC)
+        trace = _Trace()
+        try:
+            status, body = await self._process(await source(), headers, trace)
+        except ApiError as exc:
+            status, body = exc.status, exc.body()
+            trace.headers.update(exc.headers)
+        except Exception:
+            logger.exception("webhook request failed unexpectedly")
+            status, body = 500, error_body("INTERNAL_ERROR", "The receiver failed to process the request.")
+        elapsed = round(time.perf_counter() - started, 6)
+        error = body.get("error") if status >= 400 else None
+        identifier = self.redact.text(trace.identifier) if trace.identifier else f"req_{uuid.uuid4().hex}"
+        entry = self.log.add(
+            id=identifier,
+            timestamp=received,
+            customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
+            event_type=trace.event_type,
+            status=status,
+            response_time=elapsed,
+            error=error["message"] if error else None,
+            error_code=error["code"] if error else None,
+            request=trace.request,
+            response=self.redact(body),
+        )
+        if error:
+            logger.info("webhook %s refused: %s %s", identifier, status, error["code"])
+        return Delivery(status, body, trace.headers, entry)
+
+    async def _process(self, parsed: Any, headers: Mapping[str, str], trace: _Trace) -> tuple[int, dict[str, Any]]:
+        trace.request = self.redact(parsed)
+        trace.identifier = message_id(headers, None)
+        body = require_object(parsed)
+        action = self.contract.classify(body)
+        trace.identifier = message_id(headers, body)
+        trace.event_type = action.event_type
+        customer = body.get(self.contract.customer_field)
+        trace.customer_id = customer if isinstance(customer, str) else None
+        check_api_key(body, self.contract.auth_field, self._key)
+        key = check_key(headers.get(IDEMPOTENCY_HEADER.lower()))
+        if key is None:
+            return await self._apply(body)
+        claim = await self.idempotency.begin(key, fingerprint(body))
+        if isinstance(claim, StoredResponse):
+            trace.headers[REPLAY_HEADER] = "true"
+            return claim.status, claim.body
+        try:
+            try:
+                status, answer = await self._apply(body)
+            except ApiError as exc:
+                status, answer = exc.status, exc.body()
+        except BaseException:
+            self.idempotency.release(claim)
+            raise
+        self.idempotency.complete(claim, StoredResponse(status, answer))
+        return status, answer
+
+    async def _apply(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Schema, then request rules, then the store's atomic check-and-write."""
+        action = self.contract.classify(body)
+        # The key is masked wherever it was mapped into the payload too: it is never stored.
+        payload = self.redact(self.checker.check(action, body))
+        name = payload.get(self.contract.name_field, action.extras.get(self.contract.name_field))
+        verdict = self.rules.decide(action, payload, name if isinstance(name, str) else "")
+        event = await self.store.apply(verdict.customer, verdict.decide)
+        return ACCEPTED, {"id": event.id, "status": "accepted"}

@@ -1,0 +1,200 @@
+"""From an accepted Tracking API message to the webhook: every enabled subscription, in process.
+
+Each message is deduplicated on its `messageId`, then run through the destination's
+`Pipeline` (the enabled subscriptions of `mappings/`, compiled once), and each request a
+subscription makes goes to the webhook's own core (`WebhookService.deliver`) with its JSON
+body and headers — no second HTTP hop, and exactly the checks, rules and inbound-log entry a
+request from Segment gets. One message can so become several requests.
+
+Where each message ends up, so that every one can be accounted for:
+
+- applied or refused by the webhook: the webhook's own inbound-log entry (status 202, or
+  the refusal's status and reason), under the message's `messageId`;
+- a subscription matched but could not build its request (mapping or payload validation,
+  Segment's `PayloadValidationError`): an entry with status 400, code `MAPPING_FAILED` and
+  the subscription's name in the message;
+- no enabled subscription matched, or the message's `integrations` turn the destination off:
+  an entry with status 200, no error, and the reason in its response (`"status": "ignored"`);
+- a duplicate `messageId` within the window: dropped and counted, not logged again (the
+  first copy's entries are in the log under the same ID).
+
+`IngestStats` counts all of these.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+
+from destination.definition.model import Definition, load_definition
+from destination.definition.subscriptions import Subscription
+from destination.delivery.pipeline import Outcome, Pipeline
+from destination.errors import DestinationError
+from destination.mapping.engine import CompiledMapping, compile_mapping
+from receiver.config import ReceiverConfig
+from receiver.core.service import WebhookService
+from receiver.errors import error_body
+from receiver.ingest.dedup import MessageDeduplicator
+from receiver.ingest.integrations import destination_enabled
+from receiver.logs.ring import LogEntry
+from receiver.requests import MESSAGE_ID_HEADERS
+
+logger = logging.getLogger("receiver.ingest.service")
+MESSAGE_ID_HEADER = MESSAGE_ID_HEADERS[0]
+MAPPING_FAILED = "MAPPING_FAILED"
+TRIGGER_FAILED = "TRIGGER_FAILED"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+@dataclass
+class IngestStats:
+    """Counters since the app started; `accepted` = duplicates excluded."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    filtered: int = 0
+    unmatched: int = 0
+    mapping_failed: int = 0
+    delivered: int = 0
+    refused: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class MessageReport:
+    """What became of one message: the inbound-log entries it made (none for a duplicate)."""
+
+    message_id: str
+    duplicate: bool = False
+    entries: tuple[LogEntry, ...] = ()
+
+
+def destination_settings(definition: Definition, config: ReceiverConfig) -> dict[str, Any]:
+    """The destination's settings as this receiver plays them: each read from the receiver's setting of that name."""
+    settings: dict[str, Any] = {}
+    for name in definition.settings:
+        value = getattr(config, name, None)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is not None:
+            settings[name] = value
+    return settings
+
+
+def _customer_mapping(subscription: Subscription, field: str) -> CompiledMapping | None:
+    """The subscription's mapping of the customer field alone, to name the customer when the whole mapping fails."""
+    if field not in subscription.mapping:
+        return None
+    try:
+        return compile_mapping({field: subscription.mapping[field]})
+    except DestinationError:
+        return None
+
+
+class Fanout:
+    """The compiled subscriptions, the deduplicator and the counters of one app."""
+
+    def __init__(
+        self,
+        service: WebhookService,
+        subscriptions: Iterable[Subscription],
+        *,
+        definition: Definition | None = None,
+    ) -> None:
+        definition = definition or load_definition()
+        config = service.config
+        self.service = service
+        self.destination = definition.name
+        self.pipeline = Pipeline(definition, subscriptions, destination_settings(definition, config))
+        self.dedup = MessageDeduplicator(config.dedup_window_seconds, config.dedup_max_messages)
+        self.stats = IngestStats()
+        self._customer_field = definition.field_for("customer")
+        self._customers = {
+            id(route.subscription): _customer_mapping(route.subscription, self._customer_field)
+            for route in self.pipeline.routes
+        }
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        """The subscriptions this ingest runs: the enabled ones."""
+        return [route.subscription for route in self.pipeline.routes]
+
+    async def process(self, message: dict[str, Any]) -> MessageReport:
+        """Deduplicate, route and deliver one message that the Tracking API accepted."""
+        message_id = message["messageId"]
+        if not self.dedup.first_time(message_id):
+            self.stats.duplicates += 1
+            logger.debug("message %s is a duplicate; dropped", message_id)
+            return MessageReport(message_id, duplicate=True)
+        self.stats.accepted += 1
+        if not destination_enabled(message.get("integrations"), self.destination):
+            self.stats.filtered += 1
+            return self._ignored(message, f"The message's 'integrations' turn off the {self.destination} destination.")
+        try:
+            outcomes = self.pipeline.run(message)
+        except DestinationError as exc:
+            self.stats.failed += 1
+            return self._failed(message, TRIGGER_FAILED, f"A subscription's trigger cannot be evaluated: {exc.message}")
+        except Exception:
+            logger.exception("routing message %s failed unexpectedly", message_id)
+            self.stats.failed += 1
+            return self._failed(message, INTERNAL_ERROR, "The receiver failed to route this message.")
+        if not outcomes:
+            self.stats.unmatched += 1
+            return self._ignored(message, f"No enabled subscription's trigger matches this {message['type']} call.")
+        entries = [await self._deliver(message, outcome) for outcome in outcomes]
+        return MessageReport(message_id, entries=tuple(entries))
+
+    async def _deliver(self, message: Mapping[str, Any], outcome: Outcome) -> LogEntry:
+        if outcome.request is None:
+            self.stats.mapping_failed += 1
+            text = f"{outcome.subscription.name}: {outcome.error}"
+            return self._note(message, 400, error_body(MAPPING_FAILED, text), (MAPPING_FAILED, text), outcome)
+        headers = {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]}
+        delivery = await self.service.deliver(outcome.request.json, headers)
+        if delivery.accepted:
+            self.stats.delivered += 1
+        else:
+            self.stats.refused += 1
+        return delivery.entry
+
+    def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
+        entry = self._note(message, 200, {"status": "ignored", "reason": reason}, None, None)
+        return MessageReport(message["messageId"], entries=(entry,))
+
+    def _failed(self, message: Mapping[str, Any], code: str, text: str) -> MessageReport:
+        entry = self._note(message, 400 if code != INTERNAL_ERROR else 500, error_body(code, text), (code, text), None)
+        return MessageReport(message["messageId"], entries=(entry,))
+
+    def _note(
+        self,
+        message: Mapping[str, Any],
+        status: int,
+        response: dict[str, Any],
+        error: tuple[str, str] | None,
+        outcome: Outcome | None,
+    ) -> LogEntry:
+        return self.service.note(
+            identifier=message["messageId"],
+            customer_id=self._customer(outcome.subscription, message) if outcome else None,
+            event_type=message["type"],
+            status=status,
+            response=response,
+            request=message,
+            error=error,
+        )
+
+    def _customer(self, subscription: Subscription, message: Mapping[str, Any]) -> str | None:
+        compiled = self._customers.get(id(subscription))
+        if compiled is None:
+            return None
+        try:
+            mapped = compiled(message)
+        except DestinationError:
+            return None
+        value = mapped.get(self._customer_field) if isinstance(mapped, dict) else None
+        return value if isinstance(value, str) and value else None

@@ -1,0 +1,268 @@
+"""A Segment-compatible HTTP Tracking API: `POST /v1/track`, `/v1/identify` and `/v1/batch`.
+
+Point Segment's libraries (`host=`) or `curl` at the receiver and their events run through
+the enabled subscriptions in `mappings/` into the receiver's own webhook, in process.
+
+Answers, as Segment's API gives them: 200 `{"success": true}` once the call is accepted;
+400 with the reason for a body over 32 KB (a single call) or 500 KB (a batch), a message over
+32 KB, a body that is not JSON, or a malformed message (see `tracking`); 401 for a missing or
+wrong write key, and for every call while no write key is configured. A refusal's body is
+`{"success": false, "code", "message", "error": {"code", "message", "field"}}`: Segment's
+libraries read the top-level `code` and `message`, the rest of the receiver reads `error`.
+
+The write key is the HTTP Basic user name (empty password), or the body's `writeKey` when no
+Authorization header is sent; it is compared in constant time and never logged or echoed.
+A call's Authorization header is checked before its body is read.
+
+Processing is synchronous: every accepted message has been deduplicated, mapped, applied or
+logged before the 200 is sent, so a client (or a test) that got its answer can look at the
+store and the log straight away. Segment's meaning of 200 is kept — "accepted"; what the
+webhook then made of each message is in the inbound log, not in the answer. The loop yields
+between messages, so a large batch does not hold up other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+import uuid
+import zlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from destination.definition.model import load_definition
+from destination.definition.subscriptions import Subscription, load_mappings, mapping_files
+from receiver.config import ReceiverConfig, env_name
+from receiver.core.service import WebhookService
+from receiver.errors import ApiError
+from receiver.ingest.fanout import Fanout
+from receiver.ingest.messages import (
+    BATCH_LIMIT,
+    EVENT_LIMIT,
+    TOO_LARGE,
+    WRITE_KEY_FIELD,
+    TrackingError,
+    parse_batch,
+    parse_call,
+    too_large,
+)
+from receiver.requests import MAX_MESSAGE_ID_LENGTH, parse_json, read_body
+from receiver.security import same_secret
+
+logger = logging.getLogger("receiver.ingest.service")
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="Segment Tracking API"'}
+HOW_TO_AUTHENTICATE = "Send the write key as the HTTP Basic user name (empty password) or as 'writeKey' in the body."
+TAG = "Segment Tracking API"
+
+
+class IngestSetupError(Exception):
+    """The ingest's mappings cannot be loaded or compiled; the message says which and why."""
+
+
+def _unauthorized(message: str, code: str = "UNAUTHORIZED") -> TrackingError:
+    return TrackingError(401, code, message, headers=CHALLENGE)
+
+
+def basic_user(authorization: str) -> str:
+    """The user name of `Authorization: Basic base64(user:password)`; a header without a colon is all user name."""
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        raise _unauthorized(f"Only HTTP Basic authentication is supported. {HOW_TO_AUTHENTICATE}")
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise _unauthorized("The Authorization header does not hold valid Basic credentials.") from None
+    return decoded.partition(":")[0]
+
+
+def gunzip(raw: bytes, limit: int, what: str) -> bytes:
+    """A gzip body, inflated to at most `limit` bytes (a small body cannot expand into a large one)."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        inflated = inflater.decompress(raw, limit + 1)
+    except zlib.error:
+        raise TrackingError(400, "INVALID_CONTENT_ENCODING", "The request body is not valid gzip.") from None
+    if len(inflated) > limit:
+        raise too_large(what, limit)
+    if not inflater.eof:
+        raise TrackingError(400, "INVALID_CONTENT_ENCODING", "The gzip request body is truncated.")
+    return inflated
+
+
+def _usable_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_MESSAGE_ID_LENGTH
+
+
+def load_subscriptions(config: ReceiverConfig) -> list[Subscription]:
+    """Every subscription in the configured mappings folder (the pipeline keeps the enabled ones)."""
+    definition = load_definition()
+    try:
+        if config.mappings_dir is None:
+            return load_mappings(definition)
+        paths = mapping_files(config.mappings_dir)
+        return load_mappings(definition, paths) if paths else []
+    except Exception as exc:
+        where = config.mappings_dir or "mappings/"
+        raise IngestSetupError(f"cannot load the ingest's mappings from {where}: {exc}") from exc
+
+
+class Ingest:
+    """The Tracking API of one app: its write key, and the fan-out it feeds."""
+
+    def __init__(self, config: ReceiverConfig, service: WebhookService, subscriptions: Iterable[Subscription]) -> None:
+        self.service = service
+        self._key = config.write_key_bytes()
+        try:
+            self.fanout = Fanout(service, subscriptions)
+        except Exception as exc:
+            raise IngestSetupError(f"cannot compile the ingest's subscriptions: {exc}") from exc
+
+    async def handle(self, request: Request, call_type: str | None) -> JSONResponse:
+        """One call: `call_type` is the route's (`track`, `identify`), None for a batch."""
+        received = datetime.now(UTC)
+        authenticated = False
+        try:
+            if not self._key:
+                raise _unauthorized(
+                    "The Tracking API ingest has no write key configured, so it refuses every call: set "
+                    f"{env_name('write_key')} (or pass `antavo-actions serve --write-key`) and restart the receiver.",
+                    code="WRITE_KEY_NOT_CONFIGURED",
+                )
+            authorization = request.headers.get("authorization")
+            if authorization:
+                self._check_key(basic_user(authorization))
+                authenticated = True
+            body = await self._read(request, call_type)
+            if not authenticated:
+                self._check_key(body.get(WRITE_KEY_FIELD) if isinstance(body, dict) else None)
+                authenticated = True
+            messages = parse_call(body, call_type, received) if call_type else parse_batch(body, received)
+        except TrackingError as exc:
+            return self._refuse(exc, call_type, logged=authenticated)
+        for message in messages:
+            await self.fanout.process(message)
+            await asyncio.sleep(0)
+        return JSONResponse({"success": True})
+
+    def _check_key(self, given: Any) -> None:
+        if given is None or given == "":
+            raise _unauthorized(f"No write key was sent. {HOW_TO_AUTHENTICATE}")
+        if not same_secret(given, self._key):
+            raise _unauthorized("The write key is not valid.")
+
+    async def _read(self, request: Request, call_type: str | None) -> Any:
+        limit, what = (EVENT_LIMIT, "The request body") if call_type else (BATCH_LIMIT, "The batch")
+        try:
+            raw = await read_body(request, limit)
+        except ApiError as exc:
+            if exc.status == 413:
+                raise too_large(what, limit) from None
+            raise TrackingError(400, exc.code, exc.message, field=exc.field) from None
+        encoding = (request.headers.get("content-encoding") or "identity").strip().lower()
+        if encoding == "gzip":
+            raw = gunzip(raw, limit, what)
+        elif encoding != "identity":
+            raise TrackingError(
+                400, "UNSUPPORTED_CONTENT_ENCODING", "The request body must be sent as is or gzip-compressed."
+            )
+        try:
+            return parse_json(raw)
+        except ApiError as exc:
+            raise TrackingError(400, exc.code, exc.message) from None
+
+    def _refuse(self, exc: TrackingError, call_type: str | None, *, logged: bool) -> JSONResponse:
+        """Answer a refusal; an authenticated sender's 400 also goes to the inbound log, under the message's ID."""
+        logger.info("tracking API call refused: %s %s", exc.status, exc.code)
+        if logged:
+            item = exc.item if isinstance(exc.item, dict) else {}
+            message_id = item.get("messageId")
+            user = item.get("userId")
+            kind = item.get("type") if call_type is None else call_type
+            # An oversized message is not kept: the log must stay small whatever is sent.
+            stored = {k: v for k, v in item.items() if k != WRITE_KEY_FIELD} if exc.code != TOO_LARGE else {}
+            self.service.note(
+                identifier=str(message_id) if _usable_id(message_id) else f"req_{uuid.uuid4().hex}",
+                customer_id=user if isinstance(user, str) else None,
+                event_type=kind if isinstance(kind, str) else None,
+                status=exc.status,
+                response=exc.body(),
+                request=stored or None,
+                error=(exc.code, exc.message),
+            )
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
+
+
+def _responses() -> dict[int | str, dict[str, Any]]:
+    refused = {
+        "content": {
+            "application/json": {
+                "example": {
+                    "success": False,
+                    "code": "INVALID_MESSAGE",
+                    "message": "A track call must have 'event', a non-empty string.",
+                    "error": {"code": "INVALID_MESSAGE", "message": "…", "field": "event"},
+                }
+            }
+        }
+    }
+    return {
+        200: {"description": "Accepted.", "content": {"application/json": {"example": {"success": True}}}},
+        400: {"description": "Too large, not JSON, or a malformed message.", **refused},
+        401: {"description": "No write key, a wrong one, or none configured.", **refused},
+    }
+
+
+def _route_doc(call: str) -> str:
+    return (
+        f"Segment's `{call}` call. Authenticate with the write key as the HTTP Basic user name (empty password) "
+        "or as `writeKey` in the body. Each accepted message runs through every enabled subscription in "
+        "`mappings/` and into the webhook, in process, before the answer is sent; what became of it is in the "
+        "inbound log (`GET /v1/logs?id=<messageId>`)."
+    )
+
+
+def router(ingest: Ingest) -> APIRouter:
+    """The three routes; each hands the raw request to `Ingest.handle`."""
+    routes = APIRouter(tags=[TAG])
+    responses = _responses()
+
+    @routes.post("/v1/track", summary="Record an action (track)", description=_route_doc("track"), responses=responses)
+    async def track(request: Request) -> JSONResponse:
+        return await ingest.handle(request, "track")
+
+    @routes.post(
+        "/v1/identify", summary="Tie a user to traits", description=_route_doc("identify"), responses=responses
+    )
+    async def identify(request: Request) -> JSONResponse:
+        return await ingest.handle(request, "identify")
+
+    @routes.post(
+        "/v1/batch",
+        summary="Send many calls at once (what Segment's libraries send)",
+        description=_route_doc("batch") + " A batch is accepted or refused whole.",
+        responses=responses,
+    )
+    async def batch(request: Request) -> JSONResponse:
+        return await ingest.handle(request, None)
+
+    return routes
+
+
+def install_ingest(
+    app: FastAPI,
+    config: ReceiverConfig,
+    service: WebhookService,
+    subscriptions: Iterable[Subscription] | None = None,
+) -> Ingest:
+    """Add the Tracking API to `app`; subscriptions default to the configured mappings folder."""
+    ingest = Ingest(config, service, load_subscriptions(config) if subscriptions is None else subscriptions)
+    app.state.ingest = ingest
+    app.include_router(router(ingest))
+    return ingest

@@ -1,0 +1,165 @@
+"""The messages Antavo's Segment source sends, built from what the store committed.
+
+An accepted event whose action is in *Event sync* becomes a `track` call (`event` = the
+action, `properties` = the event data, with the points it moved when the data does not say);
+a commit that changed an attribute in *Customer fields sync* becomes an `identify` call whose
+`traits` hold only the synced attributes it changed. Every message carries the customer's
+Segment `userId` (per the customer ID mapping), the event's time, a `messageId` derived from
+the stored event (so a re-send of the same event is deduplicated by Segment), and an
+`integrations` object turning off the Antavo destination and the Salesforce destinations,
+as Antavo's own source does, so nothing loops back into Antavo.
+
+`OutboundSync` is the store observer that hands these messages to the outbox; `Outbound`
+bundles the outbound log, the outbox and the app lifespan that runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+
+from destination.definition.model import load_definition
+from receiver.config import ReceiverConfig
+from receiver.config.outbound import OutboundConfig
+from receiver.core.loyalty import POINTS
+from receiver.logs.ring import InboundLog
+from receiver.outbound.outbox import Outbox
+from receiver.store.memory import CustomerSnapshot, LoyaltyStore, StoredEvent
+
+TRACK, IDENTIFY = "track", "identify"
+SALESFORCE_DESTINATIONS = ("Salesforce (Actions)", "Salesforce Marketing Cloud (Actions)")
+"""Destinations Antavo's source turns off besides its own (Antavo syncs Salesforce directly)."""
+NO_USER_ID = "NO_USER_ID"
+
+
+def source_integrations() -> dict[str, bool]:
+    """The `integrations` object on every outbound message."""
+    return {load_definition().name: False, **{name: False for name in SALESFORCE_DESTINATIONS}}
+
+
+def segment_time(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and `Z`, as Segment's libraries write timestamps."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send, and the store's customer it is about (for the outbound log)."""
+
+    customer_id: str
+    message: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Unsendable:
+    """A message that cannot be sent (no `userId`): logged as refused, never dropped silently."""
+
+    customer_id: str
+    message: dict[str, Any]
+    code: str
+    reason: str
+
+
+class MessageBuilder:
+    """Turns one commit into the `track` / `identify` messages the settings select."""
+
+    def __init__(self, settings: OutboundConfig, integrations: Mapping[str, Any] | None = None) -> None:
+        self._events = frozenset(settings.events)
+        self._fields = tuple(settings.customer_fields)
+        self._user_id_attribute = settings.user_id_attribute
+        self._integrations = dict(integrations if integrations is not None else source_integrations())
+
+    def build(
+        self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]
+    ) -> list[Outgoing | Unsendable]:
+        messages: list[dict[str, Any]] = []
+        if event.action in self._events:
+            properties = dict(event.data)
+            if event.points and POINTS not in properties:
+                properties[POINTS] = event.points
+            messages.append({"type": TRACK, "event": event.action, "properties": properties})
+        traits = {name: changed[name] for name in self._fields if name in changed}
+        if traits:
+            messages.append({"type": IDENTIFY, "traits": traits})
+        if not messages:
+            return []
+        user_id = self.user_id(customer)
+        built: list[Outgoing | Unsendable] = []
+        for message in messages:
+            message.update(
+                userId=user_id,
+                timestamp=segment_time(event.received_at),
+                messageId=f"{event.id}-{message['type']}",
+                integrations=dict(self._integrations),
+            )
+            if user_id is None:
+                del message["userId"]
+                reason = f"The customer has no '{self._user_id_attribute}' attribute to send as the Segment userId."
+                built.append(Unsendable(customer.id, message, NO_USER_ID, reason))
+            else:
+                built.append(Outgoing(customer.id, message))
+        return built
+
+    def user_id(self, customer: CustomerSnapshot) -> str | None:
+        """The customer's own ID, or the external ID in the mapped attribute (None when it has none)."""
+        name = self._user_id_attribute
+        if name is None:
+            return customer.id
+        value = customer.attributes.get(name, customer.profile.get(name))
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+            return None
+        return str(value)
+
+
+class OutboundSync:
+    """The store observer: each commit's messages go to the outbox (quickly, under the store's lock)."""
+
+    def __init__(self, builder: MessageBuilder, outbox: Outbox) -> None:
+        self._builder = builder
+        self._outbox = outbox
+
+    def committed(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> None:
+        for item in self._builder.build(customer, event, changed):
+            if isinstance(item, Unsendable):
+                self._outbox.refuse(item.message, customer_id=item.customer_id, code=item.code, reason=item.reason)
+            else:
+                self._outbox.offer(item.message, customer_id=item.customer_id)
+
+
+@dataclass
+class Outbound:
+    """The outbound side of one app: its log, and its outbox when a write key is set."""
+
+    log: InboundLog
+    outbox: Outbox | None
+
+    def lifespan(self) -> Callable[[FastAPI], Any]:
+        """Start the outbox with the app; on shutdown flush it (bounded) and log what is left."""
+
+        @asynccontextmanager
+        async def run(_app: FastAPI) -> AsyncIterator[None]:
+            if self.outbox is not None:
+                await self.outbox.start()
+            try:
+                yield
+            finally:
+                if self.outbox is not None:
+                    await self.outbox.stop()
+
+        return run
+
+
+def build_outbound(config: ReceiverConfig, store: LoyaltyStore) -> Outbound:
+    """The outbound log (always), and the outbox subscribed to the store when outbound is on."""
+    log = InboundLog(config.log_size)
+    settings = config.outbound
+    if not settings.enabled:
+        return Outbound(log, None)
+    outbox = Outbox(settings, log)
+    store.subscribe(OutboundSync(MessageBuilder(settings), outbox))
+    return Outbound(log, outbox)

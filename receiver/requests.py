@@ -1,0 +1,155 @@
+"""Checking a webhook request, cheapest check first: media type, size, JSON, key, schema.
+
+Bodies are read in chunks and abandoned as soon as they pass the size limit, so a client
+cannot make the receiver hold more than `max_body_bytes` of one request in memory. The
+payload's schema check is the destination's own validator, run on the generated schemas
+(compiled once per action), so both sides agree on what a valid payload is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import Request
+
+from destination.errors import PayloadValidationError
+from destination.payload.validator import PayloadValidator
+from receiver.core.contract import ActionContract, WebhookContract
+from receiver.errors import ApiError, unauthorized
+from receiver.security import same_secret
+
+JSON_MEDIA_TYPE = "application/json"
+MAX_DEPTH = 64
+"""Deeper JSON is refused: no real event nests this far, and it keeps every later walk bounded."""
+MESSAGE_ID_HEADERS = ("x-segment-message-id", "x-message-id")
+MESSAGE_ID_FIELD = "messageId"
+MAX_MESSAGE_ID_LENGTH = 255
+
+
+def check_content_type(header: str | None) -> None:
+    media_type = (header or "").split(";", 1)[0].strip().lower()
+    if media_type != JSON_MEDIA_TYPE:
+        raise ApiError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"The request body must be sent as {JSON_MEDIA_TYPE}.",
+            field="Content-Type",
+        )
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes.")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing early on a declared length over `limit` and while streaming past it."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        declared = declared.strip()
+        if not declared.isdigit() or not declared.isascii():
+            raise ApiError(400, "INVALID_CONTENT_LENGTH", "The Content-Length header is not a number.")
+        if int(declared) > limit:
+            raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _invalid_json(message: str = "The request body is not valid JSON.") -> ApiError:
+    return ApiError(400, "INVALID_JSON", message)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON value nested at most `MAX_DEPTH` deep, whose strings are valid Unicode."""
+    try:
+        value = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise _invalid_json() from None
+    _check_shape(value)
+    return value
+
+
+def require_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ApiError(400, "INVALID_BODY", "The request body must be a JSON object.")
+    return value
+
+
+def _check_shape(value: Any) -> None:
+    """Bound the nesting and refuse lone surrogates (which no UTF-8 answer could carry)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                raise _invalid_json(f"The request body nests deeper than {MAX_DEPTH} levels.")
+            for key, item in value.items():
+                _check_text(key)
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            if depth > MAX_DEPTH:
+                raise _invalid_json(f"The request body nests deeper than {MAX_DEPTH} levels.")
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _check_text(value)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid_json("The request body holds text that is not valid Unicode.") from None
+
+
+def check_api_key(body: Mapping[str, Any], field: str, expected: bytes) -> None:
+    """The key the destination puts in the body (`settings_in_body`), compared in constant time."""
+    given = body.get(field)
+    if given is None or given == "":
+        raise unauthorized(f"The request body has no '{field}'.")
+    if not same_secret(given, expected):
+        raise unauthorized(f"The '{field}' in the request body is not valid.")
+
+
+def message_id(headers: Mapping[str, str], body: Mapping[str, Any] | None) -> str | None:
+    """Segment's messageId, from a header (lower-case names) or the body, when the sender gives one."""
+    candidates = [headers.get(name) for name in MESSAGE_ID_HEADERS]
+    if body is not None:
+        candidates.append(body.get(MESSAGE_ID_FIELD))
+    for candidate in candidates:
+        if isinstance(candidate, str) and 0 < len(candidate) <= MAX_MESSAGE_ID_LENGTH:
+            return candidate
+    return None
+
+
+class PayloadChecker:
+    """One compiled validator per action, from the generated schemas."""
+
+    def __init__(self, contract: WebhookContract) -> None:
+        self._contract = contract
+        self._validators = {action.key: PayloadValidator(action.schema, coerce=False) for action in contract.actions}
+
+    def check(self, action: ActionContract, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The action's payload (body minus settings, extras and messageId), schema-checked."""
+        payload = self._contract.payload(body, action)
+        payload.pop(MESSAGE_ID_FIELD, None)
+        try:
+            return self._validators[action.key].validate(payload)
+        except PayloadValidationError as exc:
+            raise ApiError(422, "INVALID_PAYLOAD", exc.message, field=dotted(exc.field)) from None
+
+
+def dotted(pointer: str) -> str:
+    """`/data/first_name` → `data.first_name`: the receiver's one way of naming a field."""
+    tokens = pointer.split("/")[1:] if pointer.startswith("/") else ([pointer] if pointer else [])
+    return ".".join(token.replace("~1", "/").replace("~0", "~") for token in tokens)

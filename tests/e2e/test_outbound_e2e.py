@@ -1,0 +1,153 @@
+"""The outbound sync through a real receiver on loopback, delivering to a stub Segment endpoint."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from destination.definition.model import load_definition
+
+WEBHOOK = "/v1/webhook/segment"
+OUTBOUND_LOG = "/v1/outbound-logs"
+WRITE_KEY = "wk-e2e-5f1d9c3a7b"
+
+
+def outbound(url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "write_key": WRITE_KEY,
+        "base_url": url,
+        "events": ["point_add", "checkout"],
+        "customer_fields": ["first_name", "tier"],
+        "backoff_seconds": 0.01,
+        "flush_timeout_seconds": 1.0,
+        **overrides,
+    }
+
+
+def event(api_key: str, customer: str = "u1", action: str = "point_add", **data: Any) -> dict[str, Any]:
+    return {"customer": customer, "action": action, "account": "", "api_key": api_key, "data": data}
+
+
+def profile(api_key: str, customer: str = "u1", **data: Any) -> dict[str, Any]:
+    return {"customer": customer, "account": "", "data": data, "action": "profile", "api_key": api_key}
+
+
+def wait_for_log(client: httpx.Client, auth: dict[str, str], count: int, **params: Any) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        items = client.get(OUTBOUND_LOG, headers=auth, params={"limit": 500, **params}).json()["items"]
+        if len(items) >= count:
+            return items
+        time.sleep(0.02)
+    raise AssertionError(f"the outbound log has {len(items)} entries, expected {count}")
+
+
+def test_a_synced_point_add_leaves_as_a_track_and_both_logs_show_the_trip(start_receiver, segment_stub):
+    receiver = start_receiver(outbound=outbound(segment_stub.url))
+    with receiver.client() as client:
+        answer = client.post(WEBHOOK, json=event(receiver.api_key, points=5000), headers={"X-Message-Id": "in-1"})
+        assert answer.status_code == 202
+        [sent] = segment_stub.wait_for(1)
+        assert sent["type"] == "track" and sent["event"] == "point_add"
+        assert sent["properties"] == {"points": 5000} and sent["userId"] == "u1"
+        assert sent["integrations"][load_definition().name] is False
+        [entry] = wait_for_log(client, receiver.auth, 1)
+        assert entry["id"] == sent["messageId"] and entry["status"] == 200 and entry["error"] is None
+        assert (entry["customer_id"], entry["event_type"]) == ("u1", "track")
+        assert entry["request"] == sent and entry["response"]["attempts"] == 1
+        inbound = client.get("/v1/logs", headers=receiver.auth, params={"id": "in-1"}).json()["items"]
+        assert [e["status"] for e in inbound] == [202]
+        identifies = client.get(OUTBOUND_LOG, params={"event_type": "identify"}, headers=receiver.auth).json()
+        assert identifies["items"] == []
+
+
+def test_profile_updates_send_only_synced_fields_and_only_when_one_changed(start_receiver, segment_stub):
+    receiver = start_receiver(outbound=outbound(segment_stub.url))
+    with receiver.client() as client:
+        post = lambda body: client.post(WEBHOOK, json=body).status_code
+        assert post(profile(receiver.api_key, first_name="Ada", last_name="Lovelace", tier="gold", shoe=38)) == 202
+        assert post(profile(receiver.api_key, last_name="Byron", shoe=39)) == 202, "no synced field"
+        assert post(profile(receiver.api_key, first_name="Ada", tier="gold")) == 202, "synced fields, unchanged"
+        assert post(profile(receiver.api_key, first_name="Augusta", last_name="King")) == 202
+        assert post(event(receiver.api_key, action="opt_in")) == 202, "not in Event sync"
+        sent = segment_stub.wait_for(2)
+        entries = wait_for_log(client, receiver.auth, 2)
+    assert [(m["type"], m["traits"]) for m in sent] == [
+        ("identify", {"first_name": "Ada", "tier": "gold"}),
+        ("identify", {"first_name": "Augusta"}),
+    ]
+    time.sleep(0.2)
+    assert len(segment_stub.delivered()) == 2 and len(entries) == 2
+    assert all(m["userId"] == "u1" and m["messageId"].endswith("-identify") for m in sent)
+
+
+def test_the_outbound_log_needs_the_key_and_never_shows_the_write_key(start_receiver, segment_stub):
+    segment_stub.script.extend([500])
+    receiver = start_receiver(outbound=outbound(segment_stub.url))
+    with receiver.client() as client:
+        assert client.get(OUTBOUND_LOG).status_code == 401
+        assert client.get(OUTBOUND_LOG, headers={"Authorization": "Bearer nope"}).status_code == 401
+        client.post(WEBHOOK, json=event(receiver.api_key, points=1, note=WRITE_KEY))
+        [entry] = wait_for_log(client, receiver.auth, 1)
+        assert entry["response"]["attempts"] == 2
+        everything = client.get(OUTBOUND_LOG, headers=receiver.auth).text + client.get("/openapi.json").text
+        everything += client.get("/healthz").text
+    assert WRITE_KEY not in everything and "[REDACTED]" in everything
+    assert not any(WRITE_KEY in line for line in receiver.log_lines)
+
+
+def test_a_full_outbox_is_logged_as_refusals_and_the_webhook_still_accepts(start_receiver, segment_stub):
+    segment_stub.delay = 0.4
+    receiver = start_receiver(outbound=outbound(segment_stub.url, queue_size=1, flush_timeout_seconds=3.0))
+    with receiver.client() as client:
+        statuses = [client.post(WEBHOOK, json=event(receiver.api_key, points=n + 1)).status_code for n in range(6)]
+        assert statuses == [202] * 6
+        refused = client.get(OUTBOUND_LOG, headers=receiver.auth, params={"status": 0}).json()["items"]
+        assert refused and {e["error_code"] for e in refused} == {"OUTBOX_FULL"}
+        final = wait_for_log(client, receiver.auth, 6)
+    assert len({e["id"] for e in final}) == 6, "every message ends in exactly one entry"
+    delivered = [e for e in final if e["status"] == 200]
+    assert len(delivered) + len(refused) == 6 and len(delivered) >= 1
+    assert sorted(m["messageId"] for m in segment_stub.delivered()) == sorted(e["id"] for e in delivered)
+
+
+def _p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[98]
+
+
+def _latencies(client: httpx.Client, api_key: str, count: int) -> list[float]:
+    samples = []
+    for n in range(count):
+        started = time.perf_counter()
+        response = client.post(WEBHOOK, json=event(api_key, customer=f"c{n % 7}", points=1))
+        samples.append(time.perf_counter() - started)
+        assert response.status_code == 202
+    return samples
+
+
+def test_a_slow_segment_endpoint_does_not_slow_the_webhook(start_receiver, segment_stub):
+    segment_stub.delay = 1.0
+    count = 200
+    measured: dict[str, list[float]] = {}
+    slow = outbound(segment_stub.url, batch_max_messages=10, flush_timeout_seconds=0.2)
+    runs: list[tuple[str, Callable[[], Any]]] = [
+        ("outbound off", lambda: start_receiver()),
+        ("slow outbound", lambda: start_receiver(outbound=slow)),
+    ]
+    for label, start in runs:
+        receiver = start()
+        with receiver.client() as client:
+            _latencies(client, receiver.api_key, 20)
+            measured[label] = _latencies(client, receiver.api_key, count)
+        if label == "slow outbound":
+            outbox = receiver.app.state.outbound.outbox
+            assert outbox.pending > 0, "delivery really was lagging behind meanwhile"
+    for label, samples in measured.items():
+        print(f"{label}: p50 {statistics.median(samples) * 1000:.2f} ms, p99 {_p99(samples) * 1000:.2f} ms")
+    baseline, slow = _p99(measured["outbound off"]), _p99(measured["slow outbound"])
+    assert slow < max(3 * baseline, baseline + 0.05), (baseline, slow)
+    assert slow < segment_stub.delay / 2
