@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
@@ -10,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from destination.definition.model import load_definition
 from receiver import models
-from receiver.config import ReceiverConfig
+from receiver.config import ReceiverConfig, load_config
 from receiver.core.contract import WebhookContract, default_contract
 from receiver.core.service import WebhookService
 from receiver.docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
@@ -18,11 +20,13 @@ from receiver.errors import ApiError, install_handlers, unauthorized
 from receiver.ingest.service import install_ingest
 from receiver.logs.outbound import outbound_log_router
 from receiver.logs.query import MAX_PAGE, LogQuery
-from receiver.logs.ring import InboundLog
+from receiver.logs.stored import StoredLog
 from receiver.outbound.messages import build_outbound
 from receiver.pages import STATIC_PATH, pages_router, static_files
 from receiver.security import same_secret
-from receiver.store.memory import LoyaltyStore, make_store
+from receiver.store import make_store
+from receiver.store.contract import LoyaltyStore
+from receiver.store.limits import StoreLimits
 
 CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
@@ -34,18 +38,30 @@ def create_app(
     store: LoyaltyStore | None = None,
     contract: WebhookContract | None = None,
 ) -> FastAPI:
-    """A receiver for one brand; `store` defaults to the backend the settings name."""
+    """A receiver for one brand; `store` defaults to the backend the settings name (`store.url`)."""
     contract = contract or default_contract()
-    store = store if store is not None else make_store(config.store)
-    log = InboundLog(config.log_size)
+    store = store if store is not None else store_from_config(config)
+    log = StoredLog(store, "inbound")
     service = WebhookService(config, contract, store, log)
     outbound = build_outbound(config, store)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """Connect the store (refusing a schema behind the code), then run the outbox; the reverse on stop."""
+        await store.open()
+        await outbound.start()
+        try:
+            yield
+        finally:
+            await outbound.stop()
+            await store.close()
+
     app = FastAPI(
         title="Antavo Segment webhook (reference receiver)",
         description=API_DESCRIPTION,
         version="1.0.0",
         openapi_tags=TAGS,
-        lifespan=outbound.lifespan(),
+        lifespan=lifespan,
     )
     app.state.outbound = outbound
     app.state.config, app.state.store, app.state.log, app.state.service = config, store, log, service
@@ -84,7 +100,7 @@ def create_app(
         dependencies=authed,
     )
     async def inbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
-        return query.page(log)
+        return await query.page(log)
 
     @app.get(
         "/v1/customers/{customer_id}",
@@ -129,8 +145,34 @@ def create_app(
 
     @app.get("/healthz", tags=["Health"], summary="Liveness", response_model=models.Health)
     async def healthz() -> dict[str, Any]:
-        return {"status": "ok", "stack": config.stack, "store": config.store, "multi_accounts": config.multi_accounts}
+        return {"status": "ok", "stack": config.stack, "store": store.name, "multi_accounts": config.multi_accounts}
 
     app.include_router(pages_router(config, store, log, contract, outbound_log=outbound.log))
     app.mount(STATIC_PATH, static_files(), name="static")
     return app
+
+
+def store_from_config(config: ReceiverConfig) -> LoyaltyStore:
+    """The one place a store is built from the settings."""
+    limits = StoreLimits(
+        log_size=config.log_size,
+        log_max_age_seconds=config.store.log_max_age_seconds,
+        max_messages=config.dedup_max_messages,
+        outbox_size=config.outbound.queue_size,
+    )
+    return make_store(
+        config.store.url, limits, pool_size=config.store.pool_size, timeout=config.store.connect_timeout_seconds
+    )
+
+
+def create_app_from_env() -> FastAPI:
+    """The app as `serve --workers N` starts it in each worker (uvicorn's factory): settings from
+    `ANTAVO_CONFIG_FILE` (if set) and the `ANTAVO_*` variables `serve` passes on."""
+    import os
+    from pathlib import Path
+
+    path = os.environ.get(CONFIG_FILE_ENV)
+    return create_app(load_config(Path(path) if path else None))
+
+
+CONFIG_FILE_ENV = "ANTAVO_CONFIG_FILE"

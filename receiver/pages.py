@@ -24,10 +24,10 @@ from receiver import views
 from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract
 from receiver.errors import error_body
-from receiver.logs.ring import InboundLog
+from receiver.logs.stored import StoredLog
 from receiver.security import same_secret
 from receiver.sessions import Session, SessionStore
-from receiver.store.memory import LoyaltyStore
+from receiver.store.contract import LoyaltyStore
 
 HERE = Path(__file__).parent
 STATIC_PATH = "/static"
@@ -103,23 +103,23 @@ async def _read_form(request: Request) -> dict[str, str] | None:
 def pages_router(
     config: ReceiverConfig,
     store: LoyaltyStore,
-    log: InboundLog,
+    log: StoredLog,
     contract: WebhookContract,
     sessions: SessionStore | None = None,
-    outbound_log: InboundLog | None = None,
+    outbound_log: StoredLog | None = None,
 ) -> APIRouter:
-    """The page routes for one receiver; sessions live in memory, one store per app.
+    """The page routes for one receiver; sessions live in the loyalty store.
 
     Given the outbound sync's log, it gets a page too, built by the same code and template.
     """
-    sessions = sessions if sessions is not None else SessionStore()
+    sessions = sessions if sessions is not None else SessionStore(store)
     router = APIRouter(include_in_schema=False)
     key = config.api_key_bytes()
     event_types = tuple(action.event_type for action in contract.actions)
     profile_labels = dict(contract.action_by_type("identify").data_properties)
 
-    def current(request: Request) -> Session | None:
-        return sessions.get(request.cookies.get(SESSION_COOKIE))
+    async def current(request: Request) -> Session | None:
+        return await sessions.get(request.cookies.get(SESSION_COOKIE))
 
     def to_login(request: Request) -> Response:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -142,7 +142,7 @@ def pages_router(
     @router.get("/login")
     async def login_page(request: Request) -> Response:
         target = views.safe_next(request.query_params.get("next"))
-        return _redirect(target) if current(request) else login_form(target)
+        return _redirect(target) if await current(request) else login_form(target)
 
     @router.post("/login")
     async def login(request: Request) -> Response:
@@ -154,8 +154,8 @@ def pages_router(
         target = views.safe_next(form.get("next"))
         if not same_secret(form.get("api_key"), key):
             return login_form(target, "That API key is not valid.", 401)
-        sessions.revoke(request.cookies.get(SESSION_COOKIE))
-        token, _ = sessions.create()
+        await sessions.revoke(request.cookies.get(SESSION_COOKIE))
+        token, _ = await sessions.create()
         response = _redirect(target)
         response.set_cookie(
             SESSION_COOKIE,
@@ -171,20 +171,20 @@ def pages_router(
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         token = request.cookies.get(SESSION_COOKIE)
-        session = sessions.get(token)
+        session = await sessions.get(token)
         if session is not None:
             form = await _read_form(request)
             if not _same_origin(request) or form is None or not session.csrf_matches(form.get("csrf")):
                 return refused("The sign-out form was not sent from this site.")
-            sessions.revoke(token)
+            await sessions.revoke(token)
         response = _redirect("/login")
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
         return response
 
-    def log_routes(view: views.LogView, source: InboundLog) -> None:
+    def log_routes(view: views.LogView, source: StoredLog) -> None:
         @router.get(view.path)
         async def logs_page(request: Request) -> Response:
-            session = current(request)
+            session = await current(request)
             if session is None:
                 return to_login(request)
             query = views.parse_log_form(request.query_params, min_status=view.min_status)
@@ -193,7 +193,7 @@ def pages_router(
                 session,
                 view=view,
                 query=query,
-                data=views.log_page(source, query, view.path),
+                data=await views.log_page(source, query, view.path),
                 event_types=views.event_type_choices(event_types, query.values.get("event_type")),
                 error_choices=views.ERROR_CHOICES,
                 page_sizes=views.PAGE_SIZES,
@@ -206,10 +206,10 @@ def pages_router(
         @router.get(view.path + "/data")
         async def logs_data(request: Request) -> Response:
             """The same rows as the page, for its auto-refresh; 401 (not a redirect) when signed out."""
-            if current(request) is None:
+            if await current(request) is None:
                 return _secured(JSONResponse(error_body("UNAUTHORIZED", "Sign in again."), status_code=401))
             query = views.parse_log_form(request.query_params, min_status=view.min_status)
-            return _secured(JSONResponse(views.log_page(source, query, view.path)))
+            return _secured(JSONResponse(await views.log_page(source, query, view.path)))
 
     log_routes(views.INBOUND_LOG, log)
     if outbound_log is not None:
@@ -217,7 +217,7 @@ def pages_router(
 
     @router.get(views.CUSTOMERS_PATH + "{customer_id:path}")
     async def customer_page(request: Request, customer_id: str) -> Response:
-        session = current(request)
+        session = await current(request)
         if session is None:
             return to_login(request)
         found = await store.customer(customer_id)

@@ -1,14 +1,14 @@
 """`antavo-actions`: the command line for integration engineers, CI and the receiver.
 
 This module only composes the command: each subcommand lives in the module that names its
-concern (`check`, `run`, `serve`) and calls into `destination` or `receiver` for the work.
+concern (`check`, `run`, `serve`, `db`) and calls into `destination` or `receiver` for the work.
 """
 
 from __future__ import annotations
 
 import typer
 
-from antavo_actions.cli import check, run, serve
+from antavo_actions.cli import check, db, run, serve
 
 
 def build_app() -> typer.Typer:
@@ -25,6 +25,7 @@ def build_app() -> typer.Typer:
     app.command("map")(run.map_event)
     app.command()(run.send)
     app.command()(serve.serve)
+    app.add_typer(db.app, name="db")
     return app
 
 

@@ -7,15 +7,17 @@ key and the Tracking API's write key are best given as `ANTAVO_API_KEY` / `ANTAV
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
 
 from destination.definition.model import load_definition
-from receiver.app import create_app
-from receiver.config import ConfigError, env_name, load_config
+from receiver.app import CONFIG_FILE_ENV, create_app, store_from_config
+from receiver.config import ConfigError, ReceiverConfig, env_name, load_config
 from receiver.core.contract import ContractError
 from receiver.ingest.service import IngestSetupError
 
@@ -59,8 +61,17 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Store URL: memory:// (default), sqlite:///file.db or postgresql://…; or {env_name('store_url')}."
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (several need a sqlite or postgresql store).")
+    ] = 1,
 ) -> None:
-    """Run the reference Antavo receiver (Segment webhook + in-memory loyalty store)."""
+    """Run the reference Antavo receiver (Segment webhook + loyalty store)."""
     if log_level.lower() not in LOG_LEVELS:
         _fail(f"unknown log level {log_level!r}; use one of: {', '.join(LOG_LEVELS)}")
     overrides = {
@@ -72,6 +83,7 @@ def serve(
         "earn_rate": earn_rate,
         "max_body_bytes": max_body_bytes,
         "write_key": write_key,
+        "store": {"url": store} if store else None,
     }
     try:
         settings = load_config(config, overrides=overrides)
@@ -82,13 +94,16 @@ def serve(
             "no API key configured: set the "
             f"{env_name('api_key')} environment variable (or pass --api-key) and run again."
         )
+    if workers > 1 and settings.store.backend == "memory":
+        _fail("several workers need a shared store: pass --store sqlite:///file.db or --store postgresql://…")
     try:
         app = create_app(settings)
-    except (ContractError, IngestSetupError) as exc:
+    except (ContractError, IngestSetupError, ValueError) as exc:
         _fail(str(exc))
+    _check_store(settings)
     path = load_definition().request["path"]
     base = webhook_url(host, port, "")
-    typer.echo(f"Antavo receiver (stack {settings.stack!r}, store {settings.store!r}) on {base}")
+    typer.echo(f"Antavo receiver (stack {settings.stack!r}, store {app.state.store.name!r}) on {base}")
     typer.echo(f"  API docs:            {base}/docs")
     typer.echo(f"  Segment webhook URL: {webhook_url(host, port, path)}")
     if settings.has_write_key:
@@ -100,13 +115,78 @@ def serve(
         typer.echo(f"  Outbound sync:       to {settings.outbound.endpoint}")
     else:
         typer.echo("  Outbound sync:       off until a Segment write key is set (ANTAVO_OUTBOUND_WRITE_KEY)")
+    _describe_store(settings, workers)
     typer.echo("Press Ctrl-C to stop.")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level.lower()))
     try:
-        server.run()
+        if workers > 1:
+            # Each worker builds its own app from the same settings, passed on in the environment.
+            os.environ.update(_worker_environment(settings, config))
+            factory = "receiver.app:create_app_from_env"
+            uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, log_level=log_level.lower())
+        else:
+            uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level.lower())).run()
     except KeyboardInterrupt:
         pass
     typer.echo("Receiver stopped.")
+
+
+def _check_store(settings: ReceiverConfig) -> None:
+    """Refuse to start on a database that is unreachable or whose schema is behind (naming the command)."""
+    if settings.store.backend == "memory":
+        return
+    from receiver.store.contract import StoreUnavailable
+    from receiver.store.sql.migrate import SchemaBehind, redact_url
+
+    async def check() -> None:
+        probe = store_from_config(settings)
+        try:
+            await probe.open()
+        finally:
+            await probe.close()
+
+    try:
+        asyncio.run(check())
+    except SchemaBehind as exc:
+        _fail(str(exc))
+    except StoreUnavailable as exc:
+        _fail(f"cannot reach the store database {redact_url(settings.store.url)}: {exc.detail}")
+
+
+def _describe_store(settings: ReceiverConfig, workers: int) -> None:
+    if settings.store.backend == "memory":
+        typer.echo(
+            "  Store:               memory — a restart forgets every customer, balance and log entry "
+            f"(keep them with --store sqlite:///receiver.db or {env_name('store_url')})"
+        )
+        return
+    from receiver.store.sql.migrate import redact_url
+
+    shown = redact_url(settings.store.url)
+    typer.echo(f"  Store:               {settings.store.backend} ({shown}), {workers} worker(s)")
+
+
+def _worker_environment(settings: ReceiverConfig, config: Path | None) -> dict[str, str]:
+    """The settings as `ANTAVO_*` variables (they rank above the file, so every worker gets the same)."""
+    found: dict[str, str] = {}
+    if config is not None:
+        found[CONFIG_FILE_ENV] = str(config.resolve())
+    dumped: dict[str, Any] = settings.model_dump(mode="python", exclude={"outbound", "store", "mappings_dir"})
+    for name, value in dumped.items():
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        found[env_name(name)] = (
+            ",".join(value)
+            if isinstance(value, list)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
+    found[env_name("store_url")] = settings.store.url
+    if settings.mappings_dir is not None:
+        found[env_name("mappings_dir")] = str(settings.mappings_dir)
+    return found
 
 
 def _fail(message: str) -> NoReturn:

@@ -22,7 +22,7 @@ from typing import Any
 from receiver.config import ReceiverConfig
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.errors import ApiError
-from receiver.store.memory import Change, CustomerView, Decision
+from receiver.store.contract import Change, CustomerView, Decision
 
 OPT_IN, OPT_OUT = "opt_in", "opt_out"
 POINT_ADD, POINT_SUBTRACT = "point_add", "point_subtract"

@@ -22,10 +22,11 @@ from starlette.responses import JSONResponse
 from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from receiver.core.idempotency import IdempotencyCache, StoredResponse, check_key, fingerprint
+from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fingerprint
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError, error_body
-from receiver.logs.ring import InboundLog, LogEntry
+from receiver.logs.ring import LogEntry
+from receiver.logs.stored import StoredLog
 from receiver.requests import (
     PayloadChecker,
     check_api_key,
@@ -36,7 +37,7 @@ from receiver.requests import (
     require_object,
 )
 from receiver.security import Redactor
-from receiver.store.memory import LoyaltyStore
+from receiver.store.contract import LoyaltyStore, StoreUnavailable
 
 logger = logging.getLogger("receiver.requests")
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -76,13 +77,13 @@ class WebhookService:
         config: ReceiverConfig,
         contract: WebhookContract,
         store: LoyaltyStore,
-        log: InboundLog,
+        log: StoredLog,
     ) -> None:
         self.config = config
         self.contract = contract
         self.store = store
         self.log = log
-        self.idempotency = IdempotencyCache(config.idempotency_ttl_seconds)
+        self.idempotency = Idempotency(store, config.idempotency_ttl_seconds)
         self.rules = LoyaltyRules(config, contract)
         self.checker = PayloadChecker(contract)
         secrets = [key.get_secret_value() for key in (config.api_key, config.write_key) if key is not None]
@@ -107,7 +108,7 @@ class WebhookService:
 
         return await self._run(given, {name.lower(): value for name, value in headers.items()})
 
-    def note(
+    async def note(
         self,
         *,
         identifier: str,
@@ -119,7 +120,7 @@ class WebhookService:
         error: tuple[str, str] | None = None,
     ) -> LogEntry:
         """An inbound-log entry for something that never became a webhook request (`error` is code, message)."""
-        return self.log.add(
+        return await self._log(
             id=self.redact.text(identifier),
             timestamp=datetime.now(UTC),
             customer_id=self.redact.text(customer_id) if customer_id is not None else None,
@@ -147,7 +148,7 @@ class WebhookService:
         elapsed = round(time.perf_counter() - started, 6)
         error = body.get("error") if status >= 400 else None
         identifier = self.redact.text(trace.identifier) if trace.identifier else f"req_{uuid.uuid4().hex}"
-        entry = self.log.add(
+        entry = await self._log(
             id=identifier,
             timestamp=received,
             customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
@@ -181,22 +182,32 @@ class WebhookService:
             trace.headers[REPLAY_HEADER] = "true"
             return claim.status, claim.body
         try:
-            try:
-                status, answer = await self._apply(body)
-            except ApiError as exc:
-                status, answer = exc.status, exc.body()
-        except BaseException:
-            self.idempotency.release(claim)
+            return await self._apply(body, key)
+        except StoreUnavailable:
+            await self.idempotency.release(claim)
             raise
-        self.idempotency.complete(claim, StoredResponse(status, answer))
+        except ApiError as exc:
+            status, answer = exc.status, exc.body()
+        except BaseException:
+            await self.idempotency.release(claim)
+            raise
+        await self.idempotency.finish(claim, StoredResponse(status, answer))
         return status, answer
 
-    async def _apply(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async def _log(self, **fields: Any) -> LogEntry:
+        """Write the entry; with the database down the answer still goes out (the entry is only in the process log)."""
+        try:
+            return await self.log.add(**fields)
+        except StoreUnavailable as exc:
+            logger.warning("inbound log entry not stored (store unavailable): %s", exc.detail)
+            return LogEntry(seq=0, **fields)
+
+    async def _apply(self, body: dict[str, Any], idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
         """Schema, then request rules, then the store's atomic check-and-write."""
         action = self.contract.classify(body)
         # The key is masked wherever it was mapped into the payload too: it is never stored.
         payload = self.redact(self.checker.check(action, body))
         name = payload.get(self.contract.name_field, action.extras.get(self.contract.name_field))
         verdict = self.rules.decide(action, payload, name if isinstance(name, str) else "")
-        event = await self.store.apply(verdict.customer, verdict.decide)
+        event = await self.store.apply(verdict.customer, verdict.decide, idempotency_key=idempotency_key)
         return ACCEPTED, {"id": event.id, "status": "accepted"}

@@ -110,7 +110,7 @@ class Fanout:
         self.service = service
         self.destination = definition.name
         self.pipeline = Pipeline(definition, subscriptions, destination_settings(definition, config))
-        self.dedup = MessageDeduplicator(config.dedup_window_seconds, config.dedup_max_messages)
+        self.dedup = MessageDeduplicator(service.store, config.dedup_window_seconds)
         self.stats = IngestStats()
         self._customer_field = definition.field_for("customer")
         self._customers = {
@@ -126,26 +126,32 @@ class Fanout:
     async def process(self, message: dict[str, Any]) -> MessageReport:
         """Deduplicate, route and deliver one message that the Tracking API accepted."""
         message_id = message["messageId"]
-        if not self.dedup.first_time(message_id):
+        if not await self.dedup.first_time(message_id):
             self.stats.duplicates += 1
             logger.debug("message %s is a duplicate; dropped", message_id)
             return MessageReport(message_id, duplicate=True)
         self.stats.accepted += 1
         if not destination_enabled(message.get("integrations"), self.destination):
             self.stats.filtered += 1
-            return self._ignored(message, f"The message's 'integrations' turn off the {self.destination} destination.")
+            return await self._ignored(
+                message, f"The message's 'integrations' turn off the {self.destination} destination."
+            )
         try:
             outcomes = self.pipeline.run(message)
         except DestinationError as exc:
             self.stats.failed += 1
-            return self._failed(message, TRIGGER_FAILED, f"A subscription's trigger cannot be evaluated: {exc.message}")
+            return await self._failed(
+                message, TRIGGER_FAILED, f"A subscription's trigger cannot be evaluated: {exc.message}"
+            )
         except Exception:
             logger.exception("routing message %s failed unexpectedly", message_id)
             self.stats.failed += 1
-            return self._failed(message, INTERNAL_ERROR, "The receiver failed to route this message.")
+            return await self._failed(message, INTERNAL_ERROR, "The receiver failed to route this message.")
         if not outcomes:
             self.stats.unmatched += 1
-            return self._ignored(message, f"No enabled subscription's trigger matches this {message['type']} call.")
+            return await self._ignored(
+                message, f"No enabled subscription's trigger matches this {message['type']} call."
+            )
         entries = [await self._deliver(message, outcome) for outcome in outcomes]
         return MessageReport(message_id, entries=tuple(entries))
 
@@ -153,7 +159,7 @@ class Fanout:
         if outcome.request is None:
             self.stats.mapping_failed += 1
             text = f"{outcome.subscription.name}: {outcome.error}"
-            return self._note(message, 400, error_body(MAPPING_FAILED, text), (MAPPING_FAILED, text), outcome)
+            return await self._note(message, 400, error_body(MAPPING_FAILED, text), (MAPPING_FAILED, text), outcome)
         headers = {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]}
         delivery = await self.service.deliver(outcome.request.json, headers)
         if delivery.accepted:
@@ -162,15 +168,17 @@ class Fanout:
             self.stats.refused += 1
         return delivery.entry
 
-    def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
-        entry = self._note(message, 200, {"status": "ignored", "reason": reason}, None, None)
+    async def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
+        entry = await self._note(message, 200, {"status": "ignored", "reason": reason}, None, None)
         return MessageReport(message["messageId"], entries=(entry,))
 
-    def _failed(self, message: Mapping[str, Any], code: str, text: str) -> MessageReport:
-        entry = self._note(message, 400 if code != INTERNAL_ERROR else 500, error_body(code, text), (code, text), None)
+    async def _failed(self, message: Mapping[str, Any], code: str, text: str) -> MessageReport:
+        entry = await self._note(
+            message, 400 if code != INTERNAL_ERROR else 500, error_body(code, text), (code, text), None
+        )
         return MessageReport(message["messageId"], entries=(entry,))
 
-    def _note(
+    async def _note(
         self,
         message: Mapping[str, Any],
         status: int,
@@ -178,7 +186,7 @@ class Fanout:
         error: tuple[str, str] | None,
         outcome: Outcome | None,
     ) -> LogEntry:
-        return self.service.note(
+        return await self.service.note(
             identifier=message["messageId"],
             customer_id=self._customer(outcome.subscription, message) if outcome else None,
             event_type=message["type"],

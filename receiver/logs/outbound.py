@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from receiver import models
 from receiver.logs.query import LogQuery
-from receiver.logs.ring import InboundLog
+from receiver.logs.stored import StoredLog
 
 PATH = "/v1/outbound-logs"
 
@@ -42,7 +42,7 @@ class OutboundLogPage(BaseModel):
     next_cursor: int | None = Field(description="Pass as `cursor` for older entries; `null` on the last page.")
 
 
-def outbound_log_router(log: InboundLog, *, dependencies: Sequence[params.Depends]) -> APIRouter:
+def outbound_log_router(log: StoredLog, *, dependencies: Sequence[params.Depends]) -> APIRouter:
     """The route, guarded by the same dependencies (Bearer auth) as the inbound log's."""
     router = APIRouter(dependencies=list(dependencies))
 
@@ -55,6 +55,6 @@ def outbound_log_router(log: InboundLog, *, dependencies: Sequence[params.Depend
         responses=models.error_responses(401),
     )
     async def outbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
-        return query.page(log)
+        return await query.page(log)
 
     return router

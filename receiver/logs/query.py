@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from receiver.logs.ring import InboundLog, LogFilter
+from receiver.logs.ring import LogFilter
+from receiver.logs.stored import StoredLog
 
 MAX_PAGE = 500
 
@@ -46,7 +47,7 @@ class LogQuery:
             min_response_time=self.min_time,
         )
 
-    def page(self, log: InboundLog) -> dict[str, Any]:
+    async def page(self, log: StoredLog) -> dict[str, Any]:
         """One page of `log` under these filters, as the log routes answer it."""
-        found = log.query(self.where, limit=self.limit, cursor=self.cursor)
+        found = await log.query(self.where, limit=self.limit, cursor=self.cursor)
         return {"items": [vars(entry) for entry in found.entries], "next_cursor": found.next_cursor}

@@ -9,27 +9,26 @@ the stored event (so a re-send of the same event is deduplicated by Segment), an
 `integrations` object turning off the Antavo destination and the Salesforce destinations,
 as Antavo's own source does, so nothing loops back into Antavo.
 
-`OutboundSync` is the store observer that hands these messages to the outbox; `Outbound`
-bundles the outbound log, the outbox and the app lifespan that runs it.
+`OutboundSync` is the store's outbox source (the messages are queued in the commit's own
+transaction); `Outbound` bundles the outbound log and the outbox sender.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
+import orjson
 
 from destination.definition.model import load_definition
 from receiver.config import ReceiverConfig
-from receiver.config.outbound import OutboundConfig
+from receiver.config.outbound import MAX_MESSAGE_BYTES, OutboundConfig
 from receiver.core.loyalty import POINTS
-from receiver.logs.ring import InboundLog
+from receiver.logs.stored import StoredLog
 from receiver.outbound.outbox import Outbox
-from receiver.store.memory import CustomerSnapshot, LoyaltyStore, StoredEvent
+from receiver.store.contract import CustomerSnapshot, LoyaltyStore, OutboxItem, StoredEvent
 
 TRACK, IDENTIFY = "track", "identify"
 SALESFORCE_DESTINATIONS = ("Salesforce (Actions)", "Salesforce Marketing Cloud (Actions)")
@@ -117,49 +116,61 @@ class MessageBuilder:
 
 
 class OutboundSync:
-    """The store observer: each commit's messages go to the outbox (quickly, under the store's lock)."""
+    """The store's outbox source: each commit's messages, queued in the commit's own transaction.
 
-    def __init__(self, builder: MessageBuilder, outbox: Outbox) -> None:
+    It runs inside the store's write transaction, so it only builds messages; a message too
+    large for Segment or without a userId is queued as a refusal, to be logged by the sender.
+    """
+
+    def __init__(self, builder: MessageBuilder) -> None:
         self._builder = builder
-        self._outbox = outbox
 
-    def committed(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> None:
-        for item in self._builder.build(customer, event, changed):
-            if isinstance(item, Unsendable):
-                self._outbox.refuse(item.message, customer_id=item.customer_id, code=item.code, reason=item.reason)
-            else:
-                self._outbox.offer(item.message, customer_id=item.customer_id)
+    def items(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> list[OutboxItem]:
+        return [
+            outbox_item(built.customer_id, built.message, (built.code, built.reason))
+            if isinstance(built, Unsendable)
+            else outbox_item(built.customer_id, built.message)
+            for built in self._builder.build(customer, event, changed)
+        ]
+
+
+def outbox_item(customer_id: str, message: dict[str, Any], refusal: tuple[str, str] | None = None) -> OutboxItem:
+    """A message as the outbox keeps it; one too large for Segment is queued as a refusal (to be logged)."""
+    if refusal is None and len(orjson.dumps(message)) > MAX_MESSAGE_BYTES:
+        refusal = ("MESSAGE_TOO_LARGE", f"The message is larger than {MAX_MESSAGE_BYTES} bytes.")
+    kind = message.get("type")
+    return OutboxItem(
+        customer_id=customer_id,
+        message_id=str(message.get("messageId", "")),
+        event_type=kind if isinstance(kind, str) else None,
+        message=message,
+        refusal=refusal,
+    )
 
 
 @dataclass
 class Outbound:
-    """The outbound side of one app: its log, and its outbox when a write key is set."""
+    """The outbound side of one app: its log, and its outbox sender when a write key is set."""
 
-    log: InboundLog
+    log: StoredLog
     outbox: Outbox | None
 
-    def lifespan(self) -> Callable[[FastAPI], Any]:
-        """Start the outbox with the app; on shutdown flush it (bounded) and log what is left."""
+    async def start(self) -> None:
+        if self.outbox is not None:
+            await self.outbox.start()
 
-        @asynccontextmanager
-        async def run(_app: FastAPI) -> AsyncIterator[None]:
-            if self.outbox is not None:
-                await self.outbox.start()
-            try:
-                yield
-            finally:
-                if self.outbox is not None:
-                    await self.outbox.stop()
-
-        return run
+    async def stop(self) -> None:
+        """Flush the outbox (bounded); what is left is logged (memory) or kept for the next start (durable)."""
+        if self.outbox is not None:
+            await self.outbox.stop()
 
 
 def build_outbound(config: ReceiverConfig, store: LoyaltyStore) -> Outbound:
-    """The outbound log (always), and the outbox subscribed to the store when outbound is on."""
-    log = InboundLog(config.log_size)
+    """The outbound log (always), and the outbox fed by the store's commits when outbound is on."""
+    log = StoredLog(store, "outbound")
     settings = config.outbound
     if not settings.enabled:
         return Outbound(log, None)
-    outbox = Outbox(settings, log)
-    store.subscribe(OutboundSync(MessageBuilder(settings), outbox))
+    outbox = Outbox(settings, store, log)
+    store.set_outbox_source(OutboundSync(MessageBuilder(settings)), outbox.signal)
     return Outbound(log, outbox)

@@ -1,117 +1,41 @@
-"""The loyalty store: one small async interface, and the in-memory implementation.
+"""The in-memory store: everything in one process, gone when it stops (a quick local try, the tests).
 
-The routes only ever call `LoyaltyStore.apply` (check and write, atomically) and the two
-read methods, so a Redis-backed store can implement the same protocol later (e.g. with
-WATCH/MULTI around `apply`) without touching the routes or the business rules.
-
-`apply` takes a *decision*: a function from a read-only view of the customer to the
-`Change` to write. It runs under the store's lock, so the rules see the state they change
-(no lost updates), and a decision that raises leaves the store exactly as it was.
-
-Observers (`subscribe`) hear about every committed event, in commit order, with the customer
-as it now is and the profile fields / attributes the event changed: the outbound sync uses
-this to send the store's changes back out without the webhook code knowing about it.
+One thread lock guards all state: transaction IDs are unique per *account* (across
+customers), so a per-customer lock would not be enough, and the work under the lock is a few
+dict operations. Maps a caller can fill (idempotency keys, messageIds, sessions, the outbox,
+the logs) are bounded by count, oldest first, so memory stays bounded whatever the traffic.
 """
 
 from __future__ import annotations
 
 import copy
-import logging
 import threading
 import uuid
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-logger = logging.getLogger("receiver.store.memory")
+from receiver.logs.ring import InboundLog, LogEntry, LogFilter, LogPage
+from receiver.store.contract import (
+    Change,
+    CustomerSnapshot,
+    Decision,
+    IdempotencyClaim,
+    LogKind,
+    NewLogEntry,
+    OutboxItem,
+    OutboxRow,
+    OutboxSource,
+    StoredEvent,
+    StoredResponse,
+    StoredSession,
+)
+from receiver.store.limits import StoreLimits
+
 _ABSENT = object()
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    """One accepted event, written once and never changed."""
-
-    id: str
-    customer: str
-    account: str
-    action: str
-    data: Mapping[str, Any]
-    points: int
-    received_at: datetime
-
-
-@dataclass(frozen=True)
-class Change:
-    """What an accepted event writes: the history entry plus its effects on the customer."""
-
-    account: str
-    action: str
-    data: Mapping[str, Any]
-    points: int = 0
-    profile: Mapping[str, Any] = field(default_factory=dict)
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-    opted_in: bool | None = None
-    transaction_id: str | None = None
-
-
-@dataclass(frozen=True)
-class CustomerSnapshot:
-    """A customer as the inspection endpoint shows it (a copy, safe to hand out)."""
-
-    id: str
-    created_at: datetime
-    profile: dict[str, Any]
-    attributes: dict[str, Any]
-    opted_in: bool | None
-    balances: dict[str, int]
-    event_count: int
-
-
-class CustomerView(Protocol):
-    """What a decision may read while the store is locked."""
-
-    @property
-    def exists(self) -> bool: ...
-
-    def balance(self, account: str) -> int: ...
-
-    def transaction_seen(self, account: str, transaction_id: str) -> bool: ...
-
-
-Decision = Callable[[CustomerView], Change]
-
-
-class StoreObserver(Protocol):
-    """Told about each committed event; called under the store's lock, so it must be quick.
-
-    `changed` maps each profile field or attribute whose value the event changed (or set for
-    the first time) to its new value. An observer that raises is logged and ignored: the
-    event is already committed, and the webhook's answer must say so.
-    """
-
-    def committed(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> None: ...
-
-
-@runtime_checkable
-class LoyaltyStore(Protocol):
-    """The store the routes use; every implementation must make `apply` atomic."""
-
-    async def apply(self, customer_id: str, decide: Decision) -> StoredEvent:
-        """Run `decide` on the customer's current state and write its `Change`, atomically."""
-        ...
-
-    async def customer(self, customer_id: str) -> CustomerSnapshot | None: ...
-
-    async def events(self, customer_id: str, *, offset: int, limit: int) -> tuple[list[StoredEvent], int] | None:
-        """A page of the customer's history (oldest first) and the total count; None if unknown."""
-        ...
-
-    async def customer_count(self) -> int: ...
-
-    def subscribe(self, observer: StoreObserver) -> None:
-        """Call `observer` after every committed event, in commit order."""
-        ...
+OUTBOX_FULL = "OUTBOX_FULL"
 
 
 @dataclass
@@ -145,46 +69,62 @@ class _View:
         return transaction_id in self._transactions.get(account, ())
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+@dataclass
+class _Key:
+    fingerprint: str
+    expires_at: float
+    locked_until: float
+    response: StoredResponse | None = None
+
+
+@dataclass
+class _Queued:
+    row: OutboxRow
+    claimed_until: float = 0.0
 
 
 class MemoryStore:
-    """Everything in one process, guarded by one lock.
+    """The whole contract in one process's memory."""
 
-    Transaction IDs are unique per *account* (across customers), so a per-customer lock would
-    not be enough for checkouts; the work under the lock is a few dict operations, so one lock
-    costs nothing measurable. It is a thread lock so tests may read from another thread.
-    """
+    name = "memory"
+    durable = False
 
-    def __init__(self, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, limits: StoreLimits | None = None) -> None:
+        self.limits = limits or StoreLimits()
+        self._clock = self.limits.clock
         self._lock = threading.Lock()
         self._customers: dict[str, _Customer] = {}
         self._transactions: dict[str, set[str]] = {}
-        self._clock = clock
         self._writes = 0
-        self._observers: list[StoreObserver] = []
+        self._keys: OrderedDict[str, _Key] = OrderedDict()
+        self._messages: OrderedDict[str, float] = OrderedDict()
+        self._sessions: OrderedDict[str, StoredSession] = OrderedDict()
+        self._logs = {kind: InboundLog(self.limits.log_size) for kind in ("inbound", "outbound")}
+        self._outbox: OrderedDict[int, _Queued] = OrderedDict()
+        self._outbox_seq = 0
+        self._source: OutboxSource | None = None
+        self._wake: Callable[[], None] | None = None
 
-    def subscribe(self, observer: StoreObserver) -> None:
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def set_outbox_source(self, source: OutboxSource | None, wake: Callable[[], None] | None = None) -> None:
         with self._lock:
-            self._observers.append(observer)
+            self._source, self._wake = source, wake
 
-    @property
-    def writes(self) -> int:
-        """How many events were ever accepted: a cheap way to see that a refusal wrote nothing."""
-        return self._writes
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
 
-    async def apply(self, customer_id: str, decide: Decision) -> StoredEvent:
-        return self.apply_sync(customer_id, decide)
+    # --- customers ---------------------------------------------------------------------------
 
-    def apply_sync(self, customer_id: str, decide: Decision) -> StoredEvent:
+    async def apply(self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None) -> StoredEvent:
         with self._lock:
             record = self._customers.get(customer_id)
             change = decide(_View(record, self._transactions))
-            now = self._clock()
-            if record is None:
-                record = _Customer(id=customer_id, created_at=now)
-                self._customers[customer_id] = record
+            now = self._now()
             event = StoredEvent(
                 id=f"evt_{uuid.uuid4().hex}",
                 customer=customer_id,
@@ -194,35 +134,64 @@ class MemoryStore:
                 points=change.points,
                 received_at=now,
             )
-            changed = _changed_keys(record, change) if self._observers else ()
-            record.profile.update(change.profile)
-            record.attributes.update(copy.deepcopy(dict(change.attributes)))
-            if change.opted_in is not None:
-                record.opted_in = change.opted_in
+            # Everything is computed on a copy first, the outbox items included: a failure writes nothing.
+            after = _Customer(
+                id=customer_id,
+                created_at=record.created_at if record is not None else now,
+                profile={**(record.profile if record else {}), **change.profile},
+                attributes={**(record.attributes if record else {}), **copy.deepcopy(dict(change.attributes))},
+                opted_in=change.opted_in if change.opted_in is not None else (record.opted_in if record else None),
+                balances=dict(record.balances) if record else {},
+                events=record.events if record else [],  # shared, not copied: no work grows with the history
+            )
             if change.points:
-                record.balances[change.account] = record.balances.get(change.account, 0) + change.points
+                after.balances[change.account] = after.balances.get(change.account, 0) + change.points
+            after.events.append(event)
+            try:
+                items = self._items(record, after, change, event)
+            except BaseException:
+                after.events.pop()
+                raise
+            self._customers[customer_id] = after
             if change.transaction_id is not None:
                 self._transactions.setdefault(change.account, set()).add(change.transaction_id)
-            record.events.append(event)
             self._writes += 1
-            if self._observers:
-                self._notify(record, event, changed)
-            return event
+            if idempotency_key is not None and idempotency_key in self._keys:
+                self._keys[idempotency_key].response = StoredResponse(202, {"id": event.id, "status": "accepted"})
+            self._put(items)
+            queued, wake = bool(items), self._wake
+        if queued and wake is not None:
+            wake()
+        return event
 
-    def _notify(self, record: _Customer, event: StoredEvent, changed_keys: Collection[str]) -> None:
-        snapshot = _snapshot(record)
+    def _items(
+        self, before: _Customer | None, after: _Customer, change: Change, event: StoredEvent
+    ) -> list[OutboxItem]:
+        if self._source is None:
+            return []
+        keys = changed_keys(before.profile if before else {}, before.attributes if before else {}, change)
+        snapshot = _snapshot(after)
         merged = {**snapshot.profile, **snapshot.attributes}
-        changed = {key: merged[key] for key in changed_keys}
-        for observer in self._observers:
-            try:
-                observer.committed(snapshot, event, changed)
-            except Exception:
-                logger.exception("a store observer failed on event %s", event.id)
+        return self._source.items(snapshot, event, {key: merged[key] for key in keys})
+
+    async def outbox_put(self, items: Sequence[OutboxItem]) -> None:
+        with self._lock:
+            self._put(items)
+            wake = self._wake
+        if items and wake is not None:
+            wake()
+
+    def _put(self, items: Sequence[OutboxItem]) -> None:
+        for item in items:
+            if item.refusal is None and len(self._outbox) >= self.limits.outbox_size:
+                size = self.limits.outbox_size
+                item = replace(
+                    item, refusal=(OUTBOX_FULL, f"The outbox is full ({size} messages); the message was not queued.")
+                )
+            self._outbox_seq += 1
+            self._outbox[self._outbox_seq] = _Queued(OutboxRow(self._outbox_seq, item, 0))
 
     async def customer(self, customer_id: str) -> CustomerSnapshot | None:
-        return self.customer_sync(customer_id)
-
-    def customer_sync(self, customer_id: str) -> CustomerSnapshot | None:
         with self._lock:
             record = self._customers.get(customer_id)
             return None if record is None else _snapshot(record)
@@ -238,6 +207,136 @@ class MemoryStore:
         with self._lock:
             return len(self._customers)
 
+    async def event_count(self) -> int:
+        return self._writes
+
+    # --- idempotency and dedup ---------------------------------------------------------------
+
+    async def idempotency_begin(self, key: str, fingerprint: str, *, ttl: float, lease: float) -> IdempotencyClaim:
+        with self._lock:
+            now = self._clock()
+            self._sweep_keys(now)
+            entry = self._keys.get(key)
+            if entry is not None and (
+                entry.expires_at <= now or (entry.response is None and entry.locked_until <= now)
+            ):
+                del self._keys[key]
+                entry = None
+            if entry is None:
+                while len(self._keys) >= self.limits.max_keys:
+                    self._keys.popitem(last=False)
+                self._keys[key] = _Key(fingerprint, now + ttl, now + lease)
+                return "reserved"
+            if entry.fingerprint != fingerprint:
+                return ("mismatch", entry.fingerprint)
+            return entry.response if entry.response is not None else "in_progress"
+
+    def _sweep_keys(self, now: float) -> None:
+        while self._keys:
+            oldest = next(iter(self._keys.values()))
+            if oldest.expires_at > now:
+                return
+            self._keys.popitem(last=False)
+
+    async def idempotency_finish(self, key: str, response: StoredResponse) -> None:
+        with self._lock:
+            entry = self._keys.get(key)
+            if entry is not None:
+                entry.response = response
+
+    async def idempotency_release(self, key: str) -> None:
+        with self._lock:
+            entry = self._keys.get(key)
+            if entry is not None and entry.response is None:
+                del self._keys[key]
+
+    async def first_time(self, message_id: str, *, window: float) -> bool:
+        with self._lock:
+            now = self._clock()
+            while self._messages and next(iter(self._messages.values())) <= now:
+                self._messages.popitem(last=False)
+            if message_id in self._messages:
+                return False
+            while len(self._messages) >= self.limits.max_messages:
+                self._messages.popitem(last=False)
+            self._messages[message_id] = now + window
+            return True
+
+    # --- logs ----------------------------------------------------------------------------------
+
+    async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
+        log = self._logs[kind]
+        return [log.add(**vars(entry)) for entry in entries]
+
+    def _aged(self, where: LogFilter) -> LogFilter:
+        if self.limits.log_max_age_seconds is None:
+            return where
+        oldest = datetime.fromtimestamp(self._clock() - self.limits.log_max_age_seconds, UTC)
+        return replace(where, since=max(where.since, oldest) if where.since is not None else oldest)
+
+    async def log_query(self, kind: LogKind, where: LogFilter, *, limit: int, cursor: int | None) -> LogPage:
+        return self._logs[kind].query(self._aged(where), limit=limit, cursor=cursor)
+
+    async def log_count(self, kind: LogKind, where: LogFilter) -> int:
+        return self._logs[kind].count(self._aged(where))
+
+    # --- sessions --------------------------------------------------------------------------------
+
+    async def session_put(self, session: StoredSession) -> None:
+        with self._lock:
+            while len(self._sessions) >= self.limits.max_sessions:
+                self._sessions.popitem(last=False)
+            self._sessions[session.digest] = session
+
+    async def session_get(self, digest: str) -> StoredSession | None:
+        with self._lock:
+            found = self._sessions.get(digest)
+            if found is not None and found.expires_at <= self._clock():
+                del self._sessions[digest]
+                return None
+            return found
+
+    async def session_delete(self, digest: str) -> None:
+        with self._lock:
+            self._sessions.pop(digest, None)
+
+    # --- outbox ----------------------------------------------------------------------------------
+
+    async def outbox_claim(self, limit: int, *, lease: float) -> list[OutboxRow]:
+        with self._lock:
+            now = self._clock()
+            claimed: list[OutboxRow] = []
+            for queued in self._outbox.values():
+                if len(claimed) >= limit:
+                    break
+                if queued.claimed_until <= now:
+                    queued.row = replace(queued.row, attempts=queued.row.attempts + 1)
+                    queued.claimed_until = now + lease
+                    claimed.append(queued.row)
+            return claimed
+
+    async def outbox_extend(self, seqs: Sequence[int], *, lease: float) -> None:
+        with self._lock:
+            until = self._clock() + lease
+            for seq in seqs:
+                if seq in self._outbox:
+                    self._outbox[seq].claimed_until = until
+
+    async def outbox_done(self, seqs: Sequence[int]) -> None:
+        with self._lock:
+            for seq in seqs:
+                self._outbox.pop(seq, None)
+
+    async def outbox_release(self, seqs: Sequence[int]) -> None:
+        with self._lock:
+            for seq in seqs:
+                if seq in self._outbox:
+                    self._outbox[seq].claimed_until = 0.0
+
+    async def outbox_pending(self) -> int:
+        with self._lock:
+            return len(self._outbox)
+
 
 def _snapshot(record: _Customer) -> CustomerSnapshot:
     return CustomerSnapshot(
@@ -251,22 +350,11 @@ def _snapshot(record: _Customer) -> CustomerSnapshot:
     )
 
 
-def _changed_keys(record: _Customer, change: Change) -> list[str]:
+def changed_keys(profile: Mapping[str, Any], attributes: Mapping[str, Any], change: Change) -> list[str]:
     """Profile fields and attributes whose value `change` will set to something new."""
     return [
         key
-        for current, new in ((record.profile, change.profile), (record.attributes, change.attributes))
+        for current, new in ((profile, change.profile), (attributes, change.attributes))
         for key, value in new.items()
         if current.get(key, _ABSENT) != value
     ]
-
-
-STORES: dict[str, Callable[[], LoyaltyStore]] = {"memory": MemoryStore}
-
-
-def make_store(backend: str) -> LoyaltyStore:
-    """The store named in the settings (`store: memory`)."""
-    try:
-        return STORES[backend]()
-    except KeyError:
-        raise ValueError(f"unknown store backend {backend!r}; known: {', '.join(STORES)}") from None
