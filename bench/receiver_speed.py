@@ -215,7 +215,7 @@ def measure(args: argparse.Namespace) -> None:
             calls = run_wrk(url, "/v1/batch", script, args.batch_connections, args.seconds)
         else:
             headers = {"content-type": "application/json", "authorization": f"Basic {auth}"}
-            make = lambda w, i: batch_body(args.batch, w, i)  # noqa: E731
+            make = lambda w, i: batch_body(args.batch, w, i)
             calls = asyncio.run(run_httpx(url, "/v1/batch", make, headers, args.batch_connections, args.seconds))
         return Figures(calls.rps * args.batch, calls.p50_ms, calls.p99_ms, calls.errors)
 
