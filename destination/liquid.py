@@ -20,19 +20,23 @@ from typing import Any, TextIO
 
 from liquid import BoundTemplate, Environment, RenderContext
 from liquid.builtin.expressions import logical
-from liquid.builtin.expressions.primitive import Blank, Empty
+from liquid.builtin.expressions.primitive import Blank, Empty, Nil
 from liquid.builtin.output import Output, OutputNode
 from liquid.builtin.tags.echo_tag import EchoNode, EchoTag
 from liquid.context import ReadOnlyChainMap
-from liquid.exceptions import LiquidError
+from liquid.ast import Node as Node_
+from liquid.exceptions import LiquidError, StopRender
 from liquid.expression import Expression
+from liquid.extra.tags.extends_tag import BlockTag
+from liquid.stream import TokenStream
+from liquid.tag import Tag
 
 from .errors import MappingError
 from .jsobject import remove_undefined
 from .jsvalues import utf16_length
 from .liquid_filters import FILTERS
 from .liquid_scan import Markup, position, scan
-from .liquid_values import LiquidJSError, contains, equals, less, less_equal, memory, stringify
+from .liquid_values import LiquidJSError, contains, equals, is_nil, less, less_equal, memory, stringify
 from .mapping_node import Compiler, Node, constant, fails
 
 __all__ = ["MAX_TEMPLATE_LENGTH", "LiquidTemplate", "check_template", "compile_liquid", "compile_template", "render"]
@@ -80,6 +84,25 @@ class _Echo(EchoTag):
     node_class = _JSEchoNode
 
 
+class _StopNode(Node_):
+    """`break`/`continue` outside a loop: liquidjs stops rendering the rest of the template."""
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        raise StopRender
+
+
+class _Break(Tag):
+    name = "break"
+    block = False
+
+    def parse(self, stream: TokenStream) -> _StopNode:
+        return _StopNode(stream.current)
+
+
+class _Continue(_Break):
+    name = "continue"
+
+
 class _SegmentLiquid(Environment):
     """python-liquid configured as Segment configures liquidjs (tags and filters, lax filters)."""
 
@@ -91,8 +114,8 @@ class _SegmentLiquid(Environment):
         super().__init__(strict_filters=False)
         for name in ("ifchanged", "doc", "case", "for", "include", "render", "tablerow"):
             self.tags.pop(name, None)  # not liquidjs's, or disabled (`liquid_scan` refuses them first)
-        self.add_tag(_Output)
-        self.add_tag(_Echo)
+        for tag in (_Output, _Echo, _Break, _Continue, BlockTag):
+            self.add_tag(tag)
         self.filters = dict(FILTERS)
 
 
@@ -111,6 +134,8 @@ class _Eq(logical.EqExpression):
 
     def evaluate(self, context: RenderContext) -> object:
         left, right = self.left.evaluate(context), self.right.evaluate(context)
+        if isinstance(self.left, Nil) or isinstance(self.right, Nil):
+            return is_nil(left) and is_nil(right)  # liquidjs's `nil` equals null and undefined alike
         if _drop(left):
             return left == right
         return right == left if _drop(right) else equals(left, right)

@@ -109,6 +109,10 @@ def parse_date(value: Any, offset: Any = None) -> Shown | None:
         moment = _from_ms(to_double(value) * 1000)
     elif isinstance(value, str):
         moment = _from_ms(float(value) * 1000) if value.isascii() and value.isdigit() else _read_text(value)
+    elif isinstance(value, bool):
+        moment = _from_ms(float(value))  # `new Date(true)`: one millisecond after the epoch
+    elif isinstance(value, (list, dict)):
+        moment = _read_text(stringify(value) if isinstance(value, list) else "[object Object]")
     else:
         moment = None
     if moment is None:
@@ -124,11 +128,9 @@ def _offset_text(d: Shown, colon: bool) -> str:
 
 
 def _week(d: Shown, start: int) -> str:
-    local = d.local
-    weekday = (local.weekday() + 1) % 7
-    now = local.timetuple().tm_yday + (start - weekday)
-    jan1 = (datetime(local.year, 1, 1).weekday() + 1) % 7
-    return str((now - (7 - jan1 + start)) // 7 + 1)
+    """Week of the year; the days before the year's first `start` weekday are week 0."""
+    since_start = ((d.local.weekday() + 1) % 7 - start + 7) % 7
+    return str((d.local.timetuple().tm_yday - 1 - since_start + 7) // 7)
 
 
 def _ordinal(day: int) -> str:
@@ -162,7 +164,7 @@ _CODES: dict[str, Callable[[Shown, dict[str, bool]], Any]] = {
     "p": lambda d, f: "AM" if d.local.hour < 12 else "PM",
     "P": lambda d, f: "am" if d.local.hour < 12 else "pm",
     "q": lambda d, f: _ordinal(d.local.day),
-    "s": lambda d, f: round((d.moment - _EPOCH).total_seconds()),
+    "s": lambda d, f: math.floor((d.moment - _EPOCH).total_seconds()),
     "S": lambda d, f: d.local.second,
     "u": lambda d, f: d.local.weekday() + 1,
     "U": lambda d, f: _week(d, 0),

@@ -21,8 +21,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from liquid.builtin.expressions.primitive import Blank, Empty
+
 from .jsobject import json_stringify
-from .jsvalues import JS_WHITESPACE, UNDEFINED, to_js_string, utf16_length
+from .fql_lexer import from_utf16_units
+from .jsvalues import utf16_units
+from .jsvalues import JS_WHITESPACE, UNDEFINED, number_to_string, string_to_number, to_js_string, utf16_length
 from .jsvalues import truthy as js_truthy
 from .liquid_dates import DATE_FILTERS
 from .liquid_values import (LiquidJSError, back, equals, is_nil, js, number, stringify, to_array, to_num,
@@ -100,13 +104,19 @@ def _js_round(x: float) -> float:
     return float(down + 1 if x - down >= 0.5 else down)
 
 
+def _shift(x: float, exponent: float) -> float:
+    """liquidjs's `shiftDecimal`: move the decimal point by rewriting the number's exponent."""
+    mantissa, _, power = number_to_string(x).partition("e")
+    return string_to_number(f"{mantissa}e{number_to_string(string_to_number(power or '0') + exponent)}")
+
+
 def _round(value: Any, places: Any = 0, *_: Any) -> float:
     x, digits = to_num(value), to_num(places)
-    try:
-        amp = math.pow(10, digits)
-        return _js_round(x * amp * (1 + 2**-52)) / amp
-    except (OverflowError, ZeroDivisionError):
-        return math.nan
+    scaled = _shift(abs(x), digits)
+    if not scaled <= 2**53 - 1:
+        return x
+    rounded = _shift(_js_round(scaled), -digits)
+    return -rounded if x < 0 else rounded
 
 
 MATH: dict[str, Filter] = {
@@ -170,12 +180,12 @@ def _split_filter(text: str, sep: Any = UNDEFINED, *_: Any) -> list[str]:
 
 
 def _truncate(value: Any, length: Any = 50, omission: Any = "...", *_: Any) -> Any:
-    text = stringify(value)
-    length, omission = js(length), stringify(_arg((omission,), 0, "..."))
-    limit = to_num(length) if not is_nil(length) else 50.0
-    if utf16_length(text) <= limit:
+    """Counted in code points, as liquidjs 10.30 counts."""
+    text, omission = stringify(value), stringify(_arg((omission,), 0, "..."))
+    limit = number(_arg((length,), 0, 50))
+    if not len(text) > limit:
         return value
-    return text[: max(0, _int(limit) - len(omission))] + omission
+    return text[: max(_int(limit) - len(omission), 0)] + omission
 
 
 def _truncatewords(value: Any, words: Any = 15, omission: Any = "...", *_: Any) -> str:
@@ -343,11 +353,13 @@ def _join(value: Any, sep: Any = UNDEFINED, *_: Any) -> str:
 
 
 def _element(value: Any, index: int) -> Any:
-    """`first`/`last`: arrays and strings are array-like; anything else gives ''."""
+    """`first`/`last`: arrays and strings (by UTF-16 unit) are array-like; anything else gives ''."""
     value = js(value)
-    if isinstance(value, (list, str)) and value:
-        return value[index]
-    return UNDEFINED if isinstance(value, list) else ""
+    if isinstance(value, str) and value:
+        return from_utf16_units(utf16_units(value)[index])
+    if isinstance(value, list):
+        return value[index] if value else UNDEFINED
+    return ""
 
 
 def _size(value: Any, *_: Any) -> int:
@@ -442,6 +454,8 @@ def _default(value: Any, fallback: Any = UNDEFINED, *_: Any, **kwargs: Any) -> A
 
 
 def _json(value: Any, space: Any = 0, *_: Any) -> Any:
+    if isinstance(value, (Empty, Blank)):
+        value = {}  # liquidjs's `empty` and `blank` drops serialize as objects
     value, space = js(value), js(space)
     indent = _indent(space)
     if not indent:

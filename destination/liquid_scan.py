@@ -24,6 +24,8 @@ _BLOCKS: dict[str, tuple[str, ...]] = {"if": ("elsif", "else"), "unless": ("elsi
                                        "comment": (), "raw": (), "block": ()}
 _SIMPLE = frozenset({"assign", "echo", "increment", "decrement", "cycle", "break", "continue", "#", "liquid"})
 _NEEDS_VALUE = frozenset({"if", "elsif", "unless"})
+_EMPTY_ARGS = {"if": 'invalid value expression: ""', "unless": 'invalid value expression: ""',
+               "assign": "expected variable name", "capture": "invalid capture name"}
 _NAME = re.compile(r"#|[\w-]*")
 _ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
 
@@ -86,6 +88,14 @@ def _tag(source: str, start: int, end: int) -> Markup:
     return Markup("tag", start, end, name, source[after:inner_end].strip(), after)
 
 
+def _output(source: str, start: int, end: int) -> Markup:
+    inner = start + 2 + source.startswith("-", start + 2)
+    stop = end - 2 - (source[end - 3] == "-" and end - 3 >= inner)
+    while inner < stop and source[inner].isspace():
+        inner += 1
+    return Markup("output", start, end, "", source[inner:stop].strip(), inner)
+
+
 def tokenize(source: str) -> list[Markup]:
     """Every output and tag in order, or liquidjs's tokenization error."""
     found: list[Markup] = []
@@ -99,7 +109,7 @@ def tokenize(source: str) -> list[Markup]:
         end = _close(source, begin, "%}" if is_tag else "}}", quoted=not is_tag)
         if end < 0:
             raise _fail(source, f"{'tag' if is_tag else 'output'} {_snapshot(source, begin)} not closed", begin)
-        markup = _tag(source, begin, end) if is_tag else Markup("output", begin, end)
+        markup = _tag(source, begin, end) if is_tag else _output(source, begin, end)
         found.append(markup)
         p = end
         if markup.name == "raw":
@@ -122,10 +132,14 @@ class _Parser:
 
     def __init__(self, source: str, markups: list[Markup]) -> None:
         self.source = source
+        self.markups = markups
         self.tags = [m for m in markups if m.kind == "tag"]
         self.index = 0
 
     def run(self) -> None:
+        for markup in self.markups:
+            if markup.kind == "output" and not markup.args:
+                raise _fail(self.source, 'invalid value expression: ""', markup.args_start)
         while self.index < len(self.tags):
             self.tag(self.tags[self.index])
 
@@ -134,8 +148,8 @@ class _Parser:
         name = markup.name
         if name in DISABLED_TAGS:
             raise _fail(self.source, f'tag "{name}" is disabled', markup.start)
-        if name in _NEEDS_VALUE and not markup.args:
-            raise _fail(self.source, 'invalid value expression: ""', markup.args_start)
+        if not markup.args and name in _EMPTY_ARGS:
+            raise _fail(self.source, _EMPTY_ARGS[name], markup.args_start)
         if name in _SIMPLE:
             return
         if name not in _BLOCKS:

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from liquid import Undefined
+from liquid.builtin.expressions.primitive import Blank, Empty
 from liquid.exceptions import FilterArgumentError
 
 from .jsvalues import UNDEFINED, is_number, number_to_string, string_to_number, to_double, to_js_string
@@ -59,8 +60,18 @@ def use(count: int) -> None:
 
 
 def js(value: Any) -> Any:
-    """A python-liquid value as the JavaScript value liquidjs would hold (Undefined → undefined)."""
-    return UNDEFINED if isinstance(value, Undefined) else value
+    """A python-liquid value as the JavaScript value liquidjs would hold.
+
+    Undefined is undefined; a range (`(1..3)`) is the array liquidjs makes of it; `empty`
+    and `blank` are liquidjs drops whose value is ''.
+    """
+    if isinstance(value, Undefined):
+        return UNDEFINED
+    if isinstance(value, range):
+        return list(value)
+    if isinstance(value, (Empty, Blank)):
+        return ""
+    return value
 
 
 def back(value: Any) -> Any:

@@ -13,7 +13,8 @@ from typing import Any
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 SEGMENT = CONFORMANCE / "segment"  # what Segment publishes: definition.json and the derived schemas
-CASE_FILES = sorted(CONFORMANCE.glob("*.jsonl"))
+# Every case file, in subfolders too (liquid/liquid.jsonl): a folder added there is read without a code change.
+CASE_FILES = sorted(CONFORMANCE.rglob("*.jsonl"))
 
 
 def load_cases(kind: str | None = None, files: Iterable[Path] = CASE_FILES) -> list[dict[str, Any]]:
