@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 from rich.syntax import Syntax
 
@@ -36,7 +37,7 @@ def _candidates(definition: Definition, mapping: Path | None, preset: str | None
     if len(chosen) > 1:
         raise _fail("give at most one of --mapping, --preset and --action")
     if mapping is not None:
-        problems = check_file(mapping, definition)
+        problems = [p for p in check_file(mapping, definition) if p.severity == "error"]
         if problems:
             raise _fail("\n".join(p.text() for p in problems), 1)
         return [subscription_from(load_yaml(mapping), definition, str(mapping))]
@@ -64,6 +65,8 @@ def _show(report: Report) -> None:
         ok = "[green]✔[/]" if check.get("result") else "[red]✘[/]"
         found = "missing" if check["missing"] else json.dumps(check["value"], ensure_ascii=False)
         out.print(f"    {ok} {check.get('condition')}   (event has: {found})")
+    for warning in report.warnings:
+        out.print(f"    [yellow]![/] {escape(warning)}")
     if report.mapped is not None:
         out.print("  mapped:")
         out.print(Syntax(json.dumps(report.mapped, indent=2, ensure_ascii=False), "json", padding=(0, 4)))

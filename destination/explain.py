@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
@@ -9,6 +10,7 @@ from . import fql
 from .action import CompiledAction
 from .definition import Definition
 from .errors import DestinationError, FQLSyntaxError, PayloadValidationError
+from .lint_warnings import trigger_warnings
 from .mapping import transform
 from .subscriptions import Subscription
 
@@ -28,6 +30,7 @@ class Report:
     payload: Any = None
     error: str | None = None
     field: str | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)  # why the trigger may never match, as `validate` warns
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,6 +53,8 @@ def explain(definition: Definition, sub: Subscription, event: Mapping[str, Any],
         return report
     report.matched = trigger.matches(event)
     report.checks = [_check_dict(c) for c in trigger.explain(event)]
+    if not report.matched:
+        report.warnings = [w.message for w in trigger_warnings(sub.subscribe)]
     if not (report.matched or force):
         return report
     try:

@@ -16,6 +16,7 @@ from . import fql
 from .definition import Definition
 from .errors import FQLSyntaxError
 from .formats import file_schemas
+from .lint_warnings import in_trigger, trigger_warnings
 from .mapping import validate_mapping
 from .subscriptions import effective_mapping
 from .yamlsrc import Pointer, SourceFile, YAMLSyntaxError, load_source, plain
@@ -28,14 +29,17 @@ class Problem:
     column: int
     rule: str
     message: str
+    severity: str = "error"  # or "warning": shown, but `validate` exits 0 for it unless --strict
 
     def text(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.rule}: {self.message}"
+        level = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}:{self.column}: {level}{self.rule}: {self.message}"
 
     def github(self) -> str:
         """A GitHub Actions workflow command, escaped as the runner expects."""
         file, title = _escape(self.file, property=True), _escape(self.rule, property=True)
-        return f"::error file={file},line={self.line},col={self.column},title={title}::{_escape(self.message)}"
+        return (f"::{self.severity} file={file},line={self.line},col={self.column},title={title}"
+                f"::{_escape(self.message)}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,14 +98,18 @@ def check_descriptions(c: Checked) -> Iterator[Problem]:
 def check_trigger(c: Checked, at: list[Any], query: Any) -> Iterator[Problem]:
     if not isinstance(query, str):
         return
+    pos = c.source.position(at)
+    quoted = 1 if getattr(_node(c.source, at), "style", None) in ('"', "'") else 0
     try:
         fql.parse(query)
     except FQLSyntaxError as exc:
-        pos = c.source.position(at)
-        quoted = 1 if getattr(_node(c.source, at), "style", None) in ('"', "'") else 0
         line = pos.line + exc.line - 1
         column = pos.column + quoted + exc.column - 1 if exc.line == 1 else exc.column
         yield Problem(str(c.source.path), line, column, "fql", f"trigger {query!r}: {exc.message}")
+        return
+    for w in trigger_warnings(query):
+        line, column = in_trigger(query, w.offset, pos.line, pos.column + quoted)
+        yield Problem(str(c.source.path), line, column, w.rule, f"trigger {query!r}: {w.message}", "warning")
 
 
 def _node(source: SourceFile, pointer: Pointer) -> Any:
