@@ -10,13 +10,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from jsonschema import Draft7Validator
-
 from . import fql
 from .definition import Definition
 from .errors import FQLSyntaxError
 from .formats import file_schemas
-from .lint_warnings import in_trigger, trigger_warnings
+from .lint_hints import shape_problems
+from .lint_warnings import did_you_mean, in_trigger, trigger_warnings
 from .mapping import validate_mapping
 from .subscriptions import effective_mapping
 from .yamlsrc import Pointer, SourceFile, YAMLSyntaxError, load_source, plain
@@ -75,11 +74,8 @@ def kind_of(data: Any) -> str:
 
 
 def check_shape(c: Checked, kind: str) -> Iterator[Problem]:
-    schema = file_schemas(c.definition)[kind]
-    for error in sorted(Draft7Validator(schema).iter_errors(c.data), key=lambda e: list(e.absolute_path)):
-        path = list(error.absolute_path)
-        where = "/" + "/".join(map(str, path)) if path else "the document"
-        yield c.at(path, "schema", f"{where}: {error.message}")
+    for problem in shape_problems(file_schemas(c.definition)[kind], c.data):
+        yield c.at(problem.pointer, "schema", problem.message, key=problem.key)
 
 
 def check_descriptions(c: Checked) -> Iterator[Problem]:
@@ -137,8 +133,8 @@ def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]
     action = c.definition.action(key)
     for name in mapping:
         if name not in action.fields:
-            yield c.at([*at, "mapping", name], "unknown-field",
-                       f"action '{key}' has no field '{name}'; its fields are: {', '.join(action.fields)}", key=True)
+            yield c.at([*at, "mapping", name], "unknown-field", f"action '{key}' has no field '{name}'"
+                       f"{did_you_mean(name, list(action.fields))}; its fields are: {', '.join(action.fields)}", key=True)
     full = effective_mapping(action, mapping)
     for name in action.required_fields:
         if name not in full:
