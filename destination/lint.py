@@ -6,7 +6,7 @@ point at it. The rules are plain functions over a loaded file; `check_paths` run
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -14,6 +14,7 @@ from . import fql
 from .definition import Definition
 from .errors import FQLSyntaxError
 from .formats import file_schemas
+from .lint_contract import contract_warnings, definition_problems
 from .lint_hints import shape_problems
 from .lint_warnings import did_you_mean, in_trigger, trigger_warnings
 from .mapping import validate_mapping
@@ -148,6 +149,8 @@ def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]
     if multi and account in action.fields and full.get(account, "") == "":
         yield c.at([*at, "mapping", account] if account in mapping else [*at, "mapping"], "multi-accounts",
                    f"Multi-accounts is on: action '{key}' must map '{account}' to a non-empty value", key=True)
+    for w in contract_warnings(c.definition, action, mapping, full):
+        yield replace(c.at([*at, "mapping", *w.pointer], w.rule, w.message, key=w.key), severity="warning")
 
 
 def check_definition_defaults(c: Checked) -> Iterator[Problem]:
@@ -175,6 +178,7 @@ def check_roles(c: Checked) -> Iterator[Problem]:
 RULES: dict[str, Callable[[Checked], Iterable[Problem]]] = {
     "definition": lambda c: [
         *check_shape(c, "definition"), *check_descriptions(c), *check_definition_defaults(c), *check_roles(c),
+        *(c.at(pointer, "unknown-field", message) for pointer, message in definition_problems(c.data)),
     ],
     "presets": lambda c: [
         *check_shape(c, "presets"),
