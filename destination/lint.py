@@ -15,7 +15,7 @@ from .definition import Definition
 from .errors import FQLSyntaxError
 from .formats import file_schemas
 from .lint_contract import contract_warnings, definition_problems
-from .lint_hints import shape_problems
+from .lint_hints import liquid_problems, shape_problems
 from .lint_warnings import did_you_mean, in_trigger, trigger_warnings
 from .mapping import validate_mapping
 from .subscriptions import effective_mapping
@@ -124,6 +124,8 @@ def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]
     mapping = sub.get("mapping") if isinstance(sub.get("mapping"), dict) else {}
     for issue in validate_mapping(mapping):
         yield c.at([*at, "mapping", *issue.pointer], "mapping-directive", issue.message)
+    for hint in liquid_problems(mapping):
+        yield replace(c.at([*at, "mapping", *hint.pointer], "liquid-template", hint.message), severity="warning")
     key = sub.get("partnerAction")
     if not isinstance(key, str):
         return

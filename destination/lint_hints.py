@@ -5,6 +5,8 @@ not have, and the key it meant is missing. jsonschema reports both against the o
 (`the document`, 1:1). Here the unknown key is reported at its own line and column with
 the nearest allowed key, and the "missing" error that the same typo causes is folded
 into it: one problem, one message. Values outside an `enum` get a did-you-mean too.
+`liquid_problems` finds `@liquid` templates that cannot render at all (Segment's validator
+only checks that they are strings).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
+from .liquid import check_template
 from .lint_warnings import closest
 
-__all__ = ["ShapeProblem", "shape_problems"]
+__all__ = ["ShapeProblem", "liquid_problems", "shape_problems"]
 
 
 @dataclass(frozen=True)
@@ -86,4 +89,24 @@ def _unknown(error: ValidationError, path: list[str | int], absent: list[str],
         else:
             message = f"unknown key '{key}'; allowed here: {', '.join(error.schema.get('properties') or {})}"
         found.append(ShapeProblem(here, f"{_where(here)}: {message}", key=True))
+    return found
+
+
+def liquid_problems(mapping: Any, pointer: list[str | int] | None = None) -> list[ShapeProblem]:
+    """`@liquid` templates Segment accepts but cannot render on any event (a disabled tag, unclosed markup…)."""
+    here = pointer or []
+    if isinstance(mapping, list):
+        return [p for i, item in enumerate(mapping) for p in liquid_problems(item, [*here, i])]
+    if not isinstance(mapping, dict):
+        return []
+    found = []
+    template = mapping.get("@liquid")
+    if isinstance(template, str):
+        problem = check_template(template)
+        if problem is not None:
+            found.append(ShapeProblem([*here, "@liquid"], f"Segment accepts this template but fails on every "
+                                                          f"event that reaches it: {problem}"))
+    for key, value in mapping.items():
+        if key != "@liquid":
+            found += liquid_problems(value, [*here, key])
     return found

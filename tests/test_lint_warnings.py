@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WARNINGS = ROOT / "tests" / "fixtures" / "warnings"
 FIXTURES = sorted(WARNINGS.glob("*.yaml"))
 DEFINITION = load_definition()
-RULES = {"fql-operator", "fql-unquoted", "fql-unknown-field", "fql-ignored", "contract-required", "contract-date"}
+RULES = {"fql-operator", "fql-unquoted", "fql-unknown-field", "fql-ignored", "contract-required", "contract-date",
+         "liquid-template"}
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +64,7 @@ def test_warnings_exit_0_unless_strict() -> None:
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == len(FIXTURES)
     assert all(": warning: " in line for line in result.stdout.splitlines())
-    assert "no problems, 6 warning(s)" in result.stderr
+    assert "no problems, 7 warning(s)" in result.stderr
     assert cli("validate", "--strict", str(WARNINGS)).returncode == 1
     assert cli("validate", "--strict", str(WARNINGS / "fql-operator.yaml")).returncode == 1
 
