@@ -18,7 +18,6 @@ from . import directives_values as values
 from .errors import MappingError
 from .jsobject import loosely_empty
 from .jsvalues import UNDEFINED, truthy, type_name
-from .liquid import compile_liquid
 from .mapping_node import Compiler, Directive, Node, constant, fails, option
 from .mapping_ops import clean_nulls
 from .mapping_rules import Loc, MappingValidator, array, optional, required, string
@@ -170,6 +169,12 @@ def validate_transform(value: Any, loc: Loc, v: MappingValidator) -> None:
 
 
 # ---- @liquid --------------------------------------------------------------------------------
+
+
+def compile_liquid(options: Any, c: Compiler) -> Node:
+    from .liquid import compile_liquid as compile_  # python-liquid loads only when a mapping uses @liquid
+
+    return compile_(options, c)
 
 
 def validate_liquid(value: Any, loc: Loc, v: MappingValidator) -> None:
