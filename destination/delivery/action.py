@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
-from destination.definition.model import Action, Definition, load_definition
+from destination.definition.model import Action, Definition
 from destination.definition.payload_schemas import action_schema
 from destination.delivery.fused import fuse
 from destination.errors import MappingError, MappingValidationError
@@ -134,16 +134,16 @@ class CompiledAction:
 
     def __init__(
         self,
+        definition: Definition,
         action: Action,
         mapping: Mapping[str, Any] | None = None,
         *,
-        definition: Definition | None = None,
         validator: PayloadValidator | None = None,
         key_scope: str | None = None,
     ) -> None:
         self.action = action
         self.key_scope = key_scope or action.key
-        self.definition = definition or load_definition()
+        self.definition = definition
         raw: Any = action.default_mapping if mapping is None else mapping
         if isinstance(raw, Mapping):
             raw = {k: v for k, v in raw.items() if k not in INTERNAL_MAPPING_KEYS}
@@ -219,15 +219,14 @@ class CompiledAction:
 
 
 def prepare_request(
+    definition: Definition,
     action: Action | str,
     event: Mapping[str, Any],
     mapping: Mapping[str, Any] | None,
     settings: Mapping[str, Any],
     *,
     base_url: str | None = None,
-    definition: Definition | None = None,
 ) -> PreparedRequest:
     """One-off form of `CompiledAction(...).prepare(...)`; `mapping=None` uses the fields' defaults."""
-    definition = definition or load_definition()
     resolved = definition.action(action) if isinstance(action, str) else action
-    return CompiledAction(resolved, mapping, definition=definition).prepare(event, settings, base_url=base_url)
+    return CompiledAction(definition, resolved, mapping).prepare(event, settings, base_url=base_url)

@@ -63,9 +63,7 @@ class Pipeline:
             Route(
                 s,
                 fql.parse(s.subscribe),
-                CompiledAction(
-                    definition.action(s.action), s.mapping, definition=definition, key_scope=f"{s.action}:{s.name}"
-                ),
+                CompiledAction(definition, definition.action(s.action), s.mapping, key_scope=f"{s.action}:{s.name}"),
             )
             for s in subscriptions
             if s.enabled
