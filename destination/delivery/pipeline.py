@@ -72,6 +72,11 @@ class Pipeline:
     def matching(self, event: Mapping[str, Any]) -> list[Route]:
         return [r for r in self.routes if r.trigger.matches(event)]
 
+    @property
+    def fast_path_failures(self) -> int:
+        """Events whose fused fast path failed unexpectedly, over every route (0 unless the fast path has a bug)."""
+        return sum(route.action.fast_path_failures for route in self.routes)
+
     def run(self, event: Mapping[str, Any]) -> list[Outcome]:
         outcomes = []
         for route in self.routes:

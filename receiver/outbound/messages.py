@@ -27,7 +27,7 @@ from destination.js.time import iso_string
 from receiver.config import ReceiverConfig
 from receiver.config.outbound import OutboundConfig
 from receiver.core.loyalty import POINTS
-from receiver.logs.ring import InboundLog
+from receiver.logs.outbound import OutboundLog
 from receiver.outbound.outbox import Outbox
 from receiver.store.memory import CustomerSnapshot, LoyaltyStore, StoredEvent
 
@@ -130,7 +130,7 @@ class OutboundSync:
 class Outbound:
     """The outbound side of one app: its log, and its outbox when a write key is set."""
 
-    log: InboundLog
+    log: OutboundLog
     outbox: Outbox | None
 
     def lifespan(self) -> Callable[[FastAPI], Any]:
@@ -151,7 +151,7 @@ class Outbound:
 
 def build_outbound(config: ReceiverConfig, store: LoyaltyStore, definition: Definition) -> Outbound:
     """The outbound log (always), and the outbox subscribed to the store when outbound is on."""
-    log = InboundLog(config.log_size)
+    log = OutboundLog(config.log_size)
     settings = config.outbound
     if not settings.enabled:
         return Outbound(log, None)

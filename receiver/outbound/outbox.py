@@ -34,7 +34,7 @@ import orjson
 from destination.delivery.retry import RetryPolicy, parse_retry_after
 from destination.js.time import now_iso
 from receiver.config.outbound import MAX_MESSAGE_BYTES, OutboundConfig
-from receiver.logs.ring import InboundLog
+from receiver.logs.outbound import OutboundLog
 from receiver.security import Redactor
 
 logger = logging.getLogger("receiver.outbound.messages")
@@ -102,7 +102,7 @@ class Outbox:
     def __init__(
         self,
         settings: OutboundConfig,
-        log: InboundLog,
+        log: OutboundLog,
         *,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
