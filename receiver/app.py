@@ -38,7 +38,7 @@ def create_app(
     store = store if store is not None else make_store(config.store)
     log = InboundLog(config.log_size)
     service = WebhookService(config, contract, store, log)
-    outbound = build_outbound(config, store)
+    outbound = build_outbound(config, store, definition)
     app = FastAPI(
         title="Antavo Segment webhook (reference receiver)",
         description=docs.API_DESCRIPTION,
@@ -53,7 +53,7 @@ def create_app(
     state.store, state.log, state.service, state.outbound = store, log, service, outbound
     state.customers = Customers(store)
     state.sessions = SessionStore()
-    state.ingest = Ingest(config, service, load_subscriptions(config))
+    state.ingest = Ingest(config, service, load_subscriptions(config, definition), definition)
     install_handlers(app)
     app.include_router(ingest.router)
     app.include_router(webhook.router(definition.request["path"], docs.webhook_openapi(contract)))

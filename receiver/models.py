@@ -37,11 +37,19 @@ class Accepted(BaseModel):
     status: Literal["accepted"]
 
 
+class HealthDetails(BaseModel):
+    fast_path_failures: int = Field(
+        description="Tracking-API events whose mapping fast path failed unexpectedly (a bug; the general path "
+        "answered them correctly). 0 on a healthy receiver; the first failure is logged with the event's shape."
+    )
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     stack: str = Field(description="The Antavo stack this receiver plays.")
     store: str = Field(description="The loyalty store backend.")
     multi_accounts: bool
+    details: HealthDetails
 
 
 class Customer(BaseModel):

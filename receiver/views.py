@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from receiver.logs.ring import InboundLog, LogEntry, LogFilter
+from receiver.logs.ring import LogEntry, LogFilter, LogRing
 from receiver.store.memory import CustomerSnapshot, StoredEvent
 
 LOGS_PATH = "/logs"
@@ -214,7 +214,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
     }
 
 
-def log_page(log: InboundLog, query: LogForm, path: str = LOGS_PATH) -> dict[str, Any]:
+def log_page(log: LogRing, query: LogForm, path: str = LOGS_PATH) -> dict[str, Any]:
     """The rows of one page, newest first, with the filter's totals and the pager's links (on `path`)."""
     page = log.query(query.where, limit=query.limit, cursor=query.cursor)
     errors = 0 if query.where.error is False else log.count(replace(query.where, error=True))

@@ -82,11 +82,12 @@ def serve(
             "no API key configured: set the "
             f"{env_name('api_key')} environment variable (or pass --api-key) and run again."
         )
+    definition = load_definition()
     try:
-        app = create_app(settings)
+        app = create_app(settings, definition=definition)
     except (ContractError, IngestSetupError) as exc:
         _fail(str(exc))
-    path = load_definition().request["path"]
+    path = definition.request["path"]
     base = webhook_url(host, port, "")
     typer.echo(f"Antavo receiver (stack {settings.stack!r}, store {settings.store!r}) on {base}")
     typer.echo(f"  API docs:            {base}/docs")

@@ -63,9 +63,7 @@ class Pipeline:
             Route(
                 s,
                 fql.parse(s.subscribe),
-                CompiledAction(
-                    definition.action(s.action), s.mapping, definition=definition, key_scope=f"{s.action}:{s.name}"
-                ),
+                CompiledAction(definition, definition.action(s.action), s.mapping, key_scope=f"{s.action}:{s.name}"),
             )
             for s in subscriptions
             if s.enabled
@@ -73,6 +71,11 @@ class Pipeline:
 
     def matching(self, event: Mapping[str, Any]) -> list[Route]:
         return [r for r in self.routes if r.trigger.matches(event)]
+
+    @property
+    def fast_path_failures(self) -> int:
+        """Events whose fused fast path failed unexpectedly, over every route (0 unless the fast path has a bug)."""
+        return sum(route.action.fast_path_failures for route in self.routes)
 
     def run(self, event: Mapping[str, Any]) -> list[Outcome]:
         outcomes = []

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from destination.definition.model import Definition, load_definition
+from destination.definition.model import Definition
 from destination.definition.subscriptions import Subscription
 from destination.delivery.pipeline import Outcome, Pipeline
 from destination.errors import DestinationError
@@ -103,9 +103,8 @@ class Fanout:
         service: WebhookService,
         subscriptions: Iterable[Subscription],
         *,
-        definition: Definition | None = None,
+        definition: Definition,
     ) -> None:
-        definition = definition or load_definition()
         config = service.config
         self.service = service
         self.destination = definition.name

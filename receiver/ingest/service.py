@@ -36,7 +36,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from destination.definition.model import load_definition
+from destination.definition.model import Definition
 from destination.definition.subscriptions import Subscription, load_mappings, mapping_files
 from receiver.config import ReceiverConfig, env_name
 from receiver.core.service import WebhookService
@@ -98,9 +98,8 @@ def _usable_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= MAX_MESSAGE_ID_LENGTH
 
 
-def load_subscriptions(config: ReceiverConfig) -> list[Subscription]:
+def load_subscriptions(config: ReceiverConfig, definition: Definition) -> list[Subscription]:
     """Every subscription in the configured mappings folder (the pipeline keeps the enabled ones)."""
-    definition = load_definition()
     try:
         if config.mappings_dir is None:
             return load_mappings(definition)
@@ -114,11 +113,17 @@ def load_subscriptions(config: ReceiverConfig) -> list[Subscription]:
 class Ingest:
     """The Tracking API of one app: its write key, and the fan-out it feeds."""
 
-    def __init__(self, config: ReceiverConfig, service: WebhookService, subscriptions: Iterable[Subscription]) -> None:
+    def __init__(
+        self,
+        config: ReceiverConfig,
+        service: WebhookService,
+        subscriptions: Iterable[Subscription],
+        definition: Definition,
+    ) -> None:
         self.service = service
         self._key = config.write_key_bytes()
         try:
-            self.fanout = Fanout(service, subscriptions)
+            self.fanout = Fanout(service, subscriptions, definition=definition)
         except Exception as exc:
             raise IngestSetupError(f"cannot compile the ingest's subscriptions: {exc}") from exc
 

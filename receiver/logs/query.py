@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from receiver.logs.ring import InboundLog, LogFilter
+from receiver.logs.ring import LogFilter, LogRing
 
 MAX_PAGE = 500
 
@@ -46,7 +46,7 @@ class LogQuery:
             min_response_time=self.min_time,
         )
 
-    def page(self, log: InboundLog) -> dict[str, Any]:
+    def page(self, log: LogRing) -> dict[str, Any]:
         """One page of `log` under these filters, as the log routes answer it."""
         found = log.query(self.where, limit=self.limit, cursor=self.cursor)
         return {"items": [vars(entry) for entry in found.entries], "next_cursor": found.next_cursor}

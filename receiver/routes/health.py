@@ -7,11 +7,17 @@ from typing import Any
 from fastapi import APIRouter
 
 from receiver import models
-from receiver.routes.deps import Config
+from receiver.routes.deps import Config, IngestDep
 
 router = APIRouter(tags=["Health"])
 
 
 @router.get("/healthz", summary="Liveness", response_model=models.Health)
-async def healthz(config: Config) -> dict[str, Any]:
-    return {"status": "ok", "stack": config.stack, "store": config.store, "multi_accounts": config.multi_accounts}
+async def healthz(config: Config, ingest: IngestDep) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "stack": config.stack,
+        "store": config.store,
+        "multi_accounts": config.multi_accounts,
+        "details": {"fast_path_failures": ingest.fanout.pipeline.fast_path_failures},
+    }

@@ -23,8 +23,8 @@ from starlette.staticfiles import StaticFiles
 from receiver import views
 from receiver.config import ReceiverConfig
 from receiver.errors import error_body
-from receiver.logs.ring import InboundLog
-from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutboundLog, Sessions
+from receiver.logs.ring import LogRing
+from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Sessions
 from receiver.security import same_secret
 from receiver.sessions import Session, SessionStore
 
@@ -177,7 +177,7 @@ async def logout(request: Request, config: Config, sessions: Sessions) -> Respon
 def _log_page(
     request: Request,
     view: views.LogView,
-    source: InboundLog,
+    source: LogRing,
     config: ReceiverConfig,
     session: Session,
     event_types: tuple[str, ...],
@@ -200,7 +200,7 @@ def _log_page(
     )
 
 
-def _log_data(request: Request, view: views.LogView, source: InboundLog, session: Session | None) -> Response:
+def _log_data(request: Request, view: views.LogView, source: LogRing, session: Session | None) -> Response:
     """The same rows as the page, for its auto-refresh; 401 (not a redirect) when signed out."""
     if session is None:
         return _secured(JSONResponse(error_body("UNAUTHORIZED", "Sign in again."), status_code=401))
@@ -229,7 +229,7 @@ async def inbound_log_data(request: Request, sessions: Sessions, log: Log) -> Re
 
 @router.get(views.OUTBOUND_LOG.path)
 async def outbound_log_page(
-    request: Request, config: Config, contract: Contract, sessions: Sessions, log: OutboundLog
+    request: Request, config: Config, contract: Contract, sessions: Sessions, log: OutLog
 ) -> Response:
     session = _current(request, sessions)
     if session is None:
@@ -238,7 +238,7 @@ async def outbound_log_page(
 
 
 @router.get(views.OUTBOUND_LOG.path + "/data")
-async def outbound_log_data(request: Request, sessions: Sessions, log: OutboundLog) -> Response:
+async def outbound_log_data(request: Request, sessions: Sessions, log: OutLog) -> Response:
     return _log_data(request, views.OUTBOUND_LOG, log, _current(request, sessions))
 
 
