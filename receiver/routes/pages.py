@@ -201,6 +201,7 @@ def _log_page(
         default_limit=views.DEFAULT_PAGE_SIZE,
         clear_url=view.path,
         refresh_ms=REFRESH_MS,
+        empty_message=views.empty_message(view, config.outbound.enabled),
     )
 
 

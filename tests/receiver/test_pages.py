@@ -269,7 +269,7 @@ def test_bad_filter_values_are_reported_and_ignored(receiver_server):
         headers = session_headers(login(receiver_server, client))
         response = client.get("/logs?status=abc&since=yesterday&min_time=-1&limit=7", headers=headers)
     assert response.status_code == 200
-    for message in ("Status code must be", "From must be", "Response time must be", "Page size must be"):
+    for message in ("Status code must be", "Timestamp from must be", "Response time must be", "Per page must be"):
         assert message in response.text
     assert len(IDENTS.findall(response.text)) == 1
 
