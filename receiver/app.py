@@ -14,6 +14,7 @@ from receiver.core.contract import WebhookContract, build_contract
 from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
 from receiver.errors import install_handlers
+from receiver.ingest.not_found import install_not_found
 from receiver.ingest.service import Ingest, load_subscriptions
 from receiver.logs.ring import InboundLog
 from receiver.outbound.messages import build_outbound
@@ -55,6 +56,7 @@ def create_app(
     state.sessions = SessionStore()
     state.ingest = Ingest(config, service, load_subscriptions(config, definition), definition)
     install_handlers(app)
+    install_not_found(app)
     app.include_router(ingest.router)
     app.include_router(webhook.router(definition.request["path"], docs.webhook_openapi(contract)))
     for module in (logs, customers, health, docs, pages):

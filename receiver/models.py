@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class ErrorDetail(BaseModel):
     code: str = Field(description="A stable, machine-readable reason, e.g. `INSUFFICIENT_POINTS`.")
     message: str = Field(description="What went wrong, in Segment's wording for schema errors.")
-    field: str = Field(description='The field at fault as a dotted path (`data.points`), or `""`.')
+    field: str | None = Field(description="The field at fault as a dotted path (`data.points`), or null.")
 
 
 class ErrorResponse(BaseModel):

@@ -25,16 +25,20 @@ class Outcome:
     subscription: Subscription
     request: PreparedRequest | None = None
     error: str | None = None
+    field: str | None = None  # the payload path at fault (`/customer`), when validation names one
 
     @property
     def ok(self) -> bool:
         return self.request is not None
 
     @classmethod
-    def _quick(cls, subscription: Subscription, request: PreparedRequest | None, error: str | None) -> Outcome:
+    def _quick(
+        cls, subscription: Subscription, request: PreparedRequest | None, error: str | None, field: str | None = None
+    ) -> Outcome:
         """`cls(...)` for the hot path, without the frozen dataclass's per-field `object.__setattr__`."""
         outcome = object.__new__(cls)
-        object.__setattr__(outcome, "__dict__", {"subscription": subscription, "request": request, "error": error})
+        state = {"subscription": subscription, "request": request, "error": error, "field": field}
+        object.__setattr__(outcome, "__dict__", state)
         return outcome
 
 
@@ -92,5 +96,5 @@ class Pipeline:
         try:
             request = route.action.prepare(event, self.settings, base_url=self.base_url)
         except DestinationError as exc:
-            return Outcome._quick(route.subscription, None, exc.message)
+            return Outcome._quick(route.subscription, None, exc.message, getattr(exc, "field", None) or None)
         return Outcome._quick(route.subscription, request, None)

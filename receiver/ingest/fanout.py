@@ -41,7 +41,7 @@ from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
 from receiver.logs.ring import LogEntry
-from receiver.requests import MESSAGE_ID_HEADERS
+from receiver.requests import MESSAGE_ID_HEADERS, dotted
 
 logger = logging.getLogger("receiver.ingest.service")
 MESSAGE_ID_HEADER = MESSAGE_ID_HEADERS[0]
@@ -93,6 +93,15 @@ def _customer_mapping(subscription: Subscription, field: str) -> CompiledMapping
         return compile_mapping({field: subscription.mapping[field]})
     except DestinationError:
         return None
+
+
+def carried_id(message: Mapping[str, Any]) -> str | None:
+    """The userId (else anonymousId) a message carried: what the log's customer filter finds it by."""
+    for key in ("userId", "anonymousId"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 class Fanout:
@@ -152,7 +161,8 @@ class Fanout:
         if outcome.request is None:
             self.stats.mapping_failed += 1
             text = f"{outcome.subscription.name}: {outcome.error}"
-            return self._note(message, 400, error_body(MAPPING_FAILED, text), (MAPPING_FAILED, text), outcome)
+            body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
+            return self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
         headers = {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]}
         delivery = await self.service.deliver(outcome.request.json, headers)
         if delivery.accepted:
@@ -179,7 +189,7 @@ class Fanout:
     ) -> LogEntry:
         return self.service.note(
             identifier=message["messageId"],
-            customer_id=self._customer(outcome.subscription, message) if outcome else None,
+            customer_id=(self._customer(outcome.subscription, message) if outcome else None) or carried_id(message),
             event_type=message["type"],
             status=status,
             response=response,

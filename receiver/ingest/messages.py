@@ -56,7 +56,7 @@ class TrackingError(ApiError):
         code: str,
         message: str,
         *,
-        field: str = "",
+        field: str | None = None,
         item: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:

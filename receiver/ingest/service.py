@@ -37,7 +37,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from destination.definition.model import Definition
-from destination.definition.subscriptions import Subscription, load_mappings, mapping_files
+from destination.definition.project import project_path
+from destination.definition.subscriptions import Subscription
+from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings
 from receiver.config import ReceiverConfig, env_name
 from receiver.core.service import WebhookService
 from receiver.errors import ApiError
@@ -99,15 +101,16 @@ def _usable_id(value: Any) -> bool:
 
 
 def load_subscriptions(config: ReceiverConfig, definition: Definition) -> list[Subscription]:
-    """Every subscription in the configured mappings folder (the pipeline keeps the enabled ones)."""
+    """Every subscription in the configured mappings folder (the pipeline keeps the enabled ones).
+
+    The files get `validate`'s checks first, so a broken one is named with its line and rule.
+    """
     try:
-        if config.mappings_dir is None:
-            return load_mappings(definition)
-        paths = mapping_files(config.mappings_dir)
-        return load_mappings(definition, paths) if paths else []
-    except Exception as exc:
-        where = config.mappings_dir or "mappings/"
-        raise IngestSetupError(f"cannot load the ingest's mappings from {where}: {exc}") from exc
+        paths = checked_mapping_files(config.mappings_dir)
+        return checked_mappings(definition, paths) if paths else []
+    except ProjectFilesError as exc:
+        where = config.mappings_dir or project_path("mappings")
+        raise IngestSetupError(f"cannot load the ingest's mappings from {where}:\n{exc}") from None
 
 
 class Ingest:

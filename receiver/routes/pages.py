@@ -26,11 +26,10 @@ from receiver.errors import error_body
 from receiver.logs.ring import LogRing
 from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Sessions
 from receiver.security import same_secret
-from receiver.sessions import Session, SessionStore
+from receiver.sessions import Session, SessionStore, cookie_name
 
 HERE = Path(__file__).parent.parent
 STATIC_PATH = "/static"
-SESSION_COOKIE = "antavo_session"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 4096
 REFRESH_MS = 5000
@@ -102,8 +101,13 @@ async def _read_form(request: Request) -> dict[str, str] | None:
 router = APIRouter(include_in_schema=False)
 
 
+def session_cookie(request: Request) -> str:
+    """This instance's cookie name (see `sessions.cookie_name`)."""
+    return cookie_name(request.url.netloc)
+
+
 def _current(request: Request, sessions: SessionStore) -> Session | None:
-    return sessions.get(request.cookies.get(SESSION_COOKIE))
+    return sessions.get(request.cookies.get(session_cookie(request)))
 
 
 def _to_login(request: Request) -> Response:
@@ -145,11 +149,11 @@ async def login(request: Request, config: Config, sessions: Sessions) -> Respons
     target = views.safe_next(form.get("next"))
     if not same_secret(form.get("api_key"), config.api_key_bytes()):
         return _login_form(config, target, "That API key is not valid.", 401)
-    sessions.revoke(request.cookies.get(SESSION_COOKIE))
+    sessions.revoke(request.cookies.get(session_cookie(request)))
     token, _ = sessions.create()
     response = _redirect(target)
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie(request),
         token,
         max_age=int(sessions.ttl_seconds),
         path="/",
@@ -162,7 +166,7 @@ async def login(request: Request, config: Config, sessions: Sessions) -> Respons
 
 @router.post("/logout")
 async def logout(request: Request, config: Config, sessions: Sessions) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(session_cookie(request))
     session = sessions.get(token)
     if session is not None:
         form = await _read_form(request)
@@ -170,7 +174,7 @@ async def logout(request: Request, config: Config, sessions: Sessions) -> Respon
             return _refused(config, "The sign-out form was not sent from this site.")
         sessions.revoke(token)
     response = _redirect("/login")
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(session_cookie(request), path="/", httponly=True, samesite="lax")
     return response
 
 
@@ -197,6 +201,7 @@ def _log_page(
         default_limit=views.DEFAULT_PAGE_SIZE,
         clear_url=view.path,
         refresh_ms=REFRESH_MS,
+        empty_message=views.empty_message(view, config.outbound.enabled),
     )
 
 

@@ -166,5 +166,7 @@ def test_pipeline_outcomes_are_the_actions_answers() -> None:
                 try:
                     expected.append(Outcome(route.subscription, request=route.action.prepare(event, pipeline.settings)))
                 except DestinationError as exc:
-                    expected.append(Outcome(route.subscription, error=exc.message))
+                    expected.append(
+                        Outcome(route.subscription, error=exc.message, field=getattr(exc, "field", None) or None)
+                    )
         assert pipeline.run(event) == expected and expected
