@@ -1,0 +1,1 @@
+"""Export the destination to Segment's TypeScript (segmentio/action-destinations)."""
