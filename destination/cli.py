@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .definition import DEFINITION_PATH, load_definition
+from .export.cli import export_app
 from .lint import check_paths
 from .project import project_path
 from .schema import schema_path, stale_schemas, write_schemas
@@ -28,6 +29,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(export_app, name="export")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
