@@ -67,9 +67,17 @@ def lay_out(workspace: Path, files: Mapping[str, str]) -> Path:
     return destination
 
 
-def run(command: list[str], env: Mapping[str, str] | None = None, cwd: Path = HARNESS) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], env: Mapping[str, str] | None = None, cwd: Path = HARNESS
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
     )
 
 
@@ -94,7 +102,7 @@ def jest(workspace: Path, destination: Path, cases: Iterable[Mapping[str, Any]])
         "CONFORMANCE_RESULTS": str(workspace / "results.jsonl"),
     }
     binary = HARNESS / "node_modules" / "jest" / "bin" / "jest.js"
-    command = ["node", str(binary), "--config", str(HARNESS / "jest.config.js"), "--ci", "--json"]
+    command = ["node", str(binary), "--config", str(HARNESS / "jest.config.js"), "--ci", "--runInBand", "--json"]
     done = run([*command, "--outputFile", str(report)], env)
     if not report.is_file():
         raise AssertionError(f"jest wrote no report (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from segment_node import REFERENCE, ROOT
 from typer.testing import CliRunner
 
 from destination.cli import app
@@ -22,7 +23,6 @@ from destination.export import Project, export_files, load_project, write_export
 from destination.export import tsliteral as ts
 from destination.export.check import check_folder, normalize
 from destination.export.segment import is_header
-from segment_node import REFERENCE, ROOT
 
 runner = CliRunner()
 PROJECT = load_project()
@@ -111,7 +111,10 @@ def test_a_description_edited_in_the_yaml_changes_the_typescript(tmp_path: Path)
 
     files = export_files(_edited(edit))
     assert "description: 'The loyalty event\\'s name, as Antavo knows it'," in files["event/index.ts"]
-    assert "   * The loyalty event's name, as Antavo knows it\n   */\n  action: string" in files["event/generated-types.ts"]
+    assert (
+        "   * The loyalty event's name, as Antavo knows it\n   */\n  action: string"
+        in files["event/generated-types.ts"]
+    )
     write_export(PROJECT, tmp_path)
     assert set(check_folder(tmp_path, files).diffs) == {"event/index.ts", "event/generated-types.ts"}
 
@@ -129,6 +132,23 @@ def test_a_default_edited_in_the_yaml_changes_the_typescript_and_the_example_tes
     assert set(check_folder(tmp_path, files).diffs) == {"profile/index.ts", "profile/__tests__/examples.test.ts"}
     error = ts.string("The root value is missing the required field 'customer'.")
     assert f".rejects.toThrowError(\n        {error}\n      )" in files["profile/__tests__/examples.test.ts"]
+
+
+def test_an_edited_antavo_yaml_is_drift_for_check(tmp_path: Path) -> None:
+    """The CI use: the YAML changed, the Segment folder did not; --check shows the change."""
+    write_export(PROJECT, tmp_path / "segment")
+    text = DEFINITION_PATH.read_text(encoding="utf-8")
+    assert text.count("description: Loyalty event name in Antavo\n") == 1
+    edited = tmp_path / "antavo.yaml"
+    edited.write_text(
+        text.replace("description: Loyalty event name in Antavo\n", "description: Antavo event\n"), encoding="utf-8"
+    )
+    result = runner.invoke(
+        app, ["export", "segment", "--check", str(tmp_path / "segment"), "--definition", str(edited)]
+    )
+    assert result.exit_code == 1
+    assert "-      description: 'Loyalty event name in Antavo',\n+      description: 'Antavo event',\n" in result.stdout
+    assert "-   * Loyalty event name in Antavo\n+   * Antavo event\n" in result.stdout
 
 
 def test_the_tests_from_examples_expect_the_runtimes_requests() -> None:
@@ -154,15 +174,25 @@ def test_another_destination_exports_from_its_own_yaml() -> None:
         "name": "Example (Actions)",
         "slug": "actions-example",
         "mode": "cloud",
-        "authentication": {"scheme": "custom", "fields": {"region": {"label": "Region", "type": "string", "required": True}}},
-        "request": {"method": "PUT", "base_url": "https://{region}.example.test", "path": "/v2/things", "settings_in_body": []},
+        "authentication": {
+            "scheme": "custom",
+            "fields": {"region": {"label": "Region", "type": "string", "required": True}},
+        },
+        "request": {
+            "method": "PUT",
+            "base_url": "https://{region}.example.test",
+            "path": "/v2/things",
+            "settings_in_body": [],
+        },
         "actions": {
             "delete": {
                 "title": "Remove",
                 "description": "Removes a thing",
                 "defaultSubscription": 'type = "track"',
                 "body": {"op": "remove", "tags": ["a", "b"]},
-                "fields": {"thing-id": {"label": "Thing", "description": "Which one", "type": "integer", "required": True}},
+                "fields": {
+                    "thing-id": {"label": "Thing", "description": "Which one", "type": "integer", "required": True}
+                },
             }
         },
     }
@@ -190,7 +220,9 @@ def test_strings_are_single_quoted_like_segments_files(value: str, expected: str
     assert ts.string(value) == expected
 
 
-@pytest.mark.parametrize("value,expected", [(1, "1"), (129.9, "129.9"), (1.0, "1"), (1e21, "1e+21"), (1e-7, "1e-7"), (-2.5, "-2.5")])
+@pytest.mark.parametrize(
+    "value,expected", [(1, "1"), (129.9, "129.9"), (1.0, "1"), (1e21, "1e+21"), (1e-7, "1e-7"), (-2.5, "-2.5")]
+)
 def test_numbers_print_as_javascript_prints_them(value: float, expected: str) -> None:
     assert ts.number(value) == expected
 

@@ -47,7 +47,9 @@ def _failures(report: dict[str, Any]) -> str:
     for result in report["testResults"]:
         for test in result["assertionResults"]:
             if test["status"] != "passed":
-                lines.append(f"{result['name']}: {test['fullName']}: {test['status']}\n" + "\n".join(test["failureMessages"]))
+                lines.append(
+                    f"{result['name']}: {test['fullName']}: {test['status']}\n" + "\n".join(test["failureMessages"])
+                )
         if result["status"] != "passed" and not result["assertionResults"]:
             lines.append(f"{result['name']}: {result['message']}")
     return "\n\n".join(lines)
@@ -70,7 +72,11 @@ def test_segments_tests_the_examples_and_every_recorded_case_pass_on_the_export(
         assert statuses and set(statuses) == {"passed"}, (relative, statuses)
 
     # Every snapshot in Segment's .snap files was compared, and matched.
-    snapshots = sum((REFERENCE / r).read_text(encoding="utf-8").count("\nexports[") for r in reference_tests() if r.suffix == ".snap")
+    snapshots = sum(
+        (REFERENCE / r).read_text(encoding="utf-8").count("\nexports[")
+        for r in reference_tests()
+        if r.suffix == ".snap"
+    )
     summary = report["snapshot"]
     assert (summary["matched"], summary["unmatched"], summary["added"], summary["unchecked"]) == (snapshots, 0, 0, 0)
 
@@ -84,6 +90,10 @@ def test_segments_tests_the_examples_and_every_recorded_case_pass_on_the_export(
 
     # 100 % of the public `action` cases get Segment's recorded request or error.
     answers = conformance_results(tmp_path)
-    wrong = [(c["id"], answers.get(c["id"]), c["expect"]) for c in ACTION_CASES if not same(answers.get(c["id"]), c["expect"])]
+    wrong = [
+        (c["id"], answers.get(c["id"]), c["expect"])
+        for c in ACTION_CASES
+        if not same(answers.get(c["id"]), c["expect"])
+    ]
     assert len(ACTION_CASES) > 0 and len(answers) == len(ACTION_CASES)
     assert not wrong, f"{len(wrong)} of {len(ACTION_CASES)} action cases disagree, e.g. {wrong[:3]}"

@@ -43,9 +43,17 @@ def test_almost_every_recorded_shape_is_supported() -> None:
 
 
 def test_a_field_segment_would_type_unexpectedly_is_refused_not_guessed() -> None:
-    nullable_object = {"o": {"label": "O", "type": "object", "allowNull": True, "properties": {"a": {"label": "A", "type": "string"}}}}
+    nullable_object = {
+        "o": {"label": "O", "type": "object", "allowNull": True, "properties": {"a": {"label": "A", "type": "string"}}}
+    }
     with pytest.raises(UnsupportedField, match="allows null"):
         generated_types("Payload", nullable_object)
-    conditional = {"a": {"label": "A", "type": "string", "required": {"conditions": [{"fieldKey": "b", "operator": "is", "value": "x"}]}}}
+    conditional = {
+        "a": {
+            "label": "A",
+            "type": "string",
+            "required": {"conditions": [{"fieldKey": "b", "operator": "is", "value": "x"}]},
+        }
+    }
     with pytest.raises(UnsupportedField, match="conditionally required"):
         generated_types("Payload", conditional)

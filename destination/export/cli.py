@@ -33,8 +33,16 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 @export_app.command()
 def segment(
-    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The destination's folder, e.g. <checkout>/packages/destination-actions/src/destinations/<name>.")],
-    check: Annotated[bool, typer.Option("--check", help="Compare DIRECTORY with what the YAML generates; exit 1 if they differ.")] = False,
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DIR",
+            help="The destination's folder, e.g. <checkout>/packages/destination-actions/src/destinations/<name>.",
+        ),
+    ],
+    check: Annotated[
+        bool, typer.Option("--check", help="Compare DIRECTORY with what the YAML generates; exit 1 if they differ.")
+    ] = False,
     definition: Annotated[Path | None, typer.Option(help="The definition (default: destination/antavo.yaml).")] = None,
     presets: Annotated[Path | None, typer.Option(help="The presets (default: presets.yaml).")] = None,
     examples: Annotated[Path | None, typer.Option(help="Example events for the tests (default: examples/).")] = None,

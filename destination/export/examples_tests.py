@@ -57,9 +57,13 @@ def _indent(text: str, spaces: int) -> str:
 
 
 def _test(case: Case, action: str) -> str:
-    title = f"{case.example.source} with the preset \"{case.preset['name']}\""
+    title = f'{case.example.source} with the preset "{case.preset["name"]}"'
     run = ts.literal(
-        {"event": ts.Raw("event"), "settings": ts.Raw("settings"), "mapping": ts.Raw(f"presetMapping({ts.string(case.preset['name'])})")},
+        {
+            "event": ts.Raw("event"),
+            "settings": ts.Raw("settings"),
+            "mapping": ts.Raw(f"presetMapping({ts.string(case.preset['name'])})"),
+        },
         3,
     )
     lines = [

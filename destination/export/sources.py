@@ -131,7 +131,11 @@ def trigger_matches(subscribe: str, event: Mapping[str, Any]) -> bool:
 
 
 def outcome(
-    definition: Definition, action: str, event: Mapping[str, Any], mapping: Mapping[str, Any], settings: Mapping[str, Any]
+    definition: Definition,
+    action: str,
+    event: Mapping[str, Any],
+    mapping: Mapping[str, Any],
+    settings: Mapping[str, Any],
 ) -> Outcome:
     """The request (or error) for an event run through `testAction`, which fills in test defaults."""
     try:

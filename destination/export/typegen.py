@@ -290,8 +290,10 @@ def _requote(t: TsType) -> TsType:
 
 
 def _plain_key(key: str) -> bool:
-    return bool(key) and (key[0].isascii() and (key[0].isalpha() or key[0] in "_$")) and all(
-        c.isascii() and (c.isalnum() or c in "_$") for c in key
+    return (
+        bool(key)
+        and (key[0].isascii() and (key[0].isalpha() or key[0] in "_$"))
+        and all(c.isascii() and (c.isalnum() or c in "_$") for c in key)
     )
 
 
