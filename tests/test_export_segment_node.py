@@ -97,3 +97,16 @@ def test_segments_tests_the_examples_and_every_recorded_case_pass_on_the_export(
     ]
     assert len(ACTION_CASES) > 0 and len(answers) == len(ACTION_CASES)
     assert not wrong, f"{len(wrong)} of {len(ACTION_CASES)} action cases disagree, e.g. {wrong[:3]}"
+
+
+def test_a_missing_toolchain_fails_with_the_command_that_fixes_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import segment_node
+
+    monkeypatch.setattr(segment_node, "HARNESS", tmp_path)
+    with pytest.raises(pytest.fail.Exception, match=r"lacks typescript: .*npm ci --prefix harness/segment"):
+        require_node()
+    monkeypatch.setattr(segment_node.shutil, "which", lambda tool: None)
+    with pytest.raises(pytest.fail.Exception, match=r"node and npm not found: .*apt-get install -y nodejs npm"):
+        require_node()
