@@ -17,11 +17,11 @@ import pytest
 from segment_node import REFERENCE, ROOT
 from typer.testing import CliRunner
 
-from destination.cli import app
 from destination.definition import DEFINITION_PATH, load_yaml, parse_definition
 from destination.export import Project, export_files, load_project, write_export
 from destination.export import tsliteral as ts
 from destination.export.check import check_folder, normalize
+from destination.export.cli import export_app
 from destination.export.segment import is_header
 
 runner = CliRunner()
@@ -53,12 +53,19 @@ def test_every_generated_file_but_the_types_says_how_to_regenerate_it() -> None:
             assert is_header(first) and "destination/antavo.yaml" in first, (name, first)
 
 
+def test_the_command_line_has_export_segment() -> None:
+    from destination.cli import app  # the one place these tests name the top-level command
+
+    result = runner.invoke(app, ["export", "segment", "--help"])
+    assert result.exit_code == 0 and "--check" in result.stdout
+
+
 def test_export_writes_the_folder_and_check_finds_it_equal(tmp_path: Path) -> None:
     out = tmp_path / "antavo"
-    result = runner.invoke(app, ["export", "segment", str(out)])
+    result = runner.invoke(export_app, ["segment", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == sorted(FILES)
-    result = runner.invoke(app, ["export", "segment", "--check", str(out)])
+    result = runner.invoke(export_app, ["segment", "--check", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
 
@@ -79,7 +86,7 @@ def _without_additions(generated: str) -> list[str]:
 
 
 def test_check_against_segments_folder_reports_only_what_the_yaml_adds() -> None:
-    result = runner.invoke(app, ["export", "segment", "--check", str(REFERENCE)])
+    result = runner.invoke(export_app, ["segment", "--check", str(REFERENCE)])
     assert result.exit_code == 1
     diffs = check_folder(REFERENCE, FILES).diffs
     assert set(diffs) == {"index.ts", "event/__tests__/examples.test.ts", "profile/__tests__/examples.test.ts"}
@@ -143,9 +150,7 @@ def test_an_edited_antavo_yaml_is_drift_for_check(tmp_path: Path) -> None:
     edited.write_text(
         text.replace("description: Loyalty event name in Antavo\n", "description: Antavo event\n"), encoding="utf-8"
     )
-    result = runner.invoke(
-        app, ["export", "segment", "--check", str(tmp_path / "segment"), "--definition", str(edited)]
-    )
+    result = runner.invoke(export_app, ["segment", "--check", str(tmp_path / "segment"), "--definition", str(edited)])
     assert result.exit_code == 1
     assert "-      description: 'Loyalty event name in Antavo',\n+      description: 'Antavo event',\n" in result.stdout
     assert "-   * Loyalty event name in Antavo\n+   * Antavo event\n" in result.stdout
@@ -207,8 +212,8 @@ def test_another_destination_exports_from_its_own_yaml() -> None:
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    assert runner.invoke(app, ["export", "segment", "--check", str(tmp_path / "nowhere")]).exit_code == 2
-    missing = runner.invoke(app, ["export", "segment", str(tmp_path), "--definition", str(tmp_path / "no.yaml")])
+    assert runner.invoke(export_app, ["segment", "--check", str(tmp_path / "nowhere")]).exit_code == 2
+    missing = runner.invoke(export_app, ["segment", str(tmp_path), "--definition", str(tmp_path / "no.yaml")])
     assert missing.exit_code == 2 and "no such file" in missing.stderr
 
 

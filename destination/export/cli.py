@@ -26,6 +26,11 @@ export_app = typer.Typer(
 )
 
 
+@export_app.callback()
+def export() -> None:
+    """Export the destination for other tools (a group, so that `export segment` keeps its name)."""
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     print(f"error: {message}", file=sys.stderr)
     return typer.Exit(code)

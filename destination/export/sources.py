@@ -61,7 +61,7 @@ class Project:
     definition: Definition
     presets: list[dict[str, Any]]
     examples: list[Example]
-    definition_label: str = "destination/antavo.yaml"
+    definition_label: str = f"{DEFINITION_PATH.parent.name}/{DEFINITION_PATH.name}"
     presets_label: str = "presets.yaml"
     examples_label: str = "examples/"
 
