@@ -19,9 +19,14 @@ from receiver.ingest.service import install_ingest
 from receiver.logs.outbound import outbound_log_router
 from receiver.logs.query import MAX_PAGE, LogQuery
 from receiver.logs.ring import InboundLog
+from receiver.metrics import install_metrics
 from receiver.outbound.messages import build_outbound
 from receiver.pages import STATIC_PATH, pages_router, static_files
+from receiver.routes import dashboard as dashboard_routes
+from receiver.routes import metrics as metrics_routes
+from receiver.routes import tester as tester_routes
 from receiver.security import same_secret
+from receiver.sessions import SessionStore
 from receiver.store.memory import LoyaltyStore, make_store
 
 CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]
@@ -131,6 +136,10 @@ def create_app(
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "stack": config.stack, "store": config.store, "multi_accounts": config.multi_accounts}
 
-    app.include_router(pages_router(config, store, log, contract, outbound_log=outbound.log))
+    app.state.sessions = SessionStore()
+    app.include_router(pages_router(config, store, log, contract, app.state.sessions, outbound_log=outbound.log))
+    for routes in (dashboard_routes, tester_routes, metrics_routes):
+        app.include_router(routes.router)
+    install_metrics(app)
     app.mount(STATIC_PATH, static_files(), name="static")
     return app

@@ -135,10 +135,6 @@ def pages_router(
     def refused(message: str, status: int = 403) -> Response:
         return _render("message.html", {"title": "Request refused", "message": message, "stack": config.stack}, status)
 
-    @router.get("/")
-    async def home() -> Response:
-        return _redirect(views.LOGS_PATH)
-
     @router.get("/login")
     async def login_page(request: Request) -> Response:
         target = views.safe_next(request.query_params.get("next"))
