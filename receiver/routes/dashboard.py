@@ -9,16 +9,17 @@ its SVG charts from the very same dict, on the server (see `receiver.charts`).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from receiver import charts, dashboard
+from receiver.core.customers import Customers
 from receiver.errors import error_body
 from receiver.logs.ring import InboundLog, LogEntry, LogFilter
+from receiver.routes.deps import CustomersDep
 from receiver.routes.page import Config, PageSession, render, secured, signed_out_json, to_login
-from receiver.store.memory import LoyaltyStore
 from receiver.views import LOGS_PATH
 
 DATA_PATH = "/dashboard/data"
@@ -28,14 +29,6 @@ MAX_ENTRIES = 200_000
 MAX_HISTORY = 10_000
 
 router = APIRouter(include_in_schema=False)
-
-
-def _store(request: Request) -> LoyaltyStore:
-    store: LoyaltyStore = request.app.state.store
-    return store
-
-
-Store = Annotated[LoyaltyStore, Depends(_store)]
 
 
 def window_entries(log: InboundLog, since: datetime, until: datetime) -> list[LogEntry]:
@@ -143,20 +136,19 @@ async def dashboard_data(request: Request, session: PageSession) -> Response:
     return secured(JSONResponse(summary(request.app.state, dashboard.window(request.query_params.get("window")))))
 
 
-async def _balances(store: LoyaltyStore, customer_id: str) -> dict[str, Any] | None:
-    found = await store.events(customer_id, offset=0, limit=MAX_HISTORY)
+async def _balances(customers: Customers, customer_id: str) -> dict[str, Any] | None:
+    found = await customers.history(customer_id, offset=0, limit=MAX_HISTORY)
     if found is None:
         return None
-    events, total = found
-    return {"customer_id": customer_id, "events": total, "balances": dashboard.balance_series(events)}
+    return {"customer_id": customer_id, "events": found.total, "balances": dashboard.balance_series(found.events)}
 
 
 @router.get(BALANCES_PATH)
-async def balances_data(request: Request, session: PageSession, store: Store) -> Response:
+async def balances_data(request: Request, session: PageSession, customers: CustomersDep) -> Response:
     """Each account's balance after each event that moved it: what the customer page's chart draws."""
     if session is None:
         return signed_out_json()
-    data = await _balances(store, request.query_params.get("customer_id") or "")
+    data = await _balances(customers, request.query_params.get("customer_id") or "")
     if data is None:
         body = error_body("CUSTOMER_NOT_FOUND", "No customer with this ID.", "customer_id")
         return secured(JSONResponse(body, status_code=404))
@@ -164,11 +156,11 @@ async def balances_data(request: Request, session: PageSession, store: Store) ->
 
 
 @router.get(BALANCES_PATH + ".svg")
-async def balances_chart(request: Request, session: PageSession, store: Store) -> Response:
+async def balances_chart(request: Request, session: PageSession, customers: CustomersDep) -> Response:
     """The balance-over-time chart as an SVG image (the customer page shows it with `<img>`)."""
     if session is None:
         return signed_out_json()
-    data = await _balances(store, request.query_params.get("customer_id") or "")
+    data = await _balances(customers, request.query_params.get("customer_id") or "")
     series = data["balances"] if data else {}
     times = [datetime.fromisoformat(t).timestamp() for points in series.values() for t, _ in points]
     low, high = (min(times), max(times)) if times else (0.0, 1.0)

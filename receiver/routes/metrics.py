@@ -57,6 +57,6 @@ async def metrics(
     _: Annotated[None, Depends(_scraper)],
 ) -> Response:
     state = request.app.state
-    found.store_customers.set(await state.store.customer_count())
+    found.store_customers.set(await state.customers.count())
     found.log_entries.set(len(state.log))
     return Response(generate_latest(found.registry), media_type=CONTENT_TYPE_LATEST)

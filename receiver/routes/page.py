@@ -17,8 +17,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from receiver.config import ReceiverConfig
 from receiver.errors import error_body
-from receiver.pages import HERE, PAGE_HEADERS, SESSION_COOKIE, STATIC_PATH
-from receiver.sessions import Session, SessionStore
+from receiver.routes.deps import Config, Sessions
+from receiver.routes.pages import HERE, PAGE_HEADERS, SESSION_COOKIE, STATIC_PATH
+from receiver.sessions import Session
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
@@ -31,18 +32,12 @@ _templates = Environment(
 )
 
 
-def _session(request: Request) -> Session | None:
-    sessions: SessionStore = request.app.state.sessions
+def _session(request: Request, sessions: Sessions) -> Session | None:
     return sessions.get(request.cookies.get(SESSION_COOKIE))
 
 
-def _config(request: Request) -> ReceiverConfig:
-    config: ReceiverConfig = request.app.state.config
-    return config
-
-
 PageSession = Annotated[Session | None, Depends(_session)]
-Config = Annotated[ReceiverConfig, Depends(_config)]
+__all__ = ["Config", "PageSession"]
 
 
 def secured(response: Response) -> Response:

@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from destination.definition.model import Definition, load_definition
 from destination.definition.subscriptions import load_presets
 from receiver import tester
-from receiver.ingest.service import Ingest, IngestSetupError, load_subscriptions
+from receiver.ingest.service import IngestSetupError, load_subscriptions
+from receiver.routes.deps import IngestDep
 from receiver.routes.page import Config, PageSession, read_form, render, same_origin, to_login
 from receiver.sessions import Session
 
@@ -25,12 +26,6 @@ MAX_FORM_BYTES = 128 * 1024
 router = APIRouter(include_in_schema=False)
 
 
-def _ingest(request: Request) -> Ingest:
-    ingest: Ingest = request.app.state.ingest
-    return ingest
-
-
-IngestDep = Annotated[Ingest, Depends(_ingest)]
 DefinitionDep = Annotated[Definition, Depends(load_definition)]
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from destination.definition.model import PROJECT_ROOT, load_definition
 from destination.lint.checks import check_file, check_text
-from receiver.pages import CSP, SESSION_COOKIE
+from receiver.routes.pages import CSP, SESSION_COOKIE
 from receiver.security import REDACTED
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
