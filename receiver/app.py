@@ -17,8 +17,9 @@ from receiver.errors import install_handlers
 from receiver.ingest.not_found import install_not_found
 from receiver.ingest.service import Ingest, load_subscriptions
 from receiver.logs.ring import InboundLog
+from receiver.metrics import install_metrics
 from receiver.outbound.messages import build_outbound
-from receiver.routes import customers, docs, health, ingest, logs, pages, webhook
+from receiver.routes import customers, dashboard, docs, health, ingest, logs, metrics, pages, tester, webhook
 from receiver.sessions import SessionStore
 from receiver.store.memory import LoyaltyStore, make_store
 
@@ -59,7 +60,8 @@ def create_app(
     install_not_found(app)
     app.include_router(ingest.router)
     app.include_router(webhook.router(definition.request["path"], docs.webhook_openapi(contract)))
-    for module in (logs, customers, health, docs, pages):
+    for module in (logs, customers, health, docs, pages, dashboard, tester, metrics):
         app.include_router(module.router)
+    install_metrics(app)
     app.mount(pages.STATIC_PATH, pages.static_files(), name="static")
     return app

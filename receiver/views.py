@@ -23,11 +23,13 @@ from receiver.store.memory import CustomerSnapshot, StoredEvent
 LOGS_PATH = "/logs"
 OUTBOUND_LOGS_PATH = "/outbound-logs"
 CUSTOMERS_PATH = "/customers/"
-DEFAULT_NEXT = LOGS_PATH
+DASHBOARD_PATH = "/"
+DEFAULT_NEXT = DASHBOARD_PATH
+"""Where sign-in lands: the dashboard."""
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 20
-TEXT_FILTERS = ("id", "customer_id", "event_type")
+TEXT_FILTERS = ("id", "customer_id", "event_type", "error_code")
 """Matched exactly, as `GET /v1/logs` matches them."""
 ERROR_CHOICES = {"true": "Errors only", "false": "Successful only"}
 FORM_LABELS = {

@@ -108,7 +108,13 @@ def serve(
         typer.echo(f"  Tracking API (host): {base}  (POST /v1/track, /v1/identify, /v1/batch)")
     else:
         typer.echo(f"  Tracking API:        off until a write key is set ({env_name('write_key')} or --write-key)")
+    typer.echo(f"  Dashboard:           {base}/  (sign in with the API key)")
+    typer.echo(f"  Event tester:        {base}/tester")
     typer.echo(f"  Inbound log page:    {base}/logs  (sign in with the API key)")
+    if settings.metrics:
+        typer.echo(f"  Prometheus metrics:  {base}/metrics  (Bearer API key)")
+    else:
+        typer.echo(f"  Prometheus metrics:  off until metrics is on ({env_name('metrics')}=true)")
     if settings.outbound.enabled:
         typer.echo(f"  Outbound sync:       to {settings.outbound.endpoint}")
     else:

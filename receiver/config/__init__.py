@@ -113,6 +113,13 @@ class ReceiverConfig(BaseModel):
         None,
         description="The folder of mapping files the ingest runs (its enabled ones); default: the project's mappings/.",
     )
+    metrics: bool = Field(
+        False,
+        description=(
+            "Serve GET /metrics in Prometheus' text format, to scrapers presenting the API key as a Bearer token. "
+            "Off by default (the route answers 404)."
+        ),
+    )
     outbound: OutboundConfig = Field(
         default_factory=OutboundConfig,
         description=(

@@ -51,6 +51,7 @@ class LogFilter:
     since: datetime | None = None
     until: datetime | None = None
     min_response_time: float | None = None
+    error_code: str | None = None
 
     def __call__(self, entry: LogEntry) -> bool:
         return (
@@ -62,6 +63,7 @@ class LogFilter:
             and (self.since is None or entry.timestamp >= self.since)
             and (self.until is None or entry.timestamp < self.until)
             and (self.min_response_time is None or entry.response_time >= self.min_response_time)
+            and (self.error_code is None or entry.error_code == self.error_code)
         )
 
 

@@ -125,6 +125,8 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self.counts = {"delivered": 0, "failed": 0, "refused": 0}
+        self.retries = 0
+        """Batch attempts after the first (for `/metrics`)."""
 
     @property
     def pending(self) -> int:
@@ -277,6 +279,8 @@ class Outbox:
             last = f"HTTP {status}" if status else f"the endpoint was unreachable ({problem})"
             if retryable and self.retry.may_retry(attempts):
                 logger.info("outbound batch attempt %d failed (%s); retrying", attempts, last)
+                with self._lock:
+                    self.retries += 1
                 await self._sleep(self._delay(attempts, response))
                 continue
             answer = _answer(response) if response is not None else None

@@ -128,11 +128,6 @@ def _refused(config: ReceiverConfig, message: str, status: int = 403) -> Respons
     return _render("message.html", {"title": "Request refused", "message": message, "stack": config.stack}, status)
 
 
-@router.get("/")
-async def home() -> Response:
-    return _redirect(views.LOGS_PATH)
-
-
 @router.get("/login")
 async def login_page(request: Request, config: Config, sessions: Sessions) -> Response:
     target = views.safe_next(request.query_params.get("next"))

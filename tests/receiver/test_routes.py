@@ -9,13 +9,13 @@ from fastapi.routing import APIRoute
 from receiver.core.customers import Customers
 from receiver.logs.outbound import OutboundLog
 from receiver.logs.ring import InboundLog, LogRing
-from receiver.routes import customers, deps, health, ingest, logs
+from receiver.routes import customers, deps, health, ingest, logs, metrics
 
 
 def test_every_api_route_comes_from_a_module_level_router(receiver_server):
     declared = {
         (route.path, method)
-        for module in (customers, health, ingest, logs)
+        for module in (customers, health, ingest, logs, metrics)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
