@@ -1,35 +1,32 @@
-"""The receiver's routes. Thin on purpose: the work lives in `service`, `store` and `logs`."""
+"""The receiver's app factory: it builds the state every route reads, and includes the routers.
+
+The routes themselves live in `receiver.routes` (module-level routers whose dependencies read
+`app.state`); nothing here handles a request.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Path, Query, Request
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import FastAPI
 
-from destination.definition.model import load_definition
-from receiver import models
+from destination.definition.model import Definition, load_definition
 from receiver.config import ReceiverConfig, load_config
-from receiver.core.contract import WebhookContract, default_contract
+from receiver.core.contract import WebhookContract, build_contract
+from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
-from receiver.docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
-from receiver.errors import ApiError, install_handlers, unauthorized
-from receiver.ingest.service import install_ingest
-from receiver.logs.outbound import outbound_log_router
-from receiver.logs.query import MAX_PAGE, LogQuery
+from receiver.errors import install_handlers
+from receiver.ingest.not_found import install_not_found
+from receiver.ingest.service import Ingest, load_subscriptions
 from receiver.logs.stored import StoredLog
+from receiver.metrics import install_metrics
 from receiver.outbound.messages import build_outbound
-from receiver.pages import STATIC_PATH, pages_router, static_files
-from receiver.security import same_secret
+from receiver.routes import customers, dashboard, docs, health, ingest, logs, metrics, pages, tester, webhook
+from receiver.sessions import SessionStore
 from receiver.store import make_store
 from receiver.store.contract import LoyaltyStore
 from receiver.store.limits import StoreLimits
-
-CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]
-_bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
 
 
 def create_app(
@@ -37,13 +34,18 @@ def create_app(
     *,
     store: LoyaltyStore | None = None,
     contract: WebhookContract | None = None,
+    definition: Definition | None = None,
 ) -> FastAPI:
-    """A receiver for one brand; `store` defaults to the backend the settings name (`store.url`)."""
-    contract = contract or default_contract()
+    """A receiver for one brand; `store` defaults to the backend the settings name (`store.url`).
+
+    `definition` defaults to the shipped destination's, and `contract` to the one it describes.
+    """
+    definition = definition if definition is not None else load_definition()
+    contract = contract if contract is not None else build_contract(definition)
     store = store if store is not None else store_from_config(config)
     log = StoredLog(store, "inbound")
     service = WebhookService(config, contract, store, log)
-    outbound = build_outbound(config, store)
+    outbound = build_outbound(config, store, definition)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -58,97 +60,27 @@ def create_app(
 
     app = FastAPI(
         title="Antavo Segment webhook (reference receiver)",
-        description=API_DESCRIPTION,
+        description=docs.API_DESCRIPTION,
         version="1.0.0",
-        openapi_tags=TAGS,
+        openapi_tags=docs.TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
-    app.state.outbound = outbound
-    app.state.config, app.state.store, app.state.log, app.state.service = config, store, log, service
+    state = app.state
+    state.config, state.definition, state.contract = config, definition, contract
+    state.store, state.log, state.service, state.outbound = store, log, service, outbound
+    state.customers = Customers(store)
+    state.sessions = SessionStore(store)
+    state.ingest = Ingest(config, service, load_subscriptions(config, definition), definition)
     install_handlers(app)
-    install_ingest(app, config, service)
-    key = config.api_key_bytes()
-
-    def require_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
-        if credentials is None or not same_secret(credentials.credentials, key):
-            raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
-
-    authed = [Depends(require_bearer)]
-    app.include_router(outbound_log_router(outbound.log, dependencies=authed))
-    webhook_path = load_definition().request["path"]
-
-    @app.post(
-        webhook_path,
-        tags=["Segment webhook"],
-        summary="Receive one event from the Antavo (Actions) destination",
-        description=WEBHOOK_DESCRIPTION,
-        status_code=202,
-        response_model=models.Accepted,
-        responses=models.error_responses(400, 401, 409, 413, 415, 422),
-        openapi_extra=webhook_openapi(contract),
-    )
-    async def segment_webhook(request: Request) -> JSONResponse:
-        return await service.handle(request)
-
-    @app.get(
-        "/v1/logs",
-        tags=["Inspection"],
-        summary="The inbound log",
-        description="One entry per webhook request, accepted or refused, newest first. Bodies are redacted.",
-        response_model=models.LogPage,
-        responses=models.error_responses(401),
-        dependencies=authed,
-    )
-    async def inbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
-        return await query.page(log)
-
-    @app.get(
-        "/v1/customers/{customer_id}",
-        tags=["Inspection"],
-        summary="A customer's profile, membership and balances",
-        response_model=models.Customer,
-        responses=models.error_responses(401, 404),
-        dependencies=authed,
-    )
-    async def get_customer(customer_id: CustomerId) -> dict[str, Any]:
-        found = await store.customer(customer_id)
-        if found is None:
-            raise ApiError(404, "CUSTOMER_NOT_FOUND", "No customer with this ID.", field="customer_id")
-        return vars(found)
-
-    @app.get(
-        "/v1/customers/{customer_id}/events",
-        tags=["Inspection"],
-        summary="A customer's event history",
-        description="Accepted events, oldest first, as written (events are never changed).",
-        response_model=models.EventPage,
-        responses=models.error_responses(401, 404),
-        dependencies=authed,
-    )
-    async def customer_events(
-        customer_id: CustomerId,
-        offset: Annotated[int, Query(ge=0, description="Events to skip.")] = 0,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Events per page.")] = 50,
-    ) -> dict[str, Any]:
-        found = await store.events(customer_id, offset=offset, limit=limit)
-        if found is None:
-            raise ApiError(404, "CUSTOMER_NOT_FOUND", "No customer with this ID.", field="customer_id")
-        events, total = found
-        following = offset + len(events)
-        return {
-            "items": [vars(event) for event in events],
-            "total": total,
-            "offset": offset,
-            "limit": limit,
-            "next_offset": following if following < total else None,
-        }
-
-    @app.get("/healthz", tags=["Health"], summary="Liveness", response_model=models.Health)
-    async def healthz() -> dict[str, Any]:
-        return {"status": "ok", "stack": config.stack, "store": store.name, "multi_accounts": config.multi_accounts}
-
-    app.include_router(pages_router(config, store, log, contract, outbound_log=outbound.log))
-    app.mount(STATIC_PATH, static_files(), name="static")
+    install_not_found(app)
+    app.include_router(ingest.router)
+    app.include_router(webhook.router(definition.request["path"], docs.webhook_openapi(contract)))
+    for module in (logs, customers, health, docs, pages, dashboard, tester, metrics):
+        app.include_router(module.router)
+    install_metrics(app)
+    app.mount(pages.STATIC_PATH, pages.static_files(), name="static")
     return app
 
 
@@ -165,6 +97,9 @@ def store_from_config(config: ReceiverConfig) -> LoyaltyStore:
     )
 
 
+CONFIG_FILE_ENV = "ANTAVO_CONFIG_FILE"
+
+
 def create_app_from_env() -> FastAPI:
     """The app as `serve --workers N` starts it in each worker (uvicorn's factory): settings from
     `ANTAVO_CONFIG_FILE` (if set) and the `ANTAVO_*` variables `serve` passes on."""
@@ -173,6 +108,3 @@ def create_app_from_env() -> FastAPI:
 
     path = os.environ.get(CONFIG_FILE_ENV)
     return create_app(load_config(Path(path) if path else None))
-
-
-CONFIG_FILE_ENV = "ANTAVO_CONFIG_FILE"

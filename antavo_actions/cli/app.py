@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from antavo_actions.cli import check, db, run, serve
+from antavo_actions.cli.export import export_app
 
 
 def build_app() -> typer.Typer:
@@ -26,6 +27,7 @@ def build_app() -> typer.Typer:
     app.command()(run.send)
     app.command()(serve.serve)
     app.add_typer(db.app, name="db")
+    app.add_typer(export_app, name="export")
     return app
 
 

@@ -8,18 +8,17 @@ key and the Tracking API's write key are best given as `ANTAVO_API_KEY` / `ANTAV
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
+import socket
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-import uvicorn
 
 from destination.definition.model import load_definition
-from receiver.app import CONFIG_FILE_ENV, create_app, store_from_config
-from receiver.config import ConfigError, ReceiverConfig, env_name, load_config
-from receiver.core.contract import ContractError
-from receiver.ingest.service import IngestSetupError
+from destination.definition.project import find_project, project_path
+from receiver.config import ConfigError, ReceiverConfig, default_config_path, env_name, load_config
 
 EXIT_USAGE = 2
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -71,7 +70,7 @@ def serve(
         int, typer.Option(min=1, max=64, help="Worker processes (several need a sqlite or postgresql store).")
     ] = 1,
 ) -> None:
-    """Run the reference Antavo receiver (Segment webhook + loyalty store)."""
+    """Run the reference Antavo receiver (Segment webhook + in-memory loyalty store)."""
     if log_level.lower() not in LOG_LEVELS:
         _fail(f"unknown log level {log_level!r}; use one of: {', '.join(LOG_LEVELS)}")
     overrides = {
@@ -94,23 +93,43 @@ def serve(
             "no API key configured: set the "
             f"{env_name('api_key')} environment variable (or pass --api-key) and run again."
         )
+    # Imported here: the web stack takes most of a second to import, which every other command would pay.
+    import uvicorn
+
+    from receiver.app import create_app
+    from receiver.core.contract import ContractError
+    from receiver.ingest.service import IngestSetupError
+
     if workers > 1 and settings.store.backend == "memory":
         _fail("several workers need a shared store: pass --store sqlite:///file.db or --store postgresql://…")
+    definition = load_definition()
     try:
-        app = create_app(settings)
+        app = create_app(settings, definition=definition)
     except (ContractError, IngestSetupError, ValueError) as exc:
         _fail(str(exc))
     _check_store(settings)
-    path = load_definition().request["path"]
+    path = definition.request["path"]
+    sock = listen(host, port)
+    port = sock.getsockname()[1]
     base = webhook_url(host, port, "")
     typer.echo(f"Antavo receiver (stack {settings.stack!r}, store {app.state.store.name!r}) on {base}")
+    typer.echo(f"  Settings:            {config or default_config_path() or 'defaults (no receiver.yaml)'}")
+    root = find_project()
+    typer.echo(f"  Project files:       {root.path}  ({root.how})")
+    typer.echo(f"  Mappings:            {settings.mappings_dir or project_path('mappings')}")
     typer.echo(f"  API docs:            {base}/docs")
     typer.echo(f"  Segment webhook URL: {webhook_url(host, port, path)}")
     if settings.has_write_key:
         typer.echo(f"  Tracking API (host): {base}  (POST /v1/track, /v1/identify, /v1/batch)")
     else:
         typer.echo(f"  Tracking API:        off until a write key is set ({env_name('write_key')} or --write-key)")
+    typer.echo(f"  Dashboard:           {base}/  (sign in with the API key)")
+    typer.echo(f"  Event tester:        {base}/tester")
     typer.echo(f"  Inbound log page:    {base}/logs  (sign in with the API key)")
+    if settings.metrics:
+        typer.echo(f"  Prometheus metrics:  {base}/metrics  (Bearer API key)")
+    else:
+        typer.echo(f"  Prometheus metrics:  off until metrics is on ({env_name('metrics')}=true)")
     if settings.outbound.enabled:
         typer.echo(f"  Outbound sync:       to {settings.outbound.endpoint}")
     else:
@@ -119,21 +138,41 @@ def serve(
     typer.echo("Press Ctrl-C to stop.")
     try:
         if workers > 1:
-            # Each worker builds its own app from the same settings, passed on in the environment.
+            # Each worker builds its own app from the same settings, passed on in the environment;
+            # uvicorn's supervisor binds the port itself.
+            sock.close()
             os.environ.update(_worker_environment(settings, config))
             factory = "receiver.app:create_app_from_env"
             uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, log_level=log_level.lower())
         else:
-            uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level.lower())).run()
+            uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level.lower())).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     typer.echo("Receiver stopped.")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is printed, so a busy port is one clear error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.EADDRINUSE:
+            reason = "another program is listening on it"
+        _fail(f"cannot listen on {webhook_url(host, port, '')}: {reason}. Choose another port with --port (or --host).")
+    return sock
 
 
 def _check_store(settings: ReceiverConfig) -> None:
     """Refuse to start on a database that is unreachable or whose schema is behind (naming the command)."""
     if settings.store.backend == "memory":
         return
+    from receiver.app import store_from_config
     from receiver.store.contract import StoreUnavailable
     from receiver.store.sql.migrate import SchemaBehind, redact_url
 
@@ -167,6 +206,8 @@ def _describe_store(settings: ReceiverConfig, workers: int) -> None:
 
 def _worker_environment(settings: ReceiverConfig, config: Path | None) -> dict[str, str]:
     """The settings as `ANTAVO_*` variables (they rank above the file, so every worker gets the same)."""
+    from receiver.app import CONFIG_FILE_ENV
+
     found: dict[str, str] = {}
     if config is not None:
         found[CONFIG_FILE_ENV] = str(config.resolve())
@@ -176,13 +217,10 @@ def _worker_environment(settings: ReceiverConfig, config: Path | None) -> dict[s
             continue
         if hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
-        found[env_name(name)] = (
-            ",".join(value)
-            if isinstance(value, list)
-            else str(value).lower()
-            if isinstance(value, bool)
-            else str(value)
-        )
+        if isinstance(value, list):
+            found[env_name(name)] = ",".join(value)
+        else:
+            found[env_name(name)] = str(value).lower() if isinstance(value, bool) else str(value)
     found[env_name("store_url")] = settings.store.url
     if settings.mappings_dir is not None:
         found[env_name("mappings_dir")] = str(settings.mappings_dir)

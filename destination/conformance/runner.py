@@ -1,6 +1,7 @@
-"""Conformance runner: `python -m destination.conformance.runner [FILE…]`.
+"""Conformance runner: `python -m destination.conformance [FILE…]`.
 
-Reads cases as JSON Lines (stdin when no file is given), answers each the way Segment's
+Reads cases as JSON Lines (stdin when no file is given; a folder means every `*.jsonl` under
+it, subfolders included), answers each the way Segment's
 runtime would, and writes one result line per case: `{"id": …, <the keys of expect>}`.
 When cases carry `expect`, a summary of how many agree, per kind, goes to stderr, and the
 exit code is 1 if any disagree.
@@ -12,10 +13,11 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from destination.conformance.harness import create_test_event
-from destination.definition.model import load_definition
+from destination.definition.model import Definition, load_definition
 from destination.delivery.action import prepare_request
 from destination.errors import DestinationError, FQLEvaluationError, FQLSyntaxError
 from destination.fql import parser as fql
@@ -44,11 +46,13 @@ def run_validate_mapping(case: dict[str, Any]) -> dict[str, Any]:
     return {"errors": [issue.message for issue in validate_mapping(case["mapping"])]}
 
 
-def run_action(case: dict[str, Any]) -> dict[str, Any]:
-    action = load_definition().action(case["action"])
+def run_action(case: dict[str, Any], definition: Definition) -> dict[str, Any]:
+    action = definition.action(case["action"])
     try:
         # `action` cases were recorded through Segment's test harness, which fills in the event.
-        request = prepare_request(action, create_test_event(case["event"]), case.get("mapping"), case["settings"])
+        request = prepare_request(
+            definition, action, create_test_event(case["event"]), case.get("mapping"), case["settings"]
+        )
     except DestinationError as exc:
         return {"error": exc.message}
     return {"request": {"method": request.method, "url": request.url, "json": request.json}}
@@ -58,13 +62,16 @@ RUNNERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "fql": run_fql,
     "transform": run_transform,
     "validate_mapping": run_validate_mapping,
-    "action": run_action,
 }
+"""The kinds that need no destination definition; `action` cases run against the one given."""
 
 
-def run_case(case: dict[str, Any]) -> dict[str, Any]:
+def run_case(case: dict[str, Any], definition: Definition) -> dict[str, Any]:
     """The result line for one case (without checking `expect`)."""
-    runner = RUNNERS.get(case.get("kind", ""))
+    kind = case.get("kind", "")
+    if kind == "action":
+        return {"id": case.get("id"), **run_action(case, definition)}
+    runner = RUNNERS.get(kind)
     if runner is None:
         return {"id": case.get("id"), "error": f"unknown kind {case.get('kind')!r}"}
     return {"id": case.get("id"), **runner(case)}
@@ -97,14 +104,20 @@ def read_cases(streams: Iterable[TextIO]) -> Iterator[dict[str, Any]]:
                     raise SystemExit(f"{getattr(stream, 'name', '<stdin>')}:{number}: not JSON: {exc.msg}") from None
 
 
+def case_files(names: Iterable[str]) -> list[str]:
+    """The files named, with a folder standing for every `*.jsonl` under it (subfolders too)."""
+    return [str(p) for n in names for p in (sorted(Path(n).rglob("*.jsonl")) if Path(n).is_dir() else [Path(n)])]
+
+
 def main(argv: list[str] | None = None) -> int:
-    names = sys.argv[1:] if argv is None else argv
+    names = case_files(sys.argv[1:] if argv is None else argv)
     streams = [open(n, encoding="utf-8") for n in names] if names else [sys.stdin]
     total: Counter[str] = Counter()
     good: Counter[str] = Counter()
+    definition = load_definition()
     try:
         for case in read_cases(streams):
-            result = run_case(case)
+            result = run_case(case, definition)
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
             if "expect" in case:
                 kind = case.get("kind", "?")

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from destination.errors import DestinationError
 from destination.js.objects import is_json_view, json_view
 from destination.js.values import JSON_KINDS, UNDEFINED
 from destination.mapping.engine import CompiledMapping, OutputField
@@ -27,7 +28,7 @@ from destination.payload.messages import escape_pointer_token
 from destination.payload.node import SchemaNode
 from destination.payload.validator import PayloadValidator
 
-__all__ = ["GiveUp", "fuse"]
+__all__ = ["DECLINED", "GiveUp", "fuse"]
 
 Fused = Callable[[dict[str, Any]], dict[str, Any]]
 Settle = Callable[[Any, dict[str, Any]], None]
@@ -36,6 +37,12 @@ _IMMUTABLE = (str, int, float, bool, type(None))
 
 class GiveUp(Exception):
     """The event is not one the fused function handles: run the general path."""
+
+
+DECLINED: tuple[type[Exception], ...] = (GiveUp, DestinationError)
+"""What a fused function raises by design: `GiveUp`, or the mapping's / validation's own error,
+which the general path then reports in Segment's words. Anything else is a bug in the fast
+path; the caller falls back but logs and counts it (see `CompiledAction.fast_path_failures`)."""
 
 
 def fuse(mapping: CompiledMapping, validator: PayloadValidator) -> Fused | None:
@@ -47,6 +54,8 @@ def fuse(mapping: CompiledMapping, validator: PayloadValidator) -> Fused | None:
     """
     if type(mapping) is not CompiledMapping or type(validator) is not PayloadValidator:
         return None  # a subclass may do things its own way: leave it to the general path
+    if _uses_liquid(mapping.mapping):
+        return None  # a Liquid render dwarfs what fusing saves, and its errors belong to one path: the general one
     fields = mapping.fields()
     if fields is None or not validator.clean:
         return None
@@ -205,6 +214,13 @@ class _Emitter:
         lookup = f"{parent}.get({path[1][0]!r}, UNDEFINED)"
         lines.append(f"    value = {lookup} if type({parent}) is dict else {run}(event)  # {field.key}")
         return lines
+
+
+def _uses_liquid(mapping: Any) -> bool:
+    """Whether a `@liquid` directive appears anywhere in the mapping."""
+    if isinstance(mapping, dict):
+        return "@liquid" in mapping or any(_uses_liquid(v) for v in mapping.values())
+    return isinstance(mapping, list) and any(_uses_liquid(v) for v in mapping)
 
 
 def _is_constant(field: OutputField) -> bool:

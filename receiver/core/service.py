@@ -89,6 +89,8 @@ class WebhookService:
         secrets = [key.get_secret_value() for key in (config.api_key, config.write_key) if key is not None]
         self.redact = Redactor(contract.secret_fields, secrets)
         self._key = config.api_key_bytes()
+        self.listeners: list[Callable[[LogEntry, bool], None]] = []
+        """Told of every webhook request's log entry, and whether it was an idempotent replay (metrics)."""
 
     async def handle(self, request: Request) -> JSONResponse:
         """An HTTP request: media type, size and JSON first, then the shared path."""
@@ -162,6 +164,8 @@ class WebhookService:
         )
         if error:
             logger.info("webhook %s refused: %s %s", identifier, status, error["code"])
+        for listener in self.listeners:
+            listener(entry, REPLAY_HEADER in trace.headers)
         return Delivery(status, body, trace.headers, entry)
 
     async def _process(self, parsed: Any, headers: Mapping[str, str], trace: _Trace) -> tuple[int, dict[str, Any]]:

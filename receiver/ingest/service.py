@@ -33,12 +33,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from destination.definition.model import load_definition
-from destination.definition.subscriptions import Subscription, load_mappings, mapping_files
+from destination.definition.model import Definition
+from destination.definition.project import project_path
+from destination.definition.subscriptions import Subscription
+from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings
 from receiver.config import ReceiverConfig, env_name
 from receiver.core.service import WebhookService
 from receiver.errors import ApiError
@@ -59,7 +60,6 @@ from receiver.security import same_secret
 logger = logging.getLogger("receiver.ingest.service")
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Segment Tracking API"'}
 HOW_TO_AUTHENTICATE = "Send the write key as the HTTP Basic user name (empty password) or as 'writeKey' in the body."
-TAG = "Segment Tracking API"
 
 
 class IngestSetupError(Exception):
@@ -100,27 +100,33 @@ def _usable_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= MAX_MESSAGE_ID_LENGTH
 
 
-def load_subscriptions(config: ReceiverConfig) -> list[Subscription]:
-    """Every subscription in the configured mappings folder (the pipeline keeps the enabled ones)."""
-    definition = load_definition()
+def load_subscriptions(config: ReceiverConfig, definition: Definition) -> list[Subscription]:
+    """Every subscription in the configured mappings folder (the pipeline keeps the enabled ones).
+
+    The files get `validate`'s checks first, so a broken one is named with its line and rule.
+    """
     try:
-        if config.mappings_dir is None:
-            return load_mappings(definition)
-        paths = mapping_files(config.mappings_dir)
-        return load_mappings(definition, paths) if paths else []
-    except Exception as exc:
-        where = config.mappings_dir or "mappings/"
-        raise IngestSetupError(f"cannot load the ingest's mappings from {where}: {exc}") from exc
+        paths = checked_mapping_files(config.mappings_dir)
+        return checked_mappings(definition, paths) if paths else []
+    except ProjectFilesError as exc:
+        where = config.mappings_dir or project_path("mappings")
+        raise IngestSetupError(f"cannot load the ingest's mappings from {where}:\n{exc}") from None
 
 
 class Ingest:
     """The Tracking API of one app: its write key, and the fan-out it feeds."""
 
-    def __init__(self, config: ReceiverConfig, service: WebhookService, subscriptions: Iterable[Subscription]) -> None:
+    def __init__(
+        self,
+        config: ReceiverConfig,
+        service: WebhookService,
+        subscriptions: Iterable[Subscription],
+        definition: Definition,
+    ) -> None:
         self.service = service
         self._key = config.write_key_bytes()
         try:
-            self.fanout = Fanout(service, subscriptions)
+            self.fanout = Fanout(service, subscriptions, definition=definition)
         except Exception as exc:
             raise IngestSetupError(f"cannot compile the ingest's subscriptions: {exc}") from exc
 
@@ -197,72 +203,3 @@ class Ingest:
                 error=(exc.code, exc.message),
             )
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
-
-
-def _responses() -> dict[int | str, dict[str, Any]]:
-    refused = {
-        "content": {
-            "application/json": {
-                "example": {
-                    "success": False,
-                    "code": "INVALID_MESSAGE",
-                    "message": "A track call must have 'event', a non-empty string.",
-                    "error": {"code": "INVALID_MESSAGE", "message": "…", "field": "event"},
-                }
-            }
-        }
-    }
-    return {
-        200: {"description": "Accepted.", "content": {"application/json": {"example": {"success": True}}}},
-        400: {"description": "Too large, not JSON, or a malformed message.", **refused},
-        401: {"description": "No write key, a wrong one, or none configured.", **refused},
-    }
-
-
-def _route_doc(call: str) -> str:
-    return (
-        f"Segment's `{call}` call. Authenticate with the write key as the HTTP Basic user name (empty password) "
-        "or as `writeKey` in the body. Each accepted message runs through every enabled subscription in "
-        "`mappings/` and into the webhook, in process, before the answer is sent; what became of it is in the "
-        "inbound log (`GET /v1/logs?id=<messageId>`)."
-    )
-
-
-def router(ingest: Ingest) -> APIRouter:
-    """The three routes; each hands the raw request to `Ingest.handle`."""
-    routes = APIRouter(tags=[TAG])
-    responses = _responses()
-
-    @routes.post("/v1/track", summary="Record an action (track)", description=_route_doc("track"), responses=responses)
-    async def track(request: Request) -> JSONResponse:
-        return await ingest.handle(request, "track")
-
-    @routes.post(
-        "/v1/identify", summary="Tie a user to traits", description=_route_doc("identify"), responses=responses
-    )
-    async def identify(request: Request) -> JSONResponse:
-        return await ingest.handle(request, "identify")
-
-    @routes.post(
-        "/v1/batch",
-        summary="Send many calls at once (what Segment's libraries send)",
-        description=_route_doc("batch") + " A batch is accepted or refused whole.",
-        responses=responses,
-    )
-    async def batch(request: Request) -> JSONResponse:
-        return await ingest.handle(request, None)
-
-    return routes
-
-
-def install_ingest(
-    app: FastAPI,
-    config: ReceiverConfig,
-    service: WebhookService,
-    subscriptions: Iterable[Subscription] | None = None,
-) -> Ingest:
-    """Add the Tracking API to `app`; subscriptions default to the configured mappings folder."""
-    ingest = Ingest(config, service, load_subscriptions(config) if subscriptions is None else subscriptions)
-    app.state.ingest = ingest
-    app.include_router(router(ingest))
-    return ingest

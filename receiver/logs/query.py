@@ -25,6 +25,7 @@ class LogQuery:
     customer_id: Annotated[str | None, Query(description="Only this customer's entries.")] = None
     event_type: Annotated[str | None, Query(description="`track` or `identify`.")] = None
     error: Annotated[bool | None, Query(description="`true`: failures only; `false`: successes only.")] = None
+    error_code: Annotated[str | None, Query(description="Only entries refused with this error code.")] = None
     status: Annotated[int | None, Query(ge=0, le=599, description="Only this HTTP status (`0`: no answer).")] = None
     since: Annotated[datetime | None, Query(description="From this time (inclusive, ISO 8601).")] = None
     until: Annotated[datetime | None, Query(description="Before this time (exclusive, ISO 8601).")] = None
@@ -45,6 +46,7 @@ class LogQuery:
             since=self.since,
             until=self.until,
             min_response_time=self.min_time,
+            error_code=self.error_code,
         )
 
     async def page(self, log: StoredLog) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The inbound log: one entry per webhook request, like Antavo's Segment inbound log.
+"""The logs' ring: the inbound log (one entry per webhook request, like Antavo's Segment
+inbound log) and the outbound log (`logs.outbound`) are both a `LogRing`, told apart by type.
 
 Columns: when, which customer, which Segment call type (`track` / `identify`), the status
 code, the response time in seconds, the error (if refused), and the request identifier
@@ -50,6 +51,7 @@ class LogFilter:
     since: datetime | None = None
     until: datetime | None = None
     min_response_time: float | None = None
+    error_code: str | None = None
 
     def __call__(self, entry: LogEntry) -> bool:
         return (
@@ -61,6 +63,7 @@ class LogFilter:
             and (self.since is None or entry.timestamp >= self.since)
             and (self.until is None or entry.timestamp < self.until)
             and (self.min_response_time is None or entry.response_time >= self.min_response_time)
+            and (self.error_code is None or entry.error_code == self.error_code)
         )
 
 
@@ -70,7 +73,7 @@ class LogPage:
     next_cursor: int | None
 
 
-class InboundLog:
+class LogRing:
     """A thread-safe ring of the last `size` entries; `seq` grows forever and is the cursor."""
 
     def __init__(self, size: int) -> None:
@@ -133,3 +136,7 @@ class InboundLog:
         more = len(found) > limit
         page = found[:limit]
         return LogPage(entries=page, next_cursor=page[-1].seq if more and page else None)
+
+
+class InboundLog(LogRing):
+    """The inbound log: one entry per webhook request (or refused Tracking-API call), redacted by the caller."""

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from destination.definition.model import load_definition
+from destination.definition.model import Definition
+from destination.js.time import iso_string
 from receiver.config import ReceiverConfig
 from receiver.config.outbound import MAX_MESSAGE_BYTES, OutboundConfig
 from receiver.core.loyalty import POINTS
@@ -36,14 +36,9 @@ SALESFORCE_DESTINATIONS = ("Salesforce (Actions)", "Salesforce Marketing Cloud (
 NO_USER_ID = "NO_USER_ID"
 
 
-def source_integrations() -> dict[str, bool]:
-    """The `integrations` object on every outbound message."""
-    return {load_definition().name: False, **{name: False for name in SALESFORCE_DESTINATIONS}}
-
-
-def segment_time(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and `Z`, as Segment's libraries write timestamps."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def source_integrations(definition: Definition) -> dict[str, bool]:
+    """The `integrations` object on every outbound message: the destination itself is off (no loop)."""
+    return {definition.name: False, **{name: False for name in SALESFORCE_DESTINATIONS}}
 
 
 @dataclass(frozen=True)
@@ -67,11 +62,11 @@ class Unsendable:
 class MessageBuilder:
     """Turns one commit into the `track` / `identify` messages the settings select."""
 
-    def __init__(self, settings: OutboundConfig, integrations: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, settings: OutboundConfig, integrations: Mapping[str, Any]) -> None:
         self._events = frozenset(settings.events)
         self._fields = tuple(settings.customer_fields)
         self._user_id_attribute = settings.user_id_attribute
-        self._integrations = dict(integrations if integrations is not None else source_integrations())
+        self._integrations = dict(integrations)
 
     def build(
         self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]
@@ -92,7 +87,7 @@ class MessageBuilder:
         for message in messages:
             message.update(
                 userId=user_id,
-                timestamp=segment_time(event.received_at),
+                timestamp=iso_string(event.received_at),
                 messageId=f"{event.id}-{message['type']}",
                 integrations=dict(self._integrations),
             )
@@ -165,12 +160,12 @@ class Outbound:
             await self.outbox.stop()
 
 
-def build_outbound(config: ReceiverConfig, store: LoyaltyStore) -> Outbound:
-    """The outbound log (always), and the outbox fed by the store's commits when outbound is on."""
+def build_outbound(config: ReceiverConfig, store: LoyaltyStore, definition: Definition) -> Outbound:
+    """The outbound log (always), and the outbox fed by the store commits when outbound is on."""
     log = StoredLog(store, "outbound")
     settings = config.outbound
     if not settings.enabled:
         return Outbound(log, None)
     outbox = Outbox(settings, store, log)
-    store.set_outbox_source(OutboundSync(MessageBuilder(settings)), outbox.signal)
+    store.set_outbox_source(OutboundSync(MessageBuilder(settings, source_integrations(definition))), outbox.signal)
     return Outbound(log, outbox)

@@ -38,13 +38,15 @@ __all__ = [
     "OutboxItem",
     "OutboxRow",
     "OutboxSource",
+    "SeenTransaction",
     "StoreUnavailable",
     "StoredEvent",
     "StoredResponse",
     "StoredSession",
 ]
 
-LogKind = Literal["inbound", "outbound"]
+LogKind = Literal["inbound", "outbound", "duplicate"]
+"""The store's logs: webhook requests, messages sent to Segment, and Tracking-API duplicates dropped."""
 RETRY_AFTER_SECONDS = 2
 
 
@@ -101,6 +103,14 @@ class CustomerSnapshot:
     event_count: int
 
 
+@dataclass(frozen=True)
+class SeenTransaction:
+    """Who recorded a transaction ID in an account, and when: what a 409 may tell the brand's key holder."""
+
+    customer_id: str
+    recorded_at: datetime
+
+
 class CustomerView(Protocol):
     """What a decision may read inside the write transaction."""
 
@@ -109,7 +119,9 @@ class CustomerView(Protocol):
 
     def balance(self, account: str) -> int: ...
 
-    def transaction_seen(self, account: str, transaction_id: str) -> bool: ...
+    def transaction_seen(self, account: str, transaction_id: str) -> SeenTransaction | bool:
+        """Falsy when unseen; else who recorded it and when."""
+        ...
 
 
 Decision = Callable[[CustomerView], Change]

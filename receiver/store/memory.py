@@ -28,6 +28,7 @@ from receiver.store.contract import (
     OutboxItem,
     OutboxRow,
     OutboxSource,
+    SeenTransaction,
     StoredEvent,
     StoredResponse,
     StoredSession,
@@ -54,7 +55,7 @@ class _View:
 
     __slots__ = ("_customer", "_transactions")
 
-    def __init__(self, customer: _Customer | None, transactions: dict[str, set[str]]) -> None:
+    def __init__(self, customer: _Customer | None, transactions: dict[str, dict[str, SeenTransaction]]) -> None:
         self._customer = customer
         self._transactions = transactions
 
@@ -65,8 +66,8 @@ class _View:
     def balance(self, account: str) -> int:
         return self._customer.balances.get(account, 0) if self._customer else 0
 
-    def transaction_seen(self, account: str, transaction_id: str) -> bool:
-        return transaction_id in self._transactions.get(account, ())
+    def transaction_seen(self, account: str, transaction_id: str) -> SeenTransaction | bool:
+        return self._transactions.get(account, {}).get(transaction_id) or False
 
 
 @dataclass
@@ -94,12 +95,12 @@ class MemoryStore:
         self._clock = self.limits.clock
         self._lock = threading.Lock()
         self._customers: dict[str, _Customer] = {}
-        self._transactions: dict[str, set[str]] = {}
+        self._transactions: dict[str, dict[str, SeenTransaction]] = {}
         self._writes = 0
         self._keys: OrderedDict[str, _Key] = OrderedDict()
         self._messages: OrderedDict[str, float] = OrderedDict()
         self._sessions: OrderedDict[str, StoredSession] = OrderedDict()
-        self._logs = {kind: InboundLog(self.limits.log_size) for kind in ("inbound", "outbound")}
+        self._logs = {kind: InboundLog(self.limits.log_size) for kind in ("inbound", "outbound", "duplicate")}
         self._outbox: OrderedDict[int, _Queued] = OrderedDict()
         self._outbox_seq = 0
         self._source: OutboxSource | None = None
@@ -154,7 +155,8 @@ class MemoryStore:
                 raise
             self._customers[customer_id] = after
             if change.transaction_id is not None:
-                self._transactions.setdefault(change.account, set()).add(change.transaction_id)
+                seen = SeenTransaction(customer_id, now)
+                self._transactions.setdefault(change.account, {})[change.transaction_id] = seen
             self._writes += 1
             if idempotency_key is not None and idempotency_key in self._keys:
                 self._keys[idempotency_key].response = StoredResponse(202, {"id": event.id, "status": "accepted"})

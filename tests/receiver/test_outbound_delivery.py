@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import random
+import email.utils
 import socket
 from collections import deque
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from destination.delivery.retry import RetryPolicy
 from receiver.config.outbound import MAX_MESSAGE_BYTES, OutboundConfig
 from receiver.logs.ring import LogEntry, LogFilter
 from receiver.logs.stored import StoredLog
@@ -202,16 +205,30 @@ def test_messages_offered_from_another_thread_are_delivered(segment_stub):
     assert sorted(m["messageId"] for m in segment_stub.delivered()) == sorted(f"m-{n}" for n in range(20))
 
 
-@given(attempt=st.integers(1, 30), base=st.floats(0.001, 60), retry_after=st.none() | st.floats(0, 10_000))
-def test_backoff_grows_with_jitter_and_stays_bounded(attempt, base, retry_after):
-    outbox = make_outbox(settings("http://127.0.0.1:9", backoff_seconds=base), new_log(), rng=random.Random(attempt))
-    delay = outbox._delay(attempt, retry_after)
-    window = min(base * 2 ** (attempt - 1), base * MAX_BACKOFF_FACTOR)
+@given(retries=st.integers(0, 20), base=st.floats(0.001, 60))
+def test_the_outbox_retries_under_the_shared_policy(retries, base):
+    outbox = make_outbox(settings("http://127.0.0.1:9", max_retries=retries, backoff_seconds=base), new_log())
     ceiling = base * MAX_BACKOFF_FACTOR
-    if retry_after is None:
-        assert window / 2 <= delay <= window
-    else:
-        assert min(retry_after, ceiling) <= delay <= max(window, ceiling)
+    assert outbox.retry == RetryPolicy(
+        attempts=retries + 1, base=base, cap=ceiling, retry_after_max=ceiling, statuses=frozenset({429})
+    )
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+def test_segment_retry_after_is_honoured_in_both_forms(segment_stub, form):
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    segment_stub.script.extend([429, 503])
+    in_seven = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=7), usegmt=True)
+    segment_stub.retry_after = "7" if form == "seconds" else in_seven
+    log = new_log()
+    run(make_outbox(settings(segment_stub.url, backoff_seconds=1.0), log, sleep=sleep), [message(1)], before_start=True)
+    assert [call.status for call in segment_stub.calls] == [429, 503, 200]
+    assert len(waits) == 2 and all(5.0 < wait <= 7.0 for wait in waits), waits
+    assert [(entry.id, entry.error_code) for entry in entries(log)] == [("m-1", None)]
 
 
 def test_the_write_key_is_never_in_the_log_even_if_the_data_holds_it(segment_stub):

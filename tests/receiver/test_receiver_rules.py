@@ -12,7 +12,7 @@ from stores import apply_sync, customer_sync
 
 from destination.definition.model import load_definition, parse_definition
 from receiver.config import ReceiverConfig
-from receiver.core.contract import build_contract, default_contract
+from receiver.core.contract import build_contract
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError
 from receiver.store.contract import Change
@@ -21,7 +21,7 @@ from receiver.store.memory import MemoryStore
 
 @pytest.fixture
 def contract():
-    return default_contract()
+    return build_contract(load_definition())
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ class Records:
             await conn.execute(delete(t.idempotency_keys).where(t.idempotency_keys.c.expires_at <= now))
             await conn.execute(delete(t.seen_messages).where(t.seen_messages.c.expires_at <= now))
             await conn.execute(delete(t.sessions).where(t.sessions.c.expires_at <= now))
-            for kind in ("inbound", "outbound"):
+            for kind in ("inbound", "outbound", "duplicate"):
                 await conn.execute(delete(t.log_entries).where(t.log_entries.c.kind == kind, ~self._kept(kind)))
 
     # --- logs ----------------------------------------------------------------------------------
@@ -98,6 +98,7 @@ class Records:
             (log.customer_id, where.customer_id),
             (log.event_type, where.event_type),
             (log.status, where.status),
+            (log.error_code, where.error_code),
         ):
             if value is not None:
                 clauses.append(column == value)

@@ -27,13 +27,14 @@ from receiver.store.contract import (
     Decision,
     IdempotencyClaim,
     OutboxSource,
+    SeenTransaction,
     StoredEvent,
     StoredResponse,
 )
 from receiver.store.limits import StoreLimits
 from receiver.store.memory import changed_keys
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import event_of, from_micros, guarded
+from receiver.store.sql.convert import event_of, from_micros, guarded, micros
 from receiver.store.sql.engine import READ_ONLY, EngineSettings, is_postgres, make_engine
 from receiver.store.sql.records import Records
 
@@ -50,7 +51,9 @@ class _Unknown(Exception):
 class _View:
     """What a decision reads: the locked customer's balances, and the transaction IDs looked up so far."""
 
-    def __init__(self, exists: bool, balances: dict[str, int], seen: dict[tuple[str, str], bool]) -> None:
+    def __init__(
+        self, exists: bool, balances: dict[str, int], seen: dict[tuple[str, str], SeenTransaction | bool]
+    ) -> None:
         self._exists, self._balances, self._seen = exists, balances, seen
 
     @property
@@ -60,7 +63,7 @@ class _View:
     def balance(self, account: str) -> int:
         return self._balances.get(account, 0)
 
-    def transaction_seen(self, account: str, transaction_id: str) -> bool:
+    def transaction_seen(self, account: str, transaction_id: str) -> SeenTransaction | bool:
         known = self._seen.get((account, transaction_id))
         if known is None:
             raise _Unknown(account, transaction_id)
@@ -123,19 +126,21 @@ class SqlStore(Records):
             select(t.balances.c.account, t.balances.c.points).where(t.balances.c.customer_id == customer_id)
         )
         balances = {account: points for account, points in held}
-        seen: dict[tuple[str, str], bool] = {}
+        seen: dict[tuple[str, str], SeenTransaction | bool] = {}
         while True:
             try:
                 change = decide(_View(row is not None, balances, seen))
                 break
             except _Unknown as unknown:
                 account, transaction_id = unknown.key
-                found = await conn.execute(
-                    select(t.transactions.c.event_id).where(
-                        t.transactions.c.account == account, t.transactions.c.transaction_id == transaction_id
+                found = (
+                    await conn.execute(
+                        select(t.transactions.c.customer_id, t.transactions.c.recorded_at).where(
+                            t.transactions.c.account == account, t.transactions.c.transaction_id == transaction_id
+                        )
                     )
-                )
-                seen[unknown.key] = found.first() is not None
+                ).first()
+                seen[unknown.key] = SeenTransaction(found[0], from_micros(found[1])) if found else False
         profile = dict(row.profile) if row is not None else {}
         attributes = dict(row.attributes) if row is not None else {}
         changed = changed_keys(profile, attributes, change) if self._source else []
@@ -220,7 +225,11 @@ class SqlStore(Records):
         if change.transaction_id is not None:
             await conn.execute(
                 insert(t.transactions).values(
-                    account=change.account, transaction_id=change.transaction_id, event_id=event.id
+                    account=change.account,
+                    transaction_id=change.transaction_id,
+                    event_id=event.id,
+                    customer_id=customer_id,
+                    recorded_at=micros(event.received_at),
                 )
             )
 

@@ -72,6 +72,8 @@ transactions = Table(
     Column("account", Text, primary_key=True),
     Column("transaction_id", Text, primary_key=True),
     Column("event_id", String(64), nullable=False),
+    Column("customer_id", Text, nullable=False),
+    Column("recorded_at", BigInteger, nullable=False),
 )
 
 idempotency_keys = Table(
@@ -98,7 +100,7 @@ log_entries = Table(
     "log_entries",
     metadata,
     Column("seq", Seq, primary_key=True, autoincrement=True),
-    Column("kind", String(8), nullable=False),
+    Column("kind", String(16), nullable=False),
     Column("id", Text, nullable=False),
     Column("timestamp", BigInteger, nullable=False),
     Column("customer_id", Text, nullable=True),

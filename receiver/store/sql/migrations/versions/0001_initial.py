@@ -75,7 +75,7 @@ def upgrade() -> None:
     op.create_table(
         "log_entries",
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("id", sa.Text(), nullable=False),
         sa.Column("timestamp", sa.BigInteger(), nullable=False),
         sa.Column("customer_id", sa.Text(), nullable=True),
@@ -141,6 +141,8 @@ def upgrade() -> None:
         sa.Column("account", sa.Text(), nullable=False),
         sa.Column("transaction_id", sa.Text(), nullable=False),
         sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("customer_id", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("account", "transaction_id"),
     )
 

@@ -1,0 +1,23 @@
+"""`GET /healthz`: liveness, without authentication, with what this receiver plays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from receiver import models
+from receiver.routes.deps import Config, IngestDep
+
+router = APIRouter(tags=["Health"])
+
+
+@router.get("/healthz", summary="Liveness", response_model=models.Health)
+async def healthz(config: Config, ingest: IngestDep, request: Request) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "stack": config.stack,
+        "store": request.app.state.store.name,
+        "multi_accounts": config.multi_accounts,
+        "details": {"fast_path_failures": ingest.fanout.pipeline.fast_path_failures},
+    }
