@@ -14,13 +14,16 @@ from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract, default_contract
 from receiver.core.service import WebhookService
 from receiver.docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
+from receiver.docs_ui import install_docs
 from receiver.errors import ApiError, install_handlers, unauthorized
 from receiver.ingest.service import install_ingest
 from receiver.logs.outbound import outbound_log_router
 from receiver.logs.query import MAX_PAGE, LogQuery
-from receiver.logs.ring import InboundLog
+from receiver.logs.ring import bounded_log
+from receiver.nostore import NoStore
 from receiver.outbound.messages import build_outbound
 from receiver.pages import STATIC_PATH, pages_router, static_files
+from receiver.ratelimit import API_KEY
 from receiver.security import same_secret
 from receiver.store.memory import LoyaltyStore, make_store
 
@@ -37,7 +40,7 @@ def create_app(
     """A receiver for one brand; `store` defaults to the backend the settings name."""
     contract = contract or default_contract()
     store = store if store is not None else make_store(config.store)
-    log = InboundLog(config.log_size)
+    log = bounded_log(config)
     service = WebhookService(config, contract, store, log)
     outbound = build_outbound(config, store)
     app = FastAPI(
@@ -46,15 +49,23 @@ def create_app(
         version="1.0.0",
         openapi_tags=TAGS,
         lifespan=outbound.lifespan(),
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(NoStore)
     app.state.outbound = outbound
     app.state.config, app.state.store, app.state.log, app.state.service = config, store, log, service
     install_handlers(app)
     install_ingest(app, config, service)
     key = config.api_key_bytes()
 
-    def require_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    def require_bearer(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> None:
+        address = request.client.host if request.client else "unknown"
+        service.guard.check(address, API_KEY)
         if credentials is None or not same_secret(credentials.credentials, key):
+            service.guard.failed(address, API_KEY)
             raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
 
     authed = [Depends(require_bearer)]
@@ -68,7 +79,7 @@ def create_app(
         description=WEBHOOK_DESCRIPTION,
         status_code=202,
         response_model=models.Accepted,
-        responses=models.error_responses(400, 401, 409, 413, 415, 422),
+        responses=models.error_responses(400, 401, 409, 413, 415, 422, 429),
         openapi_extra=webhook_openapi(contract),
     )
     async def segment_webhook(request: Request) -> JSONResponse:
@@ -80,7 +91,7 @@ def create_app(
         summary="The inbound log",
         description="One entry per webhook request, accepted or refused, newest first. Bodies are redacted.",
         response_model=models.LogPage,
-        responses=models.error_responses(401),
+        responses=models.error_responses(401, 429),
         dependencies=authed,
     )
     async def inbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
@@ -91,7 +102,7 @@ def create_app(
         tags=["Inspection"],
         summary="A customer's profile, membership and balances",
         response_model=models.Customer,
-        responses=models.error_responses(401, 404),
+        responses=models.error_responses(401, 404, 429),
         dependencies=authed,
     )
     async def get_customer(customer_id: CustomerId) -> dict[str, Any]:
@@ -106,7 +117,7 @@ def create_app(
         summary="A customer's event history",
         description="Accepted events, oldest first, as written (events are never changed).",
         response_model=models.EventPage,
-        responses=models.error_responses(401, 404),
+        responses=models.error_responses(401, 404, 429),
         dependencies=authed,
     )
     async def customer_events(
@@ -129,8 +140,15 @@ def create_app(
 
     @app.get("/healthz", tags=["Health"], summary="Liveness", response_model=models.Health)
     async def healthz() -> dict[str, Any]:
-        return {"status": "ok", "stack": config.stack, "store": config.store, "multi_accounts": config.multi_accounts}
+        return {
+            "status": "ok",
+            "stack": config.stack,
+            "store": config.store,
+            "multi_accounts": config.multi_accounts,
+            "warnings": service.windows.warnings(),
+        }
 
-    app.include_router(pages_router(config, store, log, contract, outbound_log=outbound.log))
+    app.include_router(pages_router(config, store, log, contract, outbound_log=outbound.log, guard=service.guard))
     app.mount(STATIC_PATH, static_files(), name="static")
+    install_docs(app, STATIC_PATH)
     return app

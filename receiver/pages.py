@@ -23,8 +23,9 @@ from starlette.staticfiles import StaticFiles
 from receiver import views
 from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract
-from receiver.errors import error_body
+from receiver.errors import ApiError, error_body
 from receiver.logs.ring import InboundLog
+from receiver.ratelimit import API_KEY, AuthGuard
 from receiver.security import same_secret
 from receiver.sessions import Session, SessionStore
 from receiver.store.memory import LoyaltyStore
@@ -107,12 +108,14 @@ def pages_router(
     contract: WebhookContract,
     sessions: SessionStore | None = None,
     outbound_log: InboundLog | None = None,
+    guard: AuthGuard | None = None,
 ) -> APIRouter:
     """The page routes for one receiver; sessions live in memory, one store per app.
 
     Given the outbound sync's log, it gets a page too, built by the same code and template.
     """
     sessions = sessions if sessions is not None else SessionStore()
+    guard = guard if guard is not None else AuthGuard(config.limits)
     router = APIRouter(include_in_schema=False)
     key = config.api_key_bytes()
     event_types = tuple(action.event_type for action in contract.actions)
@@ -152,7 +155,15 @@ def pages_router(
         if form is None:
             return refused("Send the sign-in form as a small URL-encoded form.", 400)
         target = views.safe_next(form.get("next"))
+        address = request.client.host if request.client else "unknown"
+        try:
+            guard.check(address, API_KEY)
+        except ApiError as exc:
+            answer = login_form(target, exc.message, exc.status)
+            answer.headers.update(exc.headers)
+            return answer
         if not same_secret(form.get("api_key"), key):
+            guard.failed(address, API_KEY)
             return login_form(target, "That API key is not valid.", 401)
         sessions.revoke(request.cookies.get(SESSION_COOKIE))
         token, _ = sessions.create()

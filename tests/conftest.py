@@ -35,6 +35,7 @@ from hypothesis import settings
 from destination.definition.model import PROJECT_ROOT
 from receiver.app import create_app
 from receiver.config import ConfigError, ReceiverConfig, load_config
+from receiver.server import make_server
 from receiver.store.memory import MemoryStore
 
 # Timing is the benchmarks' business: on a loaded 2-core CI machine a per-example deadline only
@@ -198,7 +199,7 @@ def start_receiver(
         capture.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
         logging.getLogger().addHandler(capture)
         logging.getLogger("receiver").setLevel(logging.INFO)
-        server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="info", access_log=True, lifespan="on"))
+        server = make_server(app, config, log_config=None, log_level="info", access_log=True, lifespan="on")
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         running.append((server, thread, capture))

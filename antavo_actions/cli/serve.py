@@ -7,17 +7,18 @@ key and the Tracking API's write key are best given as `ANTAVO_API_KEY` / `ANTAV
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-import uvicorn
 
 from destination.definition.model import load_definition
 from receiver.app import create_app
 from receiver.config import ConfigError, env_name, load_config
 from receiver.core.contract import ContractError
 from receiver.ingest.service import IngestSetupError
+from receiver.server import make_server
 
 EXIT_USAGE = 2
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -59,8 +60,17 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    generate_key: Annotated[
+        bool,
+        typer.Option(
+            "--generate-key", help="Print a freshly generated random key (for the API or write key) and exit."
+        ),
+    ] = False,
 ) -> None:
     """Run the reference Antavo receiver (Segment webhook + in-memory loyalty store)."""
+    if generate_key:
+        typer.echo(secrets.token_urlsafe(24))
+        return
     if log_level.lower() not in LOG_LEVELS:
         _fail(f"unknown log level {log_level!r}; use one of: {', '.join(LOG_LEVELS)}")
     overrides = {
@@ -101,7 +111,7 @@ def serve(
     else:
         typer.echo("  Outbound sync:       off until a Segment write key is set (ANTAVO_OUTBOUND_WRITE_KEY)")
     typer.echo("Press Ctrl-C to stop.")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level.lower()))
+    server = make_server(app, settings, host=host, port=port, log_level=log_level.lower())
     try:
         server.run()
     except KeyboardInterrupt:

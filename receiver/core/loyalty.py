@@ -63,6 +63,8 @@ class LoyaltyRules:
         self._config = config
         self._c = contract
         self._earn_rate = Decimal(repr(config.earn_rate))
+        self._max_points = config.limits.max_points
+        self._max_balance = config.limits.max_balance
         profile = contract.action_by_type("identify")
         missing = [name for name in profile.date_fields if name not in profile.data_properties]
         if missing:
@@ -149,14 +151,29 @@ class LoyaltyRules:
         value = data[POINTS]
         if not _is_number(value) or value != int(value) or value <= 0:
             raise _unprocessable("INVALID_POINTS", "Points must be a positive integer.", self._field(POINTS))
+        if value > self._max_points:
+            raise self._too_large(f"Points must be at most {self._max_points} per event.")
         reason = data.get(REASON)
         if reason is not None and not isinstance(reason, str):
             raise _unprocessable("INVALID_REASON", "Reason must be a string.", self._field(REASON))
         return int(value)
 
+    def _too_large(self, message: str, key: str = POINTS) -> ApiError:
+        return _unprocessable("POINTS_TOO_LARGE", message, self._field(key))
+
+    def _credit(self, view: CustomerView, account: str, points: int, key: str = POINTS) -> None:
+        """Refuse a credit that would take the balance past `limits.max_balance`."""
+        if view.balance(account) + points > self._max_balance:
+            raise self._too_large(f"The account's balance would exceed {self._max_balance} points.", key)
+
     def _point_add(self, account: str, name: str, data: Mapping[str, Any], label: str) -> Decision:
         points = self._points(data, label)
-        return lambda _view: Change(account=account, action=name, data=data, points=points)
+
+        def decide(view: CustomerView) -> Change:
+            self._credit(view, account, points)
+            return Change(account=account, action=name, data=data, points=points)
+
+        return decide
 
     def _point_subtract(self, account: str, name: str, data: Mapping[str, Any], label: str) -> Decision:
         points = self._points(data, label)
@@ -188,6 +205,8 @@ class LoyaltyRules:
             raise _unprocessable("INVALID_TOTAL", "Total must be a number of at least 0.", self._field(TOTAL))
         transaction_id = str(raw_id)
         earned = math.floor(Decimal(repr(total)) * self._earn_rate)
+        if earned > self._max_points:
+            raise self._too_large(f"This checkout would earn more than {self._max_points} points.", TOTAL)
         field = self._field(TRANSACTION_ID)
 
         def decide(view: CustomerView) -> Change:
@@ -195,6 +214,7 @@ class LoyaltyRules:
                 raise ApiError(
                     409, "ERR_TX_ALREADY_EXISTS", "This account already has a transaction with this ID.", field=field
                 )
+            self._credit(view, account, earned, TOTAL)
             return Change(account=account, action=name, data=data, points=earned, transaction_id=transaction_id)
 
         return decide

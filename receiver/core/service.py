@@ -26,6 +26,7 @@ from receiver.core.idempotency import IdempotencyCache, StoredResponse, check_ke
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError, error_body
 from receiver.logs.ring import InboundLog, LogEntry
+from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
 from receiver.requests import (
     PayloadChecker,
     check_api_key,
@@ -37,6 +38,7 @@ from receiver.requests import (
 )
 from receiver.security import Redactor
 from receiver.store.memory import LoyaltyStore
+from receiver.windows import WindowWatch
 
 logger = logging.getLogger("receiver.requests")
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -52,6 +54,7 @@ class _Trace:
     event_type: str | None = None
     request: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    authenticated: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ class Delivery:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
-    entry: LogEntry
+    entry: LogEntry | None
+    """None only for an unauthenticated HTTP refusal past the log's rate for those."""
 
     @property
     def accepted(self) -> bool:
@@ -82,7 +86,18 @@ class WebhookService:
         self.contract = contract
         self.store = store
         self.log = log
-        self.idempotency = IdempotencyCache(config.idempotency_ttl_seconds)
+        limits = config.limits
+        self.idempotency = IdempotencyCache(config.idempotency_ttl_seconds, max_bytes=limits.idempotency_max_bytes)
+        self.guard = AuthGuard(limits)
+        self.windows = WindowWatch()
+        self.windows.watch(
+            "Idempotency-Keys",
+            "idempotency_ttl_seconds",
+            config.idempotency_ttl_seconds,
+            lambda: self.idempotency.effective_window,
+        )
+        rate = limits.log_anonymous_per_second
+        self._anonymous_log = TokenBucket.full(rate * 10, rate, time.monotonic())
         self.rules = LoyaltyRules(config, contract)
         self.checker = PayloadChecker(contract)
         secrets = [key.get_secret_value() for key in (config.api_key, config.write_key) if key is not None]
@@ -96,7 +111,8 @@ class WebhookService:
             check_content_type(request.headers.get("content-type"))
             return parse_json(await read_body(request, self.config.max_body_bytes))
 
-        done = await self._run(read, request.headers)
+        address = request.client.host if request.client else "unknown"
+        done = await self._run(read, request.headers, address)
         return JSONResponse(done.body, status_code=done.status, headers=done.headers)
 
     async def deliver(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> Delivery:
@@ -132,12 +148,15 @@ class WebhookService:
             response=self.redact(response),
         )
 
-    async def _run(self, source: Callable[[], Awaitable[Any]], headers: Mapping[str, str]) -> Delivery:
+    async def _run(
+        self, source: Callable[[], Awaitable[Any]], headers: Mapping[str, str], address: str | None = None
+    ) -> Delivery:
+        """`address` is the HTTP client's (None for a request made in this process, which is trusted)."""
         started = time.perf_counter()
         received = datetime.now(UTC)
-        trace = _Trace()
+        trace = _Trace(authenticated=address is None)
         try:
-            status, body = await self._process(await source(), headers, trace)
+            status, body = await self._process(await source(), headers, trace, address)
         except ApiError as exc:
             status, body = exc.status, exc.body()
             trace.headers.update(exc.headers)
@@ -147,24 +166,45 @@ class WebhookService:
         elapsed = round(time.perf_counter() - started, 6)
         error = body.get("error") if status >= 400 else None
         identifier = self.redact.text(trace.identifier) if trace.identifier else f"req_{uuid.uuid4().hex}"
-        entry = self.log.add(
-            id=identifier,
-            timestamp=received,
-            customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
-            event_type=trace.event_type,
-            status=status,
-            response_time=elapsed,
-            error=error["message"] if error else None,
-            error_code=error["code"] if error else None,
-            request=trace.request,
-            response=self.redact(body),
-        )
+        entry: LogEntry | None = None
+        if trace.authenticated:
+            entry = self.log.add(
+                id=identifier,
+                timestamp=received,
+                customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
+                event_type=trace.event_type,
+                status=status,
+                response_time=elapsed,
+                error=error["message"] if error else None,
+                error_code=error["code"] if error else None,
+                request=trace.request,
+                response=self.redact(body),
+            )
+        elif self._anonymous_log.take(time.monotonic()):
+            # Who sent it is unknown: no body, no customer the sender chose, in the log's own small lane.
+            entry = self.log.add(
+                id=f"req_{uuid.uuid4().hex}",
+                timestamp=received,
+                customer_id=None,
+                event_type=trace.event_type,
+                status=status,
+                response_time=elapsed,
+                error=error["message"] if error else None,
+                error_code=error["code"] if error else None,
+                request=None,
+                response=self.redact(body),
+                authenticated=False,
+            )
+        self.windows.log_shortfalls()
         if error:
             logger.info("webhook %s refused: %s %s", identifier, status, error["code"])
         return Delivery(status, body, trace.headers, entry)
 
-    async def _process(self, parsed: Any, headers: Mapping[str, str], trace: _Trace) -> tuple[int, dict[str, Any]]:
-        trace.request = self.redact(parsed)
+    async def _process(
+        self, parsed: Any, headers: Mapping[str, str], trace: _Trace, address: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        if trace.authenticated:
+            trace.request = self.redact(parsed)
         trace.identifier = message_id(headers, None)
         body = require_object(parsed)
         action = self.contract.classify(body)
@@ -172,7 +212,14 @@ class WebhookService:
         trace.event_type = action.event_type
         customer = body.get(self.contract.customer_field)
         trace.customer_id = customer if isinstance(customer, str) else None
-        check_api_key(body, self.contract.auth_field, self._key)
+        self.guard.check(address, API_KEY)
+        try:
+            check_api_key(body, self.contract.auth_field, self._key)
+        except ApiError:
+            self.guard.failed(address, API_KEY)
+            raise
+        trace.authenticated = True
+        trace.request = self.redact(parsed)
         key = check_key(headers.get(IDEMPOTENCY_HEADER.lower()))
         if key is None:
             return await self._apply(body)

@@ -18,13 +18,30 @@ from receiver.expiring import ExpiringMap
 class MessageDeduplicator:
     """The messageIds of the last `window` seconds (at most `max_entries` of them)."""
 
-    def __init__(self, window: float, max_entries: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        window: float,
+        max_entries: int,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        max_bytes: int | None = None,
+    ) -> None:
         if window <= 0 or max_entries < 1:
             raise ValueError("the deduplication window and size must be positive")
-        self._seen: ExpiringMap[None] = ExpiringMap(window, max_entries, clock)
+        self.window = window
+        self._seen: ExpiringMap[None] = ExpiringMap(window, max_entries, clock, max_bytes=max_bytes)
 
     def __len__(self) -> int:
         return len(self._seen)
+
+    @property
+    def effective_window(self) -> float | None:
+        """How long IDs were really remembered, when room ran out before the window did (else None)."""
+        return self._seen.effective_window
+
+    @property
+    def bytes(self) -> int:
+        return self._seen.bytes
 
     def first_time(self, message_id: str) -> bool:
         """Remember `message_id`; True unless it was already seen within the window (check and claim in one step)."""

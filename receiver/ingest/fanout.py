@@ -110,7 +110,12 @@ class Fanout:
         self.service = service
         self.destination = definition.name
         self.pipeline = Pipeline(definition, subscriptions, destination_settings(definition, config))
-        self.dedup = MessageDeduplicator(config.dedup_window_seconds, config.dedup_max_messages)
+        self.dedup = MessageDeduplicator(
+            config.dedup_window_seconds, config.dedup_max_messages, max_bytes=config.limits.dedup_max_bytes
+        )
+        service.windows.watch(
+            "messageIds", "dedup_window_seconds", config.dedup_window_seconds, lambda: self.dedup.effective_window
+        )
         self.stats = IngestStats()
         self._customer_field = definition.field_for("customer")
         self._customers = {
@@ -160,6 +165,8 @@ class Fanout:
             self.stats.delivered += 1
         else:
             self.stats.refused += 1
+        if delivery.entry is None:
+            raise RuntimeError("an in-process delivery is always logged")
         return delivery.entry
 
     def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:

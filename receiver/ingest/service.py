@@ -53,6 +53,8 @@ from receiver.ingest.messages import (
     parse_call,
     too_large,
 )
+from receiver.ingest.openapi import request_body
+from receiver.ratelimit import WRITE_KEY
 from receiver.requests import MAX_MESSAGE_ID_LENGTH, parse_json, read_body
 from receiver.security import same_secret
 
@@ -135,13 +137,15 @@ class Ingest:
                     f"{env_name('write_key')} (or pass `antavo-actions serve --write-key`) and restart the receiver.",
                     code="WRITE_KEY_NOT_CONFIGURED",
                 )
+            address = request.client.host if request.client else "unknown"
+            self._guard(address)
             authorization = request.headers.get("authorization")
             if authorization:
-                self._check_key(basic_user(authorization))
+                self._check_key(basic_user(authorization), address)
                 authenticated = True
             body = await self._read(request, call_type)
             if not authenticated:
-                self._check_key(body.get(WRITE_KEY_FIELD) if isinstance(body, dict) else None)
+                self._check_key(body.get(WRITE_KEY_FIELD) if isinstance(body, dict) else None, address)
                 authenticated = True
             messages = parse_call(body, call_type, received) if call_type else parse_batch(body, received)
         except TrackingError as exc:
@@ -151,10 +155,19 @@ class Ingest:
             await asyncio.sleep(0)
         return JSONResponse({"success": True})
 
-    def _check_key(self, given: Any) -> None:
+    def _guard(self, address: str) -> None:
+        """429 for an address that failed too often (see `ratelimit`), before its key is even looked at."""
+        try:
+            self.service.guard.check(address, WRITE_KEY)
+        except ApiError as exc:
+            raise TrackingError(exc.status, exc.code, exc.message, headers=exc.headers) from None
+
+    def _check_key(self, given: Any, address: str) -> None:
         if given is None or given == "":
+            self.service.guard.failed(address, WRITE_KEY)
             raise _unauthorized(f"No write key was sent. {HOW_TO_AUTHENTICATE}")
         if not same_secret(given, self._key):
+            self.service.guard.failed(address, WRITE_KEY)
             raise _unauthorized("The write key is not valid.")
 
     async def _read(self, request: Request, call_type: str | None) -> Any:
@@ -175,7 +188,8 @@ class Ingest:
         try:
             return parse_json(raw)
         except ApiError as exc:
-            raise TrackingError(400, exc.code, exc.message) from None
+            # 422 (a number no float can hold) stays 422, as the webhook answers it; the rest is Segment's 400.
+            raise TrackingError(422 if exc.status == 422 else 400, exc.code, exc.message, field=exc.field) from None
 
     def _refuse(self, exc: TrackingError, call_type: str | None, *, logged: bool) -> JSONResponse:
         """Answer a refusal; an authenticated sender's 400 also goes to the inbound log, under the message's ID."""
@@ -216,6 +230,8 @@ def _responses() -> dict[int | str, dict[str, Any]]:
         200: {"description": "Accepted.", "content": {"application/json": {"example": {"success": True}}}},
         400: {"description": "Too large, not JSON, or a malformed message.", **refused},
         401: {"description": "No write key, a wrong one, or none configured.", **refused},
+        422: {"description": "A number too large to be stored (not finite).", **refused},
+        429: {"description": "Too many failed authentication attempts from this address.", **refused},
     }
 
 
@@ -233,12 +249,22 @@ def router(ingest: Ingest) -> APIRouter:
     routes = APIRouter(tags=[TAG])
     responses = _responses()
 
-    @routes.post("/v1/track", summary="Record an action (track)", description=_route_doc("track"), responses=responses)
+    @routes.post(
+        "/v1/track",
+        summary="Record an action (track)",
+        description=_route_doc("track"),
+        responses=responses,
+        openapi_extra=request_body("track"),
+    )
     async def track(request: Request) -> JSONResponse:
         return await ingest.handle(request, "track")
 
     @routes.post(
-        "/v1/identify", summary="Tie a user to traits", description=_route_doc("identify"), responses=responses
+        "/v1/identify",
+        summary="Tie a user to traits",
+        description=_route_doc("identify"),
+        responses=responses,
+        openapi_extra=request_body("identify"),
     )
     async def identify(request: Request) -> JSONResponse:
         return await ingest.handle(request, "identify")
@@ -248,6 +274,7 @@ def router(ingest: Ingest) -> APIRouter:
         summary="Send many calls at once (what Segment's libraries send)",
         description=_route_doc("batch") + " A batch is accepted or refused whole.",
         responses=responses,
+        openapi_extra=request_body("batch"),
     )
     async def batch(request: Request) -> JSONResponse:
         return await ingest.handle(request, None)

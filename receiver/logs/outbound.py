@@ -35,6 +35,9 @@ class OutboundLogEntry(BaseModel):
     )
     request: Any = Field(description="The message as sent in the batch.")
     response: Any = Field(description="`{attempts, body}`: how many requests were made and Segment's last answer.")
+    truncated: bool = Field(
+        description="A body was longer than the log keeps: it shows cut, as `{truncated, length, start}`."
+    )
 
 
 class OutboundLogPage(BaseModel):
@@ -52,7 +55,7 @@ def outbound_log_router(log: InboundLog, *, dependencies: Sequence[params.Depend
         summary="The outbound log",
         description="One entry per message sent to (or refused for) Segment, newest first.",
         response_model=OutboundLogPage,
-        responses=models.error_responses(401),
+        responses=models.error_responses(401, 429),
     )
     async def outbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
         return query.page(log)

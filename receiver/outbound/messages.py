@@ -27,7 +27,7 @@ from destination.definition.model import load_definition
 from receiver.config import ReceiverConfig
 from receiver.config.outbound import OutboundConfig
 from receiver.core.loyalty import POINTS
-from receiver.logs.ring import InboundLog
+from receiver.logs.ring import InboundLog, bounded_log
 from receiver.outbound.outbox import Outbox
 from receiver.store.memory import CustomerSnapshot, LoyaltyStore, StoredEvent
 
@@ -156,7 +156,7 @@ class Outbound:
 
 def build_outbound(config: ReceiverConfig, store: LoyaltyStore) -> Outbound:
     """The outbound log (always), and the outbox subscribed to the store when outbound is on."""
-    log = InboundLog(config.log_size)
+    log = bounded_log(config)
     settings = config.outbound
     if not settings.enabled:
         return Outbound(log, None)
