@@ -1,34 +1,27 @@
-"""The receiver's routes. Thin on purpose: the work lives in `service`, `store` and `logs`."""
+"""The receiver's app factory: it builds the state every route reads, and includes the routers.
+
+The routes themselves live in `receiver.routes` (module-level routers whose dependencies read
+`app.state`); nothing here handles a request.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from fastapi import FastAPI
 
-from fastapi import Depends, FastAPI, Path, Query, Request
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
-from destination.definition.model import load_definition
-from receiver import models
+from destination.definition.model import Definition, load_definition
 from receiver.config import ReceiverConfig
-from receiver.core.contract import WebhookContract, default_contract
+from receiver.core.contract import WebhookContract, build_contract
+from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
-from receiver.docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
-from receiver.docs_ui import install_docs
-from receiver.errors import ApiError, install_handlers, unauthorized
-from receiver.ingest.service import install_ingest
-from receiver.logs.outbound import outbound_log_router
-from receiver.logs.query import MAX_PAGE, LogQuery
+from receiver.docs_ui import mount_assets
+from receiver.errors import install_handlers
+from receiver.ingest.service import Ingest, load_subscriptions
 from receiver.logs.ring import bounded_log
 from receiver.nostore import NoStore
 from receiver.outbound.messages import build_outbound
-from receiver.pages import STATIC_PATH, pages_router, static_files
-from receiver.ratelimit import API_KEY
-from receiver.security import same_secret
+from receiver.routes import customers, docs, health, ingest, logs, pages, webhook
+from receiver.sessions import SessionStore
 from receiver.store.memory import LoyaltyStore, make_store
-
-CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]
-_bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
 
 
 def create_app(
@@ -36,119 +29,39 @@ def create_app(
     *,
     store: LoyaltyStore | None = None,
     contract: WebhookContract | None = None,
+    definition: Definition | None = None,
 ) -> FastAPI:
-    """A receiver for one brand; `store` defaults to the backend the settings name."""
-    contract = contract or default_contract()
+    """A receiver for one brand; `store` defaults to the backend the settings name.
+
+    `definition` defaults to the shipped destination's, and `contract` to the one it describes.
+    """
+    definition = definition if definition is not None else load_definition()
+    contract = contract if contract is not None else build_contract(definition)
     store = store if store is not None else make_store(config.store)
     log = bounded_log(config)
     service = WebhookService(config, contract, store, log)
     outbound = build_outbound(config, store)
     app = FastAPI(
         title="Antavo Segment webhook (reference receiver)",
-        description=API_DESCRIPTION,
+        description=docs.API_DESCRIPTION,
         version="1.0.0",
-        openapi_tags=TAGS,
+        openapi_tags=docs.TAGS,
         lifespan=outbound.lifespan(),
         docs_url=None,
         redoc_url=None,
     )
     app.add_middleware(NoStore)
-    app.state.outbound = outbound
-    app.state.config, app.state.store, app.state.log, app.state.service = config, store, log, service
+    state = app.state
+    state.config, state.definition, state.contract = config, definition, contract
+    state.store, state.log, state.service, state.outbound = store, log, service, outbound
+    state.customers = Customers(store)
+    state.sessions = SessionStore()
+    state.ingest = Ingest(config, service, load_subscriptions(config))
     install_handlers(app)
-    install_ingest(app, config, service)
-    key = config.api_key_bytes()
-
-    def require_bearer(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> None:
-        address = request.client.host if request.client else "unknown"
-        service.guard.check(address, API_KEY)
-        if credentials is None or not same_secret(credentials.credentials, key):
-            service.guard.failed(address, API_KEY)
-            raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
-
-    authed = [Depends(require_bearer)]
-    app.include_router(outbound_log_router(outbound.log, dependencies=authed))
-    webhook_path = load_definition().request["path"]
-
-    @app.post(
-        webhook_path,
-        tags=["Segment webhook"],
-        summary="Receive one event from the Antavo (Actions) destination",
-        description=WEBHOOK_DESCRIPTION,
-        status_code=202,
-        response_model=models.Accepted,
-        responses=models.error_responses(400, 401, 409, 413, 415, 422, 429),
-        openapi_extra=webhook_openapi(contract),
-    )
-    async def segment_webhook(request: Request) -> JSONResponse:
-        return await service.handle(request)
-
-    @app.get(
-        "/v1/logs",
-        tags=["Inspection"],
-        summary="The inbound log",
-        description="One entry per webhook request, accepted or refused, newest first. Bodies are redacted.",
-        response_model=models.LogPage,
-        responses=models.error_responses(401, 429),
-        dependencies=authed,
-    )
-    async def inbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
-        return query.page(log)
-
-    @app.get(
-        "/v1/customers/{customer_id}",
-        tags=["Inspection"],
-        summary="A customer's profile, membership and balances",
-        response_model=models.Customer,
-        responses=models.error_responses(401, 404, 429),
-        dependencies=authed,
-    )
-    async def get_customer(customer_id: CustomerId) -> dict[str, Any]:
-        found = await store.customer(customer_id)
-        if found is None:
-            raise ApiError(404, "CUSTOMER_NOT_FOUND", "No customer with this ID.", field="customer_id")
-        return vars(found)
-
-    @app.get(
-        "/v1/customers/{customer_id}/events",
-        tags=["Inspection"],
-        summary="A customer's event history",
-        description="Accepted events, oldest first, as written (events are never changed).",
-        response_model=models.EventPage,
-        responses=models.error_responses(401, 404, 429),
-        dependencies=authed,
-    )
-    async def customer_events(
-        customer_id: CustomerId,
-        offset: Annotated[int, Query(ge=0, description="Events to skip.")] = 0,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Events per page.")] = 50,
-    ) -> dict[str, Any]:
-        found = await store.events(customer_id, offset=offset, limit=limit)
-        if found is None:
-            raise ApiError(404, "CUSTOMER_NOT_FOUND", "No customer with this ID.", field="customer_id")
-        events, total = found
-        following = offset + len(events)
-        return {
-            "items": [vars(event) for event in events],
-            "total": total,
-            "offset": offset,
-            "limit": limit,
-            "next_offset": following if following < total else None,
-        }
-
-    @app.get("/healthz", tags=["Health"], summary="Liveness", response_model=models.Health)
-    async def healthz() -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "stack": config.stack,
-            "store": config.store,
-            "multi_accounts": config.multi_accounts,
-            "warnings": service.windows.warnings(),
-        }
-
-    app.include_router(pages_router(config, store, log, contract, outbound_log=outbound.log, guard=service.guard))
-    app.mount(STATIC_PATH, static_files(), name="static")
-    install_docs(app, STATIC_PATH)
+    app.include_router(ingest.router)
+    app.include_router(webhook.router(definition.request["path"], docs.webhook_openapi(contract)))
+    for module in (logs, customers, health, docs, pages):
+        app.include_router(module.router)
+    app.mount(pages.STATIC_PATH, pages.static_files(), name="static")
+    mount_assets(app)
     return app

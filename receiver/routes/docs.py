@@ -1,12 +1,21 @@
-"""OpenAPI text for the webhook: its request body, built from the same schemas it validates with."""
+"""The API's documentation: the `/docs` page, and the OpenAPI text it shows.
+
+The webhook's request body is described from the same schemas it validates with (the app
+reads the raw body itself, to bound its size, so FastAPI cannot infer it).
+"""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.core.loyalty import CHECKOUT, POINT_ADD, POINTS, REASON, TOTAL, TRANSACTION_ID
+from receiver.docs_ui import DOCS_PATH, docs_page
 
 API_DESCRIPTION = """
 A reference implementation of **Antavo Loyalty Engine's Segment webhook**, for testing the
@@ -135,3 +144,25 @@ def webhook_openapi(contract: WebhookContract) -> dict[str, Any]:
             },
         ],
     }
+
+
+REDOC_PATH = "/redoc"
+OAUTH2_REDIRECT_PATH = DOCS_PATH + "/oauth2-redirect"
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(DOCS_PATH)
+async def swagger_ui(request: Request) -> HTMLResponse:
+    """Swagger UI from the installed package, under a CSP (see `receiver.docs_ui`)."""
+    return docs_page(request.app)
+
+
+@router.get(OAUTH2_REDIRECT_PATH)
+async def swagger_ui_redirect() -> HTMLResponse:
+    return get_swagger_ui_oauth2_redirect_html()
+
+
+@router.get(REDOC_PATH)
+async def redoc(request: Request) -> HTMLResponse:
+    """ReDoc from the installed package too."""
+    return docs_page(request.app, redoc=True)
