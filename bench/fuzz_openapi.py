@@ -71,6 +71,7 @@ def main() -> None:
         while sum(statuses.values()) < args.cases:
             rounds += 1
             statuses += fuzz(base, spec, API_KEY, WRITE_KEY, examples=per_operation, seed=rounds, derandomize=False)
+            per_operation = math.ceil((args.cases - sum(statuses.values())) / count)
         took = time.monotonic() - started
     finally:
         proc.terminate()
