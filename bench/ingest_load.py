@@ -21,7 +21,14 @@ import urllib.parse
 import uuid
 
 import httpx
-from segment.analytics.client import Client
+
+try:
+    from segment.analytics.client import Client
+except ImportError:  # only the test extras install Segment's library
+    raise SystemExit(
+        "bench/ingest_load.py needs Segment's Python library: pip install -e '.[test]' "
+        "(or pip install segment-analytics-python)"
+    ) from None
 
 
 def mixed_events(n: int, run: str, seed: int = 11) -> list[tuple[str, dict]]:

@@ -15,11 +15,13 @@ from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
 from receiver.docs_ui import mount_assets
 from receiver.errors import install_handlers
+from receiver.ingest.not_found import install_not_found
 from receiver.ingest.service import Ingest, load_subscriptions
-from receiver.logs.ring import bounded_log
+from receiver.logs.ring import InboundLog, bounded_log
+from receiver.metrics import install_metrics
 from receiver.nostore import NoStore
 from receiver.outbound.messages import build_outbound
-from receiver.routes import customers, docs, health, ingest, logs, pages, webhook
+from receiver.routes import customers, dashboard, docs, health, ingest, logs, metrics, pages, tester, webhook
 from receiver.sessions import SessionStore
 from receiver.store.memory import LoyaltyStore, make_store
 
@@ -38,9 +40,9 @@ def create_app(
     definition = definition if definition is not None else load_definition()
     contract = contract if contract is not None else build_contract(definition)
     store = store if store is not None else make_store(config.store)
-    log = bounded_log(config)
+    log = bounded_log(config, InboundLog)
     service = WebhookService(config, contract, store, log)
-    outbound = build_outbound(config, store)
+    outbound = build_outbound(config, store, definition)
     app = FastAPI(
         title="Antavo Segment webhook (reference receiver)",
         description=docs.API_DESCRIPTION,
@@ -56,12 +58,14 @@ def create_app(
     state.store, state.log, state.service, state.outbound = store, log, service, outbound
     state.customers = Customers(store)
     state.sessions = SessionStore()
-    state.ingest = Ingest(config, service, load_subscriptions(config))
+    state.ingest = Ingest(config, service, load_subscriptions(config, definition), definition)
     install_handlers(app)
+    install_not_found(app)
     app.include_router(ingest.router)
     app.include_router(webhook.router(definition.request["path"], docs.webhook_openapi(contract)))
-    for module in (logs, customers, health, docs, pages):
+    for module in (logs, customers, health, docs, pages, dashboard, tester, metrics):
         app.include_router(module.router)
+    install_metrics(app)
     app.mount(pages.STATIC_PATH, pages.static_files(), name="static")
     mount_assets(app)
     return app

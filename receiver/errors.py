@@ -35,7 +35,7 @@ class ApiError(Exception):
         code: str,
         message: str,
         *,
-        field: str = "",
+        field: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -49,9 +49,9 @@ class ApiError(Exception):
         return error_body(self.code, self.message, self.field)
 
 
-def error_body(code: str, message: str, field: str = "") -> dict[str, Any]:
-    """The JSON body of every error answer."""
-    return {"error": {"code": code, "message": message, "field": field}}
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The JSON body of every error answer; `field` is null when no one field is at fault (never `""`)."""
+    return {"error": {"code": code, "message": message, "field": field or None}}
 
 
 def default_code(status: int) -> str:
@@ -85,7 +85,7 @@ def install_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "Invalid request."}
         loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "header", "body")]
-        body = error_body("INVALID_REQUEST", str(first.get("msg", "Invalid request.")), ".".join(loc))
+        body = error_body("INVALID_REQUEST", str(first.get("msg", "Invalid request.")), ".".join(loc) or None)
         return JSONResponse(body, status_code=422)
 
     async def unexpected(_: Request, __: Exception) -> JSONResponse:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class ErrorDetail(BaseModel):
     code: str = Field(description="A stable, machine-readable reason, e.g. `INSUFFICIENT_POINTS`.")
     message: str = Field(description="What went wrong, in Segment's wording for schema errors.")
-    field: str = Field(description='The field at fault as a dotted path (`data.points`), or `""`.')
+    field: str | None = Field(description="The field at fault as a dotted path (`data.points`), or null.")
 
 
 class ErrorResponse(BaseModel):
@@ -37,6 +37,13 @@ class Accepted(BaseModel):
     status: Literal["accepted"]
 
 
+class HealthDetails(BaseModel):
+    fast_path_failures: int = Field(
+        description="Tracking-API events whose mapping fast path failed unexpectedly (a bug; the general path "
+        "answered them correctly). 0 on a healthy receiver; the first failure is logged with the event's shape."
+    )
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     stack: str = Field(description="The Antavo stack this receiver plays.")
@@ -46,6 +53,7 @@ class Health(BaseModel):
         description="What the operator should know, e.g. when the memory store remembers Idempotency-Keys or "
         "messageIds for less than the configured window."
     )
+    details: HealthDetails
 
 
 class Customer(BaseModel):

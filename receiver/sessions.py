@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from receiver.expiring import ExpiringMap
 
+COOKIE_PREFIX = "antavo_session_"
 DEFAULT_TTL_SECONDS = 8 * 3600
 DEFAULT_MAX_SESSIONS = 1024
 TOKEN_BYTES = 32
@@ -34,6 +35,16 @@ class Session:
     def csrf_matches(self, given: str | None) -> bool:
         """Constant-time check of a form's CSRF field."""
         return given is not None and bool(given) and hmac.compare_digest(given.encode(), self.csrf.encode())
+
+
+def cookie_name(netloc: str) -> str:
+    """The session cookie's name for the receiver at `host:port`.
+
+    Browsers share cookies across the ports of one host, so two receivers on one machine
+    would overwrite each other's session under one name; a short digest of the address
+    keeps each instance's sign-in its own.
+    """
+    return COOKIE_PREFIX + hashlib.sha256(netloc.lower().encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def _digest(token: str) -> str:

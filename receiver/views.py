@@ -17,19 +17,30 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from receiver.logs.ring import InboundLog, LogEntry, LogFilter
+from receiver.logs.ring import LogEntry, LogFilter, LogRing
 from receiver.store.memory import CustomerSnapshot, StoredEvent
 
 LOGS_PATH = "/logs"
 OUTBOUND_LOGS_PATH = "/outbound-logs"
 CUSTOMERS_PATH = "/customers/"
-DEFAULT_NEXT = LOGS_PATH
+DASHBOARD_PATH = "/"
+DEFAULT_NEXT = DASHBOARD_PATH
+"""Where sign-in lands: the dashboard."""
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 20
-TEXT_FILTERS = ("id", "customer_id", "event_type")
+TEXT_FILTERS = ("id", "customer_id", "event_type", "error_code")
 """Matched exactly, as `GET /v1/logs` matches them."""
 ERROR_CHOICES = {"true": "Errors only", "false": "Successful only"}
+FORM_LABELS = {
+    "since": "Timestamp from",
+    "until": "Timestamp to",
+    "status": "Status code",
+    "min_time": "Response time",
+    "error": "Error",
+    "limit": "Per page",
+}
+"""The filter form's labels: a problem names a field as the form shows it."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,19 @@ OUTBOUND_LOG = LogView(
 )
 
 
+NO_MATCH = "No requests match these filters."
+SYNC_OFF = (
+    "Outbound sync is off, so nothing is sent to Segment. To turn it on, set the Segment source's write key as "
+    "outbound.write_key in receiver.yaml or as the ANTAVO_OUTBOUND_WRITE_KEY environment variable, and restart "
+    "the receiver."
+)
+
+
+def empty_message(view: LogView, outbound_on: bool) -> str:
+    """What an empty log table says: on the outbound page with sync off, why it is empty and how to fix it."""
+    return SYNC_OFF if view is OUTBOUND_LOG and not outbound_on else NO_MATCH
+
+
 @dataclass(frozen=True)
 class LogForm:
     """A log view as a URL describes it; `values` are the cleaned filters, ready to re-fill the form."""
@@ -72,6 +96,8 @@ class LogForm:
     cursor: int | None = None
     values: Mapping[str, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    rejected: Mapping[str, str] = field(default_factory=dict)
+    """Bad values as typed, so the form shows them back next to the problem instead of clearing them."""
 
 
 def small_int(text: str | None) -> int | None:
@@ -100,6 +126,7 @@ def parse_log_form(params: Mapping[str, str], *, min_status: int = 100) -> LogFo
     values: dict[str, str] = {}
     problems: list[str] = []
     criteria: dict[str, Any] = {}
+    typed = {name: text.strip() for name in FORM_LABELS if (text := params.get(name) or "").strip()}
     for name in TEXT_FILTERS:
         text = params.get(name) or ""
         if text:
@@ -109,14 +136,15 @@ def parse_log_form(params: Mapping[str, str], *, min_status: int = 100) -> LogFo
         criteria["status"] = status
         values["status"] = str(status)
     elif (params.get("status") or "").strip():
-        problems.append(f"Status code must be a number from {min_status} to 599.")
+        problems.append(f"{FORM_LABELS['status']} must be a number from {min_status} to 599.")
     error = (params.get("error") or "").strip().lower()
     if error in ERROR_CHOICES:
         criteria["error"] = error == "true"
         values["error"] = error
     elif error:
-        problems.append("Error must be 'true' or 'false'.")
-    for name, label in (("since", "From"), ("until", "To")):
+        problems.append(f"{FORM_LABELS['error']} must be 'true' or 'false'.")
+    for name in ("since", "until"):
+        label = FORM_LABELS[name]
         text = (params.get(name) or "").strip()
         if not text:
             continue
@@ -136,15 +164,17 @@ def parse_log_form(params: Mapping[str, str], *, min_status: int = 100) -> LogFo
             criteria["min_response_time"] = seconds
             values["min_time"] = min_time
         else:
-            problems.append("Response time must be a number of seconds, 0 or more.")
+            problems.append(f"{FORM_LABELS['min_time']} must be a number of seconds, 0 or more.")
     limit = small_int(params.get("limit"))
     if limit in PAGE_SIZES and limit != DEFAULT_PAGE_SIZE:
         values["limit"] = str(limit)
     elif limit not in PAGE_SIZES and (params.get("limit") or "").strip():
-        problems.append(f"Page size must be one of {', '.join(map(str, PAGE_SIZES))}.")
+        problems.append(f"{FORM_LABELS['limit']} must be one of {', '.join(map(str, PAGE_SIZES))}.")
     cursor = small_int(params.get("cursor")) or None
     size = limit if limit in PAGE_SIZES else DEFAULT_PAGE_SIZE
-    return LogForm(LogFilter(**criteria), size, cursor, values, tuple(problems))
+    accepted = {**values, **({"limit": str(limit)} if limit in PAGE_SIZES else {})}
+    rejected = {name: text for name, text in typed.items() if name not in accepted}
+    return LogForm(LogFilter(**criteria), size, cursor, values, tuple(problems), rejected)
 
 
 def logs_url(values: Mapping[str, str], cursor: int | None = None, path: str = LOGS_PATH) -> str:
@@ -206,7 +236,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
         "event_type": entry.event_type,
         "status": entry.status,
         "status_class": status_class(entry.status),
-        "response_time": f"{entry.response_time:.4f}",
+        "response_time": f"{entry.response_time * 1000:.1f}",
         "error": entry.error,
         "error_code": entry.error_code,
         "request": pretty_json(entry.request),
@@ -214,7 +244,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
     }
 
 
-def log_page(log: InboundLog, query: LogForm, path: str = LOGS_PATH) -> dict[str, Any]:
+def log_page(log: LogRing, query: LogForm, path: str = LOGS_PATH) -> dict[str, Any]:
     """The rows of one page, newest first, with the filter's totals and the pager's links (on `path`)."""
     page = log.query(query.where, limit=query.limit, cursor=query.cursor)
     errors = 0 if query.where.error is False else log.count(replace(query.where, error=True))

@@ -307,12 +307,14 @@ class SegmentStub:
     """A tiny real HTTP server on loopback playing Segment's Tracking API.
 
     It answers the statuses in `script` first (one per request), then 200; each answer waits
-    `delay` seconds first. Every request is recorded in `calls`.
+    `delay` seconds first, and a refusal carries `retry_after` as its `Retry-After` header when
+    set. Every request is recorded in `calls`.
     """
 
     url: str
     script: deque[int] = field(default_factory=deque)
     delay: float = 0.0
+    retry_after: str | None = None
     calls: list[SegmentCall] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -350,6 +352,8 @@ def _stub_handler(stub: SegmentStub) -> type[BaseHTTPRequestHandler]:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
+                if status >= 400 and stub.retry_after is not None:
+                    self.send_header("Retry-After", stub.retry_after)
                 self.end_headers()
                 self.wfile.write(answer)
             except OSError:

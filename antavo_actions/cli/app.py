@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from antavo_actions.cli import check, run, serve
+from antavo_actions.cli.export import export_app
 
 
 def build_app() -> typer.Typer:
@@ -25,6 +26,7 @@ def build_app() -> typer.Typer:
     app.command("map")(run.map_event)
     app.command()(run.send)
     app.command()(serve.serve)
+    app.add_typer(export_app, name="export")
     return app
 
 

@@ -13,13 +13,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from antavo_actions.cli import inputs
 from antavo_actions.cli.console import err, out
+from antavo_actions.cli.inputs import fail
 from antavo_actions.schemas import all_schemas
 from destination.definition.model import DEFINITION_PATH, load_definition
 from destination.definition.payload_schemas import schema_path, stale_schemas, write_schemas
-from destination.definition.project import project_path
-from destination.definition.subscriptions import load_presets
-from destination.lint.checks import check_paths
+from destination.definition.project import find_project, project_path
+from destination.lint.checks import Problem, check_paths
+from receiver.config import default_config_path, file_problems
 
 
 class Format(str, enum.Enum):
@@ -32,6 +34,14 @@ def default_targets() -> list[Path]:
     return [DEFINITION_PATH, project_path("presets.yaml"), project_path("mappings")]
 
 
+def settings_problems() -> list[Problem]:
+    """The problems of the project's `receiver.yaml`, which `serve` would read."""
+    path = default_config_path()
+    if path is None:
+        return []
+    return [Problem(str(p.file), p.line or 1, p.column, p.rule, p.message) for p in file_problems(path)]
+
+
 def validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the shipped ones).")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="text, json or github annotations.")] = Format.text,
@@ -42,9 +52,12 @@ def validate(
     targets = paths or default_targets()
     missing = [p for p in targets if not p.exists()]
     if missing:
-        err.print(f"error: no such file or folder: {', '.join(map(str, missing))}")
-        raise typer.Exit(2)
+        fail(f"error: no such file or folder: {', '.join(map(str, missing))}")
+    if not paths:
+        err.print(find_project().describe(), markup=False, highlight=False)
     problems = check_paths(targets, load_definition(), multi_accounts=multi_accounts)
+    if not paths:
+        problems += settings_problems()
     if format is Format.json:
         print(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
     else:
@@ -77,7 +90,12 @@ def schemas(
 def presets() -> None:
     """Print the presets as Segment's docs table: Preset Name | Trigger | Default Action."""
     definition = load_definition()
+    rows = [(p.name, p.subscribe, definition.action(p.action).title) for p in inputs.presets(definition)]
+    if not out.is_terminal:  # a pipe or a file: one line per preset, tab-separated, never wrapped
+        for row in [("Preset Name", "Trigger", "Default Action"), *rows]:
+            print("\t".join(row))
+        return
     table = Table("Preset Name", "Trigger", "Default Action")
-    for preset in load_presets(definition):
-        table.add_row(preset.name, preset.subscribe, definition.action(preset.action).title)
+    for row in rows:
+        table.add_row(*row)
     out.print(table)

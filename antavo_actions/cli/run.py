@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
+import textwrap
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,30 +12,32 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.syntax import Syntax
 
+from antavo_actions.cli import inputs
 from antavo_actions.cli.console import err, out
-from destination.definition.model import Definition, load_definition, load_yaml
-from destination.definition.payload_schemas import settings_schema
+from destination.definition.model import Definition, load_definition
 from destination.definition.subscriptions import (
     Subscription,
     effective_mapping,
-    load_mappings,
-    load_presets,
-    subscription_from,
 )
-from destination.delivery.client import AntavoClient
-from destination.delivery.events import EventsError, read_events
+from destination.delivery.client import AntavoClient, DeliveryResult
 from destination.delivery.pipeline import Pipeline
-from destination.errors import PayloadValidationError
-from destination.lint.checks import check_file
 from destination.lint.explain import Report, explain
-from destination.payload.validator import PayloadValidator
 
 PROGRESS_ABOVE = 20
+NO_TYPE = 'the event has no "type" (track, identify, ...), so no trigger can match it'
+
+
+def refusal(result: DeliveryResult) -> str:
+    """The server's own explanation: the error body's code and message, else the status line and body."""
+    try:
+        error = json.loads(result.body or "")["error"]
+        return f"{error['code']}: {error['message']}"
+    except (ValueError, KeyError, TypeError):
+        return result.error or result.body or "refused"
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"error: {message}")
-    return typer.Exit(code)
+    inputs.fail(f"error: {message}", code=code)
 
 
 def _candidates(
@@ -45,14 +47,11 @@ def _candidates(
     if len(chosen) > 1:
         raise _fail("give at most one of --mapping, --preset and --action")
     if mapping is not None:
-        problems = [p for p in check_file(mapping, definition) if p.severity == "error"]
-        if problems:
-            raise _fail("\n".join(p.text() for p in problems), 1)
-        return [subscription_from(load_yaml(mapping), definition, str(mapping))]
+        return inputs.mapping_file(definition, mapping)
     if preset is not None:
-        found = [p for p in load_presets(definition) if p.name == preset]
+        found = [p for p in inputs.presets(definition) if p.name == preset]
         if not found:
-            names = ", ".join(p.name for p in load_presets(definition))
+            names = ", ".join(p.name for p in inputs.presets(definition))
             raise _fail(f"no preset named {preset!r}; presets: {names}")
         return found
     if action is not None:
@@ -68,7 +67,16 @@ def _candidates(
                 source=str(Path("destination") / "antavo.yaml"),
             )
         ]
-    return load_mappings(definition)
+    return inputs.mappings(definition)
+
+
+def _json_block(value: Any) -> None:
+    """Indented JSON: highlighted at a terminal, plain (no padding spaces) in a pipe or file."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    if out.is_terminal:
+        out.print(Syntax(text, "json", padding=(0, 4)))
+    else:
+        out.print(textwrap.indent(text, "    "), markup=False, highlight=False)
 
 
 def _show(report: Report) -> None:
@@ -84,12 +92,12 @@ def _show(report: Report) -> None:
         out.print(f"    [yellow]![/] {escape(warning)}")
     if report.mapped is not None:
         out.print("  mapped:")
-        out.print(Syntax(json.dumps(report.mapped, indent=2, ensure_ascii=False), "json", padding=(0, 4)))
+        _json_block(report.mapped)
     if report.payload is not None and report.payload == report.mapped:
         out.print("  [green]valid[/]: Segment's cleaning and validation leave it as it is")
     elif report.payload is not None:
         out.print("  payload after Segment's cleaning and validation:")
-        out.print(Syntax(json.dumps(report.payload, indent=2, ensure_ascii=False), "json", padding=(0, 4)))
+        _json_block(report.payload)
     if report.error:
         where = f" (field: {report.field})" if report.field else ""
         out.print(f"  [red]error:[/] {report.error}{where}")
@@ -105,10 +113,7 @@ def map_event(
 ) -> None:
     """Show which triggers match an event and why, the mapped payload, and validation errors."""
     definition = load_definition()
-    try:
-        events = read_events(event_file)
-    except EventsError as exc:
-        raise _fail(str(exc)) from None
+    events = inputs.events(event_file)
     if len(events) != 1:
         raise _fail(f"{event_file}: `map` takes one event, this input has {len(events)}")
     forced = any(x is not None for x in (mapping, preset, action))
@@ -121,28 +126,6 @@ def map_event(
         for report in reports:
             _show(report)
     raise typer.Exit(1 if any(r.error for r in reports if r.matched or forced) else 0)
-
-
-def _settings(definition: Definition, path: Path | None, stack: str | None, api_key: str | None) -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    if path is not None:
-        try:
-            loaded = load_yaml(path)
-        except (OSError, ValueError) as exc:
-            raise _fail(f"{path}: cannot read settings: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise _fail(f"{path}: settings must be a mapping of {', '.join(definition.settings)}")
-        settings.update(loaded)
-    if stack:
-        settings["stack"] = stack
-    settings.setdefault("api_key", api_key or os.environ.get("ANTAVO_API_KEY"))
-    settings = {k: v for k, v in settings.items() if v is not None}
-    try:
-        return PayloadValidator(settings_schema(definition)).validate(settings)
-    except PayloadValidationError as exc:
-        raise _fail(
-            f"settings: {exc.message} Give --settings FILE or --stack and --api-key (or ANTAVO_API_KEY)."
-        ) from None
 
 
 def send(
@@ -158,19 +141,16 @@ def send(
     stack: Annotated[str | None, typer.Option(help="Antavo stack.")] = None,
     api_key: Annotated[str | None, typer.Option(help="Brand API key (default: $ANTAVO_API_KEY).")] = None,
     mappings_dir: Annotated[
-        Path | None, typer.Option("--mappings", help="Folder of mapping files (default: mappings/).")
+        Path | None, typer.Option("--mappings", help="Folder of mapping files (default: the project's mappings/).")
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per attempt.")] = 10.0,
 ) -> None:
     """Run every enabled mapping whose trigger matches each event, and post the requests."""
     definition = load_definition()
-    settings = _settings(definition, settings_file, stack, api_key)
-    try:
-        events = read_events(events_file)
-    except EventsError as exc:
-        raise _fail(str(exc)) from None
-    paths = sorted(mappings_dir.glob("*.y*ml")) if mappings_dir else None
-    pipeline = Pipeline(definition, load_mappings(definition, paths), settings, base_url=_base(to, definition))
+    settings = inputs.settings(definition, settings_file, stack, api_key)
+    events = inputs.events(events_file)
+    subscriptions = inputs.mappings(definition, mappings_dir)
+    pipeline = Pipeline(definition, subscriptions, settings, base_url=_base(to, definition))
     counts = {"events": len(events), "unmatched": 0, "accepted": 0, "refused": 0, "not sent": 0}
     with (
         AntavoClient(timeout=timeout) as client,
@@ -181,18 +161,24 @@ def send(
             ident = event.get("messageId") or event.get("event") or event.get("type") or "event"
             if not outcomes:
                 counts["unmatched"] += 1
+                if "type" not in event:
+                    out.print(f"{ident}  [yellow]unmatched[/]: {NO_TYPE}", highlight=False)
             for outcome in outcomes:
                 name = outcome.subscription.name
                 if outcome.request is None:
                     counts["not sent"] += 1
-                    out.print(f"{ident}  {name}  [red]not sent[/]: {outcome.error}")
+                    out.print(f"{ident}  {name}  [red]not sent[/]: {escape(outcome.error or '')}")
                     continue
                 result = client.send(outcome.request)
-                good = result.status is not None and 200 <= result.status < 300
-                counts["accepted" if good else "refused"] += 1
-                colour = "green" if good else "red"
-                detail = "" if good else f": {result.error or result.body}"
-                out.print(f"{ident}  {name}  [{colour}]{result.status or 'no answer'}[/]{detail}")
+                if result.status is None:
+                    counts["not sent"] += 1
+                    out.print(f"{ident}  {name}  [red]not sent[/]: {escape(result.error or 'no answer')}")
+                elif result.ok:
+                    counts["accepted"] += 1
+                    out.print(f"{ident}  {name}  [green]{result.status}[/]")
+                else:
+                    counts["refused"] += 1
+                    out.print(f"{ident}  {name}  [red]{result.status}[/]: {escape(refusal(result))}")
             progress.advance(task)
     out.print(", ".join(f"{v} {k}" for k, v in counts.items()))
     raise typer.Exit(1 if counts["refused"] or counts["not sent"] else 0)

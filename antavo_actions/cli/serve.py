@@ -7,17 +7,17 @@ key and the Tracking API's write key are best given as `ANTAVO_API_KEY` / `ANTAV
 
 from __future__ import annotations
 
+import errno
 import secrets
+import socket
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from destination.definition.model import load_definition
-from receiver.app import create_app
-from receiver.config import ConfigError, env_name, load_config
-from receiver.core.contract import ContractError
-from receiver.ingest.service import IngestSetupError
+from destination.definition.project import find_project, project_path
+from receiver.config import ConfigError, default_config_path, env_name, load_config
 from receiver.server import make_server
 
 EXIT_USAGE = 2
@@ -92,20 +92,39 @@ def serve(
             "no API key configured: set the "
             f"{env_name('api_key')} environment variable (or pass --api-key) and run again."
         )
+    # Imported here: the web stack takes most of a second to import, which every other command would pay.
+
+    from receiver.app import create_app
+    from receiver.core.contract import ContractError
+    from receiver.ingest.service import IngestSetupError
+
+    definition = load_definition()
     try:
-        app = create_app(settings)
+        app = create_app(settings, definition=definition)
     except (ContractError, IngestSetupError) as exc:
         _fail(str(exc))
-    path = load_definition().request["path"]
+    path = definition.request["path"]
+    sock = listen(host, port)
+    port = sock.getsockname()[1]
     base = webhook_url(host, port, "")
     typer.echo(f"Antavo receiver (stack {settings.stack!r}, store {settings.store!r}) on {base}")
+    typer.echo(f"  Settings:            {config or default_config_path() or 'defaults (no receiver.yaml)'}")
+    root = find_project()
+    typer.echo(f"  Project files:       {root.path}  ({root.how})")
+    typer.echo(f"  Mappings:            {settings.mappings_dir or project_path('mappings')}")
     typer.echo(f"  API docs:            {base}/docs")
     typer.echo(f"  Segment webhook URL: {webhook_url(host, port, path)}")
     if settings.has_write_key:
         typer.echo(f"  Tracking API (host): {base}  (POST /v1/track, /v1/identify, /v1/batch)")
     else:
         typer.echo(f"  Tracking API:        off until a write key is set ({env_name('write_key')} or --write-key)")
+    typer.echo(f"  Dashboard:           {base}/  (sign in with the API key)")
+    typer.echo(f"  Event tester:        {base}/tester")
     typer.echo(f"  Inbound log page:    {base}/logs  (sign in with the API key)")
+    if settings.metrics:
+        typer.echo(f"  Prometheus metrics:  {base}/metrics  (Bearer API key)")
+    else:
+        typer.echo(f"  Prometheus metrics:  off until metrics is on ({env_name('metrics')}=true)")
     if settings.outbound.enabled:
         typer.echo(f"  Outbound sync:       to {settings.outbound.endpoint}")
     else:
@@ -113,10 +132,27 @@ def serve(
     typer.echo("Press Ctrl-C to stop.")
     server = make_server(app, settings, host=host, port=port, log_level=log_level.lower())
     try:
-        server.run()
+        server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     typer.echo("Receiver stopped.")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is printed, so a busy port is one clear error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.EADDRINUSE:
+            reason = "another program is listening on it"
+        _fail(f"cannot listen on {webhook_url(host, port, '')}: {reason}. Choose another port with --port (or --host).")
+    return sock
 
 
 def _fail(message: str) -> NoReturn:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
+
+from destination.js.time import now_iso
 
 _CONTEXT: dict[str, Any] = {
     "ip": "8.8.8.8",
@@ -39,13 +40,9 @@ _CONTEXT: dict[str, Any] = {
 }
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def create_test_event(event: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Segment's `createTestEvent`: test defaults, overridden by every key the event has."""
-    now = _now_iso()
+    now = now_iso()
     defaults: dict[str, Any] = {
         "anonymousId": str(uuid.uuid4()),
         "context": _deep_copy(_CONTEXT),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from destination.conformance.harness import create_test_event
-from destination.definition.model import load_definition
+from destination.definition.model import Definition, load_definition
 from destination.delivery.action import prepare_request
 from destination.errors import DestinationError, FQLEvaluationError, FQLSyntaxError
 from destination.fql import parser as fql
@@ -46,11 +46,13 @@ def run_validate_mapping(case: dict[str, Any]) -> dict[str, Any]:
     return {"errors": [issue.message for issue in validate_mapping(case["mapping"])]}
 
 
-def run_action(case: dict[str, Any]) -> dict[str, Any]:
-    action = load_definition().action(case["action"])
+def run_action(case: dict[str, Any], definition: Definition) -> dict[str, Any]:
+    action = definition.action(case["action"])
     try:
         # `action` cases were recorded through Segment's test harness, which fills in the event.
-        request = prepare_request(action, create_test_event(case["event"]), case.get("mapping"), case["settings"])
+        request = prepare_request(
+            definition, action, create_test_event(case["event"]), case.get("mapping"), case["settings"]
+        )
     except DestinationError as exc:
         return {"error": exc.message}
     return {"request": {"method": request.method, "url": request.url, "json": request.json}}
@@ -60,13 +62,16 @@ RUNNERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "fql": run_fql,
     "transform": run_transform,
     "validate_mapping": run_validate_mapping,
-    "action": run_action,
 }
+"""The kinds that need no destination definition; `action` cases run against the one given."""
 
 
-def run_case(case: dict[str, Any]) -> dict[str, Any]:
+def run_case(case: dict[str, Any], definition: Definition) -> dict[str, Any]:
     """The result line for one case (without checking `expect`)."""
-    runner = RUNNERS.get(case.get("kind", ""))
+    kind = case.get("kind", "")
+    if kind == "action":
+        return {"id": case.get("id"), **run_action(case, definition)}
+    runner = RUNNERS.get(kind)
     if runner is None:
         return {"id": case.get("id"), "error": f"unknown kind {case.get('kind')!r}"}
     return {"id": case.get("id"), **runner(case)}
@@ -109,9 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     streams = [open(n, encoding="utf-8") for n in names] if names else [sys.stdin]
     total: Counter[str] = Counter()
     good: Counter[str] = Counter()
+    definition = load_definition()
     try:
         for case in read_cases(streams):
-            result = run_case(case)
+            result = run_case(case, definition)
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
             if "expect" in case:
                 kind = case.get("kind", "?")

@@ -11,15 +11,17 @@ and the step-by-step path runs only for events that stray from the common case.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
-from destination.definition.model import Action, Definition, load_definition
+from destination.definition.model import Action, Definition
 from destination.definition.payload_schemas import action_schema
-from destination.delivery.fused import fuse
+from destination.delivery.fused import DECLINED, fuse
+from destination.delivery.shape import shape
 from destination.errors import MappingError, MappingValidationError
 from destination.js.objects import json_view
 from destination.js.values import to_js_string
@@ -38,6 +40,7 @@ __all__ = [
 # Mapping keys Segment's runtime strips before transforming (sync mode / matching key).
 INTERNAL_MAPPING_KEYS = frozenset({"__segment_internal_sync_mode", "__segment_internal_matching_key"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+logger = logging.getLogger(__name__)
 REDACTED = "[redacted]"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -134,16 +137,16 @@ class CompiledAction:
 
     def __init__(
         self,
+        definition: Definition,
         action: Action,
         mapping: Mapping[str, Any] | None = None,
         *,
-        definition: Definition | None = None,
         validator: PayloadValidator | None = None,
         key_scope: str | None = None,
     ) -> None:
         self.action = action
         self.key_scope = key_scope or action.key
-        self.definition = definition or load_definition()
+        self.definition = definition
         raw: Any = action.default_mapping if mapping is None else mapping
         if isinstance(raw, Mapping):
             raw = {k: v for k, v in raw.items() if k not in INTERNAL_MAPPING_KEYS}
@@ -156,6 +159,8 @@ class CompiledAction:
             self.mapping_error = exc
         self.validator = validator or PayloadValidator(action_schema(action))
         self._fused = fuse(self._mapped, self.validator) if self._mapped is not None else None
+        self.fast_path_failures = 0
+        """Events whose fused fast path failed unexpectedly (a bug there): answered by the general path."""
         request = self.definition.request
         self.method = str(request["method"]).upper()
         self._base_url = _UrlTemplate(request["base_url"])
@@ -177,13 +182,33 @@ class CompiledAction:
         if fused is not None and type(event) is dict:
             try:
                 return fused(event)
-            except Exception:
-                pass
+            except DECLINED:
+                pass  # an event the fast path leaves to the general one, by design
+            except Exception as exc:
+                self._fast_path_failed(exc, event)
         if self._mapped is None:
             transform(self.mapping, event)  # raises the error Segment reports for this event
             raise self.mapping_error or MappingValidationError([])  # pragma: no cover - transform raised
         # The raw form keeps `undefined` inside arrays, which changes what coercion sees.
         return json_view(self.validator.validate(self._mapped.raw(event)))
+
+    def _fast_path_failed(self, exc: Exception, event: Mapping[str, Any]) -> None:
+        """Count a fast-path bug, and log the first one: where it failed and the event's shape, never its values."""
+        self.fast_path_failures += 1
+        if self.fast_path_failures > 1:
+            return
+        frame = exc.__traceback__
+        while frame is not None and frame.tb_next is not None:
+            frame = frame.tb_next
+        where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame is not None else "?"
+        logger.error(
+            "the fused fast path of %s failed unexpectedly (%s at %s); the general path answers instead, "
+            "further failures are only counted. Event shape: %s",
+            self.key_scope,
+            type(exc).__name__,
+            where,
+            shape(event),
+        )
 
     def body(self, payload: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
         """`{...payload, ...extras, <settings in body>}`: later keys win, as in the JavaScript spread."""
@@ -219,15 +244,14 @@ class CompiledAction:
 
 
 def prepare_request(
+    definition: Definition,
     action: Action | str,
     event: Mapping[str, Any],
     mapping: Mapping[str, Any] | None,
     settings: Mapping[str, Any],
     *,
     base_url: str | None = None,
-    definition: Definition | None = None,
 ) -> PreparedRequest:
     """One-off form of `CompiledAction(...).prepare(...)`; `mapping=None` uses the fields' defaults."""
-    definition = definition or load_definition()
     resolved = definition.action(action) if isinstance(action, str) else action
-    return CompiledAction(resolved, mapping, definition=definition).prepare(event, settings, base_url=base_url)
+    return CompiledAction(definition, resolved, mapping).prepare(event, settings, base_url=base_url)

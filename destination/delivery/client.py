@@ -1,8 +1,8 @@
 """Sending prepared requests to Antavo: timeouts, bounded retries, and no secret in any text.
 
-Retries cover what a retry can fix: 408, 429, 5xx, timeouts and dropped connections. Delays
-grow exponentially with full jitter (a random wait up to the exponential cap, so clients that
-failed together do not retry together); a small `Retry-After` is honoured as given. Every text
+Retries cover what a retry can fix: 408, 429, 5xx, timeouts and dropped connections, under the
+project's one retry policy (`retry.RetryPolicy`: full-jitter backoff, `Retry-After` in both
+forms, a bound on attempts), which the receiver's outbox uses too. Every text
 that leaves this module (results, logs, reprs) has the request's secret values scrubbed out.
 """
 
@@ -14,42 +14,19 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Self
 
 import httpx
 
 from destination.delivery.action import REDACTED, PreparedRequest
+from destination.delivery.retry import RetryPolicy, parse_retry_after
 
-__all__ = ["AntavoClient", "AsyncAntavoClient", "DeliveryResult", "RetryPolicy", "scrub"]
+__all__ = ["AntavoClient", "AsyncAntavoClient", "DeliveryResult", "RetryPolicy", "parse_retry_after", "scrub"]
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "antavo-actions (Segment Actions compatible)"
 MAX_BODY_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try: `attempts` in total, waits of up to `base * 2**n` capped at `cap` seconds."""
-
-    attempts: int = 4
-    base: float = 0.5
-    cap: float = 8.0
-    retry_after_max: float = 30.0
-    statuses: frozenset[int] = frozenset({408, 429})
-
-    def retryable(self, status: int) -> bool:
-        return status in self.statuses or 500 <= status <= 599
-
-    def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
-        """Full jitter after the `attempt`-th failure (1-based)."""
-        return rng() * min(self.cap, self.base * (2 ** (attempt - 1)))
-
-    def delay(self, attempt: int, retry_after: float | None, rng: Callable[[], float]) -> float:
-        if retry_after is not None and 0 <= retry_after <= self.retry_after_max:
-            return retry_after
-        return self.backoff(attempt, rng)
 
 
 @dataclass(frozen=True)
@@ -73,22 +50,6 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP-date); None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 _RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
@@ -120,7 +81,7 @@ class _Delivery:
         """(final result, 0) or (None, delay before the next attempt)."""
         status = response.status_code
         text = response.text
-        if not self.policy.retryable(status) or self.attempt >= self.policy.attempts:
+        if not self.policy.retryable(status) or not self.policy.may_retry(self.attempt):
             error = None if 200 <= status < 300 else f"HTTP {status} {response.reason_phrase}".rstrip()
             return self.result(status, text, error), 0.0
         delay = self.policy.delay(self.attempt, parse_retry_after(response.headers.get("retry-after")), self.rng)
@@ -129,7 +90,7 @@ class _Delivery:
 
     def after_error(self, exc: Exception) -> tuple[DeliveryResult | None, float]:
         error = f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, _RETRYABLE_ERRORS) or self.attempt >= self.policy.attempts:
+        if not isinstance(exc, _RETRYABLE_ERRORS) or not self.policy.may_retry(self.attempt):
             return self.result(None, None, error), 0.0
         delay = self.policy.backoff(self.attempt, self.rng)
         self._log_retry(type(exc).__name__, delay)

@@ -9,7 +9,7 @@ from typing import Any
 
 
 class EventsError(ValueError):
-    """The input is not events; the message names the file and the line."""
+    """The input is not events; the message is `file:line:col: rule: message`, as `validate` reports."""
 
 
 def read_text(source: str) -> tuple[str, str]:
@@ -19,14 +19,15 @@ def read_text(source: str) -> tuple[str, str]:
     try:
         return Path(source).read_text(encoding="utf-8"), source
     except OSError as exc:
-        raise EventsError(f"{source}: cannot read: {exc.strerror}") from None
+        raise EventsError(f"{source}:1:1: read: cannot read: {exc.strerror}") from None
 
 
 def parse_events(text: str, name: str = "<input>") -> list[dict[str, Any]]:
     """Events from text holding one JSON object, a JSON array of objects, or JSON Lines."""
     stripped = text.strip()
     if not stripped:
-        raise EventsError(f"{name}: no events (the input is empty)")
+        raise EventsError(f"{name}:1:1: events: no events (the input is empty)")
+    lines: list[int] = []
     try:
         whole = json.loads(stripped)
     except json.JSONDecodeError:
@@ -38,13 +39,17 @@ def parse_events(text: str, name: str = "<input>") -> list[dict[str, Any]]:
             try:
                 events.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise EventsError(f"{name}:{number}:{exc.colno}: not JSON: {exc.msg}") from None
+                raise EventsError(f"{name}:{number}:{exc.colno}: json-syntax: not JSON: {exc.msg}") from None
+            lines.append(number)
     else:
         events = whole if isinstance(whole, list) else [whole]
     for index, event in enumerate(events):
         if not isinstance(event, dict):
-            where = f"{name}: item {index}" if isinstance(whole, list) else f"{name}: event {index + 1}"
-            raise EventsError(f"{where} is {type(event).__name__}, expected a JSON object (a Segment event)")
+            where = f"item {index}" if isinstance(whole, list) else f"event {index + 1}"
+            at = lines[index] if lines else 1
+            raise EventsError(
+                f"{name}:{at}:1: events: {where} is {type(event).__name__}, expected a JSON object (a Segment event)"
+            )
     return events
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from destination.errors import DestinationError
 from destination.js.objects import is_json_view, json_view
 from destination.js.values import JSON_KINDS, UNDEFINED
 from destination.mapping.engine import CompiledMapping, OutputField
@@ -27,7 +28,7 @@ from destination.payload.messages import escape_pointer_token
 from destination.payload.node import SchemaNode
 from destination.payload.validator import PayloadValidator
 
-__all__ = ["GiveUp", "fuse"]
+__all__ = ["DECLINED", "GiveUp", "fuse"]
 
 Fused = Callable[[dict[str, Any]], dict[str, Any]]
 Settle = Callable[[Any, dict[str, Any]], None]
@@ -36,6 +37,12 @@ _IMMUTABLE = (str, int, float, bool, type(None))
 
 class GiveUp(Exception):
     """The event is not one the fused function handles: run the general path."""
+
+
+DECLINED: tuple[type[Exception], ...] = (GiveUp, DestinationError)
+"""What a fused function raises by design: `GiveUp`, or the mapping's / validation's own error,
+which the general path then reports in Segment's words. Anything else is a bug in the fast
+path; the caller falls back but logs and counts it (see `CompiledAction.fast_path_failures`)."""
 
 
 def fuse(mapping: CompiledMapping, validator: PayloadValidator) -> Fused | None:

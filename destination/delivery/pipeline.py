@@ -25,16 +25,20 @@ class Outcome:
     subscription: Subscription
     request: PreparedRequest | None = None
     error: str | None = None
+    field: str | None = None  # the payload path at fault (`/customer`), when validation names one
 
     @property
     def ok(self) -> bool:
         return self.request is not None
 
     @classmethod
-    def _quick(cls, subscription: Subscription, request: PreparedRequest | None, error: str | None) -> Outcome:
+    def _quick(
+        cls, subscription: Subscription, request: PreparedRequest | None, error: str | None, field: str | None = None
+    ) -> Outcome:
         """`cls(...)` for the hot path, without the frozen dataclass's per-field `object.__setattr__`."""
         outcome = object.__new__(cls)
-        object.__setattr__(outcome, "__dict__", {"subscription": subscription, "request": request, "error": error})
+        state = {"subscription": subscription, "request": request, "error": error, "field": field}
+        object.__setattr__(outcome, "__dict__", state)
         return outcome
 
 
@@ -63,9 +67,7 @@ class Pipeline:
             Route(
                 s,
                 fql.parse(s.subscribe),
-                CompiledAction(
-                    definition.action(s.action), s.mapping, definition=definition, key_scope=f"{s.action}:{s.name}"
-                ),
+                CompiledAction(definition, definition.action(s.action), s.mapping, key_scope=f"{s.action}:{s.name}"),
             )
             for s in subscriptions
             if s.enabled
@@ -73,6 +75,11 @@ class Pipeline:
 
     def matching(self, event: Mapping[str, Any]) -> list[Route]:
         return [r for r in self.routes if r.trigger.matches(event)]
+
+    @property
+    def fast_path_failures(self) -> int:
+        """Events whose fused fast path failed unexpectedly, over every route (0 unless the fast path has a bug)."""
+        return sum(route.action.fast_path_failures for route in self.routes)
 
     def run(self, event: Mapping[str, Any]) -> list[Outcome]:
         outcomes = []
@@ -89,5 +96,5 @@ class Pipeline:
         try:
             request = route.action.prepare(event, self.settings, base_url=self.base_url)
         except DestinationError as exc:
-            return Outcome._quick(route.subscription, None, exc.message)
+            return Outcome._quick(route.subscription, None, exc.message, getattr(exc, "field", None) or None)
         return Outcome._quick(route.subscription, request, None)

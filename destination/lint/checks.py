@@ -14,7 +14,7 @@ from typing import Any
 from destination.definition.file_schemas import file_schemas
 from destination.definition.model import Definition
 from destination.definition.subscriptions import effective_mapping
-from destination.definition.yamlsrc import Pointer, SourceFile, YAMLSyntaxError, load_source, plain
+from destination.definition.yamlsrc import Pointer, SourceFile, YAMLSyntaxError, load_source, parse_source, plain
 from destination.errors import FQLSyntaxError
 from destination.fql import parser as fql
 from destination.lint.contract import contract_warnings, definition_problems
@@ -226,6 +226,20 @@ def check_file(path: Path, definition: Definition, *, multi_accounts: bool = Fal
         return [Problem(str(path), exc.position.line, exc.position.column, "yaml-syntax", exc.message)]
     except (OSError, UnicodeDecodeError) as exc:
         return [Problem(str(path), 1, 1, "read", str(exc))]
+    return check_source(source, definition, multi_accounts=multi_accounts)
+
+
+def check_text(text: str, name: str, definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
+    """Every problem in YAML text that is not saved anywhere (the event tester's edited mapping)."""
+    try:
+        source = parse_source(text, Path(name))
+    except YAMLSyntaxError as exc:
+        return [Problem(name, exc.position.line, exc.position.column, "yaml-syntax", exc.message)]
+    return check_source(source, definition, multi_accounts=multi_accounts)
+
+
+def check_source(source: SourceFile, definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
+    """Every problem in one loaded YAML document."""
     data = plain(source)
     checked = Checked(source, data, definition, multi_accounts)
     return sorted(RULES[kind_of(data)](checked), key=lambda p: (p.line, p.column, p.rule))

@@ -66,9 +66,7 @@ def explain(definition: Definition, sub: Subscription, event: Mapping[str, Any],
         return report
     try:
         report.mapped = transform(sub.mapping, event)
-        report.payload = CompiledAction(definition.action(sub.action), sub.mapping, definition=definition).payload(
-            event
-        )
+        report.payload = CompiledAction(definition, definition.action(sub.action), sub.mapping).payload(event)
     except PayloadValidationError as exc:
         report.error, report.field = exc.message, exc.field or None
     except DestinationError as exc:

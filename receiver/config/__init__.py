@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from destination.definition.project import project_path
 from receiver.config.limits import LimitsConfig
 from receiver.config.outbound import OutboundConfig
+from receiver.config.source import SettingProblem, SettingsFileError, locate, read_settings_file
 
 ENV_PREFIX = "ANTAVO_"
 CONFIG_FILE = "receiver.yaml"
@@ -118,6 +117,13 @@ class ReceiverConfig(BaseModel):
         None,
         description="The folder of mapping files the ingest runs (its enabled ones); default: the project's mappings/.",
     )
+    metrics: bool = Field(
+        False,
+        description=(
+            "Serve GET /metrics in Prometheus' text format, to scrapers presenting the API key as a Bearer token. "
+            "Off by default (the route answers 404)."
+        ),
+    )
     outbound: OutboundConfig = Field(
         default_factory=OutboundConfig,
         description=(
@@ -206,16 +212,9 @@ def _from_env(model: type[BaseModel], prefix: str, environ: Mapping[str, str]) -
 
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}")
-    return data
+        return read_settings_file(path)
+    except SettingsFileError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def default_config_path() -> Path | None:
@@ -249,13 +248,26 @@ def load_config(
 
 
 def _describe(exc: ValidationError, path: Path | None) -> str:
-    """One line per problem, naming the setting and never echoing its value."""
+    """One line per problem, naming the setting (and its line in the file) and never echoing its value."""
     where = f" (from {path}, ANTAVO_* variables or options)" if path else ""
+    problems = [(err["loc"], err["msg"]) for err in exc.errors(include_input=False, include_url=False)]
+    if path is not None:
+        return "\n".join([f"invalid receiver settings{where}:", *(p.text() for p in locate(path, problems))])
     lines = [f"invalid receiver settings{where}:"]
-    for err in exc.errors(include_input=False, include_url=False):
-        loc = ".".join(str(part) for part in err["loc"]) or "settings"
-        lines.append(f"  {loc}: {err['msg']}")
+    lines += [f"  {'.'.join(str(part) for part in loc) or 'settings'}: {msg}" for loc, msg in problems]
     return "\n".join(lines)
+
+
+def file_problems(path: Path) -> list[SettingProblem]:
+    """What is wrong with a settings file on its own (no environment, no options), for `validate`."""
+    try:
+        ReceiverConfig.model_validate(read_settings_file(path))
+    except SettingsFileError as exc:
+        return [exc.problem]
+    except ValidationError as exc:
+        found = [(err["loc"], err["msg"]) for err in exc.errors(include_input=False, include_url=False)]
+        return locate(path, found, all_from_file=True)
+    return []
 
 
 def config_schema() -> dict[str, Any]:

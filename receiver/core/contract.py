@@ -14,11 +14,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from destination.definition.model import Definition, load_definition
+from destination.definition.model import Definition
 from destination.definition.project import project_path
 
 
@@ -133,9 +132,3 @@ def build_contract(definition: Definition, schemas_dir: Path | None = None) -> W
         name_field=name,
         actions=contracts,
     )
-
-
-@cache
-def default_contract() -> WebhookContract:
-    """The contract of the shipped destination, built once per process."""
-    return build_contract(load_definition())

@@ -33,3 +33,7 @@ class Customers:
         """A window of the customer's events; None when there is no such customer."""
         found = await self._store.events(customer_id, offset=offset, limit=limit)
         return None if found is None else History(*found)
+
+    async def count(self) -> int:
+        """How many customers the store holds (the metrics' store size)."""
+        return await self._store.customer_count()

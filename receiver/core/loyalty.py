@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 from receiver.config import ReceiverConfig
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.errors import ApiError
-from receiver.store.memory import Change, CustomerView, Decision
+from receiver.store.memory import Change, CustomerView, Decision, SeenTransaction
 
 OPT_IN, OPT_OUT = "opt_in", "opt_out"
 POINT_ADD, POINT_SUBTRACT = "point_add", "point_subtract"
@@ -211,10 +211,9 @@ class LoyaltyRules:
         field = self._field(TRANSACTION_ID)
 
         def decide(view: CustomerView) -> Change:
-            if view.transaction_seen(account, transaction_id):
-                raise ApiError(
-                    409, "ERR_TX_ALREADY_EXISTS", "This account already has a transaction with this ID.", field=field
-                )
+            seen = view.transaction_seen(account, transaction_id)
+            if seen:
+                raise ApiError(409, "ERR_TX_ALREADY_EXISTS", _duplicate_message(seen, account), field=field)
             self._credit(view, account, earned, TOTAL)
             return Change(account=account, action=name, data=data, points=earned, transaction_id=transaction_id)
 
@@ -223,6 +222,20 @@ class LoyaltyRules:
     def _custom(self, account: str, name: str, data: Mapping[str, Any], _label: str) -> Decision:
         """Any other event name is kept as a custom event, with no effect on points."""
         return lambda _view: Change(account=account, action=name, data=data)
+
+
+def _duplicate_message(seen: SeenTransaction | bool, account: str) -> str:
+    """Whose and when, which the brand's key holder may read anyway (`GET /v1/customers/{id}/events`).
+
+    Nothing else of the earlier transaction (its total, its points) is told.
+    """
+    if not isinstance(seen, SeenTransaction):
+        return "This account already has a transaction with this ID."
+    when = seen.recorded_at.isoformat(timespec="seconds")
+    return (
+        f"Account '{account}' already has a transaction with this ID: customer '{seen.customer_id}' recorded it "
+        f"at {when}."
+    )
 
 
 def _is_iso_date(value: Any) -> bool:

@@ -103,6 +103,8 @@ class WebhookService:
         secrets = [key.get_secret_value() for key in (config.api_key, config.write_key) if key is not None]
         self.redact = Redactor(contract.secret_fields, secrets)
         self._key = config.api_key_bytes()
+        self.listeners: list[Callable[[LogEntry, bool], None]] = []
+        """Told of every webhook request's log entry, and whether it was an idempotent replay (metrics)."""
 
     async def handle(self, request: Request) -> JSONResponse:
         """An HTTP request: media type, size and JSON first, then the shared path."""
@@ -198,6 +200,24 @@ class WebhookService:
         self.windows.log_shortfalls()
         if error:
             logger.info("webhook %s refused: %s %s", identifier, status, error["code"])
+        if self.listeners:
+            # A refusal past the log's rate is still counted: listeners get an entry that was not stored.
+            seen = entry or LogEntry(
+                seq=0,
+                id=identifier,
+                timestamp=received,
+                customer_id=None,
+                event_type=trace.event_type,
+                status=status,
+                response_time=elapsed,
+                error=error["message"] if error else None,
+                error_code=error["code"] if error else None,
+                request_json="null",
+                response_json="null",
+                authenticated=False,
+            )
+            for listener in self.listeners:
+                listener(seen, REPLAY_HEADER in trace.headers)
         return Delivery(status, body, trace.headers, entry)
 
     async def _process(

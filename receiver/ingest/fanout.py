@@ -16,7 +16,8 @@ Where each message ends up, so that every one can be accounted for:
 - no enabled subscription matched, or the message's `integrations` turn the destination off:
   an entry with status 200, no error, and the reason in its response (`"status": "ignored"`);
 - a duplicate `messageId` within the window: dropped and counted, not logged again (the
-  first copy's entries are in the log under the same ID).
+  first copy's entries are in the log under the same ID); the drop itself is kept in
+  `duplicates`, a log of its own with the inbound log's columns, for the dashboard's counts.
 
 `IngestStats` counts all of these.
 """
@@ -26,11 +27,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import SecretStr
 
-from destination.definition.model import Definition, load_definition
+from destination.definition.model import Definition
 from destination.definition.subscriptions import Subscription
 from destination.delivery.pipeline import Outcome, Pipeline
 from destination.errors import DestinationError
@@ -40,8 +42,8 @@ from receiver.core.service import WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
-from receiver.logs.ring import LogEntry
-from receiver.requests import MESSAGE_ID_HEADERS
+from receiver.logs.ring import InboundLog, LogEntry, bounded_log
+from receiver.requests import MESSAGE_ID_HEADERS, dotted
 
 logger = logging.getLogger("receiver.ingest.service")
 MESSAGE_ID_HEADER = MESSAGE_ID_HEADERS[0]
@@ -95,6 +97,15 @@ def _customer_mapping(subscription: Subscription, field: str) -> CompiledMapping
         return None
 
 
+def carried_id(message: Mapping[str, Any]) -> str | None:
+    """The userId (else anonymousId) a message carried: what the log's customer filter finds it by."""
+    for key in ("userId", "anonymousId"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 class Fanout:
     """The compiled subscriptions, the deduplicator and the counters of one app."""
 
@@ -103,9 +114,8 @@ class Fanout:
         service: WebhookService,
         subscriptions: Iterable[Subscription],
         *,
-        definition: Definition | None = None,
+        definition: Definition,
     ) -> None:
-        definition = definition or load_definition()
         config = service.config
         self.service = service
         self.destination = definition.name
@@ -117,6 +127,7 @@ class Fanout:
             "messageIds", "dedup_window_seconds", config.dedup_window_seconds, lambda: self.dedup.effective_window
         )
         self.stats = IngestStats()
+        self.duplicates = bounded_log(config, InboundLog)
         self._customer_field = definition.field_for("customer")
         self._customers = {
             id(route.subscription): _customer_mapping(route.subscription, self._customer_field)
@@ -128,19 +139,24 @@ class Fanout:
         """The subscriptions this ingest runs: the enabled ones."""
         return [route.subscription for route in self.pipeline.routes]
 
-    async def process(self, message: dict[str, Any]) -> MessageReport:
-        """Deduplicate, route and deliver one message that the Tracking API accepted."""
+    async def process(self, message: dict[str, Any], *, pipeline: Pipeline | None = None) -> MessageReport:
+        """Deduplicate, route and deliver one message that the Tracking API accepted.
+
+        `pipeline` replaces the enabled subscriptions for this message (the event tester
+        sends through one chosen subscription, down this same path).
+        """
         message_id = message["messageId"]
         if not self.dedup.first_time(message_id):
             self.stats.duplicates += 1
             logger.debug("message %s is a duplicate; dropped", message_id)
+            self._duplicate(message)
             return MessageReport(message_id, duplicate=True)
         self.stats.accepted += 1
         if not destination_enabled(message.get("integrations"), self.destination):
             self.stats.filtered += 1
             return self._ignored(message, f"The message's 'integrations' turn off the {self.destination} destination.")
         try:
-            outcomes = self.pipeline.run(message)
+            outcomes = (pipeline or self.pipeline).run(message)
         except DestinationError as exc:
             self.stats.failed += 1
             return self._failed(message, TRIGGER_FAILED, f"A subscription's trigger cannot be evaluated: {exc.message}")
@@ -158,7 +174,8 @@ class Fanout:
         if outcome.request is None:
             self.stats.mapping_failed += 1
             text = f"{outcome.subscription.name}: {outcome.error}"
-            return self._note(message, 400, error_body(MAPPING_FAILED, text), (MAPPING_FAILED, text), outcome)
+            body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
+            return self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
         headers = {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]}
         delivery = await self.service.deliver(outcome.request.json, headers)
         if delivery.accepted:
@@ -168,6 +185,21 @@ class Fanout:
         if delivery.entry is None:
             raise RuntimeError("an in-process delivery is always logged")
         return delivery.entry
+
+    def _duplicate(self, message: Mapping[str, Any]) -> None:
+        user = message.get("userId")
+        self.duplicates.add(
+            id=self.service.redact.text(message["messageId"]),
+            timestamp=datetime.now(UTC),
+            customer_id=self.service.redact.text(user) if isinstance(user, str) else None,
+            event_type=message["type"],
+            status=200,
+            response_time=0.0,
+            error=None,
+            error_code=None,
+            request=None,
+            response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
+        )
 
     def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
         entry = self._note(message, 200, {"status": "ignored", "reason": reason}, None, None)
@@ -187,7 +219,7 @@ class Fanout:
     ) -> LogEntry:
         return self.service.note(
             identifier=message["messageId"],
-            customer_id=self._customer(outcome.subscription, message) if outcome else None,
+            customer_id=(self._customer(outcome.subscription, message) if outcome else None) or carried_id(message),
             event_type=message["type"],
             status=status,
             response=response,
@@ -196,7 +228,10 @@ class Fanout:
         )
 
     def _customer(self, subscription: Subscription, message: Mapping[str, Any]) -> str | None:
-        compiled = self._customers.get(id(subscription))
+        key = id(subscription)
+        # A subscription of another pipeline (the tester's) is compiled on the spot, not cached.
+        known = key in self._customers
+        compiled = self._customers[key] if known else _customer_mapping(subscription, self._customer_field)
         if compiled is None:
             return None
         try:

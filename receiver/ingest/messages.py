@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from destination.js.time import iso_string
 from receiver.errors import ApiError
 from receiver.ingest.integrations import effective_integrations
 from receiver.requests import MAX_MESSAGE_ID_LENGTH
@@ -55,7 +56,7 @@ class TrackingError(ApiError):
         code: str,
         message: str,
         *,
-        field: str = "",
+        field: str | None = None,
         item: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
@@ -190,27 +191,22 @@ def _instant(value: Any, where: str, item: Any = None) -> datetime:
     raise invalid(f"'{where.rsplit('.', 1)[-1]}' must be an ISO 8601 date and time.", where, item)
 
 
-def iso(moment: datetime) -> str:
-    """UTC, milliseconds, `Z`: how Segment writes its timestamps."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _fill_times(message: dict[str, Any], envelope: Envelope, prefix: str, item: Any) -> None:
     received = envelope.received_at
-    message["receivedAt"] = iso(received)
+    message["receivedAt"] = iso_string(received)
     sent_raw = message.get("sentAt", envelope.sent_at)
     sent = _instant(sent_raw, prefix + "sentAt", item) if sent_raw is not None else None
     if sent_raw is not None:
         message["sentAt"] = sent_raw
     given = message.get("timestamp")
     if given is None:
-        message["timestamp"] = iso(received)
+        message["timestamp"] = iso_string(received)
         return
     original = _instant(given, prefix + "timestamp", item)
     message["originalTimestamp"] = given
     try:
         corrected = received - (sent - original) if sent is not None else original
-        message["timestamp"] = iso(corrected)
+        message["timestamp"] = iso_string(corrected)
     except (OverflowError, ValueError):
         raise invalid(
             "'timestamp' corrected for the client's clock ('sentAt') falls outside the years 1-9999.",

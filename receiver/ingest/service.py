@@ -36,8 +36,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from destination.definition.model import load_definition
-from destination.definition.subscriptions import Subscription, load_mappings, mapping_files
+from destination.definition.model import Definition
+from destination.definition.project import project_path
+from destination.definition.subscriptions import Subscription
+from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings
 from receiver.config import ReceiverConfig, env_name
 from receiver.core.service import WebhookService
 from receiver.errors import ApiError
@@ -99,27 +101,33 @@ def _usable_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= MAX_MESSAGE_ID_LENGTH
 
 
-def load_subscriptions(config: ReceiverConfig) -> list[Subscription]:
-    """Every subscription in the configured mappings folder (the pipeline keeps the enabled ones)."""
-    definition = load_definition()
+def load_subscriptions(config: ReceiverConfig, definition: Definition) -> list[Subscription]:
+    """Every subscription in the configured mappings folder (the pipeline keeps the enabled ones).
+
+    The files get `validate`'s checks first, so a broken one is named with its line and rule.
+    """
     try:
-        if config.mappings_dir is None:
-            return load_mappings(definition)
-        paths = mapping_files(config.mappings_dir)
-        return load_mappings(definition, paths) if paths else []
-    except Exception as exc:
-        where = config.mappings_dir or "mappings/"
-        raise IngestSetupError(f"cannot load the ingest's mappings from {where}: {exc}") from exc
+        paths = checked_mapping_files(config.mappings_dir)
+        return checked_mappings(definition, paths) if paths else []
+    except ProjectFilesError as exc:
+        where = config.mappings_dir or project_path("mappings")
+        raise IngestSetupError(f"cannot load the ingest's mappings from {where}:\n{exc}") from None
 
 
 class Ingest:
     """The Tracking API of one app: its write key, and the fan-out it feeds."""
 
-    def __init__(self, config: ReceiverConfig, service: WebhookService, subscriptions: Iterable[Subscription]) -> None:
+    def __init__(
+        self,
+        config: ReceiverConfig,
+        service: WebhookService,
+        subscriptions: Iterable[Subscription],
+        definition: Definition,
+    ) -> None:
         self.service = service
         self._key = config.write_key_bytes()
         try:
-            self.fanout = Fanout(service, subscriptions)
+            self.fanout = Fanout(service, subscriptions, definition=definition)
         except Exception as exc:
             raise IngestSetupError(f"cannot compile the ingest's subscriptions: {exc}") from exc
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from receiver.logs.ring import InboundLog, LogFilter
+from receiver.logs.ring import LogFilter, LogRing
 
 MAX_PAGE = 500
 
@@ -24,6 +24,7 @@ class LogQuery:
     customer_id: Annotated[str | None, Query(description="Only this customer's entries.")] = None
     event_type: Annotated[str | None, Query(description="`track` or `identify`.")] = None
     error: Annotated[bool | None, Query(description="`true`: failures only; `false`: successes only.")] = None
+    error_code: Annotated[str | None, Query(description="Only entries refused with this error code.")] = None
     status: Annotated[int | None, Query(ge=0, le=599, description="Only this HTTP status (`0`: no answer).")] = None
     since: Annotated[
         datetime | None, Query(description="From this time (inclusive, ISO 8601; UTC without an offset).")
@@ -48,9 +49,10 @@ class LogQuery:
             since=self.since,
             until=self.until,
             min_response_time=self.min_time,
+            error_code=self.error_code,
         )
 
-    def page(self, log: InboundLog) -> dict[str, Any]:
+    def page(self, log: LogRing) -> dict[str, Any]:
         """One page of `log` under these filters, as the log routes answer it."""
         found = log.query(self.where, limit=self.limit, cursor=self.cursor)
         return {"items": [entry.public() for entry in found.entries], "next_cursor": found.next_cursor}

@@ -1,4 +1,5 @@
-"""The inbound log: one entry per webhook request, like Antavo's Segment inbound log.
+"""The logs' ring: the inbound log (one entry per webhook request, like Antavo's Segment
+inbound log) and the outbound log (`logs.outbound`) are both a `LogRing`, told apart by type.
 
 Columns: when, which customer, which Segment call type (`track` / `identify`), the status
 code, the response time in seconds, the error (if refused), and the request identifier
@@ -22,7 +23,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from receiver.config import ReceiverConfig
@@ -117,6 +118,7 @@ class LogFilter:
     since: datetime | None = None
     until: datetime | None = None
     min_response_time: float | None = None
+    error_code: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "since", _aware(self.since))
@@ -132,6 +134,7 @@ class LogFilter:
             and (self.since is None or entry.timestamp >= self.since)
             and (self.until is None or entry.timestamp < self.until)
             and (self.min_response_time is None or entry.response_time >= self.min_response_time)
+            and (self.error_code is None or entry.error_code == self.error_code)
         )
 
 
@@ -157,7 +160,7 @@ class _Lane:
             self.bytes -= self.entries.popleft().size
 
 
-class InboundLog:
+class LogRing:
     """A thread-safe ring bounded by entries and bytes; `seq` grows forever and is the cursor."""
 
     def __init__(
@@ -248,10 +251,17 @@ class InboundLog:
         return LogPage(entries=page, next_cursor=page[-1].seq if more and page else None)
 
 
-def bounded_log(config: ReceiverConfig) -> InboundLog:
-    """A log bounded as the settings say (entries, bytes, body bytes, the unauthenticated share)."""
+class InboundLog(LogRing):
+    """The inbound log: one entry per webhook request (or refused Tracking-API call), redacted by the caller."""
+
+
+Ring = TypeVar("Ring", bound=LogRing)
+
+
+def bounded_log(config: ReceiverConfig, kind: type[Ring]) -> Ring:
+    """A log of this kind, bounded as the settings say (entries, bytes, body bytes, the unauthenticated share)."""
     limits = config.limits
-    return InboundLog(
+    return kind(
         config.log_size,
         max_bytes=limits.log_max_bytes,
         body_bytes=limits.log_entry_body_bytes,

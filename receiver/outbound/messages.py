@@ -18,16 +18,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
 
-from destination.definition.model import load_definition
+from destination.definition.model import Definition
+from destination.js.time import iso_string
 from receiver.config import ReceiverConfig
 from receiver.config.outbound import OutboundConfig
 from receiver.core.loyalty import POINTS
-from receiver.logs.ring import InboundLog, bounded_log
+from receiver.logs.outbound import OutboundLog
+from receiver.logs.ring import bounded_log
 from receiver.outbound.outbox import Outbox
 from receiver.store.memory import CustomerSnapshot, LoyaltyStore, StoredEvent
 
@@ -37,14 +38,9 @@ SALESFORCE_DESTINATIONS = ("Salesforce (Actions)", "Salesforce Marketing Cloud (
 NO_USER_ID = "NO_USER_ID"
 
 
-def source_integrations() -> dict[str, bool]:
-    """The `integrations` object on every outbound message."""
-    return {load_definition().name: False, **{name: False for name in SALESFORCE_DESTINATIONS}}
-
-
-def segment_time(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and `Z`, as Segment's libraries write timestamps."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def source_integrations(definition: Definition) -> dict[str, bool]:
+    """The `integrations` object on every outbound message: the destination itself is off (no loop)."""
+    return {definition.name: False, **{name: False for name in SALESFORCE_DESTINATIONS}}
 
 
 @dataclass(frozen=True)
@@ -68,11 +64,11 @@ class Unsendable:
 class MessageBuilder:
     """Turns one commit into the `track` / `identify` messages the settings select."""
 
-    def __init__(self, settings: OutboundConfig, integrations: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, settings: OutboundConfig, integrations: Mapping[str, Any]) -> None:
         self._events = frozenset(settings.events)
         self._fields = tuple(settings.customer_fields)
         self._user_id_attribute = settings.user_id_attribute
-        self._integrations = dict(integrations if integrations is not None else source_integrations())
+        self._integrations = dict(integrations)
 
     def build(
         self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]
@@ -93,7 +89,7 @@ class MessageBuilder:
         for message in messages:
             message.update(
                 userId=user_id,
-                timestamp=segment_time(event.received_at),
+                timestamp=iso_string(event.received_at),
                 messageId=f"{event.id}-{message['type']}",
                 integrations=dict(self._integrations),
             )
@@ -135,7 +131,7 @@ class OutboundSync:
 class Outbound:
     """The outbound side of one app: its log, and its outbox when a write key is set."""
 
-    log: InboundLog
+    log: OutboundLog
     outbox: Outbox | None
 
     def lifespan(self) -> Callable[[FastAPI], Any]:
@@ -154,12 +150,12 @@ class Outbound:
         return run
 
 
-def build_outbound(config: ReceiverConfig, store: LoyaltyStore) -> Outbound:
+def build_outbound(config: ReceiverConfig, store: LoyaltyStore, definition: Definition) -> Outbound:
     """The outbound log (always), and the outbox subscribed to the store when outbound is on."""
-    log = bounded_log(config)
+    log = bounded_log(config, OutboundLog)
     settings = config.outbound
     if not settings.enabled:
         return Outbound(log, None)
     outbox = Outbox(settings, log)
-    store.subscribe(OutboundSync(MessageBuilder(settings), outbox))
+    store.subscribe(OutboundSync(MessageBuilder(settings, source_integrations(definition)), outbox))
     return Outbound(log, outbox)

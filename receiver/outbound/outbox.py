@@ -3,8 +3,9 @@
 The webhook only ever appends to the queue (from the store observer, under the store's lock),
 so delivery never slows its answer. One asyncio task drains the queue: it takes whatever is
 waiting, up to the batch limits (messages and bytes), POSTs it to `{base}/v1/batch` with the
-write key as the HTTP Basic user, and retries a 429, a 5xx or an unreachable endpoint with
-exponential backoff and jitter, a bounded number of times. A retry re-sends the same
+write key as the HTTP Basic user, and retries a 429, a 5xx or an unreachable endpoint under the
+project's one retry policy (`destination.delivery.retry`: full-jitter backoff, `Retry-After`
+as seconds or a date, `max_retries` retries). A retry re-sends the same
 messages, `messageId`s unchanged, so Segment's deduplication makes delivery effectively
 once. One batch is in flight at a time, so messages leave in the order they were committed.
 
@@ -30,13 +31,17 @@ from typing import Any
 import httpx
 import orjson
 
+from destination.delivery.retry import RetryPolicy, parse_retry_after
+from destination.js.time import now_iso
 from receiver.config.outbound import MAX_MESSAGE_BYTES, OutboundConfig
-from receiver.logs.ring import InboundLog
+from receiver.logs.outbound import OutboundLog
 from receiver.security import Redactor
 
 logger = logging.getLogger("receiver.outbound.messages")
 MAX_BACKOFF_FACTOR = 60
 """No retry waits longer than this many times `backoff_seconds`."""
+RETRY_STATUSES = frozenset({429})
+"""Besides any 5xx (and no answer at all): what Segment's libraries retry."""
 _BATCH_OVERHEAD = len(b'{"batch":[],"sentAt":"2000-01-01T00:00:00.000Z"}') + 16
 _POLL_SECONDS = 0.005
 NOT_SENT = 0
@@ -71,10 +76,6 @@ def _basic_auth(write_key: str) -> str:
     return "Basic " + base64.b64encode(f"{write_key}:".encode()).decode("ascii")
 
 
-def _now_text() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _answer(response: httpx.Response) -> Any:
     try:
         return response.json()
@@ -82,12 +83,17 @@ def _answer(response: httpx.Response) -> Any:
         return response.text[:2000]
 
 
-def _retry_after(response: httpx.Response | None) -> float | None:
-    raw = response.headers.get("retry-after") if response is not None else None
-    try:
-        return max(0.0, float(raw)) if raw is not None else None
-    except ValueError:
-        return None
+def retry_policy(settings: OutboundConfig) -> RetryPolicy:
+    """The project's retry policy with the outbound settings: `max_retries` retries after the first try,
+    waits from `backoff_seconds` up to `MAX_BACKOFF_FACTOR` times it, and no longer `Retry-After`."""
+    ceiling = settings.backoff_seconds * MAX_BACKOFF_FACTOR
+    return RetryPolicy(
+        attempts=settings.max_retries + 1,
+        base=settings.backoff_seconds,
+        cap=ceiling,
+        retry_after_max=ceiling,
+        statuses=RETRY_STATUSES,
+    )
 
 
 class Outbox:
@@ -96,7 +102,7 @@ class Outbox:
     def __init__(
         self,
         settings: OutboundConfig,
-        log: InboundLog,
+        log: OutboundLog,
         *,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -107,6 +113,7 @@ class Outbox:
         self._settings = settings
         self._log = log
         self._rng = rng or random.Random()
+        self.retry = retry_policy(settings)
         self._sleep = sleep
         self._headers = {"Authorization": _basic_auth(key), "Content-Type": "application/json"}
         self._redact = Redactor((), [key])
@@ -118,6 +125,8 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self.counts = {"delivered": 0, "failed": 0, "refused": 0}
+        self.retries = 0
+        """Batch attempts after the first (for `/metrics`)."""
 
     @property
     def pending(self) -> int:
@@ -258,7 +267,7 @@ class Outbox:
             response: httpx.Response | None = None
             problem = ""
             try:
-                response = await self._client.post(self._settings.endpoint, content=head + _now_text().encode() + b'"}')
+                response = await self._client.post(self._settings.endpoint, content=head + now_iso().encode() + b'"}')
                 status = response.status_code
             except httpx.TransportError as exc:
                 status, problem = NOT_SENT, type(exc).__name__
@@ -266,11 +275,13 @@ class Outbox:
                 outcome = _Outcome(status, _answer(response) if response is not None else None, None, None)
                 self._delivered(batch, sent_at, outcome, time.perf_counter() - started, attempts)
                 return
-            retryable = status in (NOT_SENT, 429) or status >= 500
+            retryable = status == NOT_SENT or self.retry.retryable(status)
             last = f"HTTP {status}" if status else f"the endpoint was unreachable ({problem})"
-            if retryable and attempts <= self._settings.max_retries:
+            if retryable and self.retry.may_retry(attempts):
                 logger.info("outbound batch attempt %d failed (%s); retrying", attempts, last)
-                await self._sleep(self._delay(attempts, _retry_after(response)))
+                with self._lock:
+                    self.retries += 1
+                await self._sleep(self._delay(attempts, response))
                 continue
             answer = _answer(response) if response is not None else None
             if retryable:
@@ -283,13 +294,10 @@ class Outbox:
                 self._failed(item, sent_at, outcome, elapsed, attempts)
             return
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        """Exponential backoff with equal jitter, bounded; a Retry-After (bounded too) is honoured."""
-        base = self._settings.backoff_seconds
-        ceiling = base * MAX_BACKOFF_FACTOR
-        window = min(base * 2.0 ** (attempt - 1), ceiling)
-        delay = window / 2 + self._rng.uniform(0, window / 2)
-        return max(delay, min(retry_after, ceiling)) if retry_after is not None else delay
+    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
+        """The shared policy's wait: Segment's `Retry-After` (seconds or a date) when sent and short, else backoff."""
+        retry_after = parse_retry_after(response.headers.get("retry-after")) if response is not None else None
+        return self.retry.delay(attempt, retry_after, self._rng.random)
 
     # --- the outbound log ------------------------------------------------------------------
 

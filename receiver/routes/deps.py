@@ -17,6 +17,7 @@ from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
 from receiver.errors import unauthorized
 from receiver.ingest.service import Ingest
+from receiver.logs.outbound import OutboundLog
 from receiver.logs.ring import InboundLog
 from receiver.ratelimit import API_KEY
 from receiver.security import same_secret
@@ -50,7 +51,7 @@ def get_log(request: Request) -> InboundLog:
     return request.app.state.log
 
 
-def get_outbound_log(request: Request) -> InboundLog:
+def get_outbound_log(request: Request) -> OutboundLog:
     """The outbound log: one entry per message sent to (or refused for) Segment."""
     return request.app.state.outbound.log
 
@@ -65,7 +66,7 @@ Service = Annotated[WebhookService, Depends(get_service)]
 IngestDep = Annotated[Ingest, Depends(get_ingest)]
 CustomersDep = Annotated[Customers, Depends(get_customers)]
 Log = Annotated[InboundLog, Depends(get_log)]
-OutboundLog = Annotated[InboundLog, Depends(get_outbound_log)]
+OutLog = Annotated[OutboundLog, Depends(get_outbound_log)]
 Sessions = Annotated[SessionStore, Depends(get_sessions)]
 
 

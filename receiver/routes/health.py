@@ -7,17 +7,18 @@ from typing import Any
 from fastapi import APIRouter
 
 from receiver import models
-from receiver.routes.deps import Config, Service
+from receiver.routes.deps import Config, IngestDep, Service
 
 router = APIRouter(tags=["Health"])
 
 
 @router.get("/healthz", summary="Liveness", response_model=models.Health)
-async def healthz(config: Config, service: Service) -> dict[str, Any]:
+async def healthz(config: Config, ingest: IngestDep, service: Service) -> dict[str, Any]:
     return {
         "status": "ok",
         "stack": config.stack,
         "store": config.store,
         "multi_accounts": config.multi_accounts,
         "warnings": service.windows.warnings(),
+        "details": {"fast_path_failures": ingest.fanout.pipeline.fast_path_failures},
     }

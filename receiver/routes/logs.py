@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from receiver import models
 from receiver.logs.outbound import OutboundLogPage
 from receiver.logs.query import LogQuery
-from receiver.routes.deps import AUTHED, Log, OutboundLog
+from receiver.routes.deps import AUTHED, Log, OutLog
 
 INBOUND_PATH = "/v1/logs"
 OUTBOUND_PATH = "/v1/outbound-logs"
@@ -35,5 +35,5 @@ async def inbound_log(query: Filters, log: Log) -> dict[str, Any]:
     response_model=OutboundLogPage,
     responses=models.error_responses(401, 429),
 )
-async def outbound_log(query: Filters, log: OutboundLog) -> dict[str, Any]:
+async def outbound_log(query: Filters, log: OutLog) -> dict[str, Any]:
     return query.page(log)

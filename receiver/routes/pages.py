@@ -23,15 +23,14 @@ from starlette.staticfiles import StaticFiles
 from receiver import views
 from receiver.config import ReceiverConfig
 from receiver.errors import ApiError, error_body
-from receiver.logs.ring import InboundLog
+from receiver.logs.ring import LogRing
 from receiver.ratelimit import API_KEY
-from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutboundLog, Service, Sessions
+from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
 from receiver.security import same_secret
-from receiver.sessions import Session, SessionStore
+from receiver.sessions import Session, SessionStore, cookie_name
 
 HERE = Path(__file__).parent.parent
 STATIC_PATH = "/static"
-SESSION_COOKIE = "antavo_session"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 4096
 REFRESH_MS = 5000
@@ -103,8 +102,13 @@ async def _read_form(request: Request) -> dict[str, str] | None:
 router = APIRouter(include_in_schema=False)
 
 
+def session_cookie(request: Request) -> str:
+    """This instance's cookie name (see `sessions.cookie_name`)."""
+    return cookie_name(request.url.netloc)
+
+
 def _current(request: Request, sessions: SessionStore) -> Session | None:
-    return sessions.get(request.cookies.get(SESSION_COOKIE))
+    return sessions.get(request.cookies.get(session_cookie(request)))
 
 
 def _to_login(request: Request) -> Response:
@@ -123,11 +127,6 @@ def _login_form(config: ReceiverConfig, target: str, error: str | None = None, s
 
 def _refused(config: ReceiverConfig, message: str, status: int = 403) -> Response:
     return _render("message.html", {"title": "Request refused", "message": message, "stack": config.stack}, status)
-
-
-@router.get("/")
-async def home() -> Response:
-    return _redirect(views.LOGS_PATH)
 
 
 @router.get("/login")
@@ -154,11 +153,11 @@ async def login(request: Request, config: Config, sessions: Sessions, service: S
     if not same_secret(form.get("api_key"), config.api_key_bytes()):
         service.guard.failed(address, API_KEY)
         return _login_form(config, target, "That API key is not valid.", 401)
-    sessions.revoke(request.cookies.get(SESSION_COOKIE))
+    sessions.revoke(request.cookies.get(session_cookie(request)))
     token, _ = sessions.create()
     response = _redirect(target)
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie(request),
         token,
         max_age=int(sessions.ttl_seconds),
         path="/",
@@ -171,7 +170,7 @@ async def login(request: Request, config: Config, sessions: Sessions, service: S
 
 @router.post("/logout")
 async def logout(request: Request, config: Config, sessions: Sessions) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(session_cookie(request))
     session = sessions.get(token)
     if session is not None:
         form = await _read_form(request)
@@ -179,14 +178,14 @@ async def logout(request: Request, config: Config, sessions: Sessions) -> Respon
             return _refused(config, "The sign-out form was not sent from this site.")
         sessions.revoke(token)
     response = _redirect("/login")
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(session_cookie(request), path="/", httponly=True, samesite="lax")
     return response
 
 
 def _log_page(
     request: Request,
     view: views.LogView,
-    source: InboundLog,
+    source: LogRing,
     config: ReceiverConfig,
     session: Session,
     event_types: tuple[str, ...],
@@ -206,10 +205,11 @@ def _log_page(
         default_limit=views.DEFAULT_PAGE_SIZE,
         clear_url=view.path,
         refresh_ms=REFRESH_MS,
+        empty_message=views.empty_message(view, config.outbound.enabled),
     )
 
 
-def _log_data(request: Request, view: views.LogView, source: InboundLog, session: Session | None) -> Response:
+def _log_data(request: Request, view: views.LogView, source: LogRing, session: Session | None) -> Response:
     """The same rows as the page, for its auto-refresh; 401 (not a redirect) when signed out."""
     if session is None:
         return _secured(JSONResponse(error_body("UNAUTHORIZED", "Sign in again."), status_code=401))
@@ -238,7 +238,7 @@ async def inbound_log_data(request: Request, sessions: Sessions, log: Log) -> Re
 
 @router.get(views.OUTBOUND_LOG.path)
 async def outbound_log_page(
-    request: Request, config: Config, contract: Contract, sessions: Sessions, log: OutboundLog
+    request: Request, config: Config, contract: Contract, sessions: Sessions, log: OutLog
 ) -> Response:
     session = _current(request, sessions)
     if session is None:
@@ -247,7 +247,7 @@ async def outbound_log_page(
 
 
 @router.get(views.OUTBOUND_LOG.path + "/data")
-async def outbound_log_data(request: Request, sessions: Sessions, log: OutboundLog) -> Response:
+async def outbound_log_data(request: Request, sessions: Sessions, log: OutLog) -> Response:
     return _log_data(request, views.OUTBOUND_LOG, log, _current(request, sessions))
 
 

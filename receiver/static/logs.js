@@ -114,7 +114,7 @@
     }
     if (!data.rows.length) {
       const empty = element("tr", "empty");
-      const cell = element("td", null, "No requests match these filters.");
+      const cell = element("td", null, table.dataset.empty || "No requests match these filters.");
       cell.colSpan = 7;
       empty.append(cell);
       fragment.append(empty);

@@ -68,6 +68,14 @@ class CustomerSnapshot:
     event_count: int
 
 
+@dataclass(frozen=True)
+class SeenTransaction:
+    """Who recorded a transaction ID in an account, and when: what a 409 may tell the brand's key holder."""
+
+    customer_id: str
+    recorded_at: datetime
+
+
 class CustomerView(Protocol):
     """What a decision may read while the store is locked."""
 
@@ -76,7 +84,9 @@ class CustomerView(Protocol):
 
     def balance(self, account: str) -> int: ...
 
-    def transaction_seen(self, account: str, transaction_id: str) -> bool: ...
+    def transaction_seen(self, account: str, transaction_id: str) -> SeenTransaction | bool:
+        """Falsy when unseen; a backend that knows who recorded it answers a `SeenTransaction`."""
+        ...
 
 
 Decision = Callable[[CustomerView], Change]
@@ -130,7 +140,7 @@ class _View:
 
     __slots__ = ("_customer", "_transactions")
 
-    def __init__(self, customer: _Customer | None, transactions: dict[str, set[str]]) -> None:
+    def __init__(self, customer: _Customer | None, transactions: dict[str, dict[str, SeenTransaction]]) -> None:
         self._customer = customer
         self._transactions = transactions
 
@@ -141,8 +151,8 @@ class _View:
     def balance(self, account: str) -> int:
         return self._customer.balances.get(account, 0) if self._customer else 0
 
-    def transaction_seen(self, account: str, transaction_id: str) -> bool:
-        return transaction_id in self._transactions.get(account, ())
+    def transaction_seen(self, account: str, transaction_id: str) -> SeenTransaction | bool:
+        return self._transactions.get(account, {}).get(transaction_id) or False
 
 
 def _now() -> datetime:
@@ -160,7 +170,7 @@ class MemoryStore:
     def __init__(self, clock: Callable[[], datetime] = _now) -> None:
         self._lock = threading.Lock()
         self._customers: dict[str, _Customer] = {}
-        self._transactions: dict[str, set[str]] = {}
+        self._transactions: dict[str, dict[str, SeenTransaction]] = {}
         self._clock = clock
         self._writes = 0
         self._observers: list[StoreObserver] = []
@@ -202,7 +212,8 @@ class MemoryStore:
             if change.points:
                 record.balances[change.account] = record.balances.get(change.account, 0) + change.points
             if change.transaction_id is not None:
-                self._transactions.setdefault(change.account, set()).add(change.transaction_id)
+                seen = SeenTransaction(customer_id, now)
+                self._transactions.setdefault(change.account, {})[change.transaction_id] = seen
             record.events.append(event)
             self._writes += 1
             if self._observers:

@@ -104,4 +104,4 @@ def test_map_for_people_and_usage_errors(tmp_path: Path) -> None:
     assert run_map(str(EXAMPLES / "identify.json"), "--action", "event", "--preset", "Signed Up").exit_code == 2
     broken = ROOT / "tests" / "fixtures" / "invalid" / "unknown-action.yaml"
     result = run_map(str(EXAMPLES / "identify.json"), "--mapping", str(broken))
-    assert result.exit_code == 1 and "unknown-action" in result.output
+    assert result.exit_code == 2 and "unknown-action" in result.output

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from destination.definition.model import load_definition
 from destination.delivery.action import IDEMPOTENCY_HEADER, prepare_request
 from destination.delivery.client import (
     AntavoClient,
@@ -24,6 +25,7 @@ from destination.delivery.client import (
     parse_retry_after,
 )
 
+DEFINITION = load_definition()
 API_KEY = "sk-live-0123456789"
 SETTINGS = {"stack": "test", "api_key": API_KEY}
 FAST = RetryPolicy(attempts=4, base=0.01, cap=0.02)
@@ -90,7 +92,7 @@ def server() -> Iterator[tuple[str, list[Script]]]:
 def request(base_url: str):  # type: ignore[no-untyped-def]
     event = {"messageId": "m-1", "userId": "u1", "event": "Order Completed"}
     mapping = {"customer": {"@path": "$.userId"}, "action": {"@path": "$.event"}}
-    return prepare_request("event", event, mapping, SETTINGS, base_url=base_url)
+    return prepare_request(DEFINITION, "event", event, mapping, SETTINGS, base_url=base_url)
 
 
 def assert_no_secret(result: DeliveryResult) -> None:

@@ -10,8 +10,11 @@ from pathlib import Path
 from cases import CASE_FILES, CONFORMANCE, load_cases
 
 from destination.conformance.runner import agrees, run_case, same
+from destination.definition.model import load_definition
 
 ROOT = Path(__file__).resolve().parents[2]
+
+DEFINITION = load_definition()
 
 
 def test_there_are_cases() -> None:
@@ -74,15 +77,20 @@ def test_a_disagreement_is_reported_and_fails() -> None:
 
 
 def test_result_line_for_each_kind() -> None:
-    assert run_case({"id": 1, "kind": "validate_mapping", "mapping": {"a": {"@path": 5}}}) == {
+    assert run_case({"id": 1, "kind": "validate_mapping", "mapping": {"a": {"@path": 5}}}, DEFINITION) == {
         "id": 1,
         "errors": ["/a/@path should be a string or a mapping directive but it is a number."],
     }
-    assert run_case({"id": 2, "kind": "transform", "mapping": {"a": {"@path": "$.b"}}, "event": {"b": 1}}) == {
+    assert run_case(
+        {"id": 2, "kind": "transform", "mapping": {"a": {"@path": "$.b"}}, "event": {"b": 1}}, DEFINITION
+    ) == {
         "id": 2,
         "output": {"a": 1},
     }
-    assert run_case({"id": 3, "kind": "fql", "query": 'type = "track', "event": {}}) == {"id": 3, "error": "parse"}
+    assert run_case({"id": 3, "kind": "fql", "query": 'type = "track', "event": {}}, DEFINITION) == {
+        "id": 3,
+        "error": "parse",
+    }
 
 
 def test_json_equality_is_by_value() -> None:

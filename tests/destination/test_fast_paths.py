@@ -108,7 +108,7 @@ def test_is_json_view_rejects_what_the_view_would_change() -> None:
 @FAST
 @given(st.text(max_size=12), st.sampled_from(sorted(DEFINITION.actions)))
 def test_idempotency_key_shortcut_is_the_function(message_id: str, action_key: str) -> None:
-    action = CompiledAction(DEFINITION.action(action_key), {})
+    action = CompiledAction(DEFINITION, DEFINITION.action(action_key), {})
     event = {"messageId": message_id}
     try:
         expected: Any = idempotency_key(event, action_key)
@@ -122,7 +122,7 @@ def test_idempotency_key_shortcut_is_the_function(message_id: str, action_key: s
 
 
 def test_url_follows_the_settings_it_is_given() -> None:
-    action = CompiledAction(DEFINITION.action("event"), {})
+    action = CompiledAction(DEFINITION, DEFINITION.action("event"), {})
     settings_ = {"stack": "eu1"}
     assert action.url(settings_) == "https://api.eu1.antavo.com/v1/webhook/segment"
     settings_["stack"] = "us2"
@@ -166,5 +166,7 @@ def test_pipeline_outcomes_are_the_actions_answers() -> None:
                 try:
                     expected.append(Outcome(route.subscription, request=route.action.prepare(event, pipeline.settings)))
                 except DestinationError as exc:
-                    expected.append(Outcome(route.subscription, error=exc.message))
+                    expected.append(
+                        Outcome(route.subscription, error=exc.message, field=getattr(exc, "field", None) or None)
+                    )
         assert pipeline.run(event) == expected and expected

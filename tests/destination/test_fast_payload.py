@@ -224,7 +224,7 @@ MERGE_VALUES = st.one_of(
 def test_fused_merges_agree_with_the_general_path(
     merge: dict[str, Any], action_key: str, events: list[dict[str, Any]]
 ) -> None:
-    action = CompiledAction(DEFINITION.action(action_key), {"customer": "c", "action": "a", "data": merge})
+    action = CompiledAction(DEFINITION, DEFINITION.action(action_key), {"customer": "c", "action": "a", "data": merge})
     for event in events:
         reference = step_by_step(action.validator)
         assert outcome(action.payload, event) == outcome(general_payload, reference, action.mapping, event)
@@ -247,14 +247,14 @@ def test_fused_merges_agree_with_the_general_path(
     ],
 )
 def test_fused_merges_place_and_pick_keys_like_object_assign(merge: dict[str, Any], data: dict[str, Any]) -> None:
-    action = CompiledAction(DEFINITION.action("profile"), {"customer": "c", "data": {"@merge": merge}})
+    action = CompiledAction(DEFINITION, DEFINITION.action("profile"), {"customer": "c", "data": {"@merge": merge}})
     assert action._fused is not None
     assert repr(action.payload({})) == repr({"customer": "c", "data": data})
 
 
 def test_a_merge_whose_overridden_mappings_can_fail_is_not_taken_apart() -> None:
     failing = {"@merge": {"direction": "right", "objects": [{"x": {"@path": {"@path": "$.n"}}}, {"x": 1}]}}
-    action = CompiledAction(DEFINITION.action("profile"), {"customer": "c", "data": failing})
+    action = CompiledAction(DEFINITION, DEFINITION.action("profile"), {"customer": "c", "data": failing})
     with pytest.raises(DestinationError, match="@path: expected string, got number"):
         action.payload({"n": 5})
     assert action.payload({"n": "$.n"}) == {"customer": "c", "data": {"x": 1}}
@@ -265,7 +265,7 @@ def test_a_merge_whose_overridden_mappings_can_fail_is_not_taken_apart() -> None
 def test_compiled_action_payload_is_the_general_paths(
     mapping: dict[str, Any], action_key: str, events: list[dict[str, Any]]
 ) -> None:
-    action = CompiledAction(DEFINITION.action(action_key), mapping)
+    action = CompiledAction(DEFINITION, DEFINITION.action(action_key), mapping)
     for event in events:
         expected = outcome(general_payload, step_by_step(action.validator), action.mapping, event)
         assert outcome(action.payload, event) == expected
@@ -273,17 +273,21 @@ def test_compiled_action_payload_is_the_general_paths(
 
 def test_the_shipped_subscriptions_are_fused() -> None:
     for subscription in load_presets(DEFINITION) + load_mappings(DEFINITION):
-        action = CompiledAction(DEFINITION.action(subscription.action), subscription.mapping)
+        action = CompiledAction(DEFINITION, DEFINITION.action(subscription.action), subscription.mapping)
         assert action._fused is not None, subscription.name
 
 
 def test_fused_payload_shares_values_taken_whole_but_never_the_mappings_own() -> None:
-    action = CompiledAction(DEFINITION.action("event"), {"customer": "c", "action": "a", "data": {"k": [1, 2]}})
+    action = CompiledAction(
+        DEFINITION, DEFINITION.action("event"), {"customer": "c", "action": "a", "data": {"k": [1, 2]}}
+    )
     first = action.payload({})
     first["data"]["k"].append(3)
     assert action.payload({}) == {"customer": "c", "action": "a", "data": {"k": [1, 2]}}
     properties = {"total": 5}
-    passed = CompiledAction(DEFINITION.action("event"), {"customer": "c", "action": "a", "data": {"@path": "$.p"}})
+    passed = CompiledAction(
+        DEFINITION, DEFINITION.action("event"), {"customer": "c", "action": "a", "data": {"@path": "$.p"}}
+    )
     assert passed.payload({"p": properties})["data"] is properties
 
 
@@ -297,6 +301,7 @@ def test_fused_payload_shares_values_taken_whole_but_never_the_mappings_own() ->
 )
 def test_non_finite_numbers_from_the_event_show_as_null(event: dict[str, Any], expected: Any) -> None:
     action = CompiledAction(
+        DEFINITION,
         DEFINITION.action("event"),
         {"customer": {"@path": "$.userId"}, "action": "a", "data": {"@path": "$.properties"}},
     )
@@ -328,7 +333,7 @@ EVENT_MAPPING = {"customer": {"@path": "$.a"}, "action": {"@path": "$.o.a"}, "da
     ],
 )
 def test_payload_edge_cases_follow_the_general_path(action_key: str, mapping: Any, event: Any) -> None:
-    action = CompiledAction(DEFINITION.action(action_key), mapping)
+    action = CompiledAction(DEFINITION, DEFINITION.action(action_key), mapping)
     assert action._fused is not None
     expected = outcome(general_payload, step_by_step(action.validator), mapping, event)
     assert outcome(action.payload, event) == expected

@@ -115,9 +115,10 @@ def test_inside_transform_the_payload_is_the_applied_one() -> None:
 
 
 def test_the_fused_path_leaves_liquid_to_the_general_path() -> None:
-    action = load_definition().action("event")
+    definition = load_definition()
+    action = definition.action("event")
     mapping = {"customer": {"@path": "$.userId"}, "action": {"@liquid": "{{ event | downcase | replace: ' ', '_' }}"}}
-    compiled = CompiledAction(action, mapping)
+    compiled = CompiledAction(definition, action, mapping)
     assert fuse(compile_mapping(mapping), compiled.validator) is None
     assert compiled.payload({"userId": "u1", "event": "Points Earned"}) == {"customer": "u1", "action": "points_earned"}
 

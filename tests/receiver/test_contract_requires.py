@@ -13,7 +13,7 @@ from destination.definition.model import load_definition, parse_definition
 from destination.lint.checks import check_file
 from destination.lint.contract import contract_warnings
 from receiver.config import ReceiverConfig
-from receiver.core.contract import build_contract, default_contract
+from receiver.core.contract import build_contract
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError
 
@@ -27,7 +27,7 @@ def test_the_definition_declares_what_antavo_needs() -> None:
         "point_subtract": {"data": ("points",)},
         "checkout": {"data": ("transaction_id", "total")},
     }
-    contract = default_contract().action_by_type("track")
+    contract = build_contract(load_definition()).action_by_type("track")
     assert contract.requires["checkout"] == ("transaction_id", "total")
 
 

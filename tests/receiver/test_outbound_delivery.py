@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import random
+import email.utils
 import socket
 from collections import deque
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from destination.delivery.retry import RetryPolicy
 from receiver.config.outbound import MAX_MESSAGE_BYTES, OutboundConfig
-from receiver.logs.ring import InboundLog, LogEntry, LogFilter
+from receiver.logs.outbound import OutboundLog
+from receiver.logs.ring import LogEntry, LogFilter
 from receiver.outbound.outbox import MAX_BACKOFF_FACTOR, Outbox
 
 WRITE_KEY = "wk-delivery-0123456789"
@@ -36,7 +40,7 @@ def message(n: int, customer: str = "u1", pad: int = 0) -> dict[str, Any]:
     }
 
 
-def entries(log: InboundLog, **where: Any) -> list[LogEntry]:
+def entries(log: OutboundLog, **where: Any) -> list[LogEntry]:
     return list(reversed(log.query(LogFilter(**where), limit=10_000).entries))
 
 
@@ -58,7 +62,7 @@ def run(outbox: Outbox, messages: list[dict[str, Any]], *, before_start: bool = 
 
 def test_5xx_then_success_delivers_each_message_once_with_the_same_id(segment_stub):
     segment_stub.script.extend([500, 503])
-    log = InboundLog(100)
+    log = OutboundLog(100)
     outbox = Outbox(settings(segment_stub.url), log)
     run(outbox, [message(1), message(2)], before_start=True)
     statuses = [call.status for call in segment_stub.calls]
@@ -80,7 +84,7 @@ def test_5xx_then_success_delivers_each_message_once_with_the_same_id(segment_st
 
 def test_a_429_is_retried_and_a_400_is_not(segment_stub):
     segment_stub.script.extend([429, 400])
-    log = InboundLog(100)
+    log = OutboundLog(100)
     run(Outbox(settings(segment_stub.url), log), [message(1)], before_start=True)
     assert [call.status for call in segment_stub.calls] == [429, 400]
     [entry] = entries(log)
@@ -90,7 +94,7 @@ def test_a_429_is_retried_and_a_400_is_not(segment_stub):
 
 def test_retries_are_bounded_and_giving_up_is_logged(segment_stub):
     segment_stub.script.extend([500] * 10)
-    log = InboundLog(100)
+    log = OutboundLog(100)
     run(Outbox(settings(segment_stub.url, max_retries=2), log), [message(1)], before_start=True)
     assert len(segment_stub.calls) == 3 and segment_stub.delivered() == []
     [entry] = entries(log)
@@ -104,7 +108,7 @@ def _closed_port() -> int:
 
 
 def test_an_unreachable_endpoint_is_retried_then_logged_with_no_status():
-    log = InboundLog(100)
+    log = OutboundLog(100)
     url = f"http://127.0.0.1:{_closed_port()}"
     run(Outbox(settings(url, max_retries=1), log), [message(1)], before_start=True)
     [entry] = entries(log)
@@ -114,7 +118,7 @@ def test_an_unreachable_endpoint_is_retried_then_logged_with_no_status():
 
 def test_batches_respect_the_message_and_byte_limits_and_keep_order(segment_stub):
     small = [message(n) for n in range(230)]
-    run(Outbox(settings(segment_stub.url), InboundLog(1000)), small, before_start=True)
+    run(Outbox(settings(segment_stub.url), OutboundLog(1000)), small, before_start=True)
     sizes = [len(call.messages) for call in segment_stub.calls]
     assert sizes == [100, 100, 30]
     assert [m["messageId"] for m in segment_stub.delivered()] == [f"m-{n}" for n in range(230)]
@@ -122,14 +126,14 @@ def test_batches_respect_the_message_and_byte_limits_and_keep_order(segment_stub
     segment_stub.calls.clear()
     limit = MAX_MESSAGE_BYTES + 1024
     large = [message(n, pad=5000) for n in range(20)]
-    run(Outbox(settings(segment_stub.url, batch_max_bytes=limit), InboundLog(1000)), large, before_start=True)
+    run(Outbox(settings(segment_stub.url, batch_max_bytes=limit), OutboundLog(1000)), large, before_start=True)
     bodies = list(segment_stub.calls)
     assert all(len(call.messages) <= 6 for call in bodies) and len(bodies) >= 4
     assert [m["messageId"] for m in segment_stub.delivered()] == [f"m-{n}" for n in range(20)]
 
 
 def test_a_full_outbox_refuses_and_logs_every_refusal():
-    log = InboundLog(100)
+    log = OutboundLog(100)
     outbox = Outbox(settings("http://127.0.0.1:9", queue_size=2), log)
     accepted = [outbox.offer(message(n), customer_id="u1") for n in range(5)]
     assert accepted == [True, True, False, False, False]
@@ -140,7 +144,7 @@ def test_a_full_outbox_refuses_and_logs_every_refusal():
 
 
 def test_a_message_over_32kb_is_refused_not_sent():
-    log = InboundLog(10)
+    log = OutboundLog(10)
     outbox = Outbox(settings("http://127.0.0.1:9"), log)
     assert not outbox.offer(message(1, pad=MAX_MESSAGE_BYTES), customer_id="u1")
     [entry] = entries(log)
@@ -149,12 +153,12 @@ def test_a_message_over_32kb_is_refused_not_sent():
 
 def test_shutdown_flushes_within_the_limit_and_logs_what_is_left(segment_stub):
     segment_stub.delay = 0.3
-    log = InboundLog(100)
+    log = OutboundLog(100)
     outbox = Outbox(settings(segment_stub.url, flush_timeout_seconds=5.0), log)
     run(outbox, [message(n) for n in range(3)])
     assert sorted(m["messageId"] for m in segment_stub.delivered()) == ["m-0", "m-1", "m-2"]
 
-    log = InboundLog(100)
+    log = OutboundLog(100)
     segment_stub.delay = 1.0
     outbox = Outbox(settings(segment_stub.url, flush_timeout_seconds=0.2, batch_max_messages=1), log)
     run(outbox, [message(n) for n in range(3)])
@@ -164,7 +168,7 @@ def test_shutdown_flushes_within_the_limit_and_logs_what_is_left(segment_stub):
 
 
 def test_messages_offered_from_another_thread_are_delivered(segment_stub):
-    log = InboundLog(100)
+    log = OutboundLog(100)
     outbox = Outbox(settings(segment_stub.url), log)
 
     async def go() -> None:
@@ -177,20 +181,34 @@ def test_messages_offered_from_another_thread_are_delivered(segment_stub):
     assert sorted(m["messageId"] for m in segment_stub.delivered()) == sorted(f"m-{n}" for n in range(20))
 
 
-@given(attempt=st.integers(1, 30), base=st.floats(0.001, 60), retry_after=st.none() | st.floats(0, 10_000))
-def test_backoff_grows_with_jitter_and_stays_bounded(attempt, base, retry_after):
-    outbox = Outbox(settings("http://127.0.0.1:9", backoff_seconds=base), InboundLog(1), rng=random.Random(attempt))
-    delay = outbox._delay(attempt, retry_after)
-    window = min(base * 2 ** (attempt - 1), base * MAX_BACKOFF_FACTOR)
+@given(retries=st.integers(0, 20), base=st.floats(0.001, 60))
+def test_the_outbox_retries_under_the_shared_policy(retries, base):
+    outbox = Outbox(settings("http://127.0.0.1:9", max_retries=retries, backoff_seconds=base), OutboundLog(1))
     ceiling = base * MAX_BACKOFF_FACTOR
-    if retry_after is None:
-        assert window / 2 <= delay <= window
-    else:
-        assert min(retry_after, ceiling) <= delay <= max(window, ceiling)
+    assert outbox.retry == RetryPolicy(
+        attempts=retries + 1, base=base, cap=ceiling, retry_after_max=ceiling, statuses=frozenset({429})
+    )
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+def test_segment_retry_after_is_honoured_in_both_forms(segment_stub, form):
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    segment_stub.script.extend([429, 503])
+    in_seven = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=7), usegmt=True)
+    segment_stub.retry_after = "7" if form == "seconds" else in_seven
+    log = OutboundLog(10)
+    run(Outbox(settings(segment_stub.url, backoff_seconds=1.0), log, sleep=sleep), [message(1)], before_start=True)
+    assert [call.status for call in segment_stub.calls] == [429, 503, 200]
+    assert len(waits) == 2 and all(5.0 < wait <= 7.0 for wait in waits), waits
+    assert [(entry.id, entry.error_code) for entry in entries(log)] == [("m-1", None)]
 
 
 def test_the_write_key_is_never_in_the_log_even_if_the_data_holds_it(segment_stub):
-    log = InboundLog(10)
+    log = OutboundLog(10)
     leaky = message(1)
     leaky["properties"]["note"] = f"key={WRITE_KEY}"
     run(Outbox(settings(segment_stub.url), log), [leaky], before_start=True)
@@ -201,7 +219,7 @@ def test_the_write_key_is_never_in_the_log_even_if_the_data_holds_it(segment_stu
 
 def test_with_no_retries_a_5xx_is_final(segment_stub):
     segment_stub.script = deque([502])
-    log = InboundLog(10)
+    log = OutboundLog(10)
     run(Outbox(settings(segment_stub.url, max_retries=0), log), [message(1)], before_start=True)
     run(Outbox(settings(segment_stub.url, max_retries=0), log), [message(2)], before_start=True)
     assert [c.status for c in segment_stub.calls] == [502, 200]

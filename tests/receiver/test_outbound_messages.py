@@ -14,16 +14,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from destination.definition.model import load_definition
+from destination.js.time import iso_string
 from receiver.config import ConfigError, config_schema, load_config
 from receiver.config.outbound import OutboundConfig
-from receiver.core.contract import default_contract
+from receiver.core.contract import build_contract
 from receiver.core.loyalty import LoyaltyRules
 from receiver.ingest.integrations import destination_enabled, effective_integrations
-from receiver.outbound.messages import IDENTIFY, TRACK, MessageBuilder, Outgoing, Unsendable, segment_time
+from receiver.outbound.messages import IDENTIFY, TRACK, MessageBuilder, Outgoing, Unsendable, source_integrations
 from receiver.store.memory import Change, CustomerSnapshot, MemoryStore, StoredEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2024, 11, 26, 15, 15, 49, 250_000, tzinfo=UTC)
+INTEGRATIONS = source_integrations(load_definition())
 
 
 def settings(**overrides: Any) -> OutboundConfig:
@@ -46,7 +48,7 @@ def commit(store: MemoryStore, customer: str, change: Change) -> StoredEvent:
 
 def profile_change(data: dict[str, Any]) -> Change:
     """A profile update split the way the rules split it (named fields vs custom attributes)."""
-    named = default_contract().action_by_type("identify").data_properties
+    named = build_contract(load_definition()).action_by_type("identify").data_properties
     profile = {k: v for k, v in data.items() if k in named}
     attributes = {k: v for k, v in data.items() if k not in named}
     return Change(account="acc", action="profile", data=data, profile=profile, attributes=attributes)
@@ -106,7 +108,7 @@ def build(builder: MessageBuilder, store: MemoryStore, customer: str, change: Ch
 
 
 def test_a_synced_point_event_becomes_a_track_shaped_like_antavos_source():
-    builder = MessageBuilder(settings(events=["point_add"]))
+    builder = MessageBuilder(settings(events=["point_add"]), INTEGRATIONS)
     [out] = build(builder, MemoryStore(clock=lambda: WHEN), "u1", Change("acc", "point_add", {"points": 5000}, 5000))
     assert isinstance(out, Outgoing) and out.customer_id == "u1"
     message = out.message
@@ -124,7 +126,7 @@ def test_a_synced_point_event_becomes_a_track_shaped_like_antavos_source():
 
 
 def test_points_are_added_when_the_data_does_not_carry_them():
-    builder = MessageBuilder(settings(events=["checkout", "opt_in"]))
+    builder = MessageBuilder(settings(events=["checkout", "opt_in"]), INTEGRATIONS)
     store = MemoryStore()
     [checkout] = build(builder, store, "u1", Change("acc", "checkout", {"transaction_id": "t1", "total": 42}, 42))
     assert checkout.message["properties"] == {"transaction_id": "t1", "total": 42, "points": 42}
@@ -133,12 +135,12 @@ def test_points_are_added_when_the_data_does_not_carry_them():
 
 
 def test_an_event_outside_event_sync_sends_nothing():
-    builder = MessageBuilder(settings(events=["point_add"], customer_fields=["first_name"]))
+    builder = MessageBuilder(settings(events=["point_add"], customer_fields=["first_name"]), INTEGRATIONS)
     assert build(builder, MemoryStore(), "u1", Change("acc", "point_subtract", {"points": 1}, -1)) == []
 
 
 def test_identify_carries_only_the_synced_fields_that_changed():
-    builder = MessageBuilder(settings(customer_fields=["first_name", "tier"]))
+    builder = MessageBuilder(settings(customer_fields=["first_name", "tier"]), INTEGRATIONS)
     store = MemoryStore()
     [first] = build(builder, store, "u1", profile_change({"first_name": "Ada", "last_name": "L", "tier": "gold"}))
     assert first.message["type"] == IDENTIFY
@@ -150,14 +152,14 @@ def test_identify_carries_only_the_synced_fields_that_changed():
 
 
 def test_a_profile_event_in_event_sync_sends_both_calls_with_distinct_ids():
-    builder = MessageBuilder(settings(events=["profile"], customer_fields=["first_name"]))
+    builder = MessageBuilder(settings(events=["profile"], customer_fields=["first_name"]), INTEGRATIONS)
     outs = build(builder, MemoryStore(), "u1", profile_change({"first_name": "Ada"}))
     assert [o.message["type"] for o in outs] == [TRACK, IDENTIFY]
     assert len({o.message["messageId"] for o in outs}) == 2
 
 
 def test_customer_id_mapping_uses_the_chosen_attribute():
-    builder = MessageBuilder(settings(events=["point_add"], user_id_attribute="external_id"))
+    builder = MessageBuilder(settings(events=["point_add"], user_id_attribute="external_id"), INTEGRATIONS)
     store = MemoryStore()
     [missing] = build(builder, store, "u1", Change("acc", "point_add", {"points": 1}, 1))
     assert isinstance(missing, Unsendable) and missing.code == "NO_USER_ID"
@@ -168,7 +170,7 @@ def test_customer_id_mapping_uses_the_chosen_attribute():
 
 
 def test_a_named_profile_field_can_be_the_external_id():
-    builder = MessageBuilder(settings(customer_fields=["email"], user_id_attribute="email"))
+    builder = MessageBuilder(settings(customer_fields=["email"], user_id_attribute="email"), INTEGRATIONS)
     [out] = build(builder, MemoryStore(), "u1", profile_change({"email": "ada@example.com"}))
     assert out.message["userId"] == "ada@example.com"
 
@@ -176,7 +178,7 @@ def test_a_named_profile_field_can_be_the_external_id():
 def test_the_rules_profile_split_feeds_the_observer_the_same_names():
     """The real rules (not the test's split) decide what counts as a changed attribute."""
     config = load_config(None, environ={}, use_default_file=False)
-    rules, contract = LoyaltyRules(config, default_contract()), default_contract()
+    rules, contract = LoyaltyRules(config, build_contract(load_definition())), build_contract(load_definition())
     store, seen = MemoryStore(), Recorder()
     store.subscribe(seen)
     verdict = rules.decide(
@@ -190,7 +192,7 @@ def test_the_rules_profile_split_feeds_the_observer_the_same_names():
 
 @given(st.datetimes(timezones=st.just(UTC)))
 def test_segment_time_round_trips_to_the_millisecond(moment):
-    text = segment_time(moment)
+    text = iso_string(moment)
     assert text.endswith("Z") and len(text) == 24
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     assert parsed == moment.replace(microsecond=moment.microsecond // 1000 * 1000)

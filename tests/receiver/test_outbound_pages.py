@@ -7,7 +7,8 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from receiver.routes.pages import CSP, SESSION_COOKIE
+from receiver.routes.pages import CSP
+from receiver.sessions import cookie_name
 from receiver.views import OUTBOUND_LOGS_PATH, logs_url, parse_log_form, status_class
 
 WRITE_KEY = "wk-pages-8d2e4f6a1c"
@@ -18,7 +19,8 @@ SCRIPT = "<script>alert(1)</script>"
 def login(receiver: Any, client: Any, next_path: str) -> dict[str, str]:
     response = client.post("/login", data={"api_key": receiver.api_key, "next": next_path})
     assert response.status_code == 303, response.text
-    return {"Cookie": f"{SESSION_COOKIE}={response.cookies[SESSION_COOKIE]}"}
+    name = cookie_name(urlsplit(receiver.base_url).netloc)
+    return {"Cookie": f"{name}={response.cookies[name]}"}
 
 
 def test_the_outbound_page_shows_the_outbound_log_like_the_api(start_receiver, segment_stub):

@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from antavo_actions.cli.serve import serve
+from destination.definition.model import PROJECT_ROOT
 from receiver.config import ConfigError, config_schema, load_config, read_yaml, write_config_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,5 +96,6 @@ def test_serve_prints_the_addresses_and_stops_on_ctrl_c(serve_process):
     assert serving.proc.returncode == 0, output
     assert f"{serving.base_url}/v1/webhook/segment" in output
     assert f"{serving.base_url}/docs" in output
+    assert f"Project files:       {PROJECT_ROOT}  (the current folder)" in output  # serve says which folder
     assert "Receiver stopped." in output
     assert key not in output

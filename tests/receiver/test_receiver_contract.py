@@ -7,11 +7,11 @@ import copy
 import pytest
 
 from destination.definition.model import load_definition, parse_definition
-from receiver.core.contract import ContractError, build_contract, default_contract
+from receiver.core.contract import ContractError, build_contract
 
 
 def test_roles_match_what_the_destination_sends():
-    contract = default_contract()
+    contract = build_contract(load_definition())
     assert contract.auth_field == "api_key" and contract.settings_fields == ("api_key",)
     roles = (contract.customer_field, contract.account_field, contract.data_field, contract.name_field)
     assert roles == ("customer", "account", "data", "action")
@@ -19,7 +19,7 @@ def test_roles_match_what_the_destination_sends():
 
 
 def test_bodies_are_told_apart_by_the_action_extras():
-    contract = default_contract()
+    contract = build_contract(load_definition())
     assert contract.classify({"action": "profile"}).key == "profile"
     assert contract.classify({"action": "point_add"}).key == "event"
     assert contract.classify({}).key == "event"

@@ -28,6 +28,7 @@ def test_health_and_docs_need_no_key(receiver_server):
             "store": "memory",
             "multi_accounts": False,
             "warnings": [],
+            "details": {"fast_path_failures": 0},
         }
         assert client.get("/docs").status_code == 200
         spec = client.get("/openapi.json").json()

@@ -95,5 +95,6 @@ def test_any_body_gets_a_documented_answer(app_and_store, content, request_heade
     else:
         assert set(body) == {"error"}
         assert set(body["error"]) == {"code", "message", "field"}
-        assert all(isinstance(v, str) for v in body["error"].values())
+        assert isinstance(body["error"]["code"], str) and isinstance(body["error"]["message"], str)
+        assert body["error"]["field"] is None or (isinstance(body["error"]["field"], str) and body["error"]["field"])
         assert store.writes == before

@@ -11,7 +11,7 @@ import pytest
 
 from destination.definition.model import load_definition, parse_definition
 from receiver.config import ReceiverConfig
-from receiver.core.contract import build_contract, default_contract
+from receiver.core.contract import build_contract
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError
 from receiver.store.memory import Change, MemoryStore
@@ -19,7 +19,7 @@ from receiver.store.memory import Change, MemoryStore
 
 @pytest.fixture
 def contract():
-    return default_contract()
+    return build_contract(load_definition())
 
 
 @pytest.fixture

@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 from fastapi.routing import APIRoute
 
 from receiver.core.customers import Customers
-from receiver.logs.ring import InboundLog
-from receiver.routes import customers, deps, health, ingest, logs
+from receiver.logs.outbound import OutboundLog
+from receiver.logs.ring import InboundLog, LogRing
+from receiver.routes import customers, deps, health, ingest, logs, metrics
 
 
 def test_every_api_route_comes_from_a_module_level_router(receiver_server):
     declared = {
         (route.path, method)
-        for module in (customers, health, ingest, logs)
+        for module in (customers, health, ingest, logs, metrics)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
@@ -76,3 +77,9 @@ def test_the_docs_pages_are_served_by_their_router(receiver_server):
         redirect = client.get("/docs/oauth2-redirect")
     assert swagger.status_code == redoc.status_code == redirect.status_code == 200
     assert "/openapi.json" in swagger.text and "/openapi.json" in redoc.text
+
+
+def test_the_two_logs_are_rings_of_their_own_types(receiver_server):
+    inbound, outbound = receiver_server.app.state.log, receiver_server.app.state.outbound.log
+    assert type(inbound) is InboundLog and type(outbound) is OutboundLog
+    assert isinstance(inbound, LogRing) and isinstance(outbound, LogRing)

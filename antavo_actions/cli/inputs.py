@@ -1,0 +1,92 @@
+"""Reading what a person gives the commands — events, settings, mapping and preset files — without tracebacks.
+
+Every broken input ends the command with exit code 2 and the lines `validate` prints,
+`file:line:col: rule: message`, so a person (or an editor, or CI) can go straight to it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+from antavo_actions.cli.console import err
+from destination.definition.model import Definition
+from destination.definition.payload_schemas import settings_schema
+from destination.definition.subscriptions import Subscription
+from destination.definition.yamlsrc import YAMLSyntaxError, load_source, plain
+from destination.delivery.events import EventsError, read_events
+from destination.errors import PayloadValidationError
+from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings, checked_presets
+from destination.payload.validator import PayloadValidator
+
+EXIT_USAGE = 2
+
+
+def fail(*lines: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print the lines on stderr as they are (no markup: they quote user input) and exit."""
+    for line in lines:
+        err.print(line, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def events(source: str) -> list[dict[str, Any]]:
+    try:
+        return read_events(source)
+    except EventsError as exc:
+        fail(str(exc))
+
+
+def mappings(definition: Definition, folder: Path | None = None) -> list[Subscription]:
+    """The subscriptions of a mappings folder (default: the project's), every file checked first."""
+    try:
+        return checked_mappings(definition, checked_mapping_files(folder))
+    except ProjectFilesError as exc:
+        fail(*(p.text() for p in exc.problems))
+
+
+def mapping_file(definition: Definition, path: Path) -> list[Subscription]:
+    try:
+        return checked_mappings(definition, [path])
+    except ProjectFilesError as exc:
+        fail(*(p.text() for p in exc.problems))
+
+
+def presets(definition: Definition) -> list[Subscription]:
+    try:
+        return checked_presets(definition)
+    except ProjectFilesError as exc:
+        fail(*(p.text() for p in exc.problems))
+
+
+def settings(definition: Definition, path: Path | None, stack: str | None, api_key: str | None) -> dict[str, Any]:
+    """The destination's settings: a file, then `--stack`, then `--api-key` or ANTAVO_API_KEY."""
+    given: dict[str, Any] = {}
+    source = None
+    if path is not None:
+        try:
+            source = load_source(path)
+        except YAMLSyntaxError as exc:
+            fail(f"{path}:{exc.position.line}:{exc.position.column}: yaml-syntax: {exc.message}")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            fail(f"{path}:1:1: read: cannot read the settings: {reason}")
+        loaded = plain(source)
+        if not isinstance(loaded, dict):
+            fail(f"{path}:1:1: schema: settings must be a mapping of {', '.join(definition.settings)}")
+        given.update(loaded)
+    if stack:
+        given["stack"] = stack
+    given.setdefault("api_key", api_key or os.environ.get("ANTAVO_API_KEY"))
+    given = {k: v for k, v in given.items() if v is not None}
+    try:
+        return PayloadValidator(settings_schema(definition)).validate(given)
+    except PayloadValidationError as exc:
+        name = exc.field.strip("/")
+        hint = "Give --settings FILE or --stack and --api-key (or ANTAVO_API_KEY)."
+        if source is not None and name in given and name in (source.data or {}):
+            pos = source.position([name])
+            fail(f"{path}:{pos.line}:{pos.column}: schema: {exc.message}")
+        fail(f"error: settings: {exc.message} {hint}")

@@ -1,0 +1,88 @@
+"""What the signed-in pages of `routes` share: the session dependency and rendering with the pages' headers.
+
+Sessions are the ones the sign-in form creates (`app.state.sessions`, the store `pages`
+uses); templates are the receiver's own, autoescaped, and every answer carries the same
+strict Content-Security-Policy as the other pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from receiver.config import ReceiverConfig
+from receiver.errors import error_body
+from receiver.routes.deps import Config, Sessions
+from receiver.routes.pages import HERE, PAGE_HEADERS, STATIC_PATH, session_cookie
+from receiver.sessions import Session
+
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+_templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _session(request: Request, sessions: Sessions) -> Session | None:
+    return sessions.get(request.cookies.get(session_cookie(request)))
+
+
+PageSession = Annotated[Session | None, Depends(_session)]
+__all__ = ["Config", "PageSession"]
+
+
+def secured(response: Response) -> Response:
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+def render(template: str, session: Session, config: ReceiverConfig, status: int = 200, **context: Any) -> Response:
+    html = _templates.get_template(template).render(
+        static=STATIC_PATH, csrf=session.csrf, stack=config.stack, **context
+    )
+    return secured(HTMLResponse(html, status_code=status))
+
+
+def to_login(request: Request) -> Response:
+    """Signed out: to the sign-in form, which comes back here afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return secured(RedirectResponse("/login?" + urlencode({"next": here}), status_code=303))
+
+
+def signed_out_json() -> Response:
+    """A data endpoint's answer without a session: 401 in the receiver's one error shape, not a redirect."""
+    return secured(JSONResponse(error_body("UNAUTHORIZED", "Sign in again."), status_code=401))
+
+
+def same_origin(request: Request) -> bool:
+    """A form post from this site: browsers send Origin on POST, and a foreign one is refused."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def read_form(request: Request, limit: int, max_fields: int = 16) -> Mapping[str, str] | None:
+    """A URL-encoded form of at most `limit` bytes (first value of each field), else None."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != FORM_MEDIA_TYPE:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {name: values[0] for name, values in fields.items()}

@@ -1,0 +1,129 @@
+"""`/tester`: try a Segment event against the subscriptions, and send it to this receiver.
+
+Signed in. A plain HTML form posts back here and the server answers with the results, so
+every step runs in Python with the CLI's runtime (see `receiver.tester`); the page needs no
+script at all. Both form actions carry the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from destination.definition.model import Definition, load_definition
+from destination.definition.subscriptions import load_presets
+from receiver import tester
+from receiver.ingest.service import IngestSetupError, load_subscriptions
+from receiver.routes.deps import IngestDep
+from receiver.routes.page import Config, PageSession, read_form, render, same_origin, to_login
+from receiver.sessions import Session
+
+PATH = "/tester"
+MAX_FORM_BYTES = 128 * 1024
+
+router = APIRouter(include_in_schema=False)
+
+
+DefinitionDep = Annotated[Definition, Depends(load_definition)]
+
+
+def _default_mapping(files: list[Any]) -> str:
+    for sub in files:
+        try:
+            with open(sub.source, encoding="utf-8") as handle:
+                return handle.read()
+        except OSError:
+            continue
+    return ""
+
+
+def _page(
+    session: Session,
+    config: Any,
+    definition: Definition,
+    *,
+    event_text: str,
+    choice: str,
+    mapping_text: str | None,
+    status: int = 200,
+    **results: Any,
+) -> Response:
+    try:
+        files = load_subscriptions(config, definition)
+        problem = None
+    except IngestSetupError as exc:
+        files, problem = [], str(exc)
+    presets = load_presets(definition)
+    return render(
+        "tester.html",
+        session,
+        config,
+        status,
+        event_text=event_text,
+        choice=choice,
+        choices=tester.choices(files, presets),
+        examples=tester.example_names(),
+        mapping_text=mapping_text if mapping_text is not None else _default_mapping(files),
+        setup_problem=problem,
+        **{"results": None, "edited": None, "event_problem": None, "sent": None, "form_problem": None, **results},
+    )
+
+
+@router.get(PATH)
+async def tester_page(request: Request, session: PageSession, config: Config, definition: DefinitionDep) -> Response:
+    if session is None:
+        return to_login(request)
+    example = request.query_params.get("example") or ""
+    text = tester.read_example(example) if example else None
+    problem = f"There is no example named {example!r}." if example and text is None else None
+    text = text or ""
+    choice = request.query_params.get("choice") or tester.ALL
+    return _page(session, config, definition, event_text=text, choice=choice, mapping_text=None, form_problem=problem)
+
+
+@router.post(PATH)
+async def tester_run(
+    request: Request, session: PageSession, config: Config, definition: DefinitionDep, ingest: IngestDep
+) -> Response:
+    if session is None:
+        return to_login(request)
+    form = await read_form(request, MAX_FORM_BYTES)
+    if form is None or not same_origin(request) or not session.csrf_matches(form.get("csrf")):
+        problem = "The form was not sent from this page, or it is larger than 128 KB."
+        return _page(
+            session,
+            config,
+            definition,
+            event_text="",
+            choice=tester.ALL,
+            mapping_text=None,
+            status=400,
+            form_problem=problem,
+        )
+    event_text, choice, mapping_text = form.get("event", ""), form.get("choice", tester.ALL), form.get("mapping", "")
+    edited = tester.edited_mapping(mapping_text, definition) if choice == tester.EDITED else None
+    page: dict[str, Any] = {"event_text": event_text, "choice": choice, "mapping_text": mapping_text, "edited": edited}
+    event, event_problem = tester.parse_event(event_text)
+    try:
+        files = load_subscriptions(config, definition)
+    except IngestSetupError:
+        files = []
+    chosen = tester.resolve(
+        choice,
+        enabled=ingest.fanout.subscriptions,
+        files=files,
+        presets=load_presets(definition),
+        edited=edited,
+    )
+    if event is None or chosen is None:
+        unknown = None if chosen is not None or edited is not None else "Choose a subscription from the list."
+        return _page(session, config, definition, status=422, event_problem=event_problem, form_problem=unknown, **page)
+    settings = ingest.fanout.pipeline.settings
+    redact = ingest.service.redact
+    results = tester.try_event(definition, chosen, event, settings, redact, force=choice != tester.ALL)
+    sent = None
+    if form.get("do") == "send":
+        sent = await tester.send(ingest.fanout, definition, event, None if choice == tester.ALL else chosen)
+    return _page(session, config, definition, results=results, sent=sent, **page)
