@@ -12,13 +12,12 @@ destination's: the destination forwards whatever event name a mapping produces.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any, TypeGuard
 
+from destination.js.time import is_calendar_date
 from receiver.config import ReceiverConfig
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.errors import ApiError
@@ -34,8 +33,6 @@ _MISSING = {POINT_ADD: "INVALID_POINTS", POINT_SUBTRACT: "INVALID_POINTS", CHECK
 
 Handler = Callable[[str, str, Mapping[str, Any], str], Decision]
 """(account, event name, event data, the data field's label) → the decision to run."""
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -135,7 +132,7 @@ class LoyaltyRules:
         named = self._profile.data_properties
         for key in self._profile.date_fields:
             value = data.get(key)
-            if value is not None and not _is_iso_date(value):
+            if value is not None and not is_calendar_date(value):
                 raise _unprocessable(
                     "INVALID_DATE", f"{named[key]} must be a date in the form YYYY-MM-DD.", self._field(key)
                 )
@@ -236,14 +233,3 @@ def _duplicate_message(seen: SeenTransaction | bool, account: str) -> str:
         f"Account '{account}' already has a transaction with this ID: customer '{seen.customer_id}' recorded it "
         f"at {when}."
     )
-
-
-def _is_iso_date(value: Any) -> bool:
-    """`YYYY-MM-DD` and a real calendar day (not the other forms `fromisoformat` allows)."""
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True

@@ -46,7 +46,7 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-_templates = Environment(
+templates = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=True,
     undefined=StrictUndefined,
@@ -66,7 +66,7 @@ def _secured(response: Response) -> Response:
 
 
 def _render(template: str, context: Mapping[str, Any], status: int = 200) -> Response:
-    html = _templates.get_template(template).render(static=STATIC_PATH, **context)
+    html = templates.get_template(template).render(static=STATIC_PATH, **context)
     return _secured(HTMLResponse(html, status_code=status))
 
 
