@@ -16,11 +16,13 @@ from receiver.config import ReceiverConfig, load_config
 from receiver.core.contract import WebhookContract, build_contract
 from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
+from receiver.docs_ui import mount_assets
 from receiver.errors import install_handlers
 from receiver.ingest.not_found import install_not_found
 from receiver.ingest.service import Ingest, load_subscriptions
 from receiver.logs.stored import StoredLog
 from receiver.metrics import install_metrics
+from receiver.nostore import NoStore
 from receiver.outbound.messages import build_outbound
 from receiver.routes import customers, dashboard, docs, health, ingest, logs, metrics, pages, tester, webhook
 from receiver.sessions import SessionStore
@@ -67,6 +69,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(NoStore)
     state = app.state
     state.config, state.definition, state.contract = config, definition, contract
     state.store, state.log, state.service, state.outbound = store, log, service, outbound
@@ -81,16 +84,23 @@ def create_app(
         app.include_router(module.router)
     install_metrics(app)
     app.mount(pages.STATIC_PATH, pages.static_files(), name="static")
+    mount_assets(app)
     return app
 
 
 def store_from_config(config: ReceiverConfig) -> LoyaltyStore:
     """The one place a store is built from the settings."""
+    bounds = config.limits
     limits = StoreLimits(
         log_size=config.log_size,
         log_max_age_seconds=config.store.log_max_age_seconds,
         max_messages=config.dedup_max_messages,
         outbox_size=config.outbound.queue_size,
+        log_max_bytes=bounds.log_max_bytes,
+        log_body_bytes=bounds.log_entry_body_bytes,
+        log_anonymous_share=bounds.log_anonymous_share,
+        idempotency_max_bytes=bounds.idempotency_max_bytes,
+        dedup_max_bytes=bounds.dedup_max_bytes,
     )
     return make_store(
         config.store.url, limits, pool_size=config.store.pool_size, timeout=config.store.connect_timeout_seconds

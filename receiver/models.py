@@ -49,6 +49,10 @@ class Health(BaseModel):
     stack: str = Field(description="The Antavo stack this receiver plays.")
     store: str = Field(description="The loyalty store backend.")
     multi_accounts: bool
+    warnings: list[str] = Field(
+        description="What the operator should know, e.g. when the memory store remembers Idempotency-Keys or "
+        "messageIds for less than the configured window."
+    )
     details: HealthDetails
 
 
@@ -103,6 +107,10 @@ class LogEntry(BaseModel):
     error_code: str | None
     request: Any = Field(description="The request body, with the API key redacted (`null` if unreadable).")
     response: Any = Field(description="The response body.")
+    truncated: bool = Field(
+        description="A body was longer than the log keeps (`limits.log_entry_body_bytes`): it shows as "
+        "`{truncated, length, start}`, its JSON text cut."
+    )
 
 
 class LogPage(BaseModel):
@@ -120,5 +128,6 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The body is larger than the configured limit.",
         415: "The body is not `application/json`.",
         422: "The payload breaks the schema or a business rule, or the Idempotency-Key was reused.",
+        429: "Too many failed authentication attempts from this address (see `Retry-After`).",
     }
     return {status: {"model": ErrorResponse, "description": reasons[status]} for status in statuses}

@@ -9,10 +9,11 @@ payload's schema check is the destination's own validator, run on the generated 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from destination.errors import PayloadValidationError
 from destination.payload.validator import PayloadValidator
@@ -54,11 +55,15 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The client hung up (or stalled past the body timeout) before sending the whole body.
+        raise ApiError(400, "INCOMPLETE_BODY", "The connection closed before the whole request body arrived.") from None
     return b"".join(chunks)
 
 
@@ -87,22 +92,27 @@ def require_object(value: Any) -> dict[str, Any]:
 
 
 def _check_shape(value: Any) -> None:
-    """Bound the nesting and refuse lone surrogates (which no UTF-8 answer could carry)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    """Bound the nesting, refuse lone surrogates (which no UTF-8 answer could carry) and numbers
+    too large for a float (`1e400` would be stored as infinity)."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:
-        value, depth = stack.pop()
+        value, depth, path = stack.pop()
         if isinstance(value, dict):
             if depth > MAX_DEPTH:
                 raise _invalid_json(f"The request body nests deeper than {MAX_DEPTH} levels.")
             for key, item in value.items():
                 _check_text(key)
-                stack.append((item, depth + 1))
+                stack.append((item, depth + 1, f"{path}.{key}" if path else key))
         elif isinstance(value, list):
             if depth > MAX_DEPTH:
                 raise _invalid_json(f"The request body nests deeper than {MAX_DEPTH} levels.")
-            stack.extend((item, depth + 1) for item in value)
+            stack.extend((item, depth + 1, f"{path}.{index}") for index, item in enumerate(value))
         elif isinstance(value, str):
             _check_text(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ApiError(
+                422, "NUMBER_OUT_OF_RANGE", "A number is too large to be stored (not a finite number).", field=path
+            )
 
 
 def _check_text(text: str) -> None:

@@ -37,6 +37,7 @@ from stores import sqlite_url
 from destination.definition.model import PROJECT_ROOT
 from receiver.app import create_app, store_from_config
 from receiver.config import ConfigError, ReceiverConfig, load_config
+from receiver.server import make_server
 from receiver.store.contract import CustomerSnapshot, LoyaltyStore
 
 pytest_plugins = ["postgres"]
@@ -226,7 +227,7 @@ def start_receiver(
         capture.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
         logging.getLogger().addHandler(capture)
         logging.getLogger("receiver").setLevel(logging.INFO)
-        server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="info", access_log=True, lifespan="on"))
+        server = make_server(app, config, log_config=None, log_level="info", access_log=True, lifespan="on")
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         running.append((server, thread, capture))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import secrets
 import socket
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -19,6 +20,7 @@ import typer
 from destination.definition.model import load_definition
 from destination.definition.project import find_project, project_path
 from receiver.config import ConfigError, ReceiverConfig, default_config_path, env_name, load_config
+from receiver.server import make_server, server_config
 
 EXIT_USAGE = 2
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -69,8 +71,17 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes (several need a sqlite or postgresql store).")
     ] = 1,
+    generate_key: Annotated[
+        bool,
+        typer.Option(
+            "--generate-key", help="Print a freshly generated random key (for the API or write key) and exit."
+        ),
+    ] = False,
 ) -> None:
     """Run the reference Antavo receiver (Segment webhook + in-memory loyalty store)."""
+    if generate_key:
+        typer.echo(secrets.token_urlsafe(24))
+        return
     if log_level.lower() not in LOG_LEVELS:
         _fail(f"unknown log level {log_level!r}; use one of: {', '.join(LOG_LEVELS)}")
     overrides = {
@@ -94,7 +105,6 @@ def serve(
             f"{env_name('api_key')} environment variable (or pass --api-key) and run again."
         )
     # Imported here: the web stack takes most of a second to import, which every other command would pay.
-    import uvicorn
 
     from receiver.app import create_app
     from receiver.core.contract import ContractError
@@ -138,14 +148,16 @@ def serve(
     typer.echo("Press Ctrl-C to stop.")
     try:
         if workers > 1:
-            # Each worker builds its own app from the same settings, passed on in the environment;
-            # uvicorn's supervisor binds the port itself.
-            sock.close()
+            # Each worker builds its own app from the same settings, passed on in the environment,
+            # and serves the socket bound above, with the same connection limits (see receiver.server).
+            from uvicorn.supervisors import Multiprocess
+
             os.environ.update(_worker_environment(settings, config))
             factory = "receiver.app:create_app_from_env"
-            uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, log_level=log_level.lower())
+            options = {"host": host, "port": port, "workers": workers, "log_level": log_level.lower()}
+            Multiprocess(server_config(factory, settings, factory=True, **options), sockets=[sock]).run()
         else:
-            uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level.lower())).run(sockets=[sock])
+            make_server(app, settings, host=host, port=port, log_level=log_level.lower()).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     typer.echo("Receiver stopped.")

@@ -7,7 +7,11 @@ Segment's libraries, its Tracking API and the destination's test events all writ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+_CALENDAR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def iso_string(moment: datetime) -> str:
@@ -18,3 +22,18 @@ def iso_string(moment: datetime) -> str:
 def now_iso() -> str:
     """`new Date().toISOString()`."""
     return iso_string(datetime.now(UTC))
+
+
+def is_calendar_date(value: Any) -> bool:
+    """`YYYY-MM-DD` naming a real day: the one date form Antavo's date fields take.
+
+    `date.fromisoformat` alone accepts more (`20240501`, week dates), so the shape is checked first;
+    `validate` and the receiver both ask this, so they never disagree on a birth date.
+    """
+    if not isinstance(value, str) or not _CALENDAR_DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -12,13 +12,12 @@ receiver, which enforces it, and by `validate`, which warns here:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from destination.definition.model import Action, Definition
+from destination.js.time import is_calendar_date
 from destination.lint.warnings import closest
 from destination.mapping.node import is_directive
 from destination.mapping.reshape import merged_members
@@ -58,7 +57,7 @@ def contract_warnings(
     data = definition.field_for("data")
     for name in action.date_fields:
         value = _static_value(full.get(data), name)
-        if isinstance(value, str) and value and not _is_date(value):
+        if isinstance(value, str) and value and not is_calendar_date(value):
             pointer = [data, name] if data in written else []
             found.append(
                 ContractWarning(
@@ -99,16 +98,6 @@ def _required(
             else:
                 found.append(ContractWarning("contract-required", [name_field], why))
     return found
-
-
-def _is_date(value: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def definition_problems(raw: Mapping[str, Any]) -> list[tuple[list[str], str]]:

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from destination.definition.project import project_path
+from receiver.config.limits import LimitsConfig
 from receiver.config.outbound import OutboundConfig
 from receiver.config.source import SettingProblem, SettingsFileError, locate, read_settings_file
 from receiver.config.store import StoreConfig
@@ -24,6 +25,8 @@ ENV_PREFIX = "ANTAVO_"
 CONFIG_FILE = "receiver.yaml"
 SCHEMA_FILE = "receiver.schema.json"
 RECEIVER_COMMENT = "Generated from receiver.config.ReceiverConfig by `antavo-actions schemas`. Do not edit."
+MIN_KEY_LENGTH = 16
+"""Shorter keys are refused at start: a short key falls to guessing whatever the rate limits."""
 
 
 class ConfigError(Exception):
@@ -65,6 +68,7 @@ class ReceiverConfig(BaseModel):
     earn_rate: float = Field(
         1.0,
         ge=0,
+        allow_inf_nan=False,
         description="Points earned per unit of a checkout's total (points = floor(total x earn_rate)).",
     )
     max_body_bytes: int = Field(
@@ -130,6 +134,24 @@ class ReceiverConfig(BaseModel):
             "can be overridden by ANTAVO_OUTBOUND_<SETTING> (e.g. ANTAVO_OUTBOUND_WRITE_KEY)."
         ),
     )
+
+    limits: LimitsConfig = Field(
+        default_factory=LimitsConfig,
+        description=(
+            "Memory, time, connection and abuse limits. Each setting can be overridden by "
+            "ANTAVO_LIMITS_<SETTING> (e.g. ANTAVO_LIMITS_MAX_POINTS)."
+        ),
+    )
+
+    @field_validator("api_key", "write_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and 0 < len(value.get_secret_value()) < MIN_KEY_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_KEY_LENGTH} characters long "
+                "(`antavo-actions serve --generate-key` prints a fresh one)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _accounts_make_sense(self) -> ReceiverConfig:

@@ -8,7 +8,9 @@ little (`wait_seconds`) for its answer; if the first is still running after that
 Stripe's answer: 409 `IDEMPOTENCY_KEY_IN_PROGRESS` with `Retry-After`, and the client retries
 later to get the stored answer. A reservation whose worker died is taken over once its lease
 ends (nothing was written: the answer and the event commit together). Keys are forgotten
-after the TTL, counted from the first request.
+after the TTL, counted from the first request. The durable stores keep every key for its
+whole TTL; the memory store also bounds them by count and bytes (oldest answered keys first),
+and says so through `LoyaltyStore.warnings` when that makes the window really kept shorter.
 """
 
 from __future__ import annotations

@@ -12,13 +12,12 @@ destination's: the destination forwards whatever event name a mapping produces.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any, TypeGuard
 
+from destination.js.time import is_calendar_date
 from receiver.config import ReceiverConfig
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.errors import ApiError
@@ -34,8 +33,6 @@ _MISSING = {POINT_ADD: "INVALID_POINTS", POINT_SUBTRACT: "INVALID_POINTS", CHECK
 
 Handler = Callable[[str, str, Mapping[str, Any], str], Decision]
 """(account, event name, event data, the data field's label) → the decision to run."""
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +63,8 @@ class LoyaltyRules:
         self._config = config
         self._c = contract
         self._earn_rate = Decimal(repr(config.earn_rate))
+        self._max_points = config.limits.max_points
+        self._max_balance = config.limits.max_balance
         profile = contract.action_by_type("identify")
         missing = [name for name in profile.date_fields if name not in profile.data_properties]
         if missing:
@@ -133,7 +132,7 @@ class LoyaltyRules:
         named = self._profile.data_properties
         for key in self._profile.date_fields:
             value = data.get(key)
-            if value is not None and not _is_iso_date(value):
+            if value is not None and not is_calendar_date(value):
                 raise _unprocessable(
                     "INVALID_DATE", f"{named[key]} must be a date in the form YYYY-MM-DD.", self._field(key)
                 )
@@ -155,14 +154,29 @@ class LoyaltyRules:
         value = data.get(POINTS)
         if not _is_number(value) or value != int(value) or value <= 0:
             raise _unprocessable("INVALID_POINTS", "Points must be a positive integer.", self._field(POINTS))
+        if value > self._max_points:
+            raise self._too_large(f"Points must be at most {self._max_points} per event.")
         reason = data.get(REASON)
         if reason is not None and not isinstance(reason, str):
             raise _unprocessable("INVALID_REASON", "Reason must be a string.", self._field(REASON))
         return int(value)
 
+    def _too_large(self, message: str, key: str = POINTS) -> ApiError:
+        return _unprocessable("POINTS_TOO_LARGE", message, self._field(key))
+
+    def _credit(self, view: CustomerView, account: str, points: int, key: str = POINTS) -> None:
+        """Refuse a credit that would take the balance past `limits.max_balance`."""
+        if view.balance(account) + points > self._max_balance:
+            raise self._too_large(f"The account's balance would exceed {self._max_balance} points.", key)
+
     def _point_add(self, account: str, name: str, data: Mapping[str, Any], label: str) -> Decision:
         points = self._points(data, label)
-        return lambda _view: Change(account=account, action=name, data=data, points=points)
+
+        def decide(view: CustomerView) -> Change:
+            self._credit(view, account, points)
+            return Change(account=account, action=name, data=data, points=points)
+
+        return decide
 
     def _point_subtract(self, account: str, name: str, data: Mapping[str, Any], label: str) -> Decision:
         points = self._points(data, label)
@@ -189,12 +203,15 @@ class LoyaltyRules:
             raise _unprocessable("INVALID_TOTAL", "Total must be a number of at least 0.", self._field(TOTAL))
         transaction_id = str(raw_id)
         earned = math.floor(Decimal(repr(total)) * self._earn_rate)
+        if earned > self._max_points:
+            raise self._too_large(f"This checkout would earn more than {self._max_points} points.", TOTAL)
         field = self._field(TRANSACTION_ID)
 
         def decide(view: CustomerView) -> Change:
             seen = view.transaction_seen(account, transaction_id)
             if seen:
                 raise ApiError(409, "ERR_TX_ALREADY_EXISTS", _duplicate_message(seen, account), field=field)
+            self._credit(view, account, earned, TOTAL)
             return Change(account=account, action=name, data=data, points=earned, transaction_id=transaction_id)
 
         return decide
@@ -216,14 +233,3 @@ def _duplicate_message(seen: SeenTransaction | bool, account: str) -> str:
         f"Account '{account}' already has a transaction with this ID: customer '{seen.customer_id}' recorded it "
         f"at {when}."
     )
-
-
-def _is_iso_date(value: Any) -> bool:
-    """`YYYY-MM-DD` and a real calendar day (not the other forms `fromisoformat` allows)."""
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True

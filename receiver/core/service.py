@@ -25,8 +25,9 @@ from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fingerprint
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError, error_body
-from receiver.logs.ring import LogEntry
+from receiver.logs.ring import LogEntry, unstored_entry
 from receiver.logs.stored import StoredLog
+from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
 from receiver.requests import (
     PayloadChecker,
     check_api_key,
@@ -53,6 +54,7 @@ class _Trace:
     event_type: str | None = None
     request: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    authenticated: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ class Delivery:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
-    entry: LogEntry
+    entry: LogEntry | None
+    """None only for an unauthenticated HTTP refusal past the log's rate for those."""
 
     @property
     def accepted(self) -> bool:
@@ -84,6 +87,10 @@ class WebhookService:
         self.store = store
         self.log = log
         self.idempotency = Idempotency(store, config.idempotency_ttl_seconds)
+        limits = config.limits
+        self.guard = AuthGuard(limits)
+        rate = limits.log_anonymous_per_second
+        self._anonymous_log = TokenBucket.full(rate * 10, rate, time.monotonic())
         self.rules = LoyaltyRules(config, contract)
         self.checker = PayloadChecker(contract)
         secrets = [key.get_secret_value() for key in (config.api_key, config.write_key) if key is not None]
@@ -99,7 +106,8 @@ class WebhookService:
             check_content_type(request.headers.get("content-type"))
             return parse_json(await read_body(request, self.config.max_body_bytes))
 
-        done = await self._run(read, request.headers)
+        address = request.client.host if request.client else "unknown"
+        done = await self._run(read, request.headers, address)
         return JSONResponse(done.body, status_code=done.status, headers=done.headers)
 
     async def deliver(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> Delivery:
@@ -135,12 +143,15 @@ class WebhookService:
             response=self.redact(response),
         )
 
-    async def _run(self, source: Callable[[], Awaitable[Any]], headers: Mapping[str, str]) -> Delivery:
+    async def _run(
+        self, source: Callable[[], Awaitable[Any]], headers: Mapping[str, str], address: str | None = None
+    ) -> Delivery:
+        """`address` is the HTTP client's (None for a request made in this process, which is trusted)."""
         started = time.perf_counter()
         received = datetime.now(UTC)
-        trace = _Trace()
+        trace = _Trace(authenticated=address is None)
         try:
-            status, body = await self._process(await source(), headers, trace)
+            status, body = await self._process(await source(), headers, trace, address)
         except ApiError as exc:
             status, body = exc.status, exc.body()
             trace.headers.update(exc.headers)
@@ -150,26 +161,61 @@ class WebhookService:
         elapsed = round(time.perf_counter() - started, 6)
         error = body.get("error") if status >= 400 else None
         identifier = self.redact.text(trace.identifier) if trace.identifier else f"req_{uuid.uuid4().hex}"
-        entry = await self._log(
-            id=identifier,
-            timestamp=received,
-            customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
-            event_type=trace.event_type,
-            status=status,
-            response_time=elapsed,
-            error=error["message"] if error else None,
-            error_code=error["code"] if error else None,
-            request=trace.request,
-            response=self.redact(body),
-        )
+        entry: LogEntry | None = None
+        if trace.authenticated:
+            entry = await self._log(
+                id=identifier,
+                timestamp=received,
+                customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
+                event_type=trace.event_type,
+                status=status,
+                response_time=elapsed,
+                error=error["message"] if error else None,
+                error_code=error["code"] if error else None,
+                request=trace.request,
+                response=self.redact(body),
+            )
+        elif self._anonymous_log.take(time.monotonic()):
+            # Who sent it is unknown: no body, no customer the sender chose, in the log's own small lane.
+            entry = await self._log(
+                id=f"req_{uuid.uuid4().hex}",
+                timestamp=received,
+                customer_id=None,
+                event_type=trace.event_type,
+                status=status,
+                response_time=elapsed,
+                error=error["message"] if error else None,
+                error_code=error["code"] if error else None,
+                request=None,
+                response=self.redact(body),
+                authenticated=False,
+            )
         if error:
             logger.info("webhook %s refused: %s %s", identifier, status, error["code"])
-        for listener in self.listeners:
-            listener(entry, REPLAY_HEADER in trace.headers)
+        if self.listeners:
+            # A refusal past the log's rate is still counted: listeners get an entry that was not stored.
+            seen = entry or unstored_entry(
+                id=identifier,
+                timestamp=received,
+                customer_id=None,
+                event_type=trace.event_type,
+                status=status,
+                response_time=elapsed,
+                error=error["message"] if error else None,
+                error_code=error["code"] if error else None,
+                request=None,
+                response=None,
+                authenticated=False,
+            )
+            for listener in self.listeners:
+                listener(seen, REPLAY_HEADER in trace.headers)
         return Delivery(status, body, trace.headers, entry)
 
-    async def _process(self, parsed: Any, headers: Mapping[str, str], trace: _Trace) -> tuple[int, dict[str, Any]]:
-        trace.request = self.redact(parsed)
+    async def _process(
+        self, parsed: Any, headers: Mapping[str, str], trace: _Trace, address: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        if trace.authenticated:
+            trace.request = self.redact(parsed)
         trace.identifier = message_id(headers, None)
         body = require_object(parsed)
         action = self.contract.classify(body)
@@ -177,7 +223,14 @@ class WebhookService:
         trace.event_type = action.event_type
         customer = body.get(self.contract.customer_field)
         trace.customer_id = customer if isinstance(customer, str) else None
-        check_api_key(body, self.contract.auth_field, self._key)
+        self.guard.check(address, API_KEY)
+        try:
+            check_api_key(body, self.contract.auth_field, self._key)
+        except ApiError:
+            self.guard.failed(address, API_KEY)
+            raise
+        trace.authenticated = True
+        trace.request = self.redact(parsed)
         key = check_key(headers.get(IDEMPOTENCY_HEADER.lower()))
         if key is None:
             return await self._apply(body)
@@ -204,7 +257,7 @@ class WebhookService:
             return await self.log.add(**fields)
         except StoreUnavailable as exc:
             logger.warning("inbound log entry not stored (store unavailable): %s", exc.detail)
-            return LogEntry(seq=0, **fields)
+            return unstored_entry(**fields)
 
     async def _apply(self, body: dict[str, Any], idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
         """Schema, then request rules, then the store's atomic check-and-write."""

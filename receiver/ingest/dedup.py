@@ -3,7 +3,8 @@
 Libraries retry a batch whose answer they did not get, so the same messages can arrive
 twice; Segment drops the copies it has seen in the last 24 hours. The IDs live in the store,
 so every worker sharing it drops the same copies; the durable stores keep the whole window,
-the memory store caps the count too (see `StoreLimits.max_messages`).
+the memory store caps the count and the bytes too (see `StoreLimits.max_messages` and
+`dedup_max_bytes`), and says so through `LoyaltyStore.warnings` when that shortens the window.
 """
 
 from __future__ import annotations

@@ -184,6 +184,8 @@ class Fanout:
             self.stats.delivered += 1
         else:
             self.stats.refused += 1
+        if delivery.entry is None:
+            raise RuntimeError("an in-process delivery is always logged")
         return delivery.entry
 
     async def _duplicate(self, message: Mapping[str, Any]) -> None:

@@ -54,6 +54,7 @@ from receiver.ingest.messages import (
     parse_call,
     too_large,
 )
+from receiver.ratelimit import WRITE_KEY
 from receiver.requests import MAX_MESSAGE_ID_LENGTH, parse_json, read_body
 from receiver.security import same_secret
 
@@ -141,13 +142,15 @@ class Ingest:
                     f"{env_name('write_key')} (or pass `antavo-actions serve --write-key`) and restart the receiver.",
                     code="WRITE_KEY_NOT_CONFIGURED",
                 )
+            address = request.client.host if request.client else "unknown"
+            self._guard(address)
             authorization = request.headers.get("authorization")
             if authorization:
-                self._check_key(basic_user(authorization))
+                self._check_key(basic_user(authorization), address)
                 authenticated = True
             body = await self._read(request, call_type)
             if not authenticated:
-                self._check_key(body.get(WRITE_KEY_FIELD) if isinstance(body, dict) else None)
+                self._check_key(body.get(WRITE_KEY_FIELD) if isinstance(body, dict) else None, address)
                 authenticated = True
             messages = parse_call(body, call_type, received) if call_type else parse_batch(body, received)
         except TrackingError as exc:
@@ -157,10 +160,19 @@ class Ingest:
             await asyncio.sleep(0)
         return JSONResponse({"success": True})
 
-    def _check_key(self, given: Any) -> None:
+    def _guard(self, address: str) -> None:
+        """429 for an address that failed too often (see `ratelimit`), before its key is even looked at."""
+        try:
+            self.service.guard.check(address, WRITE_KEY)
+        except ApiError as exc:
+            raise TrackingError(exc.status, exc.code, exc.message, headers=exc.headers) from None
+
+    def _check_key(self, given: Any, address: str) -> None:
         if given is None or given == "":
+            self.service.guard.failed(address, WRITE_KEY)
             raise _unauthorized(f"No write key was sent. {HOW_TO_AUTHENTICATE}")
         if not same_secret(given, self._key):
+            self.service.guard.failed(address, WRITE_KEY)
             raise _unauthorized("The write key is not valid.")
 
     async def _read(self, request: Request, call_type: str | None) -> Any:
@@ -181,7 +193,8 @@ class Ingest:
         try:
             return parse_json(raw)
         except ApiError as exc:
-            raise TrackingError(400, exc.code, exc.message) from None
+            # 422 (a number no float can hold) stays 422, as the webhook answers it; the rest is Segment's 400.
+            raise TrackingError(422 if exc.status == 422 else 400, exc.code, exc.message, field=exc.field) from None
 
     async def _refuse(self, exc: TrackingError, call_type: str | None, *, logged: bool) -> JSONResponse:
         """Answer a refusal; an authenticated sender's 400 also goes to the inbound log, under the message's ID."""

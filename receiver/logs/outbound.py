@@ -27,6 +27,9 @@ class OutboundLogEntry(BaseModel):
     )
     request: Any = Field(description="The message as sent in the batch.")
     response: Any = Field(description="`{attempts, body}`: how many requests were made and Segment's last answer.")
+    truncated: bool = Field(
+        description="A body was longer than the log keeps: it shows cut, as `{truncated, length, start}`."
+    )
 
 
 class OutboundLogPage(BaseModel):

@@ -27,8 +27,12 @@ class LogQuery:
     error: Annotated[bool | None, Query(description="`true`: failures only; `false`: successes only.")] = None
     error_code: Annotated[str | None, Query(description="Only entries refused with this error code.")] = None
     status: Annotated[int | None, Query(ge=0, le=599, description="Only this HTTP status (`0`: no answer).")] = None
-    since: Annotated[datetime | None, Query(description="From this time (inclusive, ISO 8601).")] = None
-    until: Annotated[datetime | None, Query(description="Before this time (exclusive, ISO 8601).")] = None
+    since: Annotated[
+        datetime | None, Query(description="From this time (inclusive, ISO 8601; UTC without an offset).")
+    ] = None
+    until: Annotated[
+        datetime | None, Query(description="Before this time (exclusive, ISO 8601; UTC without an offset).")
+    ] = None
     min_time: Annotated[float | None, Query(ge=0, description="Only entries that took at least this many seconds.")] = (
         None
     )
@@ -52,4 +56,4 @@ class LogQuery:
     async def page(self, log: StoredLog) -> dict[str, Any]:
         """One page of `log` under these filters, as the log routes answer it."""
         found = await log.query(self.where, limit=self.limit, cursor=self.cursor)
-        return {"items": [vars(entry) for entry in found.entries], "next_cursor": found.next_cursor}
+        return {"items": [entry.public() for entry in found.entries], "next_cursor": found.next_cursor}

@@ -1,26 +1,52 @@
-"""The logs' ring: the inbound log (one entry per webhook request, like Antavo's Segment
-inbound log) and the outbound log (`logs.outbound`) are both a `LogRing`, told apart by type.
+"""The logs' ring: how the memory store keeps its logs (inbound: one entry per webhook request,
+like Antavo's Segment inbound log; outbound; duplicates), and the entry every store returns.
 
 Columns: when, which customer, which Segment call type (`track` / `identify`), the status
 code, the response time in seconds, the error (if refused), and the request identifier
 (Segment's messageId when one is given, else a generated one), plus the request and
-response bodies, already redacted by the caller. The log is a bounded ring: the oldest
-entries drop off once it holds `size` entries.
+response bodies, already redacted by the caller.
+
+Memory is bounded by bytes, not only by entries: bodies are kept as their JSON text (so
+the bytes counted are the bytes held, whatever the shape of the JSON), a body longer than
+`body_bytes` is cut and the entry marked `truncated`, and the ring drops its oldest entries
+once it holds `size` entries or `max_bytes` bytes. Unauthenticated refusals live in their own
+small lane (a `anonymous_share` of both bounds): however many arrive, they only ever push
+out each other, never an authenticated entry.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
+import json
 import threading
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+ENTRY_OVERHEAD = 600
+"""Bytes an entry costs besides its bodies (the object, its strings, the deque slot): a fair over-estimate."""
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+DEFAULT_BODY_BYTES = 16 * 1024
+
+
+def dump_json(value: Any) -> str:
+    """A body as the logs keep it: compact JSON text."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _body(value: Any, limit: int) -> tuple[str, bool]:
+    """A body as JSON text, cut to `limit` characters (as a JSON string holding the start of it) if longer."""
+    text = dump_json(value)
+    if len(text) <= limit:
+        return text, False
+    return dump_json({"truncated": True, "length": len(text), "start": text[: max(0, limit - 100)]}), True
 
 
 @dataclass(frozen=True)
 class LogEntry:
-    """One request as the inbound log shows it."""
+    """One request as the inbound log shows it; `request` and `response` are decoded on demand."""
 
     seq: int
     id: str
@@ -31,8 +57,57 @@ class LogEntry:
     response_time: float
     error: str | None
     error_code: str | None
-    request: Any
-    response: Any
+    request_json: str
+    response_json: str
+    truncated: bool = False
+    authenticated: bool = True
+
+    @property
+    def request(self) -> Any:
+        return json.loads(self.request_json)
+
+    @property
+    def response(self) -> Any:
+        return json.loads(self.response_json)
+
+    @property
+    def size(self) -> int:
+        """Bytes this entry holds, roughly (strings count one byte per character, plus a fixed overhead)."""
+        text = len(self.id) + len(self.customer_id or "") + len(self.error or "")
+        return ENTRY_OVERHEAD + text + len(self.request_json) + len(self.response_json)
+
+    def public(self) -> dict[str, Any]:
+        """The entry as the log API answers it."""
+        return {
+            "seq": self.seq,
+            "id": self.id,
+            "timestamp": self.timestamp,
+            "customer_id": self.customer_id,
+            "event_type": self.event_type,
+            "status": self.status,
+            "response_time": self.response_time,
+            "error": self.error,
+            "error_code": self.error_code,
+            "request": self.request,
+            "response": self.response,
+            "truncated": self.truncated,
+        }
+
+
+def unstored_entry(*, request: Any, response: Any, seq: int = 0, authenticated: bool = True, **fields: Any) -> LogEntry:
+    """An entry no log holds (the store was down, or a refusal past the rate for logging those), bodies uncut."""
+    return LogEntry(
+        seq=seq,
+        request_json=dump_json(request),
+        response_json=dump_json(response),
+        authenticated=authenticated,
+        **fields,
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A filter time without a zone is UTC (entries are stamped in UTC, and naive cannot compare to aware)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True)
@@ -40,7 +115,8 @@ class LogFilter:
     """Every given criterion must hold; `error` True keeps refusals, False keeps accepted.
 
     `since` is inclusive and `until` exclusive, so consecutive windows never share an entry;
-    `min_response_time` keeps the requests that took at least that many seconds.
+    `min_response_time` keeps the requests that took at least that many seconds. Times without
+    a zone are read as UTC.
     """
 
     id: str | None = None
@@ -52,6 +128,10 @@ class LogFilter:
     until: datetime | None = None
     min_response_time: float | None = None
     error_code: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "since", _aware(self.since))
+        object.__setattr__(self, "until", _aware(self.until))
 
     def __call__(self, entry: LogEntry) -> bool:
         return (
@@ -73,16 +153,48 @@ class LogPage:
     next_cursor: int | None
 
 
-class LogRing:
-    """A thread-safe ring of the last `size` entries; `seq` grows forever and is the cursor."""
+class _Lane:
+    """Entries in arrival order, bounded by count and bytes."""
 
-    def __init__(self, size: int) -> None:
-        self._entries: deque[LogEntry] = deque(maxlen=size)
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.entries: deque[LogEntry] = deque()
+        self.bytes = 0
+        self._max_entries = max(1, max_entries)
+        self._max_bytes = max_bytes
+
+    def add(self, entry: LogEntry) -> None:
+        self.entries.append(entry)
+        self.bytes += entry.size
+        while self.entries and (len(self.entries) > self._max_entries or self.bytes > self._max_bytes):
+            self.bytes -= self.entries.popleft().size
+
+
+class LogRing:
+    """A thread-safe ring bounded by entries and bytes; `seq` grows forever and is the cursor."""
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        body_bytes: int = DEFAULT_BODY_BYTES,
+        anonymous_share: float = 0.1,
+    ) -> None:
+        self.body_bytes = body_bytes
+        anonymous = max(1, int(size * anonymous_share))
+        anonymous_bytes = int(max_bytes * anonymous_share)
+        self._trusted = _Lane(size, max_bytes - anonymous_bytes)
+        self._anonymous = _Lane(anonymous, anonymous_bytes)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._trusted.entries) + len(self._anonymous.entries)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes held by the entries (as `LogEntry.size` counts them)."""
+        return self._trusted.bytes + self._anonymous.bytes
 
     def add(
         self,
@@ -97,36 +209,46 @@ class LogRing:
         error_code: str | None,
         request: Any,
         response: Any,
+        authenticated: bool = True,
     ) -> LogEntry:
+        """Add an entry; an unauthenticated one goes to its own lane, which cannot evict the others."""
+        request_json, cut_request = _body(request, self.body_bytes)
+        response_json, cut_response = _body(response, self.body_bytes)
         with self._lock:
             entry = LogEntry(
                 seq=next(self._seq),
-                id=id,
+                id=id[:1024],
                 timestamp=timestamp,
-                customer_id=customer_id,
+                customer_id=customer_id[:1024] if customer_id is not None else None,
                 event_type=event_type,
                 status=status,
                 response_time=response_time,
-                error=error,
+                error=error[:4096] if error is not None else None,
                 error_code=error_code,
-                request=request,
-                response=response,
+                request_json=request_json,
+                response_json=response_json,
+                truncated=cut_request or cut_response,
+                authenticated=authenticated,
             )
-            self._entries.append(entry)
+            (self._trusted if authenticated else self._anonymous).add(entry)
             return entry
+
+    def _snapshot(self) -> list[LogEntry]:
+        """Every entry, oldest first (the two lanes merged by `seq`)."""
+        with self._lock:
+            trusted, anonymous = list(self._trusted.entries), list(self._anonymous.entries)
+        if not anonymous:
+            return trusted
+        return list(heapq.merge(trusted, anonymous, key=lambda entry: entry.seq))
 
     def count(self, where: LogFilter) -> int:
         """How many entries the log holds that match (whatever page is being shown)."""
-        with self._lock:
-            snapshot = list(self._entries)
-        return sum(1 for entry in snapshot if where(entry))
+        return sum(1 for entry in self._snapshot() if where(entry))
 
     def query(self, where: LogFilter, *, limit: int, cursor: int | None = None) -> LogPage:
         """Matching entries, newest first, older than `cursor` (a `seq` from a previous page)."""
-        with self._lock:
-            snapshot = list(self._entries)
         found: list[LogEntry] = []
-        for entry in reversed(snapshot):
+        for entry in reversed(self._snapshot()):
             if cursor is not None and entry.seq >= cursor:
                 continue
             if where(entry):

@@ -34,9 +34,21 @@ class StoredLog:
         error_code: str | None,
         request: Any,
         response: Any,
+        authenticated: bool = True,
     ) -> LogEntry:
+        """`authenticated` False: a refusal whose sender is unknown (the memory store keeps those apart)."""
         entry = NewLogEntry(
-            id, timestamp, customer_id, event_type, status, response_time, error, error_code, request, response
+            id,
+            timestamp,
+            customer_id,
+            event_type,
+            status,
+            response_time,
+            error,
+            error_code,
+            request,
+            response,
+            authenticated,
         )
         [written] = await self.store.log_add(self.kind, [entry])
         return written

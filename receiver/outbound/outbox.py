@@ -196,8 +196,11 @@ class Outbox:
     async def _run(self) -> None:
         assert self._wake is not None
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that lands as the
+            # wake-up does (a wake from another thread during `stop`), and the sender would never stop.
             try:
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                async with asyncio.timeout(IDLE_POLL_SECONDS):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()

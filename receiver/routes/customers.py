@@ -23,7 +23,7 @@ def _not_found() -> ApiError:
     "/v1/customers/{customer_id}",
     summary="A customer's profile, membership and balances",
     response_model=models.Customer,
-    responses=models.error_responses(401, 404),
+    responses=models.error_responses(401, 404, 429),
 )
 async def get_customer(customer_id: CustomerId, customers: CustomersDep) -> dict[str, Any]:
     found = await customers.profile(customer_id)
@@ -37,7 +37,7 @@ async def get_customer(customer_id: CustomerId, customers: CustomersDep) -> dict
     summary="A customer's event history",
     description="Accepted events, oldest first, as written (events are never changed).",
     response_model=models.EventPage,
-    responses=models.error_responses(401, 404),
+    responses=models.error_responses(401, 404, 429),
 )
 async def customer_events(
     customer_id: CustomerId,

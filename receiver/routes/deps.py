@@ -18,6 +18,7 @@ from receiver.core.service import WebhookService
 from receiver.errors import unauthorized
 from receiver.ingest.service import Ingest
 from receiver.logs.stored import StoredLog
+from receiver.ratelimit import API_KEY
 from receiver.security import same_secret
 from receiver.sessions import SessionStore
 
@@ -69,10 +70,19 @@ Sessions = Annotated[SessionStore, Depends(get_sessions)]
 
 
 def require_bearer(
-    config: Config, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    config: Config,
+    service: Service,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """The inspection routes' guard: the brand API key as a Bearer token, compared in constant time."""
+    """The inspection routes' guard: the brand API key as a Bearer token, compared in constant time.
+
+    An address that failed too often gets 429 before its token is looked at (see `ratelimit`).
+    """
+    address = request.client.host if request.client else "unknown"
+    service.guard.check(address, API_KEY)
     if credentials is None or not same_secret(credentials.credentials, config.api_key_bytes()):
+        service.guard.failed(address, API_KEY)
         raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
 
 

@@ -1,4 +1,4 @@
-"""The API's documentation: the `/docs` and `/redoc` pages, and the OpenAPI text they show.
+"""The API's documentation: the `/docs` page, and the OpenAPI text it shows.
 
 The webhook's request body is described from the same schemas it validates with (the app
 reads the raw body itself, to bound its size, so FastAPI cannot infer it).
@@ -10,11 +10,12 @@ import copy
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.core.loyalty import CHECKOUT, POINT_ADD, POINTS, REASON, TOTAL, TRANSACTION_ID
+from receiver.docs_ui import DOCS_PATH, docs_page
 
 API_DESCRIPTION = """
 A reference implementation of **Antavo Loyalty Engine's Segment webhook**, for testing the
@@ -145,17 +146,15 @@ def webhook_openapi(contract: WebhookContract) -> dict[str, Any]:
     }
 
 
-DOCS_PATH, REDOC_PATH = "/docs", "/redoc"
+REDOC_PATH = "/redoc"
 OAUTH2_REDIRECT_PATH = DOCS_PATH + "/oauth2-redirect"
 router = APIRouter(include_in_schema=False)
 
 
 @router.get(DOCS_PATH)
 async def swagger_ui(request: Request) -> HTMLResponse:
-    app = request.app
-    return get_swagger_ui_html(
-        openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI", oauth2_redirect_url=OAUTH2_REDIRECT_PATH
-    )
+    """Swagger UI from the installed package, under a CSP (see `receiver.docs_ui`)."""
+    return docs_page(request.app)
 
 
 @router.get(OAUTH2_REDIRECT_PATH)
@@ -165,5 +164,5 @@ async def swagger_ui_redirect() -> HTMLResponse:
 
 @router.get(REDOC_PATH)
 async def redoc(request: Request) -> HTMLResponse:
-    app = request.app
-    return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} - ReDoc")
+    """ReDoc from the installed package too."""
+    return docs_page(request.app, redoc=True)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from receiver import models
-from receiver.routes.deps import Config, IngestDep
+from receiver.routes.deps import Config, IngestDep, Service
 
 router = APIRouter(tags=["Health"])
 
 
 @router.get("/healthz", summary="Liveness", response_model=models.Health)
-async def healthz(config: Config, ingest: IngestDep, request: Request) -> dict[str, Any]:
+async def healthz(config: Config, ingest: IngestDep, service: Service) -> dict[str, Any]:
     return {
         "status": "ok",
         "stack": config.stack,
-        "store": request.app.state.store.name,
+        "store": service.store.name,
         "multi_accounts": config.multi_accounts,
+        "warnings": service.store.warnings(),
         "details": {"fast_path_failures": ingest.fanout.pipeline.fast_path_failures},
     }

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from receiver.ingest.openapi import request_body
 from receiver.routes.deps import IngestDep
 
 TAG = "Segment Tracking API"
@@ -30,6 +31,8 @@ def _responses() -> dict[int | str, dict[str, Any]]:
         200: {"description": "Accepted.", "content": {"application/json": {"example": {"success": True}}}},
         400: {"description": "Too large, not JSON, or a malformed message.", **refused},
         401: {"description": "No write key, a wrong one, or none configured.", **refused},
+        422: {"description": "A number too large to be stored (not finite).", **refused},
+        429: {"description": "Too many failed authentication attempts from this address.", **refused},
     }
 
 
@@ -45,12 +48,24 @@ def _route_doc(call: str) -> str:
 RESPONSES = _responses()
 
 
-@router.post("/v1/track", summary="Record an action (track)", description=_route_doc("track"), responses=RESPONSES)
+@router.post(
+    "/v1/track",
+    summary="Record an action (track)",
+    description=_route_doc("track"),
+    responses=RESPONSES,
+    openapi_extra=request_body("track"),
+)
 async def track(request: Request, ingest: IngestDep) -> JSONResponse:
     return await ingest.handle(request, "track")
 
 
-@router.post("/v1/identify", summary="Tie a user to traits", description=_route_doc("identify"), responses=RESPONSES)
+@router.post(
+    "/v1/identify",
+    summary="Tie a user to traits",
+    description=_route_doc("identify"),
+    responses=RESPONSES,
+    openapi_extra=request_body("identify"),
+)
 async def identify(request: Request, ingest: IngestDep) -> JSONResponse:
     return await ingest.handle(request, "identify")
 
@@ -60,6 +75,7 @@ async def identify(request: Request, ingest: IngestDep) -> JSONResponse:
     summary="Send many calls at once (what Segment's libraries send)",
     description=_route_doc("batch") + " A batch is accepted or refused whole.",
     responses=RESPONSES,
+    openapi_extra=request_body("batch"),
 )
 async def batch(request: Request, ingest: IngestDep) -> JSONResponse:
     """The raw request goes to the ingest: it checks the write key before reading the body."""

@@ -22,7 +22,7 @@ Filters = Annotated[LogQuery, Depends()]
     summary="The inbound log",
     description="One entry per webhook request, accepted or refused, newest first. Bodies are redacted.",
     response_model=models.LogPage,
-    responses=models.error_responses(401),
+    responses=models.error_responses(401, 429),
 )
 async def inbound_log(query: Filters, log: Log) -> dict[str, Any]:
     return await query.page(log)
@@ -33,7 +33,7 @@ async def inbound_log(query: Filters, log: Log) -> dict[str, Any]:
     summary="The outbound log",
     description="One entry per message sent to (or refused for) Segment, newest first.",
     response_model=OutboundLogPage,
-    responses=models.error_responses(401),
+    responses=models.error_responses(401, 429),
 )
 async def outbound_log(query: Filters, log: OutLog) -> dict[str, Any]:
     return await query.page(log)

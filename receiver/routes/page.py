@@ -13,23 +13,15 @@ from urllib.parse import parse_qs, urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from receiver.config import ReceiverConfig
 from receiver.errors import error_body
 from receiver.routes.deps import Config, Sessions
-from receiver.routes.pages import HERE, PAGE_HEADERS, STATIC_PATH, session_cookie
+from receiver.routes.pages import PAGE_HEADERS, STATIC_PATH, session_cookie
+from receiver.routes.pages import templates as _templates
 from receiver.sessions import Session
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-
-_templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 async def _session(request: Request, sessions: Sessions) -> Session | None:

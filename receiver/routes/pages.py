@@ -22,9 +22,10 @@ from starlette.staticfiles import StaticFiles
 
 from receiver import views
 from receiver.config import ReceiverConfig
-from receiver.errors import error_body
+from receiver.errors import ApiError, error_body
 from receiver.logs.stored import StoredLog
-from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Sessions
+from receiver.ratelimit import API_KEY
+from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
 from receiver.security import same_secret
 from receiver.sessions import Session, SessionStore, cookie_name
 
@@ -45,7 +46,7 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-_templates = Environment(
+templates = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=True,
     undefined=StrictUndefined,
@@ -65,7 +66,7 @@ def _secured(response: Response) -> Response:
 
 
 def _render(template: str, context: Mapping[str, Any], status: int = 200) -> Response:
-    html = _templates.get_template(template).render(static=STATIC_PATH, **context)
+    html = templates.get_template(template).render(static=STATIC_PATH, **context)
     return _secured(HTMLResponse(html, status_code=status))
 
 
@@ -135,14 +136,22 @@ async def login_page(request: Request, config: Config, sessions: Sessions) -> Re
 
 
 @router.post("/login")
-async def login(request: Request, config: Config, sessions: Sessions) -> Response:
+async def login(request: Request, config: Config, sessions: Sessions, service: Service) -> Response:
     if not _same_origin(request):
         return _refused(config, "Sign-in forms are accepted from this site only.")
     form = await _read_form(request)
     if form is None:
         return _refused(config, "Send the sign-in form as a small URL-encoded form.", 400)
     target = views.safe_next(form.get("next"))
+    address = request.client.host if request.client else "unknown"
+    try:
+        service.guard.check(address, API_KEY)
+    except ApiError as exc:
+        answer = _login_form(config, target, exc.message, exc.status)
+        answer.headers.update(exc.headers)
+        return answer
     if not same_secret(form.get("api_key"), config.api_key_bytes()):
+        service.guard.failed(address, API_KEY)
         return _login_form(config, target, "That API key is not valid.", 401)
     await sessions.revoke(request.cookies.get(session_cookie(request)))
     token, _ = await sessions.create()

@@ -35,7 +35,7 @@ def router(path: str, openapi_extra: dict[str, Any]) -> APIRouter:
         description=WEBHOOK_DESCRIPTION,
         status_code=202,
         response_model=models.Accepted,
-        responses=models.error_responses(400, 401, 409, 413, 415, 422),
+        responses=models.error_responses(400, 401, 409, 413, 415, 422, 429),
         openapi_extra=openapi_extra,
     )
     return routes

@@ -185,6 +185,8 @@ class NewLogEntry:
     error_code: str | None
     request: Any
     response: Any
+    authenticated: bool = True
+    """False for a refusal whose sender is unknown: the memory store keeps those in their own small share."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,11 @@ class LoyaltyStore(Protocol):
     name: str
     """`memory`, `sqlite` or `postgresql` (shown by `serve` and `/healthz`)."""
     durable: bool
+
+    def warnings(self) -> list[str]:
+        """What the operator should know about this store now (shown by `/healthz`): e.g. the memory
+        store keeping Idempotency-Keys or messageIds for less than their configured window."""
+        ...
 
     async def open(self) -> None:
         """Connect and check the schema is current (raises `SchemaBehind` from `receiver.store.sql` if not)."""

@@ -3,7 +3,9 @@
 One thread lock guards all state: transaction IDs are unique per *account* (across
 customers), so a per-customer lock would not be enough, and the work under the lock is a few
 dict operations. Maps a caller can fill (idempotency keys, messageIds, sessions, the outbox,
-the logs) are bounded by count, oldest first, so memory stays bounded whatever the traffic.
+the logs) are bounded by count and, where a caller chooses the size, by bytes, oldest first,
+so memory stays bounded whatever the traffic. Keys or messageIds dropped for room before
+their window ends shorten the window really kept: `warnings` says so (and `/healthz` shows it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from receiver.expiring import ExpiringMap
 from receiver.logs.ring import InboundLog, LogEntry, LogFilter, LogPage
 from receiver.store.contract import (
     Change,
@@ -33,7 +36,9 @@ from receiver.store.contract import (
     StoredResponse,
     StoredSession,
 )
+from receiver.store.keys import MemoryKeys
 from receiver.store.limits import StoreLimits
+from receiver.windows import WindowWatch
 
 _ABSENT = object()
 OUTBOX_FULL = "OUTBOX_FULL"
@@ -71,14 +76,6 @@ class _View:
 
 
 @dataclass
-class _Key:
-    fingerprint: str
-    expires_at: float
-    locked_until: float
-    response: StoredResponse | None = None
-
-
-@dataclass
 class _Queued:
     row: OutboxRow
     claimed_until: float = 0.0
@@ -97,10 +94,28 @@ class MemoryStore:
         self._customers: dict[str, _Customer] = {}
         self._transactions: dict[str, dict[str, SeenTransaction]] = {}
         self._writes = 0
-        self._keys: OrderedDict[str, _Key] = OrderedDict()
-        self._messages: OrderedDict[str, float] = OrderedDict()
+        limits = self.limits
+        self._keys = MemoryKeys(limits.max_keys, limits.idempotency_max_bytes)
+        # The window is given with each call (`first_time`); the map's `ttl` follows it.
+        self._messages: ExpiringMap[None] = ExpiringMap(
+            0.0, limits.max_messages, self._clock, max_bytes=limits.dedup_max_bytes
+        )
+        self._message_window: float | None = None
+        self._windows = WindowWatch()
+        self._windows.watch("Idempotency-Keys", "idempotency_ttl_seconds", lambda: self._keys.ttl, self.key_window)
+        self._windows.watch(
+            "messageIds", "dedup_window_seconds", lambda: self._message_window, lambda: self._messages.effective_window
+        )
         self._sessions: OrderedDict[str, StoredSession] = OrderedDict()
-        self._logs = {kind: InboundLog(self.limits.log_size) for kind in ("inbound", "outbound", "duplicate")}
+        self._logs = {
+            kind: InboundLog(
+                limits.log_size,
+                max_bytes=limits.log_max_bytes,
+                body_bytes=limits.log_body_bytes,
+                anonymous_share=limits.log_anonymous_share,
+            )
+            for kind in ("inbound", "outbound", "duplicate")
+        }
         self._outbox: OrderedDict[int, _Queued] = OrderedDict()
         self._outbox_seq = 0
         self._source: OutboxSource | None = None
@@ -118,6 +133,38 @@ class MemoryStore:
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
+
+    def warnings(self) -> list[str]:
+        """A window (Idempotency-Keys, messageIds) really kept shorter than configured, because room ran out."""
+        return self._windows.warnings()
+
+    # --- what the memory bounds hold (for the operator's figures and the tests) ---------------
+
+    def key_window(self) -> float | None:
+        """How long keys were really kept when the last one was dropped for room (None: none was)."""
+        return self._keys.window
+
+    def message_window(self) -> float | None:
+        """How long messageIds were really kept when the last one was dropped for room (None: none was)."""
+        return self._messages.effective_window
+
+    @property
+    def key_bytes(self) -> int:
+        """Bytes the Idempotency-Keys and their answers are counted as."""
+        return self._keys.bytes
+
+    @property
+    def key_count(self) -> int:
+        with self._lock:
+            return self._keys.count(self._clock())
+
+    @property
+    def message_bytes(self) -> int:
+        return self._messages.bytes
+
+    def log_bytes(self, kind: LogKind) -> int:
+        """Bytes the log's entries hold (bodies as JSON text, plus a fixed overhead each)."""
+        return self._logs[kind].bytes
 
     # --- customers ---------------------------------------------------------------------------
 
@@ -158,8 +205,8 @@ class MemoryStore:
                 seen = SeenTransaction(customer_id, now)
                 self._transactions.setdefault(change.account, {})[change.transaction_id] = seen
             self._writes += 1
-            if idempotency_key is not None and idempotency_key in self._keys:
-                self._keys[idempotency_key].response = StoredResponse(202, {"id": event.id, "status": "accepted"})
+            if idempotency_key is not None:
+                self._keys.answer(idempotency_key, StoredResponse(202, {"id": event.id, "status": "accepted"}))
             self._put(items)
             queued, wake = bool(items), self._wake
         if queued and wake is not None:
@@ -216,53 +263,28 @@ class MemoryStore:
 
     async def idempotency_begin(self, key: str, fingerprint: str, *, ttl: float, lease: float) -> IdempotencyClaim:
         with self._lock:
-            now = self._clock()
-            self._sweep_keys(now)
-            entry = self._keys.get(key)
-            if entry is not None and (
-                entry.expires_at <= now or (entry.response is None and entry.locked_until <= now)
-            ):
-                del self._keys[key]
-                entry = None
-            if entry is None:
-                while len(self._keys) >= self.limits.max_keys:
-                    self._keys.popitem(last=False)
-                self._keys[key] = _Key(fingerprint, now + ttl, now + lease)
-                return "reserved"
-            if entry.fingerprint != fingerprint:
-                return ("mismatch", entry.fingerprint)
-            return entry.response if entry.response is not None else "in_progress"
-
-    def _sweep_keys(self, now: float) -> None:
-        while self._keys:
-            oldest = next(iter(self._keys.values()))
-            if oldest.expires_at > now:
-                return
-            self._keys.popitem(last=False)
+            claim, dropped = self._keys.begin(key, fingerprint, now=self._clock(), ttl=ttl, lease=lease)
+        if dropped:
+            self._windows.log_shortfalls()
+        return claim
 
     async def idempotency_finish(self, key: str, response: StoredResponse) -> None:
         with self._lock:
-            entry = self._keys.get(key)
-            if entry is not None:
-                entry.response = response
+            self._keys.answer(key, response)
 
     async def idempotency_release(self, key: str) -> None:
         with self._lock:
-            entry = self._keys.get(key)
-            if entry is not None and entry.response is None:
-                del self._keys[key]
+            self._keys.release(key)
 
     async def first_time(self, message_id: str, *, window: float) -> bool:
         with self._lock:
-            now = self._clock()
-            while self._messages and next(iter(self._messages.values())) <= now:
-                self._messages.popitem(last=False)
-            if message_id in self._messages:
-                return False
-            while len(self._messages) >= self.limits.max_messages:
-                self._messages.popitem(last=False)
-            self._messages[message_id] = now + window
-            return True
+            self._message_window = self._messages.ttl = window
+            before = self._messages.effective_window
+            first = self._messages.put_new(message_id, None)
+            dropped = self._messages.effective_window is not before
+        if dropped:
+            self._windows.log_shortfalls()
+        return first
 
     # --- logs ----------------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ def test_environment_overrides_the_file_and_options_override_both(settings_file)
         "ANTAVO_STACK": "from-env",
         "ANTAVO_MULTI_ACCOUNTS": "true",
         "ANTAVO_ACCOUNTS": "x, y",
-        "ANTAVO_API_KEY": "k",
+        "ANTAVO_API_KEY": "k" * 16,
     }
     config = load_config(path, environ=environ, overrides={"earn_rate": 3.5, "stack": None})
     assert (config.stack, config.multi_accounts, config.accounts, config.earn_rate) == (
@@ -49,7 +49,7 @@ def test_environment_overrides_the_file_and_options_override_both(settings_file)
         ["x", "y"],
         3.5,
     )
-    assert config.api_key.get_secret_value() == "k"
+    assert config.api_key.get_secret_value() == "k" * 16
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,14 @@ def app_and_store():
     from receiver.config import ReceiverConfig
 
     store = MemoryStore()
-    config = ReceiverConfig(api_key=KEY, multi_accounts=True, accounts=["acc-1"], max_body_bytes=512)
+    # Rate limiting of failed keys has its own tests: here every wrong key must reach the key check.
+    config = ReceiverConfig(
+        api_key=KEY,
+        multi_accounts=True,
+        accounts=["acc-1"],
+        max_body_bytes=512,
+        limits={"auth_failures_burst": 10**9},
+    )
     return create_app(config, store=store), store
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import exc
 
+from receiver.logs.ring import dump_json
 from receiver.store.contract import LogEntry, StoredEvent, StoreUnavailable
 
 logger = logging.getLogger("receiver.store")
@@ -49,8 +50,8 @@ def log_entry_of(row: Any) -> LogEntry:
         response_time=row.response_time,
         error=row.error,
         error_code=row.error_code,
-        request=row.request,
-        response=row.response,
+        request_json=dump_json(row.request),
+        response_json=dump_json(row.response),
     )
 
 

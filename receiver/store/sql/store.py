@@ -84,6 +84,10 @@ class SqlStore(Records):
         self._source: OutboxSource | None = None
         self._wake: Callable[[], None] | None = None
 
+    def warnings(self) -> list[str]:
+        """None: a database keeps every key and messageId for its whole window."""
+        return []
+
     async def open(self) -> None:
         from receiver.store.sql.migrate import check_current
 
