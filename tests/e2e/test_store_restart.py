@@ -190,3 +190,20 @@ def test_a_database_outage_is_a_503_with_retry_after_then_service_resumes(serve_
         running.interrupt()
     finally:
         server.remove()
+
+
+def test_serve_names_its_store_warns_on_memory_and_refuses_a_schema_behind(serve_process, tmp_path):
+    memory = serve_process("--log-level", "warning", env=env())
+    assert memory.until(healthy)
+    said = memory.interrupt()
+    assert "store 'memory'" in said and "a restart forgets every customer" in said
+    fresh = f"sqlite:///{tmp_path / 'not-upgraded.db'}"
+    refused = serve_process("--store", fresh, env=env())
+    output, _ = refused.proc.communicate(timeout=30)
+    assert refused.proc.returncode == 2
+    assert f"run `antavo-actions db upgrade --store {fresh}`" in output
+    durable = serve_process("--store", sqlite_url(tmp_path / "ok.db"), "--log-level", "warning", env=env())
+    assert durable.until(healthy)
+    assert httpx.get(f"{durable.base_url}/healthz").json()["store"] == "sqlite"
+    said = durable.interrupt()
+    assert "store 'sqlite'" in said and "restart forgets" not in said
