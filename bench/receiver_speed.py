@@ -96,6 +96,9 @@ def receiver(api_key: str, write_key: str, store: str | None, workers: int) -> I
     cmd = [sys.executable, "-m", "antavo_actions", "serve", "--port", str(port), "--log-level", "warning"]
     if store:
         cmd += ["--store", store]
+        # A durable store must be at the code's schema version before `serve` accepts it.
+        upgrade = [sys.executable, "-m", "antavo_actions", "db", "upgrade", "--store", store]
+        subprocess.run(upgrade, cwd=ROOT, check=True, capture_output=True, timeout=120)
     if workers > 1:
         cmd += ["--workers", str(workers)]
     env = {**os.environ, "ANTAVO_API_KEY": api_key, "ANTAVO_WRITE_KEY": write_key}
@@ -142,7 +145,21 @@ end
 def run_wrk(url: str, path: str, script: str, connections: int, seconds: int) -> Figures:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
-    cmd = pinned(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua.name, url + path], LOAD_CPU)
+    cmd = pinned(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "--latency",
+            "-s",
+            lua.name,
+            url + path,
+        ],
+        LOAD_CPU,
+    )
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
     os.unlink(lua.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
