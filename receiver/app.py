@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from destination.definition.model import load_definition
 from receiver import models
 from receiver.config import ReceiverConfig
+from receiver.configuration import install_configuration
 from receiver.core.contract import WebhookContract, default_contract
 from receiver.core.service import WebhookService
 from receiver.docs import API_DESCRIPTION, TAGS, WEBHOOK_DESCRIPTION, webhook_openapi
@@ -22,6 +23,8 @@ from receiver.logs.ring import InboundLog
 from receiver.outbound.messages import build_outbound
 from receiver.pages import STATIC_PATH, pages_router, static_files
 from receiver.security import same_secret
+from receiver.sessions import SessionStore
+from receiver.store.config_state import ConfigState
 from receiver.store.memory import LoyaltyStore, make_store
 
 CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]
@@ -33,6 +36,7 @@ def create_app(
     *,
     store: LoyaltyStore | None = None,
     contract: WebhookContract | None = None,
+    config_state: ConfigState | None = None,
 ) -> FastAPI:
     """A receiver for one brand; `store` defaults to the backend the settings name."""
     contract = contract or default_contract()
@@ -51,6 +55,10 @@ def create_app(
     app.state.config, app.state.store, app.state.log, app.state.service = config, store, log, service
     install_handlers(app)
     install_ingest(app, config, service)
+    app.state.sessions = SessionStore()
+    install_configuration(app, config, store, service, outbound, state=config_state)
+    customers = service.customer_ids
+    assert customers is not None
     key = config.api_key_bytes()
 
     def require_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
@@ -95,10 +103,10 @@ def create_app(
         dependencies=authed,
     )
     async def get_customer(customer_id: CustomerId) -> dict[str, Any]:
-        found = await store.customer(customer_id)
+        found = await customers.find(customer_id)
         if found is None:
             raise ApiError(404, "CUSTOMER_NOT_FOUND", "No customer with this ID.", field="customer_id")
-        return vars(found)
+        return {**vars(found), "external_ids": await customers.external_ids(found.id)}
 
     @app.get(
         "/v1/customers/{customer_id}/events",
@@ -114,7 +122,8 @@ def create_app(
         offset: Annotated[int, Query(ge=0, description="Events to skip.")] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Events per page.")] = 50,
     ) -> dict[str, Any]:
-        found = await store.events(customer_id, offset=offset, limit=limit)
+        internal = await customers.internal_id(customer_id)
+        found = await store.events(internal, offset=offset, limit=limit) if internal is not None else None
         if found is None:
             raise ApiError(404, "CUSTOMER_NOT_FOUND", "No customer with this ID.", field="customer_id")
         events, total = found
@@ -131,6 +140,7 @@ def create_app(
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "stack": config.stack, "store": config.store, "multi_accounts": config.multi_accounts}
 
-    app.include_router(pages_router(config, store, log, contract, outbound_log=outbound.log))
+    pages = pages_router(config, store, log, contract, sessions=app.state.sessions, outbound_log=outbound.log)
+    app.include_router(pages)
     app.mount(STATIC_PATH, static_files(), name="static")
     return app

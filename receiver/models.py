@@ -65,6 +65,10 @@ class Customer(BaseModel):
     opted_in: bool | None = Field(description="Loyalty membership: `null` until an `opt_in` or `opt_out`.")
     balances: dict[str, int] = Field(description="Point balance per account.")
     event_count: int
+    external_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="External customer IDs by attribute (Customer ID mapping); the customer is found by these too.",
+    )
 
 
 class Event(BaseModel):
@@ -95,6 +99,9 @@ class LogEntry(BaseModel):
     error_code: str | None
     request: Any = Field(description="The request body, with the API key redacted (`null` if unreadable).")
     response: Any = Field(description="The response body.")
+    internal_customer_id: str | None = Field(
+        None, description="The store's own customer ID, when `customer_id` is an external ID (Customer ID mapping)."
+    )
 
 
 class LogPage(BaseModel):

@@ -220,9 +220,11 @@ def pages_router(
         session = current(request)
         if session is None:
             return to_login(request)
-        found = await store.customer(customer_id)
+        customers = request.app.state.service.customer_ids
+        found = await (customers.find(customer_id) if customers is not None else store.customer(customer_id))
         if found is None:
             return page("not_found.html", session, 404, customer_id=customer_id)
+        customer_id = found.id
         pages = views.page_count(found.event_count, views.HISTORY_PAGE_SIZE)
         number = min(views.small_int(request.query_params.get("page")) or 1, pages)
         offset, limit = views.history_window(found.event_count, number, views.HISTORY_PAGE_SIZE)

@@ -79,7 +79,11 @@ def _plain(node: Any) -> Any:
 
 def load_source(path: Path) -> SourceFile:
     """Load a YAML file keeping positions; raises `YAMLSyntaxError` on malformed YAML."""
-    text = path.read_text(encoding="utf-8")
+    return parse_source(path.read_text(encoding="utf-8"), path)
+
+
+def parse_source(text: str, path: Path) -> SourceFile:
+    """YAML text (e.g. a mapping edited in the browser) as if it were the file `path`."""
     try:
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:

@@ -16,7 +16,7 @@ from jsonschema import Draft7Validator
 from destination.definition.file_schemas import file_schemas
 from destination.definition.model import Definition
 from destination.definition.subscriptions import effective_mapping
-from destination.definition.yamlsrc import Pointer, SourceFile, YAMLSyntaxError, load_source, plain
+from destination.definition.yamlsrc import Pointer, SourceFile, YAMLSyntaxError, load_source, parse_source, plain
 from destination.errors import FQLSyntaxError
 from destination.fql import parser as fql
 from destination.mapping.engine import validate_mapping
@@ -214,6 +214,19 @@ def check_file(path: Path, definition: Definition, *, multi_accounts: bool = Fal
         return [Problem(str(path), exc.position.line, exc.position.column, "yaml-syntax", exc.message)]
     except (OSError, UnicodeDecodeError) as exc:
         return [Problem(str(path), 1, 1, "read", str(exc))]
+    return _check_source(source, definition, multi_accounts)
+
+
+def check_text(text: str, path: Path, definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
+    """Every problem in YAML text that would be the file `path` (a mapping edited in the browser)."""
+    try:
+        source = parse_source(text, path)
+    except YAMLSyntaxError as exc:
+        return [Problem(str(path), exc.position.line, exc.position.column, "yaml-syntax", exc.message)]
+    return _check_source(source, definition, multi_accounts)
+
+
+def _check_source(source: SourceFile, definition: Definition, multi_accounts: bool) -> list[Problem]:
     data = plain(source)
     checked = Checked(source, data, definition, multi_accounts)
     return sorted(RULES[kind_of(data)](checked), key=lambda p: (p.line, p.column, p.rule))

@@ -32,6 +32,8 @@ class LogEntry:
     error_code: str | None
     request: Any
     response: Any
+    internal_customer_id: str | None = None
+    """The store's own ID when `customer_id` was an external ID (Customer ID mapping)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,11 @@ class LogFilter:
     def __call__(self, entry: LogEntry) -> bool:
         return (
             (self.id is None or entry.id == self.id)
-            and (self.customer_id is None or entry.customer_id == self.customer_id)
+            and (
+                self.customer_id is None
+                or entry.customer_id == self.customer_id
+                or entry.internal_customer_id == self.customer_id
+            )
             and (self.event_type is None or entry.event_type == self.event_type)
             and (self.error is None or (entry.error is not None) == self.error)
             and (self.status is None or entry.status == self.status)
@@ -94,6 +100,7 @@ class InboundLog:
         error_code: str | None,
         request: Any,
         response: Any,
+        internal_customer_id: str | None = None,
     ) -> LogEntry:
         with self._lock:
             entry = LogEntry(
@@ -108,6 +115,7 @@ class InboundLog:
                 error_code=error_code,
                 request=request,
                 response=response,
+                internal_customer_id=internal_customer_id,
             )
             self._entries.append(entry)
             return entry

@@ -1,0 +1,1 @@
+"""The receiver's routes, one router per concern."""

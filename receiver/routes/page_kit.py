@@ -1,0 +1,87 @@
+"""What the configuration pages share: the signed-in session, larger forms with CSRF, rendering.
+
+The session store and the sign-in are the log pages' (`receiver.pages`, `receiver.sessions`):
+the same cookie, the same per-session CSRF token. Every state-changing form must come from
+this site (Origin / Sec-Fetch-Site) and carry the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from receiver.errors import error_body
+from receiver.pages import FORM_MEDIA_TYPE, SESSION_COOKIE, _redirect, _render, _same_origin, _secured
+from receiver.sessions import Session
+from receiver.settings_service import session_label
+
+MAX_CONFIG_FORM_BYTES = 256 * 1024
+MAX_CONFIG_FORM_FIELDS = 600
+
+Form = dict[str, list[str]]
+
+
+def current_session(request: Request) -> Session | None:
+    return request.app.state.sessions.get(request.cookies.get(SESSION_COOKIE))
+
+
+def to_login(request: Request) -> Response:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect("/login?" + urlencode({"next": here}))
+
+
+def redirect(target: str) -> Response:
+    return _redirect(target)
+
+
+def render(request: Request, template: str, session: Session, status: int = 200, **context: Any) -> Response:
+    stack = request.app.state.config.stack
+    return _render(template, {"csrf": session.csrf, "stack": stack, **context}, status)
+
+
+def refused(request: Request, message: str, status: int = 403) -> Response:
+    context = {"title": "Request refused", "message": message, "stack": request.app.state.config.stack}
+    return _render("message.html", context, status)
+
+
+def unauthorized_json() -> Response:
+    return _secured(JSONResponse(error_body("UNAUTHORIZED", "Sign in again."), status_code=401))
+
+
+def json_answer(body: Any, status: int = 200) -> Response:
+    return _secured(JSONResponse(body, status_code=status))
+
+
+async def read_form(request: Request) -> Form | None:
+    """A URL-encoded form's fields (every value of each), or None when it is not one or too large."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != FORM_MEDIA_TYPE:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_CONFIG_FORM_BYTES:
+            return None
+    try:
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_CONFIG_FORM_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+async def checked_form(request: Request, session: Session) -> Form | Response:
+    """The posted form when it came from this site with the session's CSRF token, else the refusal page."""
+    if not _same_origin(request):
+        return refused(request, "Configuration forms are accepted from this site only.")
+    form = await read_form(request)
+    if form is None:
+        return refused(request, "Send the form as a URL-encoded form (at most 256 KB).", 400)
+    if not session.csrf_matches(next(iter(form.get("csrf") or []), None)):
+        return refused(request, "The form's CSRF token is missing or stale: reload the page and try again.")
+    return form
+
+
+def who(session: Session) -> str:
+    return session_label(session.csrf)

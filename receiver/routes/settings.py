@@ -1,0 +1,113 @@
+"""`/settings`: Antavo's module settings for the Segment integration (signed in; see `settings_service`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from receiver.routes.page_kit import checked_form, current_session, redirect, render, to_login, who
+from receiver.settings_service import GROUPS, MAPPING_CHANGE_NOTE, SettingsProblem, SettingsService, mask
+from receiver.store.config_state import AuditEntry
+
+SETTINGS_PATH = "/settings"
+AUDIT_SHOWN = 50
+router = APIRouter(include_in_schema=False)
+
+
+def settings_service(request: Request) -> SettingsService:
+    return request.app.state.settings
+
+
+Settings = Annotated[SettingsService, Depends(settings_service)]
+
+
+def _shown(service: SettingsService, key: str, kind: str) -> Any:
+    value = service.value(key)
+    if kind == "secret":
+        return mask(value)
+    if kind == "list":
+        return "\n".join(value or [])
+    return value or ""
+
+
+def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "session": entry.session,
+            "what": entry.what,
+            "changes": [(c.field, _text(c.before), _text(c.after)) for c in entry.changes],
+        }
+        for entry in entries
+    ]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
+
+
+async def _page(
+    request: Request, service: SettingsService, status: int = 200, errors: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    session = current_session(request)
+    assert session is not None
+    groups = [
+        {
+            "group": group,
+            "fields": [
+                {
+                    "field": field,
+                    "value": _shown(service, field.key, field.kind),
+                    "source": service.source(field.key),
+                    "env_var": service.env_var(field.key),
+                    "error": (errors or {}).get(field.key),
+                }
+                for field in group.fields
+            ],
+        }
+        for group in GROUPS
+    ]
+    audit = _audit_rows(await service.state.audit(AUDIT_SHOWN))
+    return render(
+        request,
+        "settings.html",
+        session,
+        status,
+        groups=groups,
+        audit=audit,
+        note=MAPPING_CHANGE_NOTE,
+        errors=errors or {},
+        saved=request.query_params.get("saved"),
+        **extra,
+    )
+
+
+@router.get(SETTINGS_PATH)
+async def settings_page(request: Request, service: Settings) -> Response:
+    if current_session(request) is None:
+        return to_login(request)
+    await service.refresh()
+    return await _page(request, service)
+
+
+@router.post(SETTINGS_PATH + "/{group_id}")
+async def save_settings(request: Request, group_id: str, service: Settings) -> Response:
+    session = current_session(request)
+    if session is None:
+        return to_login(request)
+    form = await checked_form(request, session)
+    if isinstance(form, Response):
+        return form
+    await service.refresh()
+    values = {name: items[0] for name, items in form.items()}
+    try:
+        changes = await service.save(group_id, values, who(session))
+    except SettingsProblem as problem:
+        return await _page(request, service, 422, problem.problems, failed=group_id)
+    return redirect(f"{SETTINGS_PATH}?saved={group_id if changes else 'nothing'}#{group_id}")
