@@ -265,6 +265,7 @@ def to_yaml(data: Mapping[str, Any], previous: str | None = None) -> str:
     """The mapping file: `previous` (comments, order, unchanged nodes kept) updated to `data`."""
     yaml = YAML(typ="rt")
     yaml.width = 120
+    yaml.preserve_quotes = True
     doc = yaml.load(previous) if previous else None
     if not isinstance(doc, CommentedMap):
         doc = CommentedMap()
