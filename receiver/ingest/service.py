@@ -33,7 +33,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -59,7 +58,6 @@ from receiver.security import same_secret
 logger = logging.getLogger("receiver.ingest.service")
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Segment Tracking API"'}
 HOW_TO_AUTHENTICATE = "Send the write key as the HTTP Basic user name (empty password) or as 'writeKey' in the body."
-TAG = "Segment Tracking API"
 
 
 class IngestSetupError(Exception):
@@ -201,72 +199,3 @@ class Ingest:
                 error=(exc.code, exc.message),
             )
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
-
-
-def _responses() -> dict[int | str, dict[str, Any]]:
-    refused = {
-        "content": {
-            "application/json": {
-                "example": {
-                    "success": False,
-                    "code": "INVALID_MESSAGE",
-                    "message": "A track call must have 'event', a non-empty string.",
-                    "error": {"code": "INVALID_MESSAGE", "message": "…", "field": "event"},
-                }
-            }
-        }
-    }
-    return {
-        200: {"description": "Accepted.", "content": {"application/json": {"example": {"success": True}}}},
-        400: {"description": "Too large, not JSON, or a malformed message.", **refused},
-        401: {"description": "No write key, a wrong one, or none configured.", **refused},
-    }
-
-
-def _route_doc(call: str) -> str:
-    return (
-        f"Segment's `{call}` call. Authenticate with the write key as the HTTP Basic user name (empty password) "
-        "or as `writeKey` in the body. Each accepted message runs through every enabled subscription in "
-        "`mappings/` and into the webhook, in process, before the answer is sent; what became of it is in the "
-        "inbound log (`GET /v1/logs?id=<messageId>`)."
-    )
-
-
-def router(ingest: Ingest) -> APIRouter:
-    """The three routes; each hands the raw request to `Ingest.handle`."""
-    routes = APIRouter(tags=[TAG])
-    responses = _responses()
-
-    @routes.post("/v1/track", summary="Record an action (track)", description=_route_doc("track"), responses=responses)
-    async def track(request: Request) -> JSONResponse:
-        return await ingest.handle(request, "track")
-
-    @routes.post(
-        "/v1/identify", summary="Tie a user to traits", description=_route_doc("identify"), responses=responses
-    )
-    async def identify(request: Request) -> JSONResponse:
-        return await ingest.handle(request, "identify")
-
-    @routes.post(
-        "/v1/batch",
-        summary="Send many calls at once (what Segment's libraries send)",
-        description=_route_doc("batch") + " A batch is accepted or refused whole.",
-        responses=responses,
-    )
-    async def batch(request: Request) -> JSONResponse:
-        return await ingest.handle(request, None)
-
-    return routes
-
-
-def install_ingest(
-    app: FastAPI,
-    config: ReceiverConfig,
-    service: WebhookService,
-    subscriptions: Iterable[Subscription] | None = None,
-) -> Ingest:
-    """Add the Tracking API to `app`; subscriptions default to the configured mappings folder."""
-    ingest = Ingest(config, service, load_subscriptions(config) if subscriptions is None else subscriptions)
-    app.state.ingest = ingest
-    app.include_router(router(ingest))
-    return ingest

@@ -1,4 +1,4 @@
-"""`GET /v1/outbound-logs`: what the outbound sync sent to Segment, beside the inbound log.
+"""The outbound log's entries as `GET /v1/outbound-logs` shows them: what the outbound sync sent to Segment.
 
 The same ring type, columns and filters as `/v1/logs` (`logs.InboundLog`), one entry per
 outbound message: when it was sent (or refused), the store's customer, `track`/`identify`,
@@ -7,18 +7,10 @@ stopped), the delivery time including retries, the error, the `messageId`, the m
 sent and Segment's answer with the number of attempts. The write key never appears.
 """
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, params
 from pydantic import BaseModel, Field
-
-from receiver import models
-from receiver.logs.query import LogQuery
-from receiver.logs.ring import InboundLog
-
-PATH = "/v1/outbound-logs"
 
 
 class OutboundLogEntry(BaseModel):
@@ -40,21 +32,3 @@ class OutboundLogEntry(BaseModel):
 class OutboundLogPage(BaseModel):
     items: list[OutboundLogEntry] = Field(description="Newest first.")
     next_cursor: int | None = Field(description="Pass as `cursor` for older entries; `null` on the last page.")
-
-
-def outbound_log_router(log: InboundLog, *, dependencies: Sequence[params.Depends]) -> APIRouter:
-    """The route, guarded by the same dependencies (Bearer auth) as the inbound log's."""
-    router = APIRouter(dependencies=list(dependencies))
-
-    @router.get(
-        PATH,
-        tags=["Inspection"],
-        summary="The outbound log",
-        description="One entry per message sent to (or refused for) Segment, newest first.",
-        response_model=OutboundLogPage,
-        responses=models.error_responses(401),
-    )
-    async def outbound_log(query: Annotated[LogQuery, Depends()]) -> dict[str, Any]:
-        return query.page(log)
-
-    return router

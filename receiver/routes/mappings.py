@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from receiver.mapping_form import (
+from receiver.ingest.mappings_service import MappingsService, fql_problems, slug
+from receiver.routes.deps import MappingSet as Mappings
+from receiver.routes.mapping_form import (
     CONDITION_FIELDS,
     EVENT_TYPES,
     OPERATORS,
@@ -22,10 +24,9 @@ from receiver.mapping_form import (
     to_notation,
     to_yaml,
 )
-from receiver.mappings_service import MappingsService, fql_problems, slug
 from receiver.routes.page_kit import (
+    SignedIn,
     checked_form,
-    current_session,
     json_answer,
     redirect,
     render,
@@ -33,21 +34,14 @@ from receiver.routes.page_kit import (
     unauthorized_json,
     who,
 )
+from receiver.sessions import Session
 
 MAPPINGS_PATH = "/mappings"
 router = APIRouter(include_in_schema=False)
 
 
-def mappings_service(request: Request) -> MappingsService:
-    return request.app.state.mappings
-
-
-Mappings = Annotated[MappingsService, Depends(mappings_service)]
-
-
 @router.get(MAPPINGS_PATH)
-async def mappings_page(request: Request, service: Mappings) -> Response:
-    session = current_session(request)
+async def mappings_page(request: Request, service: Mappings, session: SignedIn) -> Response:
     if session is None:
         return to_login(request)
     await service.sync_ingest()
@@ -57,8 +51,7 @@ async def mappings_page(request: Request, service: Mappings) -> Response:
 
 
 @router.post(MAPPINGS_PATH + "/{key}/status")
-async def toggle(request: Request, key: str, service: Mappings) -> Response:
-    session = current_session(request)
+async def toggle(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
     if session is None:
         return to_login(request)
     form = await checked_form(request, session)
@@ -74,8 +67,8 @@ async def toggle(request: Request, key: str, service: Mappings) -> Response:
 
 
 @router.get(MAPPINGS_PATH + "/{key}/yaml")
-async def download(request: Request, key: str, service: Mappings) -> Response:
-    if current_session(request) is None:
+async def download(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+    if session is None:
         return to_login(request)
     entry = await service.entry(key)
     if entry is None:
@@ -85,9 +78,9 @@ async def download(request: Request, key: str, service: Mappings) -> Response:
 
 
 @router.get(MAPPINGS_PATH + "/check-fql")
-async def check_fql(request: Request) -> Response:
+async def check_fql(request: Request, session: SignedIn) -> Response:
     """The live check of the raw FQL box: Segment's parser, as `validate` runs it."""
-    if current_session(request) is None:
+    if session is None:
         return unauthorized_json()
     query = request.query_params.get("q", "")[:4000]
     problems = fql_problems(query) if query.strip() else ["write a trigger"]
@@ -95,27 +88,24 @@ async def check_fql(request: Request) -> Response:
 
 
 @router.get(MAPPINGS_PATH + "/new")
-async def new_mapping(request: Request, service: Mappings) -> Response:
-    session = current_session(request)
+async def new_mapping(request: Request, service: Mappings, session: SignedIn) -> Response:
     if session is None:
         return to_login(request)
-    return _editor(request, service, MappingForm())
+    return _editor(request, session, service, MappingForm())
 
 
 @router.get(MAPPINGS_PATH + "/{key}/edit")
-async def edit_mapping(request: Request, key: str, service: Mappings) -> Response:
-    session = current_session(request)
+async def edit_mapping(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
     if session is None:
         return to_login(request)
     entry = await service.entry(key)
     if entry is None:
         return render(request, "message.html", session, 404, title="No such mapping", message=f"No mapping {key!r}.")
-    return _editor(request, service, form_from_data(key, entry.data, service.definition))
+    return _editor(request, session, service, form_from_data(key, entry.data, service.definition))
 
 
 @router.post(MAPPINGS_PATH + "/edit")
-async def post_mapping(request: Request, service: Mappings) -> Response:
-    session = current_session(request)
+async def post_mapping(request: Request, service: Mappings, session: SignedIn) -> Response:
     if session is None:
         return to_login(request)
     posted = await checked_form(request, session)
@@ -144,8 +134,8 @@ async def post_mapping(request: Request, service: Mappings) -> Response:
     elif op == "test":
         extra["report"] = _test(service, form)
     elif op == "save":
-        return await _save(request, service, form, who(session))
-    return _editor(request, service, form, **extra)
+        return await _save(request, session, service, form)
+    return _editor(request, session, service, form, **extra)
 
 
 def _index(op: str) -> int | None:
@@ -182,28 +172,28 @@ def _test(service: MappingsService, form: MappingForm) -> dict[str, Any]:
     return report
 
 
-async def _save(request: Request, service: MappingsService, form: MappingForm, session: str) -> Response:
+async def _save(request: Request, session: Session, service: MappingsService, form: MappingForm) -> Response:
     try:
         data = mapping_data(form, service.definition)
     except FormProblem as problem:
-        return _editor(request, service, form, 422, problem=problem)
+        return _editor(request, session, service, form, 422, problem=problem)
     creating = not form.key
     key = form.key or slug(form.name)
     existing = await service.entry(key)
     if creating and existing is not None:
         taken = FormProblem("name", f"a mapping named like this already exists ({key}.yaml): choose another name")
-        return _editor(request, service, form, 422, problem=taken)
+        return _editor(request, session, service, form, 422, problem=taken)
     text = to_yaml(data, existing.text if existing else None)
     verb = "created" if existing is None else "saved"
-    problems = await service.save(key, text, session, f"Mapping {form.name}: {verb}")
+    problems = await service.save(key, text, who(session), f"Mapping {form.name}: {verb}")
     if problems:
-        return _editor(request, service, form, 422, lint=problems, yaml_text=text)
+        return _editor(request, session, service, form, 422, lint=problems, yaml_text=text)
     return redirect(f"{MAPPINGS_PATH}?saved={key}")
 
 
-def _editor(request: Request, service: MappingsService, form: MappingForm, status: int = 200, **extra: Any) -> Response:
-    session = current_session(request)
-    assert session is not None
+def _editor(
+    request: Request, session: Session, service: MappingsService, form: MappingForm, status: int = 200, **extra: Any
+) -> Response:
     definition = service.definition
     action = definition.actions.get(form.action) or definition.action("event")
     account = definition.field_for("account")

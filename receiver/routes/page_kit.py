@@ -1,22 +1,23 @@
 """What the configuration pages share: the signed-in session, larger forms with CSRF, rendering.
 
-The session store and the sign-in are the log pages' (`receiver.pages`, `receiver.sessions`):
+The session store and the sign-in are the log pages' (`receiver.routes.pages`, `receiver.sessions`):
 the same cookie, the same per-session CSRF token. Every state-changing form must come from
 this site (Origin / Sec-Fetch-Site) and carry the session's CSRF token.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from receiver.core.settings_service import session_label
 from receiver.errors import error_body
-from receiver.pages import FORM_MEDIA_TYPE, SESSION_COOKIE, _redirect, _render, _same_origin, _secured
+from receiver.routes.deps import Sessions, get_config
+from receiver.routes.pages import FORM_MEDIA_TYPE, SESSION_COOKIE, _redirect, _render, _same_origin, _secured
 from receiver.sessions import Session
-from receiver.settings_service import session_label
 
 MAX_CONFIG_FORM_BYTES = 256 * 1024
 MAX_CONFIG_FORM_FIELDS = 600
@@ -24,8 +25,12 @@ MAX_CONFIG_FORM_FIELDS = 600
 Form = dict[str, list[str]]
 
 
-def current_session(request: Request) -> Session | None:
-    return request.app.state.sessions.get(request.cookies.get(SESSION_COOKIE))
+def signed_in(request: Request, sessions: Sessions) -> Session | None:
+    """The session of the request's cookie, or None when signed out."""
+    return sessions.get(request.cookies.get(SESSION_COOKIE))
+
+
+SignedIn = Annotated[Session | None, Depends(signed_in)]
 
 
 def to_login(request: Request) -> Response:
@@ -38,12 +43,12 @@ def redirect(target: str) -> Response:
 
 
 def render(request: Request, template: str, session: Session, status: int = 200, **context: Any) -> Response:
-    stack = request.app.state.config.stack
+    stack = get_config(request).stack
     return _render(template, {"csrf": session.csrf, "stack": stack, **context}, status)
 
 
 def refused(request: Request, message: str, status: int = 403) -> Response:
-    context = {"title": "Request refused", "message": message, "stack": request.app.state.config.stack}
+    context = {"title": "Request refused", "message": message, "stack": get_config(request).stack}
     return _render("message.html", context, status)
 
 

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from receiver.routes.page_kit import checked_form, current_session, redirect, render, to_login, who
-from receiver.settings_service import GROUPS, MAPPING_CHANGE_NOTE, SettingsProblem, SettingsService, mask
-from receiver.store.config_state import AuditEntry
+from receiver.core.settings_service import (
+    GROUPS,
+    MAPPING_CHANGE_NOTE,
+    AuditEntry,
+    SettingsProblem,
+    SettingsService,
+    mask,
+)
+from receiver.routes.deps import LiveSettings
+from receiver.routes.page_kit import SignedIn, checked_form, redirect, render, to_login, who
+from receiver.sessions import Session
 
 SETTINGS_PATH = "/settings"
 AUDIT_SHOWN = 50
 router = APIRouter(include_in_schema=False)
-
-
-def settings_service(request: Request) -> SettingsService:
-    return request.app.state.settings
-
-
-Settings = Annotated[SettingsService, Depends(settings_service)]
 
 
 def _shown(service: SettingsService, key: str, kind: str) -> Any:
@@ -53,10 +54,13 @@ def _text(value: Any) -> str:
 
 
 async def _page(
-    request: Request, service: SettingsService, status: int = 200, errors: dict[str, str] | None = None, **extra: Any
+    request: Request,
+    session: Session,
+    service: SettingsService,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
-    session = current_session(request)
-    assert session is not None
     groups = [
         {
             "group": group,
@@ -89,16 +93,15 @@ async def _page(
 
 
 @router.get(SETTINGS_PATH)
-async def settings_page(request: Request, service: Settings) -> Response:
-    if current_session(request) is None:
+async def settings_page(request: Request, service: LiveSettings, session: SignedIn) -> Response:
+    if session is None:
         return to_login(request)
     await service.refresh()
-    return await _page(request, service)
+    return await _page(request, session, service)
 
 
 @router.post(SETTINGS_PATH + "/{group_id}")
-async def save_settings(request: Request, group_id: str, service: Settings) -> Response:
-    session = current_session(request)
+async def save_settings(request: Request, group_id: str, service: LiveSettings, session: SignedIn) -> Response:
     if session is None:
         return to_login(request)
     form = await checked_form(request, session)
@@ -109,5 +112,5 @@ async def save_settings(request: Request, group_id: str, service: Settings) -> R
     try:
         changes = await service.save(group_id, values, who(session))
     except SettingsProblem as problem:
-        return await _page(request, service, 422, problem.problems, failed=group_id)
+        return await _page(request, session, service, 422, problem.problems, failed=group_id)
     return redirect(f"{SETTINGS_PATH}?saved={group_id if changes else 'nothing'}#{group_id}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -130,24 +129,14 @@ def _latencies(client: httpx.Client, api_key: str, count: int) -> list[float]:
 
 
 def test_a_slow_segment_endpoint_does_not_slow_the_webhook(start_receiver, segment_stub):
-    segment_stub.delay = 1.0
-    count = 200
-    measured: dict[str, list[float]] = {}
-    slow = outbound(segment_stub.url, batch_max_messages=10, flush_timeout_seconds=0.2)
-    runs: list[tuple[str, Callable[[], Any]]] = [
-        ("outbound off", lambda: start_receiver()),
-        ("slow outbound", lambda: start_receiver(outbound=slow)),
-    ]
-    for label, start in runs:
-        receiver = start()
-        with receiver.client() as client:
-            _latencies(client, receiver.api_key, 20)
-            measured[label] = _latencies(client, receiver.api_key, count)
-        if label == "slow outbound":
-            outbox = receiver.app.state.outbound.outbox
-            assert outbox.pending > 0, "delivery really was lagging behind meanwhile"
-    for label, samples in measured.items():
-        print(f"{label}: p50 {statistics.median(samples) * 1000:.2f} ms, p99 {_p99(samples) * 1000:.2f} ms")
-    baseline, slow = _p99(measured["outbound off"]), _p99(measured["slow outbound"])
-    assert slow < max(3 * baseline, baseline + 0.05), (baseline, slow)
-    assert slow < segment_stub.delay / 2
+    """The webhook never waits for Segment: all answers come while the first delivery is still held.
+
+    Judged on order of events, not on timings, so a loaded machine cannot make it flaky: the stub
+    holds its first answer for far longer than the requests take even on a busy CI machine.
+    """
+    segment_stub.delay = 10.0
+    receiver = start_receiver(outbound=outbound(segment_stub.url, batch_max_messages=10, flush_timeout_seconds=0.2))
+    with receiver.client() as client:
+        _latencies(client, receiver.api_key, 105)
+    assert segment_stub.delivered() == [], "no delivery had been answered while the webhook answered 105 requests"
+    assert receiver.app.state.outbound.outbox.pending > 0, "delivery really was lagging behind meanwhile"

@@ -10,7 +10,7 @@ from signed_in import Browser
 from destination.definition.model import PROJECT_ROOT, load_definition
 from destination.fql import parser as fql
 from destination.lint.checks import check_file
-from receiver.mapping_form import Condition, build_fql, conditions_of
+from receiver.routes.mapping_form import Condition, build_fql, conditions_of
 
 BONUS = {
     "name": "Quiz Won → point_add",

@@ -7,7 +7,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from receiver.pages import CSP, SESSION_COOKIE
+from receiver.routes.pages import CSP, SESSION_COOKIE
 from receiver.views import OUTBOUND_LOGS_PATH, logs_url, parse_log_form, status_class
 
 WRITE_KEY = "wk-pages-8d2e4f6a1c"

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from receiver.logs.ring import InboundLog, LogFilter
-from receiver.pages import CSP, SESSION_COOKIE
+from receiver.routes.pages import CSP, SESSION_COOKIE
 from receiver.sessions import SessionStore
 from receiver.views import customer_url, history_window, logs_url, parse_log_form, safe_next
 

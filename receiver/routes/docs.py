@@ -1,9 +1,17 @@
-"""OpenAPI text for the webhook: its request body, built from the same schemas it validates with."""
+"""The API's documentation: the `/docs` and `/redoc` pages, and the OpenAPI text they show.
+
+The webhook's request body is described from the same schemas it validates with (the app
+reads the raw body itself, to bound its size, so FastAPI cannot infer it).
+"""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
 
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.core.loyalty import CHECKOUT, POINT_ADD, POINTS, REASON, TOTAL, TRANSACTION_ID
@@ -135,3 +143,27 @@ def webhook_openapi(contract: WebhookContract) -> dict[str, Any]:
             },
         ],
     }
+
+
+DOCS_PATH, REDOC_PATH = "/docs", "/redoc"
+OAUTH2_REDIRECT_PATH = DOCS_PATH + "/oauth2-redirect"
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(DOCS_PATH)
+async def swagger_ui(request: Request) -> HTMLResponse:
+    app = request.app
+    return get_swagger_ui_html(
+        openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI", oauth2_redirect_url=OAUTH2_REDIRECT_PATH
+    )
+
+
+@router.get(OAUTH2_REDIRECT_PATH)
+async def swagger_ui_redirect() -> HTMLResponse:
+    return get_swagger_ui_oauth2_redirect_html()
+
+
+@router.get(REDOC_PATH)
+async def redoc(request: Request) -> HTMLResponse:
+    app = request.app
+    return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} - ReDoc")

@@ -246,6 +246,10 @@ class SettingsService:
                 await self.load()
         return self.current
 
+    async def customer_id_attribute(self) -> str | None:
+        """The Customer ID mapping's external-ID attribute now (None: the Antavo customer ID)."""
+        return (await self.refresh()).outbound.user_id_attribute
+
     def value(self, key: str) -> Any:
         found = _get(_plain(self.current), FIELDS[key].path)
         return None if found is _MISSING else found

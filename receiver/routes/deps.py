@@ -1,0 +1,93 @@
+"""The routes' dependencies: each reads one piece of the app's state, built by `create_app`.
+
+Routes declare what they use (`service: Service`), so a test can replace any piece with
+`app.dependency_overrides[get_service] = ...` without building a whole app by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from receiver.config import ReceiverConfig
+from receiver.core.contract import WebhookContract
+from receiver.core.customers import Customers
+from receiver.core.service import WebhookService
+from receiver.core.settings_service import SettingsService
+from receiver.errors import unauthorized
+from receiver.ingest.mappings_service import MappingsService
+from receiver.ingest.service import Ingest
+from receiver.logs.ring import InboundLog
+from receiver.security import same_secret
+from receiver.sessions import SessionStore
+
+_bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
+
+
+def get_config(request: Request) -> ReceiverConfig:
+    return request.app.state.config
+
+
+def get_contract(request: Request) -> WebhookContract:
+    return request.app.state.contract
+
+
+def get_service(request: Request) -> WebhookService:
+    return request.app.state.service
+
+
+def get_ingest(request: Request) -> Ingest:
+    return request.app.state.ingest
+
+
+def get_customers(request: Request) -> Customers:
+    return request.app.state.customers
+
+
+def get_log(request: Request) -> InboundLog:
+    """The inbound log: one entry per webhook request."""
+    return request.app.state.log
+
+
+def get_outbound_log(request: Request) -> InboundLog:
+    """The outbound log: one entry per message sent to (or refused for) Segment."""
+    return request.app.state.outbound.log
+
+
+def get_sessions(request: Request) -> SessionStore:
+    return request.app.state.sessions
+
+
+def get_settings(request: Request) -> SettingsService:
+    """The effective module settings (`/settings`): file < saved < environment."""
+    return request.app.state.settings
+
+
+def get_mappings(request: Request) -> MappingsService:
+    """The set of mappings the ingest runs (`/mappings`): files overlaid by saved ones."""
+    return request.app.state.mappings
+
+
+Config = Annotated[ReceiverConfig, Depends(get_config)]
+Contract = Annotated[WebhookContract, Depends(get_contract)]
+Service = Annotated[WebhookService, Depends(get_service)]
+IngestDep = Annotated[Ingest, Depends(get_ingest)]
+CustomersDep = Annotated[Customers, Depends(get_customers)]
+Log = Annotated[InboundLog, Depends(get_log)]
+OutboundLog = Annotated[InboundLog, Depends(get_outbound_log)]
+Sessions = Annotated[SessionStore, Depends(get_sessions)]
+LiveSettings = Annotated[SettingsService, Depends(get_settings)]
+MappingSet = Annotated[MappingsService, Depends(get_mappings)]
+
+
+def require_bearer(
+    config: Config, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    """The inspection routes' guard: the brand API key as a Bearer token, compared in constant time."""
+    if credentials is None or not same_secret(credentials.credentials, config.api_key_bytes()):
+        raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
+
+
+AUTHED = [Depends(require_bearer)]

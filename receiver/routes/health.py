@@ -1,0 +1,17 @@
+"""`GET /healthz`: liveness, without authentication, with what this receiver plays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from receiver import models
+from receiver.routes.deps import Config
+
+router = APIRouter(tags=["Health"])
+
+
+@router.get("/healthz", summary="Liveness", response_model=models.Health)
+async def healthz(config: Config) -> dict[str, Any]:
+    return {"status": "ok", "stack": config.stack, "store": config.store, "multi_accounts": config.multi_accounts}

@@ -1,0 +1,270 @@
+"""The receiver's web pages: login, the inbound log and the customer page. Thin on purpose.
+
+The pages sit behind the brand API key, entered once on the login form and traded for a
+random session token (see `sessions`); the cookie never holds the key. Every page is
+rendered with autoescaping and sent with a Content-Security-Policy that allows only this
+site's own scripts and styles, because everything a page shows came from event data, which
+anyone holding a Segment write key can fill with markup. What the pages show is built in
+`receiver.views`; this module only checks the session, reads the request and renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.staticfiles import StaticFiles
+
+from receiver import views
+from receiver.config import ReceiverConfig
+from receiver.errors import error_body
+from receiver.logs.ring import InboundLog
+from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutboundLog, Sessions
+from receiver.security import same_secret
+from receiver.sessions import Session, SessionStore
+
+HERE = Path(__file__).parent.parent
+STATIC_PATH = "/static"
+SESSION_COOKIE = "antavo_session"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 4096
+REFRESH_MS = 5000
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+_templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def static_files() -> StaticFiles:
+    """The pages' CSS, JS and icon, to mount at `STATIC_PATH`."""
+    return StaticFiles(directory=HERE / "static")
+
+
+def _secured(response: Response) -> Response:
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+def _render(template: str, context: Mapping[str, Any], status: int = 200) -> Response:
+    html = _templates.get_template(template).render(static=STATIC_PATH, **context)
+    return _secured(HTMLResponse(html, status_code=status))
+
+
+def _redirect(target: str) -> Response:
+    return _secured(RedirectResponse(target, status_code=303))
+
+
+def _same_origin(request: Request) -> bool:
+    """A form post from this site: browsers send Origin on POST, and a foreign one is refused."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def _read_form(request: Request) -> dict[str, str] | None:
+    """A small urlencoded form's fields (first value each), or None if it is not one."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != FORM_MEDIA_TYPE:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=8, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {name: values[0] for name, values in fields.items()}
+
+
+router = APIRouter(include_in_schema=False)
+
+
+def _current(request: Request, sessions: SessionStore) -> Session | None:
+    return sessions.get(request.cookies.get(SESSION_COOKIE))
+
+
+def _to_login(request: Request) -> Response:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return _redirect("/login?" + urlencode({"next": here}))
+
+
+def _page(template: str, config: ReceiverConfig, session: Session, status: int = 200, **context: Any) -> Response:
+    return _render(template, {"csrf": session.csrf, "stack": config.stack, **context}, status)
+
+
+def _login_form(config: ReceiverConfig, target: str, error: str | None = None, status: int = 200) -> Response:
+    context = {"next": target, "error": error, "configured": config.has_api_key, "stack": config.stack}
+    return _render("login.html", context, status)
+
+
+def _refused(config: ReceiverConfig, message: str, status: int = 403) -> Response:
+    return _render("message.html", {"title": "Request refused", "message": message, "stack": config.stack}, status)
+
+
+@router.get("/")
+async def home() -> Response:
+    return _redirect(views.LOGS_PATH)
+
+
+@router.get("/login")
+async def login_page(request: Request, config: Config, sessions: Sessions) -> Response:
+    target = views.safe_next(request.query_params.get("next"))
+    return _redirect(target) if _current(request, sessions) else _login_form(config, target)
+
+
+@router.post("/login")
+async def login(request: Request, config: Config, sessions: Sessions) -> Response:
+    if not _same_origin(request):
+        return _refused(config, "Sign-in forms are accepted from this site only.")
+    form = await _read_form(request)
+    if form is None:
+        return _refused(config, "Send the sign-in form as a small URL-encoded form.", 400)
+    target = views.safe_next(form.get("next"))
+    if not same_secret(form.get("api_key"), config.api_key_bytes()):
+        return _login_form(config, target, "That API key is not valid.", 401)
+    sessions.revoke(request.cookies.get(SESSION_COOKIE))
+    token, _ = sessions.create()
+    response = _redirect(target)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(sessions.ttl_seconds),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, config: Config, sessions: Sessions) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    session = sessions.get(token)
+    if session is not None:
+        form = await _read_form(request)
+        if not _same_origin(request) or form is None or not session.csrf_matches(form.get("csrf")):
+            return _refused(config, "The sign-out form was not sent from this site.")
+        sessions.revoke(token)
+    response = _redirect("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+def _log_page(
+    request: Request,
+    view: views.LogView,
+    source: InboundLog,
+    config: ReceiverConfig,
+    session: Session,
+    event_types: tuple[str, ...],
+) -> Response:
+    query = views.parse_log_form(request.query_params, min_status=view.min_status)
+    return _page(
+        "logs.html",
+        config,
+        session,
+        view=view,
+        query=query,
+        data=views.log_page(source, query, view.path),
+        event_types=views.event_type_choices(event_types, query.values.get("event_type")),
+        error_choices=views.ERROR_CHOICES,
+        page_sizes=views.PAGE_SIZES,
+        limit=query.limit,
+        default_limit=views.DEFAULT_PAGE_SIZE,
+        clear_url=view.path,
+        refresh_ms=REFRESH_MS,
+    )
+
+
+def _log_data(request: Request, view: views.LogView, source: InboundLog, session: Session | None) -> Response:
+    """The same rows as the page, for its auto-refresh; 401 (not a redirect) when signed out."""
+    if session is None:
+        return _secured(JSONResponse(error_body("UNAUTHORIZED", "Sign in again."), status_code=401))
+    query = views.parse_log_form(request.query_params, min_status=view.min_status)
+    return _secured(JSONResponse(views.log_page(source, query, view.path)))
+
+
+def _event_types(contract: Contract) -> tuple[str, ...]:
+    return tuple(action.event_type for action in contract.actions)
+
+
+@router.get(views.INBOUND_LOG.path)
+async def inbound_log_page(
+    request: Request, config: Config, contract: Contract, sessions: Sessions, log: Log
+) -> Response:
+    session = _current(request, sessions)
+    if session is None:
+        return _to_login(request)
+    return _log_page(request, views.INBOUND_LOG, log, config, session, _event_types(contract))
+
+
+@router.get(views.INBOUND_LOG.path + "/data")
+async def inbound_log_data(request: Request, sessions: Sessions, log: Log) -> Response:
+    return _log_data(request, views.INBOUND_LOG, log, _current(request, sessions))
+
+
+@router.get(views.OUTBOUND_LOG.path)
+async def outbound_log_page(
+    request: Request, config: Config, contract: Contract, sessions: Sessions, log: OutboundLog
+) -> Response:
+    session = _current(request, sessions)
+    if session is None:
+        return _to_login(request)
+    return _log_page(request, views.OUTBOUND_LOG, log, config, session, _event_types(contract))
+
+
+@router.get(views.OUTBOUND_LOG.path + "/data")
+async def outbound_log_data(request: Request, sessions: Sessions, log: OutboundLog) -> Response:
+    return _log_data(request, views.OUTBOUND_LOG, log, _current(request, sessions))
+
+
+@router.get(views.CUSTOMERS_PATH + "{customer_id:path}")
+async def customer_page(
+    request: Request, customer_id: str, config: Config, contract: Contract, sessions: Sessions, customers: CustomersDep
+) -> Response:
+    session = _current(request, sessions)
+    if session is None:
+        return _to_login(request)
+    found = await customers.profile(customer_id)
+    if found is None:
+        return _page("not_found.html", config, session, 404, customer_id=customer_id)
+    customer_id = found.id
+    pages = views.page_count(found.event_count, views.HISTORY_PAGE_SIZE)
+    number = min(views.small_int(request.query_params.get("page")) or 1, pages)
+    offset, limit = views.history_window(found.event_count, number, views.HISTORY_PAGE_SIZE)
+    history = await customers.history(customer_id, offset=offset, limit=limit) if limit else None
+    if limit and history is None:
+        return _page("not_found.html", config, session, 404, customer_id=customer_id)
+    model = views.customer_page(
+        found,
+        history.events if history is not None else [],
+        page=number,
+        per_page=views.HISTORY_PAGE_SIZE,
+        profile_labels=dict(contract.action_by_type("identify").data_properties),
+    )
+    external_ids = sorted((await customers.external_ids(customer_id)).items())
+    return _page("customer.html", config, session, customer=model, external_ids=external_ids)
