@@ -60,7 +60,9 @@ def create_app(
     outbound = build_outbound(config, store)
     live.listeners.append(lambda current: outbound.reconfigure(current.outbound))
     profile_fields = contract.action_by_type("identify").data_properties
-    service.customer_ids = CustomerIds(config_state, store, live.customer_id_attribute, profile_fields)
+    ids = CustomerIds(config_state, store, live.refresh, profile_fields)
+    live.listeners.append(lambda current: ids.use_attribute(current.outbound.user_id_attribute))
+    service.customer_ids = ids
     tracking = Ingest(config, service, load_subscriptions(config))
     mapping_set = MappingsService(config, config_state, definition, tracking.fanout)
     tracking.before = mapping_set.sync_ingest

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ from pydantic import SecretStr, ValidationError
 from receiver.config import ReceiverConfig, env_name, env_overrides
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange
 
+__all__ = ["GROUPS", "MAPPING_CHANGE_NOTE", "AuditEntry", "SettingsProblem", "SettingsService", "mask", "session_label"]
+
+logger = logging.getLogger("receiver.settings")
 Kind = Literal["text", "secret", "select", "list"]
 FROM_ENV, FROM_SAVED, FROM_FILE = "environment", "saved settings", "receiver.yaml"
 REFRESH_SECONDS = 1.0
@@ -117,10 +121,11 @@ GROUPS: tuple[Group, ...] = (
 FIELDS = {field.key: field for group in GROUPS for field in group.fields}
 MAPPING_CHANGE_NOTE = (
     "Changing the mapping with customers already in the store is allowed: nothing stored is rewritten. "
-    "With an attribute named, each incoming customer ID is looked up as an external ID; an ID not yet known "
-    "creates a new customer (its own Antavo ID, the external ID in the attribute), so customers created "
-    "before under their Antavo ID are not merged with it. Emptying it makes incoming IDs Antavo IDs again; "
-    "the external IDs already assigned are kept and found again when the mapping is set back."
+    "When an attribute is named, the customers already holding it are indexed first, so an incoming event "
+    "with their value finds them (if two hold the same value, the oldest owns it; the others are listed "
+    "here). From then on each incoming customer ID is looked up as an external ID; an ID nobody holds "
+    "creates a new customer (its own Antavo ID, the external ID in the attribute). Emptying it makes incoming "
+    "IDs Antavo IDs again; the external IDs already assigned are kept and found again when it is set back."
 )
 
 
@@ -206,6 +211,8 @@ class SettingsService:
             key: value for key in FIELDS if (value := _get(env_overrides(environ), FIELDS[key].path)) is not _MISSING
         }
         self._saved: dict[str, Any] = {}
+        self.skipped: dict[str, str] = {}
+        """Saved settings that no longer validate (by dotted path → why): not applied, removed by the next save."""
         self._version = -1
         self._checked = float("-inf")
         self._refresh_seconds = refresh_seconds
@@ -227,14 +234,47 @@ class SettingsService:
             merged = _merge(merged, tree)
         return ReceiverConfig.model_validate(merged)
 
+    def _usable(self, saved: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The saved settings the schema still accepts, and the skipped ones with the reason.
+
+        Saved settings may stop validating when `receiver.yaml`, the environment or the schema
+        change after they were saved (or another version of the receiver saved them): each value
+        an error points at is left out, so the rest still applies and the receiver still starts.
+        """
+        kept = copy.deepcopy(dict(saved)) if isinstance(saved, Mapping) else {}
+        skipped: dict[str, str] = {}
+        for _ in range(len(FIELDS) + 8):
+            try:
+                self._effective(kept)
+                return kept, skipped
+            except ValidationError as exc:
+                errors = exc.errors(include_input=False, include_url=False)
+            culprits = {_saved_prefix(kept, tuple(map(str, err["loc"]))): err["msg"] for err in errors}
+            if None in culprits:  # a rule across settings: no single saved value to blame
+                culprits = {path: culprits[None] for path in _leaves(kept)}
+            for path, message in culprits.items():
+                if path is not None:
+                    _delete(kept, path)
+                    skipped[".".join(path)] = message
+        return {}, {**skipped, **{".".join(path): "not applied" for path in _leaves(kept)}}
+
     async def load(self) -> None:
-        """Read the saved settings and apply them when their version moved."""
+        """Read the saved settings and apply them when their version moved (skipping what no longer validates)."""
         version, saved = await self.state.settings()
         self._checked = time.monotonic()
         if version == self._version:
             return
-        self._saved, self._version = saved, version
-        self.current = self._effective(saved)
+        kept, skipped = self._usable(saved)
+        for path, message in skipped.items():
+            if path not in self.skipped:
+                logger.warning(
+                    "saved setting %s no longer validates and is not applied (%s): "
+                    "it applies as in receiver.yaml; save its group on /settings to replace it",
+                    path,
+                    message,
+                )
+        self._saved, self._version, self.skipped = kept, version, skipped
+        self.current = self._effective(kept)
         for listener in self.listeners:
             await listener(self.current)
 
@@ -245,10 +285,6 @@ class SettingsService:
             if await self.state.settings_version() != self._version:
                 await self.load()
         return self.current
-
-    async def customer_id_attribute(self) -> str | None:
-        """The Customer ID mapping's external-ID attribute now (None: the Antavo customer ID)."""
-        return (await self.refresh()).outbound.user_id_attribute
 
     def value(self, key: str) -> Any:
         found = _get(_plain(self.current), FIELDS[key].path)
@@ -283,12 +319,37 @@ class SettingsService:
             for field in group.fields
             if _get(before, field.path) != _get(after, field.path)
         ]
-        if not changes:
+        dropped = [FieldChange(path, "saved value no longer valid", "removed") for path in self.skipped]
+        if not changes and not dropped:
             return []
-        entry = AuditEntry(datetime.now(UTC), session, f"Settings: {group.title}", tuple(changes))
+        entry = AuditEntry(datetime.now(UTC), session, f"Settings: {group.title}", tuple(changes + dropped))
         await self.state.save_settings(saved, entry)
         await self.load()
-        return changes
+        return changes + dropped
+
+
+def _saved_prefix(tree: Mapping[str, Any], loc: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The longest start of an error's location that is a saved value (None: the error is not about one)."""
+    for end in range(len(loc), 0, -1):
+        if _get(tree, loc[:end]) is not _MISSING:
+            return loc[:end]
+    return None
+
+
+def _delete(tree: dict[str, Any], path: tuple[str, ...]) -> None:
+    parent = _get(tree, path[:-1]) if len(path) > 1 else tree
+    if isinstance(parent, dict):
+        parent.pop(path[-1], None)
+    if len(path) > 1 and _get(tree, path[:-1]) == {}:
+        _delete(tree, path[:-1])
+
+
+def _leaves(tree: Mapping[str, Any], above: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for key, value in tree.items():
+        path = (*above, str(key))
+        found.extend(_leaves(value, path) if isinstance(value, Mapping) and value else [path])
+    return found
 
 
 def _parse(field: PageField, form: Mapping[str, str]) -> Any:

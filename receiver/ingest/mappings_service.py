@@ -149,6 +149,23 @@ class MappingsService:
         await self.sync_ingest()
         return []
 
+    def has_file(self, key: str) -> bool:
+        """True when the mappings folder has this mapping, so removing the saved one reverts to the file."""
+        return key in self._files
+
+    async def remove(self, key: str, session: str) -> MappingEntry | None:
+        """Delete a saved mapping (a file's mapping reverts to the file); the removed entry, or None if not saved."""
+        before = await self.entry(key)
+        if before is None or before.origin != FROM_SAVED:
+            return None
+        reverted = self.has_file(key)
+        what = f"Mapping {before.name}: {'reverted to ' + before.file_name if reverted else 'deleted'}"
+        after = load_text(self._files[key]) if reverted else {}
+        entry = AuditEntry(datetime.now(UTC), session, what, _changes(before.data, after))
+        await self.state.delete_mapping(key, entry)
+        await self.sync_ingest()
+        return before
+
     def recent(self, query: str, limit: int = RECENT_SHOWN) -> list[dict[str, Any]]:
         """The newest events the ingest accepted that match the trigger (all of them when it does not parse)."""
         try:

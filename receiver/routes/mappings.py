@@ -46,7 +46,13 @@ async def mappings_page(request: Request, service: Mappings, session: SignedIn) 
         return to_login(request)
     await service.sync_ingest()
     return render(
-        request, "mappings.html", session, entries=await service.entries(), saved=request.query_params.get("saved")
+        request,
+        "mappings.html",
+        session,
+        entries=[(entry, service.has_file(entry.key)) for entry in await service.entries()],
+        saved=request.query_params.get("saved"),
+        reverted=request.query_params.get("reverted"),
+        deleted=request.query_params.get("deleted"),
     )
 
 
@@ -64,6 +70,22 @@ async def toggle(request: Request, key: str, service: Mappings, session: SignedI
     state = "Enabled" if data["enabled"] else "Disabled"
     await service.save(key, to_yaml(data, entry.text), who(session), f"Mapping {entry.name}: {state.lower()}")
     return redirect(f"{MAPPINGS_PATH}?saved={key}")
+
+
+@router.post(MAPPINGS_PATH + "/{key}/delete")
+async def remove(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+    """Delete a saved mapping, or revert a saved edit of a file's mapping to the file."""
+    if session is None:
+        return to_login(request)
+    form = await checked_form(request, session)
+    if isinstance(form, Response):
+        return form
+    removed = await service.remove(key, who(session))
+    if removed is None:
+        message = f"No saved mapping {key!r}: a mapping only in the mappings folder is removed from the repository."
+        return render(request, "message.html", session, 404, title="No such saved mapping", message=message)
+    done = "reverted" if service.has_file(key) else "deleted"
+    return redirect(f"{MAPPINGS_PATH}?{done}={key}")
 
 
 @router.get(MAPPINGS_PATH + "/{key}/yaml")

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from receiver.core.service import WebhookService
 from receiver.core.settings_service import (
     GROUPS,
     MAPPING_CHANGE_NOTE,
@@ -15,9 +16,10 @@ from receiver.core.settings_service import (
     SettingsService,
     mask,
 )
-from receiver.routes.deps import LiveSettings
+from receiver.routes.deps import LiveSettings, Service
 from receiver.routes.page_kit import SignedIn, checked_form, redirect, render, to_login, who
 from receiver.sessions import Session
+from receiver.views import customer_url
 
 SETTINGS_PATH = "/settings"
 AUDIT_SHOWN = 50
@@ -57,6 +59,7 @@ async def _page(
     request: Request,
     session: Session,
     service: SettingsService,
+    webhook: WebhookService,
     status: int = 200,
     errors: dict[str, str] | None = None,
     **extra: Any,
@@ -71,6 +74,7 @@ async def _page(
                     "source": service.source(field.key),
                     "env_var": service.env_var(field.key),
                     "error": (errors or {}).get(field.key),
+                    "skipped": service.skipped.get(field.key),
                 }
                 for field in group.fields
             ],
@@ -86,6 +90,12 @@ async def _page(
         groups=groups,
         audit=audit,
         note=MAPPING_CHANGE_NOTE,
+        skipped=sorted(service.skipped.items()),
+        ids=webhook.customer_ids,
+        conflicts=[
+            (c, customer_url(c.customer), customer_url(c.owner))
+            for c in (webhook.customer_ids.conflicts if webhook.customer_ids else [])
+        ],
         errors=errors or {},
         saved=request.query_params.get("saved"),
         **extra,
@@ -93,15 +103,17 @@ async def _page(
 
 
 @router.get(SETTINGS_PATH)
-async def settings_page(request: Request, service: LiveSettings, session: SignedIn) -> Response:
+async def settings_page(request: Request, service: LiveSettings, webhook: Service, session: SignedIn) -> Response:
     if session is None:
         return to_login(request)
     await service.refresh()
-    return await _page(request, session, service)
+    return await _page(request, session, service, webhook)
 
 
 @router.post(SETTINGS_PATH + "/{group_id}")
-async def save_settings(request: Request, group_id: str, service: LiveSettings, session: SignedIn) -> Response:
+async def save_settings(
+    request: Request, group_id: str, service: LiveSettings, webhook: Service, session: SignedIn
+) -> Response:
     if session is None:
         return to_login(request)
     form = await checked_form(request, session)
@@ -112,5 +124,5 @@ async def save_settings(request: Request, group_id: str, service: LiveSettings, 
     try:
         changes = await service.save(group_id, values, who(session))
     except SettingsProblem as problem:
-        return await _page(request, session, service, 422, problem.problems, failed=group_id)
+        return await _page(request, session, service, webhook, 422, problem.problems, failed=group_id)
     return redirect(f"{SETTINGS_PATH}?saved={group_id if changes else 'nothing'}#{group_id}")

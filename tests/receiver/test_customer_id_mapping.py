@@ -81,3 +81,34 @@ def test_without_a_mapping_the_customer_id_is_the_internal_id(receiver_server):
         assert client.post("/v1/webhook/segment", json=body).status_code == 202
         assert client.get("/v1/customers/u1").json()["balances"] == {"default": 2}
     assert asyncio.run(receiver_server.store.customer_count()) == 2
+
+
+def test_customers_holding_the_attribute_before_the_mapping_are_indexed_when_it_is_set(receiver_server):
+    def send(customer: str, action: str, data: dict) -> None:
+        body = {"api_key": receiver_server.api_key, "customer": customer, "action": action, "data": data}
+        assert httpx.post(receiver_server.webhook_url, json=body).status_code == 202
+
+    send("old-1", "profile", {CRM: "C-1"})
+    send("old-2", "profile", {CRM: "C-1"})
+    send("old-3", "profile", {CRM: "C-3"})
+    send("old-4", "profile", {"tier": "gold"})
+    _set_mapping(receiver_server, CRM)
+    send("C-3", "point_add", {"points": 4})
+    send("C-1", "point_add", {"points": 6})
+    assert asyncio.run(receiver_server.store.customer_count()) == 4
+    with receiver_server.client(headers=receiver_server.auth) as client:
+        assert client.get("/v1/customers/old-3").json()["balances"] == {"default": 4}
+        assert client.get("/v1/customers/C-1").json()["id"] == "old-1"
+        assert client.get("/v1/customers/old-1").json()["balances"] == {"default": 6}
+        assert client.get("/v1/customers/old-2").json()["external_ids"] == {}
+    browser = Browser(receiver_server.base_url, receiver_server.api_key)
+    try:
+        page = browser.get("/settings").text
+        assert "2 existing customers holding <code>crm_id</code> indexed" in page
+        assert 'id="mapping-conflicts"' in page and "<code>old-2</code></a> holds" in page
+        customer = browser.get("/customers/C-3").text
+        assert 'id="customer-id">old-3<' in customer
+        assert 'id="external-ids"' in customer and '<code class="cid">C-3</code>' in customer
+    finally:
+        browser.close()
+    assert any("both hold crm_id=C-1" in line for line in receiver_server.log_lines)

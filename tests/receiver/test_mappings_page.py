@@ -114,3 +114,33 @@ def test_test_mapping_and_load_event_from_source(receiver_server):
     event = '{"type": "track", "userId": "z", "event": "Quiz Won", "properties": {"points": 4}}'
     tested = browser.post("/mappings/edit", {**BONUS, "sample": event, "op": "test"}).text
     assert 'id="test-matched">matches' in tested and "&#34;points&#34;: 4" in tested and 'id="test-valid"' in tested
+
+
+def test_a_saved_mapping_is_deleted_and_a_saved_edit_reverts_to_its_file(start_receiver, write_mappings):
+    receiver = start_receiver(mappings_dir=write_mappings({}, shipped=["points-earned.yaml"]))
+    browser = Browser(receiver.base_url, receiver.api_key)
+    assert browser.post("/mappings/edit", {**BONUS, "op": "save"}).status_code == 303
+    assert browser.post("/mappings/points-earned/status", {}).status_code == 303
+    listing = browser.get("/mappings").text
+    assert listing.count('class="remove"') == 2 and "Revert to file" in listing and ">Delete<" in listing
+    _track(receiver, "Quiz Won", "saved")
+    # Without the session's CSRF token nothing is removed.
+    assert browser.client.post("/mappings/quiz-won-point-add/delete", data={"csrf": "x"}).status_code == 403
+    answer = browser.post("/mappings/quiz-won-point-add/delete", {})
+    assert answer.status_code == 303 and answer.headers["location"] == "/mappings?deleted=quiz-won-point-add"
+    _track(receiver, "Quiz Won", "deleted")
+    with receiver.client(headers=receiver.auth) as client:
+        assert client.get("/v1/customers/q1").json()["balances"] == {"default": 3}
+        assert client.get("/v1/logs", params={"id": "deleted"}).json()["items"][0]["response"]["status"] == "ignored"
+    answer = browser.post("/mappings/points-earned/delete", {})
+    assert answer.headers["location"] == "/mappings?reverted=points-earned"
+    listing = browser.get("/mappings").text
+    assert "Quiz Won" not in listing and 'class="remove"' not in listing
+    assert "file: points-earned.yaml" in listing and 'aria-checked="true"' in listing
+    shipped = (PROJECT_ROOT / "mappings" / "points-earned.yaml").read_text(encoding="utf-8")
+    assert browser.get("/mappings/points-earned/yaml").text == shipped
+    # A file's own mapping is not deleted from the page: that is the repository's business.
+    assert browser.post("/mappings/points-earned/delete", {}).status_code == 404
+    audit = browser.get("/settings").text
+    assert "Mapping Quiz Won → point_add: deleted" in audit and "reverted to points-earned.yaml" in audit
+    browser.close()
