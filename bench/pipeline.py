@@ -18,9 +18,8 @@ import random
 import time
 from typing import Any
 
-from destination.definition.model.model import load_definition
-from destination.definition.model.subscriptions import load_mappings, load_presets
-
+from destination.definition.model import load_definition
+from destination.definition.subscriptions import load_mappings, load_presets
 from destination.delivery.pipeline import Pipeline
 
 EVENTS = ["Order Completed", "Points Earned", "Signed Up", "Product Viewed", "Product Reviewed", "Cart Viewed"]

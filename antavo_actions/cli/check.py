@@ -36,8 +36,9 @@ def validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the shipped ones).")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="text, json or github annotations.")] = Format.text,
     multi_accounts: Annotated[bool, typer.Option(help="Check as for a brand with Multi-accounts on.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
 ) -> None:
-    """Check the definition, presets and mapping files; report every problem at once."""
+    """Check the definition, presets and mapping files; report every problem and warning at once."""
     targets = paths or default_targets()
     missing = [p for p in targets if not p.exists()]
     if missing:
@@ -50,9 +51,11 @@ def validate(
         for problem in problems:
             print(problem.github() if format is Format.github else problem.text())
         if format is Format.text:
-            summary = f"{len(problems)} problem(s)" if problems else "no problems"
-            err.print(f"{summary} in {len(targets)} path(s)")
-    raise typer.Exit(1 if problems else 0)
+            errors = sum(p.severity == "error" for p in problems)
+            summary = f"{errors} problem(s)" if errors else "no problems"
+            warned = len(problems) - errors
+            err.print(f"{summary}{f', {warned} warning(s)' if warned else ''} in {len(targets)} path(s)")
+    raise typer.Exit(1 if any(p.severity == "error" or strict for p in problems) else 0)
 
 
 def schemas(

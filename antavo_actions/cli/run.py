@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 from rich.syntax import Syntax
 
@@ -23,10 +24,10 @@ from destination.definition.subscriptions import (
 )
 from destination.delivery.client import AntavoClient
 from destination.delivery.events import EventsError, read_events
-from destination.delivery.explain import Report, explain
 from destination.delivery.pipeline import Pipeline
 from destination.errors import PayloadValidationError
 from destination.lint.checks import check_file
+from destination.lint.explain import Report, explain
 from destination.payload.validator import PayloadValidator
 
 PROGRESS_ABOVE = 20
@@ -44,7 +45,7 @@ def _candidates(
     if len(chosen) > 1:
         raise _fail("give at most one of --mapping, --preset and --action")
     if mapping is not None:
-        problems = check_file(mapping, definition)
+        problems = [p for p in check_file(mapping, definition) if p.severity == "error"]
         if problems:
             raise _fail("\n".join(p.text() for p in problems), 1)
         return [subscription_from(load_yaml(mapping), definition, str(mapping))]
@@ -79,6 +80,8 @@ def _show(report: Report) -> None:
         ok = "[green]✔[/]" if check.get("result") else "[red]✘[/]"
         found = "missing" if check["missing"] else json.dumps(check["value"], ensure_ascii=False)
         out.print(f"    {ok} {check.get('condition')}   (event has: {found})")
+    for warning in report.warnings:
+        out.print(f"    [yellow]![/] {escape(warning)}")
     if report.mapped is not None:
         out.print("  mapped:")
         out.print(Syntax(json.dumps(report.mapped, indent=2, ensure_ascii=False), "json", padding=(0, 4)))

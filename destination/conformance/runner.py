@@ -1,6 +1,7 @@
-"""Conformance runner: `python -m destination.conformance.runner [FILE…]`.
+"""Conformance runner: `python -m destination.conformance [FILE…]`.
 
-Reads cases as JSON Lines (stdin when no file is given), answers each the way Segment's
+Reads cases as JSON Lines (stdin when no file is given; a folder means every `*.jsonl` under
+it, subfolders included), answers each the way Segment's
 runtime would, and writes one result line per case: `{"id": …, <the keys of expect>}`.
 When cases carry `expect`, a summary of how many agree, per kind, goes to stderr, and the
 exit code is 1 if any disagree.
@@ -12,6 +13,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from destination.conformance.harness import create_test_event
@@ -97,8 +99,13 @@ def read_cases(streams: Iterable[TextIO]) -> Iterator[dict[str, Any]]:
                     raise SystemExit(f"{getattr(stream, 'name', '<stdin>')}:{number}: not JSON: {exc.msg}") from None
 
 
+def case_files(names: Iterable[str]) -> list[str]:
+    """The files named, with a folder standing for every `*.jsonl` under it (subfolders too)."""
+    return [str(p) for n in names for p in (sorted(Path(n).rglob("*.jsonl")) if Path(n).is_dir() else [Path(n)])]
+
+
 def main(argv: list[str] | None = None) -> int:
-    names = sys.argv[1:] if argv is None else argv
+    names = case_files(sys.argv[1:] if argv is None else argv)
     streams = [open(n, encoding="utf-8") for n in names] if names else [sys.stdin]
     total: Counter[str] = Counter()
     good: Counter[str] = Counter()

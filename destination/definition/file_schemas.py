@@ -63,6 +63,15 @@ def definition_file_schema() -> dict[str, Any]:
                 "items": {"type": "string"},
                 "description": "Data fields Antavo stores as dates (YYYY-MM-DD).",
             },
+            "requires": {
+                "type": "object",
+                "description": "Per value of the action's event-name field: the keys each field must map "
+                "(`point_add: {data: [points]}`); Antavo refuses the event without them.",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                },
+            },
             "fields": fields,
         },
     }

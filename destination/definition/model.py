@@ -29,7 +29,8 @@ class Action:
 
     `segment_type` is the Segment call the action stands for (`track`, `identify`), the
     event type column of Antavo's inbound log; `date_fields` are the data fields Antavo
-    stores as dates.
+    stores as dates; `requires` names, per value of the event-name field, the keys each field
+    must map for Antavo to accept the event.
     """
 
     key: str
@@ -40,6 +41,7 @@ class Action:
     body: Mapping[str, Any] = field(default_factory=dict)
     segment_type: str = ""
     date_fields: tuple[str, ...] = ()
+    requires: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def default_mapping(self) -> dict[str, Any]:
@@ -117,6 +119,10 @@ def parse_definition(raw: Mapping[str, Any]) -> Definition:
             body=spec.get("body") or {},
             segment_type=spec.get("segmentType", ""),
             date_fields=tuple(spec.get("dateFields") or ()),
+            requires={
+                name: {f: tuple(keys) for f, keys in (need or {}).items()}
+                for name, need in (spec.get("requires") or {}).items()
+            },
         )
         for key, spec in raw["actions"].items()
     }

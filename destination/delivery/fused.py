@@ -47,6 +47,8 @@ def fuse(mapping: CompiledMapping, validator: PayloadValidator) -> Fused | None:
     """
     if type(mapping) is not CompiledMapping or type(validator) is not PayloadValidator:
         return None  # a subclass may do things its own way: leave it to the general path
+    if _uses_liquid(mapping.mapping):
+        return None  # a Liquid render dwarfs what fusing saves, and its errors belong to one path: the general one
     fields = mapping.fields()
     if fields is None or not validator.clean:
         return None
@@ -205,6 +207,13 @@ class _Emitter:
         lookup = f"{parent}.get({path[1][0]!r}, UNDEFINED)"
         lines.append(f"    value = {lookup} if type({parent}) is dict else {run}(event)  # {field.key}")
         return lines
+
+
+def _uses_liquid(mapping: Any) -> bool:
+    """Whether a `@liquid` directive appears anywhere in the mapping."""
+    if isinstance(mapping, dict):
+        return "@liquid" in mapping or any(_uses_liquid(v) for v in mapping.values())
+    return isinstance(mapping, list) and any(_uses_liquid(v) for v in mapping)
 
 
 def _is_constant(field: OutputField) -> bool:

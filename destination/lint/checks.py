@@ -7,11 +7,9 @@ point at it. The rules are plain functions over a loaded file; `check_paths` run
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft7Validator
 
 from destination.definition.file_schemas import file_schemas
 from destination.definition.model import Definition
@@ -19,6 +17,9 @@ from destination.definition.subscriptions import effective_mapping
 from destination.definition.yamlsrc import Pointer, SourceFile, YAMLSyntaxError, load_source, parse_source, plain
 from destination.errors import FQLSyntaxError
 from destination.fql import parser as fql
+from destination.lint.contract import contract_warnings, definition_problems
+from destination.lint.hints import liquid_problems, shape_problems
+from destination.lint.warnings import did_you_mean, in_trigger, trigger_warnings
 from destination.mapping.engine import validate_mapping
 
 
@@ -29,14 +30,18 @@ class Problem:
     column: int
     rule: str
     message: str
+    severity: str = "error"  # or "warning": shown, but `validate` exits 0 for it unless --strict
 
     def text(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.rule}: {self.message}"
+        level = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}:{self.column}: {level}{self.rule}: {self.message}"
 
     def github(self) -> str:
         """A GitHub Actions workflow command, escaped as the runner expects."""
         file, title = _escape(self.file, property=True), _escape(self.rule, property=True)
-        return f"::error file={file},line={self.line},col={self.column},title={title}::{_escape(self.message)}"
+        return (
+            f"::{self.severity} file={file},line={self.line},col={self.column},title={title}::{_escape(self.message)}"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,11 +77,8 @@ def kind_of(data: Any) -> str:
 
 
 def check_shape(c: Checked, kind: str) -> Iterator[Problem]:
-    schema = file_schemas(c.definition)[kind]
-    for error in sorted(Draft7Validator(schema).iter_errors(c.data), key=lambda e: list(e.absolute_path)):
-        path = list(error.absolute_path)
-        where = "/" + "/".join(map(str, path)) if path else "the document"
-        yield c.at(path, "schema", f"{where}: {error.message}")
+    for problem in shape_problems(file_schemas(c.definition)[kind], c.data):
+        yield c.at(problem.pointer, "schema", problem.message, key=problem.key)
 
 
 def check_descriptions(c: Checked) -> Iterator[Problem]:
@@ -99,14 +101,18 @@ def check_descriptions(c: Checked) -> Iterator[Problem]:
 def check_trigger(c: Checked, at: list[Any], query: Any) -> Iterator[Problem]:
     if not isinstance(query, str):
         return
+    pos = c.source.position(at)
+    quoted = 1 if getattr(_node(c.source, at), "style", None) in ('"', "'") else 0
     try:
         fql.parse(query)
     except FQLSyntaxError as exc:
-        pos = c.source.position(at)
-        quoted = 1 if getattr(_node(c.source, at), "style", None) in ('"', "'") else 0
         line = pos.line + exc.line - 1
         column = pos.column + quoted + exc.column - 1 if exc.line == 1 else exc.column
         yield Problem(str(c.source.path), line, column, "fql", f"trigger {query!r}: {exc.message}")
+        return
+    for w in trigger_warnings(query):
+        line, column = in_trigger(query, w.offset, pos.line, pos.column + quoted)
+        yield Problem(str(c.source.path), line, column, w.rule, f"trigger {query!r}: {w.message}", "warning")
 
 
 def _node(source: SourceFile, pointer: Pointer) -> Any:
@@ -124,6 +130,8 @@ def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]
     mapping = sub.get("mapping") if isinstance(sub.get("mapping"), dict) else {}
     for issue in validate_mapping(mapping):
         yield c.at([*at, "mapping", *issue.pointer], "mapping-directive", issue.message)
+    for hint in liquid_problems(mapping):
+        yield replace(c.at([*at, "mapping", *hint.pointer], "liquid-template", hint.message), severity="warning")
     key = sub.get("partnerAction")
     if not isinstance(key, str):
         return
@@ -137,7 +145,8 @@ def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]
             yield c.at(
                 [*at, "mapping", name],
                 "unknown-field",
-                f"action '{key}' has no field '{name}'; its fields are: {', '.join(action.fields)}",
+                f"action '{key}' has no field '{name}'"
+                f"{did_you_mean(name, list(action.fields))}; its fields are: {', '.join(action.fields)}",
                 key=True,
             )
     full = effective_mapping(action, mapping)
@@ -164,6 +173,8 @@ def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]
             f"Multi-accounts is on: action '{key}' must map '{account}' to a non-empty value",
             key=True,
         )
+    for w in contract_warnings(c.definition, action, mapping or {}, full):
+        yield replace(c.at([*at, "mapping", *w.pointer], w.rule, w.message, key=w.key), severity="warning")
 
 
 def check_definition_defaults(c: Checked) -> Iterator[Problem]:
@@ -197,6 +208,7 @@ RULES: dict[str, Callable[[Checked], Iterable[Problem]]] = {
         *check_descriptions(c),
         *check_definition_defaults(c),
         *check_roles(c),
+        *(c.at(pointer, "unknown-field", message) for pointer, message in definition_problems(c.data)),
     ],
     "presets": lambda c: [
         *check_shape(c, "presets"),

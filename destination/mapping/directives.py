@@ -172,7 +172,11 @@ def validate_transform(value: Any, loc: Loc, v: MappingValidator) -> None:
 
 
 def compile_liquid(options: Any, c: Compiler) -> Node:
-    return fails("@liquid is not supported by this runtime")
+    from destination.mapping.liquid.engine import (
+        compile_liquid as compile_,  # python-liquid loads only when a mapping uses @liquid
+    )
+
+    return compile_(options, c)
 
 
 def validate_liquid(value: Any, loc: Loc, v: MappingValidator) -> None:

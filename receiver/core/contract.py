@@ -5,6 +5,7 @@ The destination sends, for every action, the mapped payload plus the action's `b
 (the API key). This module reads, from `antavo.yaml` alone, which body key carries the key,
 which extras tell the actions apart, which fields play the customer / account / data /
 event-name roles (`roles:`), which Segment call type each action answers (`segmentType`),
+which data keys an event name needs (`requires:`),
 and where each action's generated JSON Schema lives.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ class ActionContract:
     data_label: str
     data_properties: Mapping[str, str]
     date_fields: tuple[str, ...] = ()
+    requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # event name → data keys it needs
 
     def matches(self, body: Mapping[str, Any]) -> bool:
         return bool(self.extras) and all(body.get(k) == v for k, v in self.extras.items())
@@ -115,6 +117,7 @@ def build_contract(definition: Definition, schemas_dir: Path | None = None) -> W
                 for prop, prop_spec in (a.fields[data].get("properties") or {}).items()
             },
             date_fields=a.date_fields,
+            requires={name: need.get(data, ()) for name, need in a.requires.items()},
         )
         for a in actions
     )

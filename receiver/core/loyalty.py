@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from receiver.config import ReceiverConfig
 from receiver.core.contract import ActionContract, WebhookContract
@@ -28,6 +28,9 @@ OPT_IN, OPT_OUT = "opt_in", "opt_out"
 POINT_ADD, POINT_SUBTRACT = "point_add", "point_subtract"
 CHECKOUT = "checkout"
 POINTS, REASON, TRANSACTION_ID, TOTAL = "points", "reason", "transaction_id", "total"
+
+# The code Antavo answers with when an event lacks a data key its name requires (`requires:` in antavo.yaml).
+_MISSING = {POINT_ADD: "INVALID_POINTS", POINT_SUBTRACT: "INVALID_POINTS", CHECKOUT: "INVALID_CHECKOUT"}
 
 Handler = Callable[[str, str, Mapping[str, Any], str], Decision]
 """(account, event name, event data, the data field's label) → the decision to run."""
@@ -49,7 +52,7 @@ def _unprocessable(code: str, message: str, field: str) -> ApiError:
     return ApiError(422, code, message, field=field)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     """A finite JSON number (booleans are not numbers here)."""
     if isinstance(value, bool):
         return False
@@ -112,6 +115,13 @@ class LoyaltyRules:
         if action.event_type == self._profile.event_type:
             decide = self._profile_update(account, name, data)
         else:
+            for key in action.requires.get(name, ()):  # declared in antavo.yaml under `requires:`
+                if key not in data:
+                    raise _unprocessable(
+                        _MISSING.get(name, "INVALID_PAYLOAD"),
+                        f"{action.data_label} is missing the required field '{key}'.",
+                        self._field(key),
+                    )
             handler = self._handlers.get(name, self._custom)
             decide = handler(account, name, data, action.data_label)
         return Verdict(customer=customer, account=account, action=name, decide=decide)
@@ -142,11 +152,7 @@ class LoyaltyRules:
         return handler
 
     def _points(self, data: Mapping[str, Any], label: str) -> int:
-        if POINTS not in data:
-            raise _unprocessable(
-                "INVALID_POINTS", f"{label} is missing the required field '{POINTS}'.", self._field(POINTS)
-            )
-        value = data[POINTS]
+        value = data.get(POINTS)
         if not _is_number(value) or value != int(value) or value <= 0:
             raise _unprocessable("INVALID_POINTS", "Points must be a positive integer.", self._field(POINTS))
         reason = data.get(REASON)
@@ -172,12 +178,7 @@ class LoyaltyRules:
         return decide
 
     def _checkout(self, account: str, name: str, data: Mapping[str, Any], label: str) -> Decision:
-        for key in (TRANSACTION_ID, TOTAL):
-            if key not in data:
-                raise _unprocessable(
-                    "INVALID_CHECKOUT", f"{label} is missing the required field '{key}'.", self._field(key)
-                )
-        raw_id, total = data[TRANSACTION_ID], data[TOTAL]
+        raw_id, total = data.get(TRANSACTION_ID), data.get(TOTAL)
         if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or raw_id == "":
             raise _unprocessable(
                 "INVALID_TRANSACTION_ID",

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cases import CASE_FILES, load_cases
+from cases import CASE_FILES, CONFORMANCE, load_cases
 
 from destination.conformance.runner import agrees, run_case, same
 
@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_there_are_cases() -> None:
+    assert CONFORMANCE.is_dir(), f"the conformance cases are missing: expected them in {CONFORMANCE}"
     assert CASE_FILES, "no conformance files found beside the repository"
+    assert any(path.parent.name == "liquid" for path in CASE_FILES), "the cases in subfolders are not read"
 
 
 def test_runner_agrees_on_every_case_and_reports_per_kind() -> None:

@@ -18,7 +18,8 @@ if not CONFORMANCE.is_dir():
         "(the shared/ folder beside this checkout; see shared/conformance/README.md)"
     )
 SEGMENT = CONFORMANCE / "segment"  # what Segment publishes: definition.json and the derived schemas
-CASE_FILES = sorted(CONFORMANCE.glob("*.jsonl"))
+# Every case file, in subfolders too (liquid/liquid.jsonl): a folder added there is read without a code change.
+CASE_FILES = sorted(CONFORMANCE.rglob("*.jsonl"))
 
 
 def load_cases(kind: str | None = None, files: Iterable[Path] = CASE_FILES) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ from destination.definition.subscriptions import Subscription
 from destination.delivery.action import CompiledAction
 from destination.errors import DestinationError, FQLSyntaxError, PayloadValidationError
 from destination.fql import parser as fql
+from destination.lint.warnings import trigger_warnings
 from destination.mapping.engine import transform
 
 
@@ -29,6 +31,9 @@ class Report:
     payload: Any = None
     error: str | None = None
     field: str | None = None
+    warnings: list[str] = dataclasses.field(
+        default_factory=list
+    )  # why the trigger may never match, as `validate` warns
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,6 +60,8 @@ def explain(definition: Definition, sub: Subscription, event: Mapping[str, Any],
         return report
     report.matched = trigger.matches(event)
     report.checks = [_check_dict(c) for c in trigger.explain(event)]
+    if not report.matched:
+        report.warnings = [w.message for w in trigger_warnings(sub.subscribe)]
     if not (report.matched or force):
         return report
     try:
