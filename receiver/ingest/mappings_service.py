@@ -28,10 +28,10 @@ from ruamel.yaml.error import YAMLError
 from destination.definition.model import Definition
 from destination.definition.project import project_path
 from destination.definition.subscriptions import Subscription, mapping_files, subscription_from
-from destination.delivery.explain import Report, explain
 from destination.errors import FQLSyntaxError
 from destination.fql import parser as fql
 from destination.lint.checks import Problem, check_text
+from destination.lint.explain import Report, explain
 from receiver.config import ReceiverConfig
 from receiver.ingest.fanout import Fanout
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, StoredMapping
