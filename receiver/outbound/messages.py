@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
@@ -113,18 +113,25 @@ class MessageBuilder:
 
 
 class OutboundSync:
-    """The store observer: each commit's messages go to the outbox (quickly, under the store's lock)."""
+    """The store observer: each commit's messages go to the outbox (quickly, under the store's lock).
 
-    def __init__(self, builder: MessageBuilder, outbox: Outbox) -> None:
-        self._builder = builder
-        self._outbox = outbox
+    Its builder and outbox can be swapped while the app runs (settings saved on `/settings`);
+    with no outbox (no write key), commits are not turned into messages at all.
+    """
+
+    def __init__(self, builder: MessageBuilder, outbox: Outbox | None) -> None:
+        self.builder = builder
+        self.outbox = outbox
 
     def committed(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> None:
-        for item in self._builder.build(customer, event, changed):
+        outbox = self.outbox
+        if outbox is None:
+            return
+        for item in self.builder.build(customer, event, changed):
             if isinstance(item, Unsendable):
-                self._outbox.refuse(item.message, customer_id=item.customer_id, code=item.code, reason=item.reason)
+                outbox.refuse(item.message, customer_id=item.customer_id, code=item.code, reason=item.reason)
             else:
-                self._outbox.offer(item.message, customer_id=item.customer_id)
+                outbox.offer(item.message, customer_id=item.customer_id)
 
 
 @dataclass
@@ -133,6 +140,11 @@ class Outbound:
 
     log: OutboundLog
     outbox: Outbox | None
+    store: LoyaltyStore | None = None
+    sync: OutboundSync | None = None
+    running: bool = False
+    integrations: dict[str, bool] = field(default_factory=dict)
+    """The `integrations` object every outbound message carries (see `source_integrations`)."""
 
     def lifespan(self) -> Callable[[FastAPI], Any]:
         """Start the outbox with the app; on shutdown flush it (bounded) and log what is left."""
@@ -141,13 +153,43 @@ class Outbound:
         async def run(_app: FastAPI) -> AsyncIterator[None]:
             if self.outbox is not None:
                 await self.outbox.start()
+            self.running = True
             try:
                 yield
             finally:
+                self.running = False
                 if self.outbox is not None:
                     await self.outbox.stop()
 
         return run
+
+    async def reconfigure(self, settings: OutboundConfig) -> None:
+        """Apply new outbound settings to the running app: the next commit and the next batch use them.
+
+        A first write key starts an outbox; removing it stops the outbox (flushing what is queued).
+        """
+        builder = MessageBuilder(settings, self.integrations)
+        if self.sync is not None:
+            self.sync.builder = builder
+        if not settings.enabled:
+            outbox, self.outbox = self.outbox, None
+            if self.sync is not None:
+                self.sync.outbox = None
+            if outbox is not None and self.running:
+                await outbox.stop()
+            return
+        if self.outbox is not None:
+            self.outbox.reconfigure(settings)
+            return
+        self.outbox = Outbox(settings, self.log)
+        if self.running:
+            await self.outbox.start()
+        if self.sync is None:
+            self.sync = OutboundSync(builder, self.outbox)
+            if self.store is not None:
+                self.store.subscribe(self.sync)
+        else:
+            self.sync.outbox = self.outbox
 
 
 def build_outbound(config: ReceiverConfig, store: LoyaltyStore, definition: Definition) -> Outbound:
@@ -155,7 +197,9 @@ def build_outbound(config: ReceiverConfig, store: LoyaltyStore, definition: Defi
     log = bounded_log(config, OutboundLog)
     settings = config.outbound
     if not settings.enabled:
-        return Outbound(log, None)
+        return Outbound(log, None, store, integrations=source_integrations(definition))
     outbox = Outbox(settings, log)
-    store.subscribe(OutboundSync(MessageBuilder(settings, source_integrations(definition)), outbox))
-    return Outbound(log, outbox)
+    integrations = source_integrations(definition)
+    sync = OutboundSync(MessageBuilder(settings, integrations), outbox)
+    store.subscribe(sync)
+    return Outbound(log, outbox, store, sync, integrations=integrations)

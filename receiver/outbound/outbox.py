@@ -128,6 +128,16 @@ class Outbox:
         self.retries = 0
         """Batch attempts after the first (for `/metrics`)."""
 
+    def reconfigure(self, settings: OutboundConfig) -> None:
+        """New settings (write key, region, limits) for the next batch; queued messages stay queued."""
+        if settings.write_key is None:
+            raise ValueError("the outbox needs a write key")
+        key = settings.write_key.get_secret_value()
+        with self._lock:
+            self._settings = settings
+            self._headers = {"Authorization": _basic_auth(key), "Content-Type": "application/json"}
+            self._redact = Redactor((), [key, *self._redact.values])
+
     @property
     def pending(self) -> int:
         """Messages queued or in flight."""
@@ -267,7 +277,9 @@ class Outbox:
             response: httpx.Response | None = None
             problem = ""
             try:
-                response = await self._client.post(self._settings.endpoint, content=head + now_iso().encode() + b'"}')
+                response = await self._client.post(
+                    self._settings.endpoint, content=head + now_iso().encode() + b'"}', headers=self._headers
+                )
                 status = response.status_code
             except httpx.TransportError as exc:
                 status, problem = NOT_SENT, type(exc).__name__
