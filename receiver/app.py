@@ -12,14 +12,13 @@ before anything is served, so a restart on a durable store comes back as it was 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
 from destination.definition.model import Definition, load_definition
-from receiver.config import ReceiverConfig
+from receiver.config import ReceiverConfig, load_config
 from receiver.core.contract import WebhookContract, build_contract
 from receiver.core.customer_ids import CustomerIds
 from receiver.core.customers import Customers
@@ -30,10 +29,10 @@ from receiver.errors import install_handlers
 from receiver.ingest.mappings_service import MappingsService
 from receiver.ingest.not_found import install_not_found
 from receiver.ingest.service import Ingest, load_subscriptions
-from receiver.logs.ring import InboundLog, bounded_log
+from receiver.logs.stored import StoredLog
 from receiver.metrics import install_metrics
 from receiver.nostore import NoStore
-from receiver.outbound.messages import Outbound, build_outbound
+from receiver.outbound.messages import build_outbound
 from receiver.routes import (
     customers,
     dashboard,
@@ -49,8 +48,10 @@ from receiver.routes import (
     webhook,
 )
 from receiver.sessions import SessionStore
+from receiver.store import make_store
 from receiver.store.config_state import ConfigState, MemoryConfigState
-from receiver.store.memory import LoyaltyStore, make_store
+from receiver.store.contract import LoyaltyStore
+from receiver.store.limits import StoreLimits
 
 
 def create_app(
@@ -62,17 +63,17 @@ def create_app(
     config_state: ConfigState | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> FastAPI:
-    """A receiver for one brand; `store` defaults to the backend the settings name.
+    """A receiver for one brand; `store` defaults to the backend the settings name (`store.url`).
 
     `definition` defaults to the shipped destination's, and `contract` to the one it describes;
     `config_state` (what the pages configure) to one kept in memory; `environ` to `os.environ`.
     """
     definition = definition if definition is not None else load_definition()
     contract = contract if contract is not None else build_contract(definition)
-    store = store if store is not None else make_store(config.store)
-    config_state = config_state if config_state is not None else MemoryConfigState()
+    store = store if store is not None else store_from_config(config)
+    config_state = config_state if config_state is not None else config_state_for(store)
     live = SettingsService(config, config_state, os.environ if environ is None else environ)
-    log = bounded_log(config, InboundLog)
+    log = StoredLog(store, "inbound")
     service = WebhookService(config, contract, store, log)
     outbound = build_outbound(config, store, definition)
     live.listeners.append(lambda current: outbound.reconfigure(current.outbound))
@@ -83,12 +84,27 @@ def create_app(
     tracking = Ingest(config, service, load_subscriptions(config, definition), definition)
     mapping_set = MappingsService(config, config_state, definition, tracking.fanout)
     tracking.before = mapping_set.sync_ingest
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """Connect the store (refusing a schema behind the code); saved settings and mappings next (so the
+        outbox starts with the saved key), then the outbox; the reverse on stop."""
+        await store.open()
+        await live.load()
+        await mapping_set.sync_ingest()
+        await outbound.start()
+        try:
+            yield
+        finally:
+            await outbound.stop()
+            await store.close()
+
     app = FastAPI(
         title="Antavo Segment webhook (reference receiver)",
         description=docs.API_DESCRIPTION,
         version="1.0.0",
         openapi_tags=docs.TAGS,
-        lifespan=_lifespan(live, mapping_set, outbound),
+        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
     )
@@ -97,7 +113,7 @@ def create_app(
     state.config, state.definition, state.contract = config, definition, contract
     state.store, state.log, state.service, state.outbound = store, log, service, outbound
     state.customers = Customers(store, service.customer_ids)
-    state.sessions = SessionStore()
+    state.sessions = SessionStore(store)
     state.ingest = tracking
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     install_handlers(app)
@@ -112,15 +128,43 @@ def create_app(
     return app
 
 
-def _lifespan(live: SettingsService, mapping_set: MappingsService, outbound: Outbound) -> Callable[[FastAPI], Any]:
-    """Saved settings and mappings first (so the outbox starts with the saved key), then the outbox."""
-    running = outbound.lifespan()
+def store_from_config(config: ReceiverConfig) -> LoyaltyStore:
+    """The one place a store is built from the settings."""
+    bounds = config.limits
+    limits = StoreLimits(
+        log_size=config.log_size,
+        log_max_age_seconds=config.store.log_max_age_seconds,
+        max_messages=config.dedup_max_messages,
+        outbox_size=config.outbound.queue_size,
+        log_max_bytes=bounds.log_max_bytes,
+        log_body_bytes=bounds.log_entry_body_bytes,
+        log_anonymous_share=bounds.log_anonymous_share,
+        idempotency_max_bytes=bounds.idempotency_max_bytes,
+        dedup_max_bytes=bounds.dedup_max_bytes,
+    )
+    return make_store(
+        config.store.url, limits, pool_size=config.store.pool_size, timeout=config.store.connect_timeout_seconds
+    )
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await live.load()
-        await mapping_set.sync_ingest()
-        async with running(app):
-            yield
 
-    return lifespan
+CONFIG_FILE_ENV = "ANTAVO_CONFIG_FILE"
+
+
+def create_app_from_env() -> FastAPI:
+    """The app as `serve --workers N` starts it in each worker (uvicorn's factory): settings from
+    `ANTAVO_CONFIG_FILE` (if set) and the `ANTAVO_*` variables `serve` passes on."""
+    import os
+    from pathlib import Path
+
+    path = os.environ.get(CONFIG_FILE_ENV)
+    return create_app(load_config(Path(path) if path else None))
+
+
+def config_state_for(store: LoyaltyStore) -> ConfigState:
+    """What the pages configure lives where the store does: on its database when it has one."""
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        return MemoryConfigState()
+    from receiver.store.config_state_sql import SqlConfigState
+
+    return SqlConfigState(engine)

@@ -1,7 +1,7 @@
 """The dashboard's figures, as pure functions over log entries.
 
 Everything here takes entries the routes fetched through the logs' query interface
-(`InboundLog.query`), never the logs' insides, so that the same sums can later be pushed
+(`StoredLog.query`), never the logs' insides, so that the same sums can later be pushed
 down to a store backend's SQL (`GROUP BY minute, outcome`). One JSON shape comes out
 (`summary`): the dashboard's JSON endpoint answers it as is, and its SVG charts and the tests
 read the very same dict.

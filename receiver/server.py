@@ -43,12 +43,24 @@ def _raw_response(status: int, reason: str, body: dict[str, Any]) -> bytes:
     return head.encode("ascii") + payload
 
 
+class GuardedConfig(uvicorn.Config):
+    """uvicorn's settings plus the receiver's limits, which each connection's protocol reads.
+
+    A plain attribute on a module-level class, so the config survives being pickled into
+    `serve --workers` processes with the limits still attached.
+    """
+
+    def __init__(self, app: Any, limits: LimitsConfig, **options: Any) -> None:
+        self.limits = limits
+        super().__init__(app, **options)
+
+
 class GuardedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol, with header size/count limits and header/body read timeouts."""
 
-    limits: LimitsConfig = LimitsConfig()
-
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        found = getattr(self.config, "limits", None)
+        self.limits = found if isinstance(found, LimitsConfig) else LimitsConfig()
         super().connection_made(transport)
         self._head_open = True
         self._head_bytes = 0
@@ -149,17 +161,13 @@ class GuardedServer(uvicorn.Server):
                 transport.close()
 
 
-def protocol_for(limits: LimitsConfig) -> type[GuardedHttpTools]:
-    """The protocol class bound to these limits (uvicorn builds one instance per connection)."""
-    return type("BoundGuardedHttpTools", (GuardedHttpTools,), {"limits": limits})
-
-
-def server_config(app: Any, settings: ReceiverConfig, **options: Any) -> uvicorn.Config:
+def server_config(app: Any, settings: ReceiverConfig, **options: Any) -> GuardedConfig:
     """uvicorn's settings for the receiver: the limits of `settings.limits`, plus `options` (host, port, logs)."""
     limits = settings.limits
-    return uvicorn.Config(
+    return GuardedConfig(
         app,
-        http=protocol_for(limits),
+        limits,
+        http=GuardedHttpTools,
         limit_concurrency=limits.max_connections,
         timeout_keep_alive=max(1, round(limits.keep_alive_seconds)),
         timeout_graceful_shutdown=max(1, round(limits.shutdown_timeout_seconds)),

@@ -1,11 +1,11 @@
-"""Browser sessions for the receiver's pages: random tokens held in memory, never the API key.
+"""Browser sessions for the receiver's pages: random tokens, never the API key.
 
 A login trades the API key for a random token (the cookie's value); the server keeps only a
 SHA-256 digest of it, so a dump of this store cannot be replayed as a cookie. Each session
-also carries its own CSRF token for the state-changing forms. The store is bounded (the
-oldest session is dropped when it is full) and every session expires a fixed time after
-login: a forgotten browser does not stay signed in forever, and a flood of logins cannot
-grow memory without limit.
+also carries its own CSRF token for the state-changing forms. They live in the loyalty store, so
+every worker of a scaled-out receiver knows them (the memory store bounds them by count,
+oldest first), and every session expires a fixed time after login: a forgotten browser does not stay signed
+in forever.
 """
 
 from __future__ import annotations
@@ -17,17 +17,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from receiver.expiring import ExpiringMap
+from receiver.store.contract import LoyaltyStore, StoredSession
 
 COOKIE_PREFIX = "antavo_session_"
 DEFAULT_TTL_SECONDS = 8 * 3600
-DEFAULT_MAX_SESSIONS = 1024
 TOKEN_BYTES = 32
 
 
 @dataclass(frozen=True)
 class Session:
-    """One signed-in browser: its CSRF token and when it stops being valid (monotonic seconds)."""
+    """One signed-in browser: its CSRF token and when it stops being valid (epoch seconds)."""
 
     csrf: str
     expires_at: float
@@ -52,35 +51,35 @@ def _digest(token: str) -> str:
 
 
 class SessionStore:
-    """Thread-safe, bounded, expiring sessions keyed by the digest of their token."""
+    """Sessions kept by the loyalty store (so every worker knows them), keyed by the digest of their token."""
 
     def __init__(
         self,
+        store: LoyaltyStore,
         *,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        max_sessions: int = DEFAULT_MAX_SESSIONS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        if ttl_seconds <= 0 or max_sessions < 1:
-            raise ValueError("sessions need a positive lifetime and room for at least one")
+        if ttl_seconds <= 0:
+            raise ValueError("sessions need a positive lifetime")
         self.ttl_seconds = ttl_seconds
-        self._sessions: ExpiringMap[Session] = ExpiringMap(ttl_seconds, max_sessions, clock)
+        self._store = store
+        self._clock = clock
 
-    def __len__(self) -> int:
-        return len(self._sessions)
-
-    def create(self) -> tuple[str, Session]:
+    async def create(self) -> tuple[str, Session]:
         """A new session and the token to hand to the browser (the only copy of it)."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        now = self._sessions.clock()
-        session = Session(csrf=secrets.token_urlsafe(TOKEN_BYTES), expires_at=now + self.ttl_seconds)
-        self._sessions.put_new(_digest(token), session, now)
+        session = Session(csrf=secrets.token_urlsafe(TOKEN_BYTES), expires_at=self._clock() + self.ttl_seconds)
+        await self._store.session_put(StoredSession(_digest(token), session.csrf, session.expires_at))
         return token, session
 
-    def get(self, token: str | None) -> Session | None:
+    async def get(self, token: str | None) -> Session | None:
         """The live session of a cookie's token, else None (unknown, revoked or expired)."""
-        return self._sessions.get(_digest(token)) if token else None
+        if not token:
+            return None
+        found = await self._store.session_get(_digest(token))
+        return None if found is None else Session(found.csrf, found.expires_at)
 
-    def revoke(self, token: str | None) -> None:
+    async def revoke(self, token: str | None) -> None:
         if token:
-            self._sessions.discard(_digest(token))
+            await self._store.session_delete(_digest(token))

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from receiver.logs.ring import LogEntry, LogFilter, LogRing
-from receiver.store.memory import CustomerSnapshot, StoredEvent
+from receiver.logs.ring import LogEntry, LogFilter
+from receiver.logs.stored import StoredLog
+from receiver.store.contract import CustomerSnapshot, StoredEvent
 
 LOGS_PATH = "/logs"
 OUTBOUND_LOGS_PATH = "/outbound-logs"
@@ -245,13 +246,13 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
     }
 
 
-def log_page(log: LogRing, query: LogForm, path: str = LOGS_PATH) -> dict[str, Any]:
+async def log_page(log: StoredLog, query: LogForm, path: str = LOGS_PATH) -> dict[str, Any]:
     """The rows of one page, newest first, with the filter's totals and the pager's links (on `path`)."""
-    page = log.query(query.where, limit=query.limit, cursor=query.cursor)
-    errors = 0 if query.where.error is False else log.count(replace(query.where, error=True))
+    page = await log.query(query.where, limit=query.limit, cursor=query.cursor)
+    errors = 0 if query.where.error is False else await log.count(replace(query.where, error=True))
     return {
         "rows": [log_row(entry) for entry in page.entries],
-        "total": log.count(query.where),
+        "total": await log.count(query.where),
         "errors": errors,
         "older_url": logs_url(query.values, page.next_cursor, path) if page.next_cursor else None,
         "newest_url": logs_url(query.values, path=path) if query.cursor else None,

@@ -22,7 +22,7 @@ LOG_EVERY_SECONDS = 60.0
 class _Window:
     what: str
     setting: str
-    configured: float
+    configured: Callable[[], float | None]
     effective: Callable[[], float | None]
     logged_at: float = -LOG_EVERY_SECONDS
 
@@ -38,34 +38,44 @@ class WindowWatch:
         self._windows: list[_Window] = []
         self._clock = clock
 
-    def watch(self, what: str, setting: str, configured: float, effective: Callable[[], float | None]) -> None:
-        """Watch a map: `effective` gives the age of its last entry dropped for room (None: none was)."""
+    def watch(
+        self,
+        what: str,
+        setting: str,
+        configured: Callable[[], float | None],
+        effective: Callable[[], float | None],
+    ) -> None:
+        """Watch a map: `configured` gives the window asked for (None: not used yet), `effective` the
+        age of its last entry dropped for room (None: none was)."""
         self._windows.append(_Window(what, setting, configured, effective))
 
-    def warnings(self) -> list[str]:
+    def _shortfalls(self) -> list[tuple[_Window, float, float]]:
         found = []
         for window in self._windows:
-            effective = window.effective()
-            if effective is not None and effective < window.configured:
-                found.append(
-                    f"the memory store remembers {window.what} for only about {_seconds(effective)} under this load, "
-                    f"not the configured {_seconds(window.configured)} ({window.setting}): a retry later than that "
-                    "may apply twice; raise the memory bound or use a durable store"
-                )
+            configured, effective = window.configured(), window.effective()
+            if configured is not None and effective is not None and effective < configured:
+                found.append((window, configured, effective))
         return found
+
+    def warnings(self) -> list[str]:
+        return [
+            f"the memory store remembers {window.what} for only about {_seconds(effective)} under this load, "
+            f"not the configured {_seconds(configured)} ({window.setting}): a retry later than that "
+            "may apply twice; raise the memory bound or use a durable store"
+            for window, configured, effective in self._shortfalls()
+        ]
 
     def log_shortfalls(self) -> None:
         """Log each shortfall, at most once a minute per window (cheap enough to call after every request)."""
         now = self._clock()
-        for window in self._windows:
-            effective = window.effective()
-            if effective is None or effective >= window.configured or now - window.logged_at < LOG_EVERY_SECONDS:
+        for window, configured, effective in self._shortfalls():
+            if now - window.logged_at < LOG_EVERY_SECONDS:
                 continue
             window.logged_at = now
             logger.warning(
                 "the memory store remembered %s for only %s, not the configured %s (%s)",
                 window.what,
                 _seconds(effective),
-                _seconds(window.configured),
+                _seconds(configured),
                 window.setting,
             )

@@ -8,6 +8,7 @@ of its Tracking API ingest. `serve_process` runs the `serve` command itself in a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -31,12 +32,15 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from hypothesis import settings
+from stores import sqlite_url
 
 from destination.definition.model import PROJECT_ROOT
-from receiver.app import create_app
+from receiver.app import create_app, store_from_config
 from receiver.config import ConfigError, ReceiverConfig, load_config
 from receiver.server import make_server
-from receiver.store.memory import MemoryStore
+from receiver.store.contract import CustomerSnapshot, LoyaltyStore
+
+pytest_plugins = ["postgres"]
 
 # Timing is the benchmarks' business: on a loaded 2-core CI machine a per-example deadline only
 # makes property tests flaky, so examples are judged on behaviour alone.
@@ -129,9 +133,23 @@ class RunningReceiver:
     base_url: str
     api_key: str
     app: FastAPI
-    store: MemoryStore
+    store: LoyaltyStore
     log_lines: list[str] = field(default_factory=list)
     write_key: str = ""
+    server: uvicorn.Server | None = None
+
+    def call(self, coro: Any) -> Any:
+        """Run a store coroutine on the server's own event loop (the store's connections live there)."""
+        assert self.server is not None and self.server.servers
+        loop = self.server.servers[0].get_loop()
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=30)
+
+    def customer(self, customer_id: str) -> CustomerSnapshot | None:
+        return self.call(self.store.customer(customer_id))
+
+    def writes(self) -> int:
+        """Events accepted so far (through the store's contract)."""
+        return int(self.call(self.store.event_count()))
 
     @property
     def webhook_url(self) -> str:
@@ -174,9 +192,17 @@ def _stopping_receivers() -> Iterator[list[tuple[uvicorn.Server, threading.Threa
 
 
 @pytest.fixture
+def receiver_backend(request: pytest.FixtureRequest) -> str:
+    """The store receivers start on: `memory` unless a test module parametrises it (indirect)."""
+    return str(getattr(request, "param", "memory"))
+
+
+@pytest.fixture
 def start_receiver(
     make_config: Callable[..., ReceiverConfig],
     _stopping_receivers: list[tuple[uvicorn.Server, threading.Thread]],
+    receiver_backend: str,
+    tmp_path: Path,
 ) -> Iterator[Callable[..., RunningReceiver]]:
     """Start receivers with given settings overrides; every one is stopped after the test.
 
@@ -192,8 +218,10 @@ def start_receiver(
         port = sock.getsockname()[1]
         own_url = f"http://127.0.0.1:{port}"
         # A callable override is given the receiver's own base URL (to point the receiver at itself).
+        if "store" not in overrides and receiver_backend == "sqlite":
+            overrides["store"] = {"url": sqlite_url(tmp_path / f"receiver-{port}.db")}
         config = make_config(**{name: v(own_url) if callable(v) else v for name, v in overrides.items()})
-        store = MemoryStore()
+        store = store_from_config(config)
         app = create_app(config, store=store, config_state=config_state)
         capture = _Capture()
         capture.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
@@ -206,7 +234,9 @@ def start_receiver(
         base_url = f"http://127.0.0.1:{port}"
         _wait_until_serving(server, thread, base_url)
         write_key = config.write_key.get_secret_value() if config.write_key is not None else ""
-        return RunningReceiver(base_url, config.api_key.get_secret_value(), app, store, capture.lines, write_key)
+        return RunningReceiver(
+            base_url, config.api_key.get_secret_value(), app, store, capture.lines, write_key, server
+        )
 
     yield start
     for server, thread, capture in running:

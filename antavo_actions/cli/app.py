@@ -1,14 +1,14 @@
 """`antavo-actions`: the command line for integration engineers, CI and the receiver.
 
 This module only composes the command: each subcommand lives in the module that names its
-concern (`check`, `run`, `serve`) and calls into `destination` or `receiver` for the work.
+concern (`check`, `run`, `serve`, `db`) and calls into `destination` or `receiver` for the work.
 """
 
 from __future__ import annotations
 
 import typer
 
-from antavo_actions.cli import check, run, serve
+from antavo_actions.cli import check, db, run, serve
 from antavo_actions.cli.export import export_app
 
 
@@ -26,6 +26,7 @@ def build_app() -> typer.Typer:
     app.command("map")(run.map_event)
     app.command()(run.send)
     app.command()(serve.serve)
+    app.add_typer(db.app, name="db")
     app.add_typer(export_app, name="export")
     return app
 

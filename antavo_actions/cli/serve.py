@@ -7,18 +7,20 @@ key and the Tracking API's write key are best given as `ANTAVO_API_KEY` / `ANTAV
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import os
 import secrets
 import socket
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from destination.definition.model import load_definition
 from destination.definition.project import find_project, project_path
-from receiver.config import ConfigError, default_config_path, env_name, load_config
-from receiver.server import make_server
+from receiver.config import ConfigError, ReceiverConfig, default_config_path, env_name, load_config
+from receiver.server import make_server, server_config
 
 EXIT_USAGE = 2
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -60,6 +62,15 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Store URL: memory:// (default), sqlite:///file.db or postgresql://…; or {env_name('store_url')}."
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (several need a sqlite or postgresql store).")
+    ] = 1,
     generate_key: Annotated[
         bool,
         typer.Option(
@@ -82,6 +93,7 @@ def serve(
         "earn_rate": earn_rate,
         "max_body_bytes": max_body_bytes,
         "write_key": write_key,
+        "store": {"url": store} if store else None,
     }
     try:
         settings = load_config(config, overrides=overrides)
@@ -98,16 +110,19 @@ def serve(
     from receiver.core.contract import ContractError
     from receiver.ingest.service import IngestSetupError
 
+    if workers > 1 and settings.store.backend == "memory":
+        _fail("several workers need a shared store: pass --store sqlite:///file.db or --store postgresql://…")
     definition = load_definition()
     try:
         app = create_app(settings, definition=definition)
-    except (ContractError, IngestSetupError) as exc:
+    except (ContractError, IngestSetupError, ValueError) as exc:
         _fail(str(exc))
+    _check_store(settings)
     path = definition.request["path"]
     sock = listen(host, port)
     port = sock.getsockname()[1]
     base = webhook_url(host, port, "")
-    typer.echo(f"Antavo receiver (stack {settings.stack!r}, store {settings.store!r}) on {base}")
+    typer.echo(f"Antavo receiver (stack {settings.stack!r}, store {app.state.store.name!r}) on {base}")
     typer.echo(f"  Settings:            {config or default_config_path() or 'defaults (no receiver.yaml)'}")
     root = find_project()
     typer.echo(f"  Project files:       {root.path}  ({root.how})")
@@ -129,10 +144,20 @@ def serve(
         typer.echo(f"  Outbound sync:       to {settings.outbound.endpoint}")
     else:
         typer.echo("  Outbound sync:       off until a Segment write key is set (ANTAVO_OUTBOUND_WRITE_KEY)")
+    _describe_store(settings, workers)
     typer.echo("Press Ctrl-C to stop.")
-    server = make_server(app, settings, host=host, port=port, log_level=log_level.lower())
     try:
-        server.run(sockets=[sock])
+        if workers > 1:
+            # Each worker builds its own app from the same settings, passed on in the environment,
+            # and serves the socket bound above, with the same connection limits (see receiver.server).
+            from uvicorn.supervisors import Multiprocess
+
+            os.environ.update(_worker_environment(settings, config))
+            factory = "receiver.app:create_app_from_env"
+            options = {"host": host, "port": port, "workers": workers, "log_level": log_level.lower()}
+            Multiprocess(server_config(factory, settings, factory=True, **options), sockets=[sock]).run()
+        else:
+            make_server(app, settings, host=host, port=port, log_level=log_level.lower()).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     typer.echo("Receiver stopped.")
@@ -153,6 +178,65 @@ def listen(host: str, port: int) -> socket.socket:
             reason = "another program is listening on it"
         _fail(f"cannot listen on {webhook_url(host, port, '')}: {reason}. Choose another port with --port (or --host).")
     return sock
+
+
+def _check_store(settings: ReceiverConfig) -> None:
+    """Refuse to start on a database that is unreachable or whose schema is behind (naming the command)."""
+    if settings.store.backend == "memory":
+        return
+    from receiver.app import store_from_config
+    from receiver.store.contract import StoreUnavailable
+    from receiver.store.sql.migrate import SchemaBehind, redact_url
+
+    async def check() -> None:
+        probe = store_from_config(settings)
+        try:
+            await probe.open()
+        finally:
+            await probe.close()
+
+    try:
+        asyncio.run(check())
+    except SchemaBehind as exc:
+        _fail(str(exc))
+    except StoreUnavailable as exc:
+        _fail(f"cannot reach the store database {redact_url(settings.store.url)}: {exc.detail}")
+
+
+def _describe_store(settings: ReceiverConfig, workers: int) -> None:
+    if settings.store.backend == "memory":
+        typer.echo(
+            "  Store:               memory — a restart forgets every customer, balance and log entry "
+            f"(keep them with --store sqlite:///receiver.db or {env_name('store_url')})"
+        )
+        return
+    from receiver.store.sql.migrate import redact_url
+
+    shown = redact_url(settings.store.url)
+    typer.echo(f"  Store:               {settings.store.backend} ({shown}), {workers} worker(s)")
+
+
+def _worker_environment(settings: ReceiverConfig, config: Path | None) -> dict[str, str]:
+    """The settings as `ANTAVO_*` variables (they rank above the file, so every worker gets the same)."""
+    from receiver.app import CONFIG_FILE_ENV
+
+    found: dict[str, str] = {}
+    if config is not None:
+        found[CONFIG_FILE_ENV] = str(config.resolve())
+    dumped: dict[str, Any] = settings.model_dump(mode="python", exclude={"outbound", "store", "mappings_dir"})
+    for name, value in dumped.items():
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        if isinstance(value, list):
+            found[env_name(name)] = ",".join(value)
+        else:
+            found[env_name(name)] = str(value).lower() if isinstance(value, bool) else str(value)
+    found[env_name("store_url")] = settings.store.url
+    if settings.mappings_dir is not None:
+        found[env_name("mappings_dir")] = str(settings.mappings_dir)
+    return found
 
 
 def _fail(message: str) -> NoReturn:

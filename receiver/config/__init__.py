@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
@@ -19,13 +19,12 @@ from destination.definition.project import project_path
 from receiver.config.limits import LimitsConfig
 from receiver.config.outbound import OutboundConfig
 from receiver.config.source import SettingProblem, SettingsFileError, locate, read_settings_file
+from receiver.config.store import StoreConfig
 
 ENV_PREFIX = "ANTAVO_"
 CONFIG_FILE = "receiver.yaml"
 SCHEMA_FILE = "receiver.schema.json"
 RECEIVER_COMMENT = "Generated from receiver.config.ReceiverConfig by `antavo-actions schemas`. Do not edit."
-StoreBackend = Literal["memory"]
-STORE_BACKENDS: tuple[str, ...] = get_args(StoreBackend)
 MIN_KEY_LENGTH = 16
 """Shorter keys are refused at start: a short key falls to guessing whatever the rate limits."""
 
@@ -86,11 +85,14 @@ class ReceiverConfig(BaseModel):
     log_size: int = Field(
         10000,
         ge=1,
-        description="How many inbound requests the inbound log keeps (oldest dropped first).",
+        description="How many entries each log (inbound, outbound) keeps (oldest dropped first).",
     )
-    store: StoreBackend = Field(
-        "memory",
-        description="The loyalty store backend.",
+    store: StoreConfig = Field(
+        default_factory=StoreConfig,
+        description=(
+            "The loyalty store: where customers, balances, events, keys, logs, sessions and the outbound queue "
+            "are kept. Each setting can be overridden by ANTAVO_STORE_<SETTING> (e.g. ANTAVO_STORE_URL)."
+        ),
     )
     write_key: SecretStr | None = Field(
         None,

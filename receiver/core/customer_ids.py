@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 from receiver.store.config_state import ConfigState
-from receiver.store.memory import Change, CustomerSnapshot, CustomerView, Decision, LoyaltyStore
+from receiver.store.contract import Change, CustomerSnapshot, CustomerView, Decision, LoyaltyStore
 
 logger = logging.getLogger("receiver.customer_ids")
 INTERNAL_PREFIX = "cus_"

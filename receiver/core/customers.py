@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from receiver.core.customer_ids import CustomerIds
-from receiver.store.memory import CustomerSnapshot, LoyaltyStore, StoredEvent
+from receiver.store.contract import CustomerSnapshot, LoyaltyStore, StoredEvent
 
 
 @dataclass(frozen=True)

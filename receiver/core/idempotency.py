@@ -1,13 +1,16 @@
 """`Idempotency-Key`: a retried request gets the first answer again instead of applying twice.
 
-The first request with a key *reserves* it before doing any work; a concurrent duplicate
-waits for that work to finish and then replays its answer, so two copies of one request can
-never both apply. Same key with a different body is refused. Keys are forgotten after the
-TTL, counted from the first request (entries are kept in arrival order, so expiry is a
-cheap sweep from the oldest end); past `max_entries` keys or `max_bytes` bytes (the key, and
-the answer it replays, as JSON) the oldest answered keys go first, so memory stays bounded
-whatever the traffic. A key dropped for room before its TTL shortens the window really kept:
-`effective_window` says how long, so the receiver can warn about it.
+The first request with a key *reserves* it in the store before doing any work (one caller
+wins, across every worker sharing the store); an accepted request's answer is written in the
+same transaction as its event, a refusal's right after. Same key with a different body is
+refused (422). A duplicate that arrives while the first is still being processed waits a
+little (`wait_seconds`) for its answer; if the first is still running after that, it gets
+Stripe's answer: 409 `IDEMPOTENCY_KEY_IN_PROGRESS` with `Retry-After`, and the client retries
+later to get the stored answer. A reservation whose worker died is taken over once its lease
+ends (nothing was written: the answer and the event commit together). Keys are forgotten
+after the TTL, counted from the first request. The durable stores keep every key for its
+whole TTL; the memory store also bounds them by count and bytes (oldest answered keys first),
+and says so through `LoyaltyStore.warnings` when that makes the window really kept shorter.
 """
 
 from __future__ import annotations
@@ -16,44 +19,25 @@ import asyncio
 import hashlib
 import json
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from receiver.errors import ApiError
+from receiver.store.contract import LoyaltyStore, StoredResponse, StoreUnavailable
 
+__all__ = ["HEADER", "Idempotency", "Reservation", "StoredResponse", "check_key", "fingerprint"]
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    """The answer a key replays: status and JSON body, exactly as first sent."""
-
-    status: int
-    body: dict[str, Any]
-
-
-ENTRY_OVERHEAD = 700
-"""Bytes a key costs besides its text and its answer's JSON (entry, event, fingerprint, dict slot), roughly."""
-
-
-@dataclass
-class _Entry:
-    fingerprint: str
-    expires_at: float
-    response: StoredResponse | None = None
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    size: int = 0
+DEFAULT_WAIT_SECONDS = 5.0
+DEFAULT_LEASE_SECONDS = 60.0
+RETRY_AFTER_SECONDS = 1
 
 
 @dataclass(frozen=True)
 class Reservation:
-    """The right to process a key's first request; finish with `complete` or `release`."""
+    """The right to process a key's first request; finish with `finish` (a refusal) or `release`."""
 
     key: str
-    entry: _Entry
 
 
 def check_key(raw: str | None) -> str | None:
@@ -76,88 +60,61 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class IdempotencyCache:
-    """Keys seen in the last `ttl` seconds, with their first answer (or a pending marker)."""
+def in_progress() -> ApiError:
+    return ApiError(
+        409,
+        "IDEMPOTENCY_KEY_IN_PROGRESS",
+        f"A request with this {HEADER} is still being processed; retry it shortly to get its answer.",
+        field=HEADER,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+class Idempotency:
+    """Keys and their first answers, kept by the store for `ttl` seconds."""
 
     def __init__(
         self,
+        store: LoyaltyStore,
         ttl: float,
-        clock: Callable[[], float] = time.monotonic,
-        max_entries: int = 100_000,
         *,
-        max_bytes: int | None = None,
+        wait_seconds: float = DEFAULT_WAIT_SECONDS,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
-        self.ttl = ttl
-        self.effective_window: float | None = None
-        self._clock = clock
-        self._max_entries = max_entries
-        self._max_bytes = max_bytes
-        self._bytes = 0
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
-
-    def __len__(self) -> int:
-        self._sweep()
-        return len(self._entries)
-
-    @property
-    def bytes(self) -> int:
-        return self._bytes
-
-    def _full(self) -> bool:
-        return len(self._entries) >= self._max_entries or (
-            self._max_bytes is not None and self._bytes >= self._max_bytes
-        )
-
-    def _forget(self, key: str) -> None:
-        self._bytes -= self._entries.pop(key).size
-
-    def _sweep(self) -> None:
-        now = self._clock()
-        while self._entries:
-            key, entry = next(iter(self._entries.items()))
-            full = self._full()
-            if entry.response is None or (entry.expires_at > now and not full):
-                break
-            if entry.expires_at > now:
-                self.effective_window = now - (entry.expires_at - self.ttl)
-            self._forget(key)
+        self._store = store
+        self._ttl = ttl
+        self._wait = wait_seconds
+        self._lease = lease_seconds
 
     async def begin(self, key: str, body_fingerprint: str) -> Reservation | StoredResponse:
-        """Reserve `key`, or return the answer to replay; refuse a key reused with another body."""
+        """Reserve `key`, or return the answer to replay; refuse a reused key (422) or one still in progress (409)."""
+        deadline = time.monotonic() + self._wait
+        pause = 0.002
         while True:
-            self._sweep()
-            entry = self._entries.get(key)
-            if entry is not None and entry.expires_at <= self._clock() and entry.response is not None:
-                self._forget(key)
-                entry = None
-            if entry is None:
-                size = ENTRY_OVERHEAD + len(key)
-                entry = _Entry(fingerprint=body_fingerprint, expires_at=self._clock() + self.ttl, size=size)
-                self._entries[key] = entry
-                self._bytes += size
-                return Reservation(key, entry)
-            if entry.fingerprint != body_fingerprint:
+            claim = await self._store.idempotency_begin(key, body_fingerprint, ttl=self._ttl, lease=self._lease)
+            if claim == "reserved":
+                return Reservation(key)
+            if isinstance(claim, StoredResponse):
+                return claim
+            if isinstance(claim, tuple):
                 raise ApiError(
                     422,
                     "IDEMPOTENCY_KEY_REUSED",
                     f"This {HEADER} was already used with a different request body.",
                     field=HEADER,
                 )
-            if entry.response is not None:
-                return entry.response
-            await entry.done.wait()
+            if time.monotonic() >= deadline:
+                raise in_progress()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
-    def complete(self, reservation: Reservation, response: StoredResponse) -> None:
-        """Remember the first answer and wake any duplicate waiting for it."""
-        reservation.entry.response = response
-        reservation.entry.done.set()
-        if self._entries.get(reservation.key) is reservation.entry:
-            extra = len(json.dumps(response.body, separators=(",", ":"), ensure_ascii=False, default=str))
-            reservation.entry.size += extra
-            self._bytes += extra
+    async def finish(self, reservation: Reservation, response: StoredResponse) -> None:
+        """Remember a refusal's answer (an accepted request's is written with its event)."""
+        await self._store.idempotency_finish(reservation.key, response)
 
-    def release(self, reservation: Reservation) -> None:
-        """Forget a reservation whose processing failed, so a retry can run afresh."""
-        if self._entries.get(reservation.key) is reservation.entry:
-            self._forget(reservation.key)
-        reservation.entry.done.set()
+    async def release(self, reservation: Reservation) -> None:
+        """Forget a reservation whose processing failed, so a retry runs afresh (its lease ends it otherwise)."""
+        try:
+            await self._store.idempotency_release(reservation.key)
+        except StoreUnavailable:
+            pass  # the lease runs out on its own

@@ -21,7 +21,7 @@ from destination.js.time import is_calendar_date
 from receiver.config import ReceiverConfig
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.errors import ApiError
-from receiver.store.memory import Change, CustomerView, Decision, SeenTransaction
+from receiver.store.contract import Change, CustomerView, Decision, SeenTransaction
 
 OPT_IN, OPT_OUT = "opt_in", "opt_out"
 POINT_ADD, POINT_SUBTRACT = "point_add", "point_subtract"

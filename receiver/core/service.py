@@ -23,10 +23,11 @@ from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract
 from receiver.core.customer_ids import CustomerIds
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from receiver.core.idempotency import IdempotencyCache, StoredResponse, check_key, fingerprint
+from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fingerprint
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError, error_body
-from receiver.logs.ring import InboundLog, LogEntry
+from receiver.logs.ring import LogEntry, unstored_entry
+from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
 from receiver.requests import (
     PayloadChecker,
@@ -38,8 +39,7 @@ from receiver.requests import (
     require_object,
 )
 from receiver.security import Redactor
-from receiver.store.memory import LoyaltyStore
-from receiver.windows import WindowWatch
+from receiver.store.contract import LoyaltyStore, StoreUnavailable
 
 logger = logging.getLogger("receiver.requests")
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -82,22 +82,15 @@ class WebhookService:
         config: ReceiverConfig,
         contract: WebhookContract,
         store: LoyaltyStore,
-        log: InboundLog,
+        log: StoredLog,
     ) -> None:
         self.config = config
         self.contract = contract
         self.store = store
         self.log = log
+        self.idempotency = Idempotency(store, config.idempotency_ttl_seconds)
         limits = config.limits
-        self.idempotency = IdempotencyCache(config.idempotency_ttl_seconds, max_bytes=limits.idempotency_max_bytes)
         self.guard = AuthGuard(limits)
-        self.windows = WindowWatch()
-        self.windows.watch(
-            "Idempotency-Keys",
-            "idempotency_ttl_seconds",
-            config.idempotency_ttl_seconds,
-            lambda: self.idempotency.effective_window,
-        )
         rate = limits.log_anonymous_per_second
         self._anonymous_log = TokenBucket.full(rate * 10, rate, time.monotonic())
         self.rules = LoyaltyRules(config, contract)
@@ -129,7 +122,7 @@ class WebhookService:
 
         return await self._run(given, {name.lower(): value for name, value in headers.items()})
 
-    def note(
+    async def note(
         self,
         *,
         identifier: str,
@@ -141,7 +134,7 @@ class WebhookService:
         error: tuple[str, str] | None = None,
     ) -> LogEntry:
         """An inbound-log entry for something that never became a webhook request (`error` is code, message)."""
-        return self.log.add(
+        return await self._log(
             id=self.redact.text(identifier),
             timestamp=datetime.now(UTC),
             customer_id=self.redact.text(customer_id) if customer_id is not None else None,
@@ -174,7 +167,7 @@ class WebhookService:
         identifier = self.redact.text(trace.identifier) if trace.identifier else f"req_{uuid.uuid4().hex}"
         entry: LogEntry | None = None
         if trace.authenticated:
-            entry = self.log.add(
+            entry = await self._log(
                 id=identifier,
                 timestamp=received,
                 customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
@@ -189,7 +182,7 @@ class WebhookService:
             )
         elif self._anonymous_log.take(time.monotonic()):
             # Who sent it is unknown: no body, no customer the sender chose, in the log's own small lane.
-            entry = self.log.add(
+            entry = await self._log(
                 id=f"req_{uuid.uuid4().hex}",
                 timestamp=received,
                 customer_id=None,
@@ -202,13 +195,11 @@ class WebhookService:
                 response=self.redact(body),
                 authenticated=False,
             )
-        self.windows.log_shortfalls()
         if error:
             logger.info("webhook %s refused: %s %s", identifier, status, error["code"])
         if self.listeners:
             # A refusal past the log's rate is still counted: listeners get an entry that was not stored.
-            seen = entry or LogEntry(
-                seq=0,
+            seen = entry or unstored_entry(
                 id=identifier,
                 timestamp=received,
                 customer_id=None,
@@ -217,8 +208,8 @@ class WebhookService:
                 response_time=elapsed,
                 error=error["message"] if error else None,
                 error_code=error["code"] if error else None,
-                request_json="null",
-                response_json="null",
+                request=None,
+                response=None,
                 authenticated=False,
             )
             for listener in self.listeners:
@@ -253,17 +244,29 @@ class WebhookService:
             trace.headers[REPLAY_HEADER] = "true"
             return claim.status, claim.body
         try:
-            try:
-                status, answer = await self._apply(body, trace)
-            except ApiError as exc:
-                status, answer = exc.status, exc.body()
-        except BaseException:
-            self.idempotency.release(claim)
+            return await self._apply(body, trace, key)
+        except StoreUnavailable:
+            await self.idempotency.release(claim)
             raise
-        self.idempotency.complete(claim, StoredResponse(status, answer))
+        except ApiError as exc:
+            status, answer = exc.status, exc.body()
+        except BaseException:
+            await self.idempotency.release(claim)
+            raise
+        await self.idempotency.finish(claim, StoredResponse(status, answer))
         return status, answer
 
-    async def _apply(self, body: dict[str, Any], trace: _Trace) -> tuple[int, dict[str, Any]]:
+    async def _log(self, **fields: Any) -> LogEntry:
+        """Write the entry; with the database down the answer still goes out (the entry is only in the process log)."""
+        try:
+            return await self.log.add(**fields)
+        except StoreUnavailable as exc:
+            logger.warning("inbound log entry not stored (store unavailable): %s", exc.detail)
+            return unstored_entry(**fields)
+
+    async def _apply(
+        self, body: dict[str, Any], trace: _Trace, idempotency_key: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """Schema, then request rules, then the store's atomic check-and-write."""
         action = self.contract.classify(body)
         # The key is masked wherever it was mapped into the payload too: it is never stored.
@@ -275,5 +278,5 @@ class WebhookService:
             resolved = await self.customer_ids.resolve(customer, decide)
             customer, decide = resolved.customer, resolved.decide
             trace.internal_customer_id = customer if resolved.external is not None else None
-        event = await self.store.apply(customer, decide)
+        event = await self.store.apply(customer, decide, idempotency_key=idempotency_key)
         return ACCEPTED, {"id": event.id, "status": "accepted"}

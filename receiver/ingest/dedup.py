@@ -1,48 +1,26 @@
 """Deduplication on `messageId`, as Segment does it: a message seen again within the window is dropped.
 
 Libraries retry a batch whose answer they did not get, so the same messages can arrive
-twice; Segment drops the copies it has seen in the last 24 hours. Memory stays bounded: the
-IDs are kept in arrival order, so expiry is a cheap sweep from the oldest end, and past
-`max_entries` the oldest are forgotten first (a very old copy may then get through, which the
-webhook's Idempotency-Key still catches).
+twice; Segment drops the copies it has seen in the last 24 hours. The IDs live in the store,
+so every worker sharing it drops the same copies; the durable stores keep the whole window,
+the memory store caps the count and the bytes too (see `StoreLimits.max_messages` and
+`dedup_max_bytes`), and says so through `LoyaltyStore.warnings` when that shortens the window.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-from receiver.expiring import ExpiringMap
+from receiver.store.contract import LoyaltyStore
 
 
 class MessageDeduplicator:
-    """The messageIds of the last `window` seconds (at most `max_entries` of them)."""
+    """The messageIds of the last `window` seconds."""
 
-    def __init__(
-        self,
-        window: float,
-        max_entries: int,
-        clock: Callable[[], float] = time.monotonic,
-        *,
-        max_bytes: int | None = None,
-    ) -> None:
-        if window <= 0 or max_entries < 1:
-            raise ValueError("the deduplication window and size must be positive")
-        self.window = window
-        self._seen: ExpiringMap[None] = ExpiringMap(window, max_entries, clock, max_bytes=max_bytes)
+    def __init__(self, store: LoyaltyStore, window: float) -> None:
+        if window <= 0:
+            raise ValueError("the deduplication window must be positive")
+        self._store = store
+        self._window = window
 
-    def __len__(self) -> int:
-        return len(self._seen)
-
-    @property
-    def effective_window(self) -> float | None:
-        """How long IDs were really remembered, when room ran out before the window did (else None)."""
-        return self._seen.effective_window
-
-    @property
-    def bytes(self) -> int:
-        return self._seen.bytes
-
-    def first_time(self, message_id: str) -> bool:
+    async def first_time(self, message_id: str) -> bool:
         """Remember `message_id`; True unless it was already seen within the window (check and claim in one step)."""
-        return self._seen.put_new(message_id, None)
+        return await self._store.first_time(message_id, window=self._window)

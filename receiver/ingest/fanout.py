@@ -43,7 +43,8 @@ from receiver.core.service import WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
-from receiver.logs.ring import InboundLog, LogEntry, bounded_log
+from receiver.logs.ring import LogEntry
+from receiver.logs.stored import StoredLog
 from receiver.requests import MESSAGE_ID_HEADERS, dotted
 
 logger = logging.getLogger("receiver.ingest.service")
@@ -123,14 +124,9 @@ class Fanout:
         self.service = service
         self.destination = definition.name
         self._definition = definition
-        self.dedup = MessageDeduplicator(
-            config.dedup_window_seconds, config.dedup_max_messages, max_bytes=config.limits.dedup_max_bytes
-        )
-        service.windows.watch(
-            "messageIds", "dedup_window_seconds", config.dedup_window_seconds, lambda: self.dedup.effective_window
-        )
+        self.dedup = MessageDeduplicator(service.store, config.dedup_window_seconds)
         self.stats = IngestStats()
-        self.duplicates = bounded_log(config, InboundLog)
+        self.duplicates = StoredLog(service.store, "duplicate")
         self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_MESSAGES)
         self._customer_field = definition.field_for("customer")
         self.use(subscriptions)
@@ -158,28 +154,34 @@ class Fanout:
         sends through one chosen subscription, down this same path).
         """
         message_id = message["messageId"]
-        if not self.dedup.first_time(message_id):
+        if not await self.dedup.first_time(message_id):
             self.stats.duplicates += 1
             logger.debug("message %s is a duplicate; dropped", message_id)
-            self._duplicate(message)
+            await self._duplicate(message)
             return MessageReport(message_id, duplicate=True)
         self.stats.accepted += 1
         self.recent.append(message)
         if not destination_enabled(message.get("integrations"), self.destination):
             self.stats.filtered += 1
-            return self._ignored(message, f"The message's 'integrations' turn off the {self.destination} destination.")
+            return await self._ignored(
+                message, f"The message's 'integrations' turn off the {self.destination} destination."
+            )
         try:
             outcomes = (pipeline or self.pipeline).run(message)
         except DestinationError as exc:
             self.stats.failed += 1
-            return self._failed(message, TRIGGER_FAILED, f"A subscription's trigger cannot be evaluated: {exc.message}")
+            return await self._failed(
+                message, TRIGGER_FAILED, f"A subscription's trigger cannot be evaluated: {exc.message}"
+            )
         except Exception:
             logger.exception("routing message %s failed unexpectedly", message_id)
             self.stats.failed += 1
-            return self._failed(message, INTERNAL_ERROR, "The receiver failed to route this message.")
+            return await self._failed(message, INTERNAL_ERROR, "The receiver failed to route this message.")
         if not outcomes:
             self.stats.unmatched += 1
-            return self._ignored(message, f"No enabled subscription's trigger matches this {message['type']} call.")
+            return await self._ignored(
+                message, f"No enabled subscription's trigger matches this {message['type']} call."
+            )
         entries = [await self._deliver(message, outcome) for outcome in outcomes]
         return MessageReport(message_id, entries=tuple(entries))
 
@@ -188,7 +190,7 @@ class Fanout:
             self.stats.mapping_failed += 1
             text = f"{outcome.subscription.name}: {outcome.error}"
             body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
-            return self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
+            return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
         headers = {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]}
         delivery = await self.service.deliver(outcome.request.json, headers)
         if delivery.accepted:
@@ -199,9 +201,9 @@ class Fanout:
             raise RuntimeError("an in-process delivery is always logged")
         return delivery.entry
 
-    def _duplicate(self, message: Mapping[str, Any]) -> None:
+    async def _duplicate(self, message: Mapping[str, Any]) -> None:
         user = message.get("userId")
-        self.duplicates.add(
+        await self.duplicates.add(
             id=self.service.redact.text(message["messageId"]),
             timestamp=datetime.now(UTC),
             customer_id=self.service.redact.text(user) if isinstance(user, str) else None,
@@ -214,15 +216,17 @@ class Fanout:
             response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
         )
 
-    def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
-        entry = self._note(message, 200, {"status": "ignored", "reason": reason}, None, None)
+    async def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
+        entry = await self._note(message, 200, {"status": "ignored", "reason": reason}, None, None)
         return MessageReport(message["messageId"], entries=(entry,))
 
-    def _failed(self, message: Mapping[str, Any], code: str, text: str) -> MessageReport:
-        entry = self._note(message, 400 if code != INTERNAL_ERROR else 500, error_body(code, text), (code, text), None)
+    async def _failed(self, message: Mapping[str, Any], code: str, text: str) -> MessageReport:
+        entry = await self._note(
+            message, 400 if code != INTERNAL_ERROR else 500, error_body(code, text), (code, text), None
+        )
         return MessageReport(message["messageId"], entries=(entry,))
 
-    def _note(
+    async def _note(
         self,
         message: Mapping[str, Any],
         status: int,
@@ -230,7 +234,7 @@ class Fanout:
         error: tuple[str, str] | None,
         outcome: Outcome | None,
     ) -> LogEntry:
-        return self.service.note(
+        return await self.service.note(
             identifier=message["messageId"],
             customer_id=(self._customer(outcome.subscription, message) if outcome else None) or carried_id(message),
             event_type=message["type"],

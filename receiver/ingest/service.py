@@ -156,7 +156,7 @@ class Ingest:
                 authenticated = True
             messages = parse_call(body, call_type, received) if call_type else parse_batch(body, received)
         except TrackingError as exc:
-            return self._refuse(exc, call_type, logged=authenticated)
+            return await self._refuse(exc, call_type, logged=authenticated)
         if self.before is not None:
             await self.before()
         for message in messages:
@@ -200,7 +200,7 @@ class Ingest:
             # 422 (a number no float can hold) stays 422, as the webhook answers it; the rest is Segment's 400.
             raise TrackingError(422 if exc.status == 422 else 400, exc.code, exc.message, field=exc.field) from None
 
-    def _refuse(self, exc: TrackingError, call_type: str | None, *, logged: bool) -> JSONResponse:
+    async def _refuse(self, exc: TrackingError, call_type: str | None, *, logged: bool) -> JSONResponse:
         """Answer a refusal; an authenticated sender's 400 also goes to the inbound log, under the message's ID."""
         logger.info("tracking API call refused: %s %s", exc.status, exc.code)
         if logged:
@@ -210,7 +210,7 @@ class Ingest:
             kind = item.get("type") if call_type is None else call_type
             # An oversized message is not kept: the log must stay small whatever is sent.
             stored = {k: v for k, v in item.items() if k != WRITE_KEY_FIELD} if exc.code != TOO_LARGE else {}
-            self.service.note(
+            await self.service.note(
                 identifier=str(message_id) if _usable_id(message_id) else f"req_{uuid.uuid4().hex}",
                 customer_id=user if isinstance(user, str) else None,
                 event_type=kind if isinstance(kind, str) else None,

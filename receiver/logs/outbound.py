@@ -1,6 +1,6 @@
 """The outbound log, and its entries as `GET /v1/outbound-logs` shows them: what the outbound sync sent to Segment.
 
-The same ring, columns and filters as `/v1/logs` (`ring.LogRing`), but its own type, one entry per
+The same columns and filters as `/v1/logs` (the store's `outbound` log), one entry per
 outbound message: when it was sent (or refused), the store's customer, `track`/`identify`,
 Segment's HTTP status (`0` when there was no HTTP answer: refused here, unreachable, or
 stopped), the delivery time including retries, the error, the `messageId`, the message as
@@ -11,12 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-
-from receiver.logs.ring import LogRing
-
-
-class OutboundLog(LogRing):
-    """The outbound log: one entry per message sent to (or refused for) Segment."""
 
 
 class OutboundLogEntry(BaseModel):

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from receiver.logs.ring import LogFilter, LogRing
+from receiver.logs.ring import LogFilter
+from receiver.logs.stored import StoredLog
 
 MAX_PAGE = 500
 
@@ -52,7 +53,7 @@ class LogQuery:
             error_code=self.error_code,
         )
 
-    def page(self, log: LogRing) -> dict[str, Any]:
+    async def page(self, log: StoredLog) -> dict[str, Any]:
         """One page of `log` under these filters, as the log routes answer it."""
-        found = log.query(self.where, limit=self.limit, cursor=self.cursor)
+        found = await log.query(self.where, limit=self.limit, cursor=self.cursor)
         return {"items": [entry.public() for entry in found.entries], "next_cursor": found.next_cursor}

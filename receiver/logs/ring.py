@@ -1,5 +1,5 @@
-"""The logs' ring: the inbound log (one entry per webhook request, like Antavo's Segment
-inbound log) and the outbound log (`logs.outbound`) are both a `LogRing`, told apart by type.
+"""The logs' ring: how the memory store keeps its logs (inbound: one entry per webhook request,
+like Antavo's Segment inbound log; outbound; duplicates), and the entry every store returns.
 
 Columns: when, which customer, which Segment call type (`track` / `identify`), the status
 code, the response time in seconds, the error (if refused), and the request identifier
@@ -23,10 +23,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from receiver.config import ReceiverConfig
+from typing import Any
 
 ENTRY_OVERHEAD = 600
 """Bytes an entry costs besides its bodies (the object, its strings, the deque slot): a fair over-estimate."""
@@ -34,16 +31,17 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_BODY_BYTES = 16 * 1024
 
 
-def _dump(value: Any) -> str:
+def dump_json(value: Any) -> str:
+    """A body as the logs keep it: compact JSON text."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _body(value: Any, limit: int) -> tuple[str, bool]:
     """A body as JSON text, cut to `limit` characters (as a JSON string holding the start of it) if longer."""
-    text = _dump(value)
+    text = dump_json(value)
     if len(text) <= limit:
         return text, False
-    return _dump({"truncated": True, "length": len(text), "start": text[: max(0, limit - 100)]}), True
+    return dump_json({"truncated": True, "length": len(text), "start": text[: max(0, limit - 100)]}), True
 
 
 @dataclass(frozen=True)
@@ -97,6 +95,17 @@ class LogEntry:
             "truncated": self.truncated,
             "internal_customer_id": self.internal_customer_id,
         }
+
+
+def unstored_entry(*, request: Any, response: Any, seq: int = 0, authenticated: bool = True, **fields: Any) -> LogEntry:
+    """An entry no log holds (the store was down, or a refusal past the rate for logging those), bodies uncut."""
+    return LogEntry(
+        seq=seq,
+        request_json=dump_json(request),
+        response_json=dump_json(response),
+        authenticated=authenticated,
+        **fields,
+    )
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -262,17 +271,3 @@ class LogRing:
 
 class InboundLog(LogRing):
     """The inbound log: one entry per webhook request (or refused Tracking-API call), redacted by the caller."""
-
-
-Ring = TypeVar("Ring", bound=LogRing)
-
-
-def bounded_log(config: ReceiverConfig, kind: type[Ring]) -> Ring:
-    """A log of this kind, bounded as the settings say (entries, bytes, body bytes, the unauthenticated share)."""
-    limits = config.limits
-    return kind(
-        config.log_size,
-        max_bytes=limits.log_max_bytes,
-        body_bytes=limits.log_entry_body_bytes,
-        anonymous_share=limits.log_anonymous_share,
-    )

@@ -9,28 +9,26 @@ the stored event (so a re-send of the same event is deduplicated by Segment), an
 `integrations` object turning off the Antavo destination and the Salesforce destinations,
 as Antavo's own source does, so nothing loops back into Antavo.
 
-`OutboundSync` is the store observer that hands these messages to the outbox; `Outbound`
-bundles the outbound log, the outbox and the app lifespan that runs it.
+`OutboundSync` is the store's outbox source (the messages are queued in the commit's own
+transaction); `Outbound` bundles the outbound log and the outbox sender.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI
+import orjson
 
 from destination.definition.model import Definition
 from destination.js.time import iso_string
 from receiver.config import ReceiverConfig
-from receiver.config.outbound import OutboundConfig
+from receiver.config.outbound import MAX_MESSAGE_BYTES, OutboundConfig
 from receiver.core.loyalty import POINTS
-from receiver.logs.outbound import OutboundLog
-from receiver.logs.ring import bounded_log
+from receiver.logs.stored import StoredLog
 from receiver.outbound.outbox import Outbox
-from receiver.store.memory import CustomerSnapshot, LoyaltyStore, StoredEvent
+from receiver.store.contract import CustomerSnapshot, LoyaltyStore, OutboxItem, StoredEvent
 
 TRACK, IDENTIFY = "track", "identify"
 SALESFORCE_DESTINATIONS = ("Salesforce (Actions)", "Salesforce Marketing Cloud (Actions)")
@@ -113,32 +111,44 @@ class MessageBuilder:
 
 
 class OutboundSync:
-    """The store observer: each commit's messages go to the outbox (quickly, under the store's lock).
+    """The store's outbox source: each commit's messages, queued in the commit's own transaction.
 
-    Its builder and outbox can be swapped while the app runs (settings saved on `/settings`);
-    with no outbox (no write key), commits are not turned into messages at all.
+    It runs inside the store's write transaction, so it only builds messages; a message too
+    large for Segment or without a userId is queued as a refusal, to be logged by the sender.
     """
 
-    def __init__(self, builder: MessageBuilder, outbox: Outbox | None) -> None:
+    def __init__(self, builder: MessageBuilder) -> None:
         self.builder = builder
-        self.outbox = outbox
+        """Swapped when settings are saved on `/settings` (the next commit uses the new one)."""
 
-    def committed(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> None:
-        outbox = self.outbox
-        if outbox is None:
-            return
-        for item in self.builder.build(customer, event, changed):
-            if isinstance(item, Unsendable):
-                outbox.refuse(item.message, customer_id=item.customer_id, code=item.code, reason=item.reason)
-            else:
-                outbox.offer(item.message, customer_id=item.customer_id)
+    def items(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> list[OutboxItem]:
+        return [
+            outbox_item(built.customer_id, built.message, (built.code, built.reason))
+            if isinstance(built, Unsendable)
+            else outbox_item(built.customer_id, built.message)
+            for built in self.builder.build(customer, event, changed)
+        ]
+
+
+def outbox_item(customer_id: str, message: dict[str, Any], refusal: tuple[str, str] | None = None) -> OutboxItem:
+    """A message as the outbox keeps it; one too large for Segment is queued as a refusal (to be logged)."""
+    if refusal is None and len(orjson.dumps(message)) > MAX_MESSAGE_BYTES:
+        refusal = ("MESSAGE_TOO_LARGE", f"The message is larger than {MAX_MESSAGE_BYTES} bytes.")
+    kind = message.get("type")
+    return OutboxItem(
+        customer_id=customer_id,
+        message_id=str(message.get("messageId", "")),
+        event_type=kind if isinstance(kind, str) else None,
+        message=message,
+        refusal=refusal,
+    )
 
 
 @dataclass
 class Outbound:
-    """The outbound side of one app: its log, and its outbox when a write key is set."""
+    """The outbound side of one app: its log, and its outbox sender when a write key is set."""
 
-    log: OutboundLog
+    log: StoredLog
     outbox: Outbox | None
     store: LoyaltyStore | None = None
     sync: OutboundSync | None = None
@@ -146,60 +156,53 @@ class Outbound:
     integrations: dict[str, bool] = field(default_factory=dict)
     """The `integrations` object every outbound message carries (see `source_integrations`)."""
 
-    def lifespan(self) -> Callable[[FastAPI], Any]:
-        """Start the outbox with the app; on shutdown flush it (bounded) and log what is left."""
+    async def start(self) -> None:
+        self.running = True
+        if self.outbox is not None:
+            await self.outbox.start()
 
-        @asynccontextmanager
-        async def run(_app: FastAPI) -> AsyncIterator[None]:
-            if self.outbox is not None:
-                await self.outbox.start()
-            self.running = True
-            try:
-                yield
-            finally:
-                self.running = False
-                if self.outbox is not None:
-                    await self.outbox.stop()
-
-        return run
+    async def stop(self) -> None:
+        """Flush the outbox (bounded); what is left is logged (memory) or kept for the next start (durable)."""
+        self.running = False
+        if self.outbox is not None:
+            await self.outbox.stop()
 
     async def reconfigure(self, settings: OutboundConfig) -> None:
         """Apply new outbound settings to the running app: the next commit and the next batch use them.
 
-        A first write key starts an outbox; removing it stops the outbox (flushing what is queued).
+        A first write key starts an outbox sender; removing it stops the sender (and commits stop
+        queueing messages); what is already queued stays in the store.
         """
         builder = MessageBuilder(settings, self.integrations)
         if self.sync is not None:
             self.sync.builder = builder
         if not settings.enabled:
             outbox, self.outbox = self.outbox, None
-            if self.sync is not None:
-                self.sync.outbox = None
+            if self.store is not None:
+                self.store.set_outbox_source(None)
             if outbox is not None and self.running:
                 await outbox.stop()
             return
         if self.outbox is not None:
             self.outbox.reconfigure(settings)
             return
-        self.outbox = Outbox(settings, self.log)
+        if self.store is None:
+            return
+        self.outbox = Outbox(settings, self.store, self.log)
+        self.sync = self.sync or OutboundSync(builder)
+        self.store.set_outbox_source(self.sync, self.outbox.signal)
         if self.running:
             await self.outbox.start()
-        if self.sync is None:
-            self.sync = OutboundSync(builder, self.outbox)
-            if self.store is not None:
-                self.store.subscribe(self.sync)
-        else:
-            self.sync.outbox = self.outbox
 
 
 def build_outbound(config: ReceiverConfig, store: LoyaltyStore, definition: Definition) -> Outbound:
-    """The outbound log (always), and the outbox subscribed to the store when outbound is on."""
-    log = bounded_log(config, OutboundLog)
+    """The outbound log (always), and the outbox fed by the store commits when outbound is on."""
+    log = StoredLog(store, "outbound")
     settings = config.outbound
     if not settings.enabled:
         return Outbound(log, None, store, integrations=source_integrations(definition))
-    outbox = Outbox(settings, log)
+    outbox = Outbox(settings, store, log)
     integrations = source_integrations(definition)
-    sync = OutboundSync(MessageBuilder(settings, integrations), outbox)
-    store.subscribe(sync)
+    sync = OutboundSync(MessageBuilder(settings, integrations))
+    store.set_outbox_source(sync, outbox.signal)
     return Outbound(log, outbox, store, sync, integrations=integrations)

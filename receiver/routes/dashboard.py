@@ -1,6 +1,6 @@
 """`/`: the dashboard, and the JSON its charts are drawn from; the customer page's balance chart.
 
-Signed in. The figures come from the logs through their query interface (`InboundLog.query`,
+Signed in. The figures come from the logs through their query interface (`StoredLog.query`,
 time-window filters) and from the store's public reads, summed by the pure functions of
 `receiver.dashboard`; `GET /dashboard/data` answers that summary as JSON, and the page draws
 its SVG charts from the very same dict, on the server (see `receiver.charts`).
@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse, Response
 from receiver import charts, dashboard
 from receiver.core.customers import Customers
 from receiver.errors import error_body
-from receiver.logs.ring import InboundLog, LogEntry, LogFilter
+from receiver.logs.ring import LogEntry, LogFilter
+from receiver.logs.stored import StoredLog
 from receiver.routes.deps import CustomersDep
 from receiver.routes.page import Config, PageSession, render, secured, signed_out_json, to_login
 from receiver.views import LOGS_PATH
@@ -31,13 +32,13 @@ MAX_HISTORY = 10_000
 router = APIRouter(include_in_schema=False)
 
 
-def window_entries(log: InboundLog, since: datetime, until: datetime) -> list[LogEntry]:
+async def window_entries(log: StoredLog, since: datetime, until: datetime) -> list[LogEntry]:
     """Every entry of [since, until), through the log's paginated query (bounded)."""
     where = LogFilter(since=since, until=until)
     found: list[LogEntry] = []
     cursor = None
     while len(found) < MAX_ENTRIES:
-        page = log.query(where, limit=PAGE, cursor=cursor)
+        page = await log.query(where, limit=PAGE, cursor=cursor)
         found += page.entries
         if page.next_cursor is None:
             break
@@ -45,29 +46,29 @@ def window_entries(log: InboundLog, since: datetime, until: datetime) -> list[Lo
     return found
 
 
-def _latest(log: InboundLog, event_type: str) -> LogEntry | None:
-    entries = log.query(LogFilter(event_type=event_type), limit=1).entries
+async def _latest(log: StoredLog, event_type: str) -> LogEntry | None:
+    entries = (await log.query(LogFilter(event_type=event_type), limit=1)).entries
     return entries[0] if entries else None
 
 
-def summary(state: Any, span: dashboard.Window, now: datetime | None = None) -> dict[str, Any]:
+async def summary(state: Any, span: dashboard.Window, now: datetime | None = None) -> dict[str, Any]:
     """The dashboard's figures for one window: what `GET /dashboard/data` answers and the page draws."""
     now = now or datetime.now(UTC)
     since, until = dashboard.bounds(now, span)
-    inbound = window_entries(state.log, since, until)
-    duplicates = window_entries(state.ingest.fanout.duplicates, since, until)
+    inbound = await window_entries(state.log, since, until)
+    duplicates = await window_entries(state.ingest.fanout.duplicates, since, until)
     outbound = state.outbound
     outbox = outbound.outbox
     event_types = list(dict.fromkeys(action.event_type for action in state.service.contract.actions))
-    latest = {f"Inbound · {kind}": _latest(state.log, kind) for kind in event_types}
-    latest |= {f"Outbound · {kind}": _latest(outbound.log, kind) for kind in event_types}
+    latest = {f"Inbound · {kind}": await _latest(state.log, kind) for kind in event_types}
+    latest |= {f"Outbound · {kind}": await _latest(outbound.log, kind) for kind in event_types}
+    queue_depth = await outbox.pending() if outbox else None
+    outbound_entries = await window_entries(outbound.log, since, until)
     return {
         "generated_at": now.isoformat(),
         "windows": {name: w.label for name, w in dashboard.WINDOWS.items()},
         "inbound": dashboard.inbound_figures([*inbound, *duplicates], now, span, log_path=LOGS_PATH),
-        "outbound": dashboard.outbound_figures(
-            window_entries(outbound.log, since, until), now, span, queue_depth=outbox.pending if outbox else None
-        ),
+        "outbound": dashboard.outbound_figures(outbound_entries, now, span, queue_depth=queue_depth),
         "freshness": dashboard.freshness(latest, now),
     }
 
@@ -124,7 +125,7 @@ async def dashboard_page(request: Request, session: PageSession, config: Config)
     if session is None:
         return to_login(request)
     span = dashboard.window(request.query_params.get("window"))
-    data = summary(request.app.state, span)
+    data = await summary(request.app.state, span)
     return render("dashboard.html", session, config, span=span, data=data, charts=draw(data), data_path=DATA_PATH)
 
 
@@ -133,7 +134,7 @@ async def dashboard_data(request: Request, session: PageSession) -> Response:
     """The summary the page draws; 401 (not a redirect) when signed out."""
     if session is None:
         return signed_out_json()
-    return secured(JSONResponse(summary(request.app.state, dashboard.window(request.query_params.get("window")))))
+    return secured(JSONResponse(await summary(request.app.state, dashboard.window(request.query_params.get("window")))))
 
 
 async def _balances(customers: Customers, customer_id: str) -> dict[str, Any] | None:

@@ -19,8 +19,7 @@ from receiver.core.settings_service import SettingsService
 from receiver.errors import unauthorized
 from receiver.ingest.mappings_service import MappingsService
 from receiver.ingest.service import Ingest
-from receiver.logs.outbound import OutboundLog
-from receiver.logs.ring import InboundLog
+from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY
 from receiver.security import same_secret
 from receiver.sessions import SessionStore
@@ -48,12 +47,12 @@ def get_customers(request: Request) -> Customers:
     return request.app.state.customers
 
 
-def get_log(request: Request) -> InboundLog:
+def get_log(request: Request) -> StoredLog:
     """The inbound log: one entry per webhook request."""
     return request.app.state.log
 
 
-def get_outbound_log(request: Request) -> OutboundLog:
+def get_outbound_log(request: Request) -> StoredLog:
     """The outbound log: one entry per message sent to (or refused for) Segment."""
     return request.app.state.outbound.log
 
@@ -77,8 +76,8 @@ Contract = Annotated[WebhookContract, Depends(get_contract)]
 Service = Annotated[WebhookService, Depends(get_service)]
 IngestDep = Annotated[Ingest, Depends(get_ingest)]
 CustomersDep = Annotated[Customers, Depends(get_customers)]
-Log = Annotated[InboundLog, Depends(get_log)]
-OutLog = Annotated[OutboundLog, Depends(get_outbound_log)]
+Log = Annotated[StoredLog, Depends(get_log)]
+OutLog = Annotated[StoredLog, Depends(get_outbound_log)]
 Sessions = Annotated[SessionStore, Depends(get_sessions)]
 LiveSettings = Annotated[SettingsService, Depends(get_settings)]
 MappingSet = Annotated[MappingsService, Depends(get_mappings)]

@@ -17,8 +17,8 @@ async def healthz(config: Config, ingest: IngestDep, service: Service) -> dict[s
     return {
         "status": "ok",
         "stack": config.stack,
-        "store": config.store,
+        "store": service.store.name,
         "multi_accounts": config.multi_accounts,
-        "warnings": service.windows.warnings(),
+        "warnings": service.store.warnings(),
         "details": {"fast_path_failures": ingest.fanout.pipeline.fast_path_failures},
     }

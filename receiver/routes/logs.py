@@ -25,7 +25,7 @@ Filters = Annotated[LogQuery, Depends()]
     responses=models.error_responses(401, 429),
 )
 async def inbound_log(query: Filters, log: Log) -> dict[str, Any]:
-    return query.page(log)
+    return await query.page(log)
 
 
 @router.get(
@@ -36,4 +36,4 @@ async def inbound_log(query: Filters, log: Log) -> dict[str, Any]:
     responses=models.error_responses(401, 429),
 )
 async def outbound_log(query: Filters, log: OutLog) -> dict[str, Any]:
-    return query.page(log)
+    return await query.page(log)

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from receiver import models
 from receiver.config import env_name
 from receiver.errors import ApiError, unauthorized
+from receiver.logs.ring import LogFilter
 from receiver.metrics import ReceiverMetrics
 from receiver.security import same_secret
 
@@ -58,5 +59,5 @@ async def metrics(
 ) -> Response:
     state = request.app.state
     found.store_customers.set(await state.customers.count())
-    found.log_entries.set(len(state.log))
+    found.log_entries.set(await state.log.count(LogFilter()))
     return Response(generate_latest(found.registry), media_type=CONTENT_TYPE_LATEST)

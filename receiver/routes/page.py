@@ -24,8 +24,8 @@ from receiver.sessions import Session
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 
-def _session(request: Request, sessions: Sessions) -> Session | None:
-    return sessions.get(request.cookies.get(session_cookie(request)))
+async def _session(request: Request, sessions: Sessions) -> Session | None:
+    return await sessions.get(request.cookies.get(session_cookie(request)))
 
 
 PageSession = Annotated[Session | None, Depends(_session)]

@@ -27,9 +27,9 @@ MAX_CONFIG_FORM_FIELDS = 600
 Form = dict[str, list[str]]
 
 
-def signed_in(request: Request, sessions: Sessions) -> Session | None:
+async def signed_in(request: Request, sessions: Sessions) -> Session | None:
     """The session of the request's cookie, or None when signed out."""
-    return sessions.get(request.cookies.get(session_cookie(request)))
+    return await sessions.get(request.cookies.get(session_cookie(request)))
 
 
 SignedIn = Annotated[Session | None, Depends(signed_in)]

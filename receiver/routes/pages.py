@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from receiver import views
 from receiver.config import ReceiverConfig
 from receiver.errors import ApiError, error_body
-from receiver.logs.ring import LogRing
+from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY
 from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
 from receiver.security import same_secret
@@ -107,8 +107,8 @@ def session_cookie(request: Request) -> str:
     return cookie_name(request.url.netloc)
 
 
-def _current(request: Request, sessions: SessionStore) -> Session | None:
-    return sessions.get(request.cookies.get(session_cookie(request)))
+async def _current(request: Request, sessions: SessionStore) -> Session | None:
+    return await sessions.get(request.cookies.get(session_cookie(request)))
 
 
 def _to_login(request: Request) -> Response:
@@ -132,7 +132,7 @@ def _refused(config: ReceiverConfig, message: str, status: int = 403) -> Respons
 @router.get("/login")
 async def login_page(request: Request, config: Config, sessions: Sessions) -> Response:
     target = views.safe_next(request.query_params.get("next"))
-    return _redirect(target) if _current(request, sessions) else _login_form(config, target)
+    return _redirect(target) if await _current(request, sessions) else _login_form(config, target)
 
 
 @router.post("/login")
@@ -153,8 +153,8 @@ async def login(request: Request, config: Config, sessions: Sessions, service: S
     if not same_secret(form.get("api_key"), config.api_key_bytes()):
         service.guard.failed(address, API_KEY)
         return _login_form(config, target, "That API key is not valid.", 401)
-    sessions.revoke(request.cookies.get(session_cookie(request)))
-    token, _ = sessions.create()
+    await sessions.revoke(request.cookies.get(session_cookie(request)))
+    token, _ = await sessions.create()
     response = _redirect(target)
     response.set_cookie(
         session_cookie(request),
@@ -171,21 +171,21 @@ async def login(request: Request, config: Config, sessions: Sessions, service: S
 @router.post("/logout")
 async def logout(request: Request, config: Config, sessions: Sessions) -> Response:
     token = request.cookies.get(session_cookie(request))
-    session = sessions.get(token)
+    session = await sessions.get(token)
     if session is not None:
         form = await _read_form(request)
         if not _same_origin(request) or form is None or not session.csrf_matches(form.get("csrf")):
             return _refused(config, "The sign-out form was not sent from this site.")
-        sessions.revoke(token)
+        await sessions.revoke(token)
     response = _redirect("/login")
     response.delete_cookie(session_cookie(request), path="/", httponly=True, samesite="lax")
     return response
 
 
-def _log_page(
+async def _log_page(
     request: Request,
     view: views.LogView,
-    source: LogRing,
+    source: StoredLog,
     config: ReceiverConfig,
     session: Session,
     event_types: tuple[str, ...],
@@ -197,7 +197,7 @@ def _log_page(
         session,
         view=view,
         query=query,
-        data=views.log_page(source, query, view.path),
+        data=await views.log_page(source, query, view.path),
         event_types=views.event_type_choices(event_types, query.values.get("event_type")),
         error_choices=views.ERROR_CHOICES,
         page_sizes=views.PAGE_SIZES,
@@ -209,12 +209,12 @@ def _log_page(
     )
 
 
-def _log_data(request: Request, view: views.LogView, source: LogRing, session: Session | None) -> Response:
+async def _log_data(request: Request, view: views.LogView, source: StoredLog, session: Session | None) -> Response:
     """The same rows as the page, for its auto-refresh; 401 (not a redirect) when signed out."""
     if session is None:
         return _secured(JSONResponse(error_body("UNAUTHORIZED", "Sign in again."), status_code=401))
     query = views.parse_log_form(request.query_params, min_status=view.min_status)
-    return _secured(JSONResponse(views.log_page(source, query, view.path)))
+    return _secured(JSONResponse(await views.log_page(source, query, view.path)))
 
 
 def _event_types(contract: Contract) -> tuple[str, ...]:
@@ -225,37 +225,37 @@ def _event_types(contract: Contract) -> tuple[str, ...]:
 async def inbound_log_page(
     request: Request, config: Config, contract: Contract, sessions: Sessions, log: Log
 ) -> Response:
-    session = _current(request, sessions)
+    session = await _current(request, sessions)
     if session is None:
         return _to_login(request)
-    return _log_page(request, views.INBOUND_LOG, log, config, session, _event_types(contract))
+    return await _log_page(request, views.INBOUND_LOG, log, config, session, _event_types(contract))
 
 
 @router.get(views.INBOUND_LOG.path + "/data")
 async def inbound_log_data(request: Request, sessions: Sessions, log: Log) -> Response:
-    return _log_data(request, views.INBOUND_LOG, log, _current(request, sessions))
+    return await _log_data(request, views.INBOUND_LOG, log, await _current(request, sessions))
 
 
 @router.get(views.OUTBOUND_LOG.path)
 async def outbound_log_page(
     request: Request, config: Config, contract: Contract, sessions: Sessions, log: OutLog
 ) -> Response:
-    session = _current(request, sessions)
+    session = await _current(request, sessions)
     if session is None:
         return _to_login(request)
-    return _log_page(request, views.OUTBOUND_LOG, log, config, session, _event_types(contract))
+    return await _log_page(request, views.OUTBOUND_LOG, log, config, session, _event_types(contract))
 
 
 @router.get(views.OUTBOUND_LOG.path + "/data")
 async def outbound_log_data(request: Request, sessions: Sessions, log: OutLog) -> Response:
-    return _log_data(request, views.OUTBOUND_LOG, log, _current(request, sessions))
+    return await _log_data(request, views.OUTBOUND_LOG, log, await _current(request, sessions))
 
 
 @router.get(views.CUSTOMERS_PATH + "{customer_id:path}")
 async def customer_page(
     request: Request, customer_id: str, config: Config, contract: Contract, sessions: Sessions, customers: CustomersDep
 ) -> Response:
-    session = _current(request, sessions)
+    session = await _current(request, sessions)
     if session is None:
         return _to_login(request)
     found = await customers.profile(customer_id)

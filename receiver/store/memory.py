@@ -1,127 +1,47 @@
-"""The loyalty store: one small async interface, and the in-memory implementation.
+"""The in-memory store: everything in one process, gone when it stops (a quick local try, the tests).
 
-The routes only ever call `LoyaltyStore.apply` (check and write, atomically) and the two
-read methods, so a Redis-backed store can implement the same protocol later (e.g. with
-WATCH/MULTI around `apply`) without touching the routes or the business rules.
-
-`apply` takes a *decision*: a function from a read-only view of the customer to the
-`Change` to write. It runs under the store's lock, so the rules see the state they change
-(no lost updates), and a decision that raises leaves the store exactly as it was.
-
-Observers (`subscribe`) hear about every committed event, in commit order, with the customer
-as it now is and the profile fields / attributes the event changed: the outbound sync uses
-this to send the store's changes back out without the webhook code knowing about it.
+One thread lock guards all state: transaction IDs are unique per *account* (across
+customers), so a per-customer lock would not be enough, and the work under the lock is a few
+dict operations. Maps a caller can fill (idempotency keys, messageIds, sessions, the outbox,
+the logs) are bounded by count and, where a caller chooses the size, by bytes, oldest first,
+so memory stays bounded whatever the traffic. Keys or messageIds dropped for room before
+their window ends shorten the window really kept: `warnings` says so (and `/healthz` shows it).
 """
 
 from __future__ import annotations
 
 import copy
-import logging
 import threading
 import uuid
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-logger = logging.getLogger("receiver.store.memory")
+from receiver.expiring import ExpiringMap
+from receiver.logs.ring import InboundLog, LogEntry, LogFilter, LogPage
+from receiver.store.contract import (
+    Change,
+    CustomerSnapshot,
+    Decision,
+    IdempotencyClaim,
+    LogKind,
+    NewLogEntry,
+    OutboxItem,
+    OutboxRow,
+    OutboxSource,
+    SeenTransaction,
+    StoredEvent,
+    StoredResponse,
+    StoredSession,
+)
+from receiver.store.keys import MemoryKeys
+from receiver.store.limits import StoreLimits
+from receiver.windows import WindowWatch
+
 _ABSENT = object()
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    """One accepted event, written once and never changed."""
-
-    id: str
-    customer: str
-    account: str
-    action: str
-    data: Mapping[str, Any]
-    points: int
-    received_at: datetime
-
-
-@dataclass(frozen=True)
-class Change:
-    """What an accepted event writes: the history entry plus its effects on the customer."""
-
-    account: str
-    action: str
-    data: Mapping[str, Any]
-    points: int = 0
-    profile: Mapping[str, Any] = field(default_factory=dict)
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-    opted_in: bool | None = None
-    transaction_id: str | None = None
-
-
-@dataclass(frozen=True)
-class CustomerSnapshot:
-    """A customer as the inspection endpoint shows it (a copy, safe to hand out)."""
-
-    id: str
-    created_at: datetime
-    profile: dict[str, Any]
-    attributes: dict[str, Any]
-    opted_in: bool | None
-    balances: dict[str, int]
-    event_count: int
-
-
-@dataclass(frozen=True)
-class SeenTransaction:
-    """Who recorded a transaction ID in an account, and when: what a 409 may tell the brand's key holder."""
-
-    customer_id: str
-    recorded_at: datetime
-
-
-class CustomerView(Protocol):
-    """What a decision may read while the store is locked."""
-
-    @property
-    def exists(self) -> bool: ...
-
-    def balance(self, account: str) -> int: ...
-
-    def transaction_seen(self, account: str, transaction_id: str) -> SeenTransaction | bool:
-        """Falsy when unseen; a backend that knows who recorded it answers a `SeenTransaction`."""
-        ...
-
-
-Decision = Callable[[CustomerView], Change]
-
-
-class StoreObserver(Protocol):
-    """Told about each committed event; called under the store's lock, so it must be quick.
-
-    `changed` maps each profile field or attribute whose value the event changed (or set for
-    the first time) to its new value. An observer that raises is logged and ignored: the
-    event is already committed, and the webhook's answer must say so.
-    """
-
-    def committed(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> None: ...
-
-
-@runtime_checkable
-class LoyaltyStore(Protocol):
-    """The store the routes use; every implementation must make `apply` atomic."""
-
-    async def apply(self, customer_id: str, decide: Decision) -> StoredEvent:
-        """Run `decide` on the customer's current state and write its `Change`, atomically."""
-        ...
-
-    async def customer(self, customer_id: str) -> CustomerSnapshot | None: ...
-
-    async def events(self, customer_id: str, *, offset: int, limit: int) -> tuple[list[StoredEvent], int] | None:
-        """A page of the customer's history (oldest first) and the total count; None if unknown."""
-        ...
-
-    async def customer_count(self) -> int: ...
-
-    def subscribe(self, observer: StoreObserver) -> None:
-        """Call `observer` after every committed event, in commit order."""
-        ...
+OUTBOX_FULL = "OUTBOX_FULL"
 
 
 @dataclass
@@ -155,46 +75,104 @@ class _View:
         return self._transactions.get(account, {}).get(transaction_id) or False
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+@dataclass
+class _Queued:
+    row: OutboxRow
+    claimed_until: float = 0.0
 
 
 class MemoryStore:
-    """Everything in one process, guarded by one lock.
+    """The whole contract in one process's memory."""
 
-    Transaction IDs are unique per *account* (across customers), so a per-customer lock would
-    not be enough for checkouts; the work under the lock is a few dict operations, so one lock
-    costs nothing measurable. It is a thread lock so tests may read from another thread.
-    """
+    name = "memory"
+    durable = False
 
-    def __init__(self, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, limits: StoreLimits | None = None) -> None:
+        self.limits = limits or StoreLimits()
+        self._clock = self.limits.clock
         self._lock = threading.Lock()
         self._customers: dict[str, _Customer] = {}
         self._transactions: dict[str, dict[str, SeenTransaction]] = {}
-        self._clock = clock
         self._writes = 0
-        self._observers: list[StoreObserver] = []
+        limits = self.limits
+        self._keys = MemoryKeys(limits.max_keys, limits.idempotency_max_bytes)
+        # The window is given with each call (`first_time`); the map's `ttl` follows it.
+        self._messages: ExpiringMap[None] = ExpiringMap(
+            0.0, limits.max_messages, self._clock, max_bytes=limits.dedup_max_bytes
+        )
+        self._message_window: float | None = None
+        self._windows = WindowWatch()
+        self._windows.watch("Idempotency-Keys", "idempotency_ttl_seconds", lambda: self._keys.ttl, self.key_window)
+        self._windows.watch(
+            "messageIds", "dedup_window_seconds", lambda: self._message_window, lambda: self._messages.effective_window
+        )
+        self._sessions: OrderedDict[str, StoredSession] = OrderedDict()
+        self._logs = {
+            kind: InboundLog(
+                limits.log_size,
+                max_bytes=limits.log_max_bytes,
+                body_bytes=limits.log_body_bytes,
+                anonymous_share=limits.log_anonymous_share,
+            )
+            for kind in ("inbound", "outbound", "duplicate")
+        }
+        self._outbox: OrderedDict[int, _Queued] = OrderedDict()
+        self._outbox_seq = 0
+        self._source: OutboxSource | None = None
+        self._wake: Callable[[], None] | None = None
 
-    def subscribe(self, observer: StoreObserver) -> None:
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def set_outbox_source(self, source: OutboxSource | None, wake: Callable[[], None] | None = None) -> None:
         with self._lock:
-            self._observers.append(observer)
+            self._source, self._wake = source, wake
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def warnings(self) -> list[str]:
+        """A window (Idempotency-Keys, messageIds) really kept shorter than configured, because room ran out."""
+        return self._windows.warnings()
+
+    # --- what the memory bounds hold (for the operator's figures and the tests) ---------------
+
+    def key_window(self) -> float | None:
+        """How long keys were really kept when the last one was dropped for room (None: none was)."""
+        return self._keys.window
+
+    def message_window(self) -> float | None:
+        """How long messageIds were really kept when the last one was dropped for room (None: none was)."""
+        return self._messages.effective_window
 
     @property
-    def writes(self) -> int:
-        """How many events were ever accepted: a cheap way to see that a refusal wrote nothing."""
-        return self._writes
+    def key_bytes(self) -> int:
+        """Bytes the Idempotency-Keys and their answers are counted as."""
+        return self._keys.bytes
 
-    async def apply(self, customer_id: str, decide: Decision) -> StoredEvent:
-        return self.apply_sync(customer_id, decide)
+    @property
+    def key_count(self) -> int:
+        with self._lock:
+            return self._keys.count(self._clock())
 
-    def apply_sync(self, customer_id: str, decide: Decision) -> StoredEvent:
+    @property
+    def message_bytes(self) -> int:
+        return self._messages.bytes
+
+    def log_bytes(self, kind: LogKind) -> int:
+        """Bytes the log's entries hold (bodies as JSON text, plus a fixed overhead each)."""
+        return self._logs[kind].bytes
+
+    # --- customers ---------------------------------------------------------------------------
+
+    async def apply(self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None) -> StoredEvent:
         with self._lock:
             record = self._customers.get(customer_id)
             change = decide(_View(record, self._transactions))
-            now = self._clock()
-            if record is None:
-                record = _Customer(id=customer_id, created_at=now)
-                self._customers[customer_id] = record
+            now = self._now()
             event = StoredEvent(
                 id=f"evt_{uuid.uuid4().hex}",
                 customer=customer_id,
@@ -204,36 +182,65 @@ class MemoryStore:
                 points=change.points,
                 received_at=now,
             )
-            changed = _changed_keys(record, change) if self._observers else ()
-            record.profile.update(change.profile)
-            record.attributes.update(copy.deepcopy(dict(change.attributes)))
-            if change.opted_in is not None:
-                record.opted_in = change.opted_in
+            # Everything is computed on a copy first, the outbox items included: a failure writes nothing.
+            after = _Customer(
+                id=customer_id,
+                created_at=record.created_at if record is not None else now,
+                profile={**(record.profile if record else {}), **change.profile},
+                attributes={**(record.attributes if record else {}), **copy.deepcopy(dict(change.attributes))},
+                opted_in=change.opted_in if change.opted_in is not None else (record.opted_in if record else None),
+                balances=dict(record.balances) if record else {},
+                events=record.events if record else [],  # shared, not copied: no work grows with the history
+            )
             if change.points:
-                record.balances[change.account] = record.balances.get(change.account, 0) + change.points
+                after.balances[change.account] = after.balances.get(change.account, 0) + change.points
+            after.events.append(event)
+            try:
+                items = self._items(record, after, change, event)
+            except BaseException:
+                after.events.pop()
+                raise
+            self._customers[customer_id] = after
             if change.transaction_id is not None:
                 seen = SeenTransaction(customer_id, now)
                 self._transactions.setdefault(change.account, {})[change.transaction_id] = seen
-            record.events.append(event)
             self._writes += 1
-            if self._observers:
-                self._notify(record, event, changed)
-            return event
+            if idempotency_key is not None:
+                self._keys.answer(idempotency_key, StoredResponse(202, {"id": event.id, "status": "accepted"}))
+            self._put(items)
+            queued, wake = bool(items), self._wake
+        if queued and wake is not None:
+            wake()
+        return event
 
-    def _notify(self, record: _Customer, event: StoredEvent, changed_keys: Collection[str]) -> None:
-        snapshot = _snapshot(record)
+    def _items(
+        self, before: _Customer | None, after: _Customer, change: Change, event: StoredEvent
+    ) -> list[OutboxItem]:
+        if self._source is None:
+            return []
+        keys = changed_keys(before.profile if before else {}, before.attributes if before else {}, change)
+        snapshot = _snapshot(after)
         merged = {**snapshot.profile, **snapshot.attributes}
-        changed = {key: merged[key] for key in changed_keys}
-        for observer in self._observers:
-            try:
-                observer.committed(snapshot, event, changed)
-            except Exception:
-                logger.exception("a store observer failed on event %s", event.id)
+        return self._source.items(snapshot, event, {key: merged[key] for key in keys})
+
+    async def outbox_put(self, items: Sequence[OutboxItem]) -> None:
+        with self._lock:
+            self._put(items)
+            wake = self._wake
+        if items and wake is not None:
+            wake()
+
+    def _put(self, items: Sequence[OutboxItem]) -> None:
+        for item in items:
+            if item.refusal is None and len(self._outbox) >= self.limits.outbox_size:
+                size = self.limits.outbox_size
+                item = replace(
+                    item, refusal=(OUTBOX_FULL, f"The outbox is full ({size} messages); the message was not queued.")
+                )
+            self._outbox_seq += 1
+            self._outbox[self._outbox_seq] = _Queued(OutboxRow(self._outbox_seq, item, 0))
 
     async def customer(self, customer_id: str) -> CustomerSnapshot | None:
-        return self.customer_sync(customer_id)
-
-    def customer_sync(self, customer_id: str) -> CustomerSnapshot | None:
         with self._lock:
             record = self._customers.get(customer_id)
             return None if record is None else _snapshot(record)
@@ -262,6 +269,111 @@ class MemoryStore:
                 if name in record.attributes or name in record.profile
             ]
 
+    async def event_count(self) -> int:
+        return self._writes
+
+    # --- idempotency and dedup ---------------------------------------------------------------
+
+    async def idempotency_begin(self, key: str, fingerprint: str, *, ttl: float, lease: float) -> IdempotencyClaim:
+        with self._lock:
+            claim, dropped = self._keys.begin(key, fingerprint, now=self._clock(), ttl=ttl, lease=lease)
+        if dropped:
+            self._windows.log_shortfalls()
+        return claim
+
+    async def idempotency_finish(self, key: str, response: StoredResponse) -> None:
+        with self._lock:
+            self._keys.answer(key, response)
+
+    async def idempotency_release(self, key: str) -> None:
+        with self._lock:
+            self._keys.release(key)
+
+    async def first_time(self, message_id: str, *, window: float) -> bool:
+        with self._lock:
+            self._message_window = self._messages.ttl = window
+            before = self._messages.effective_window
+            first = self._messages.put_new(message_id, None)
+            dropped = self._messages.effective_window is not before
+        if dropped:
+            self._windows.log_shortfalls()
+        return first
+
+    # --- logs ----------------------------------------------------------------------------------
+
+    async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
+        log = self._logs[kind]
+        return [log.add(**vars(entry)) for entry in entries]
+
+    def _aged(self, where: LogFilter) -> LogFilter:
+        if self.limits.log_max_age_seconds is None:
+            return where
+        oldest = datetime.fromtimestamp(self._clock() - self.limits.log_max_age_seconds, UTC)
+        return replace(where, since=max(where.since, oldest) if where.since is not None else oldest)
+
+    async def log_query(self, kind: LogKind, where: LogFilter, *, limit: int, cursor: int | None) -> LogPage:
+        return self._logs[kind].query(self._aged(where), limit=limit, cursor=cursor)
+
+    async def log_count(self, kind: LogKind, where: LogFilter) -> int:
+        return self._logs[kind].count(self._aged(where))
+
+    # --- sessions --------------------------------------------------------------------------------
+
+    async def session_put(self, session: StoredSession) -> None:
+        with self._lock:
+            while len(self._sessions) >= self.limits.max_sessions:
+                self._sessions.popitem(last=False)
+            self._sessions[session.digest] = session
+
+    async def session_get(self, digest: str) -> StoredSession | None:
+        with self._lock:
+            found = self._sessions.get(digest)
+            if found is not None and found.expires_at <= self._clock():
+                del self._sessions[digest]
+                return None
+            return found
+
+    async def session_delete(self, digest: str) -> None:
+        with self._lock:
+            self._sessions.pop(digest, None)
+
+    # --- outbox ----------------------------------------------------------------------------------
+
+    async def outbox_claim(self, limit: int, *, lease: float) -> list[OutboxRow]:
+        with self._lock:
+            now = self._clock()
+            claimed: list[OutboxRow] = []
+            for queued in self._outbox.values():
+                if len(claimed) >= limit:
+                    break
+                if queued.claimed_until <= now:
+                    queued.row = replace(queued.row, attempts=queued.row.attempts + 1)
+                    queued.claimed_until = now + lease
+                    claimed.append(queued.row)
+            return claimed
+
+    async def outbox_extend(self, seqs: Sequence[int], *, lease: float) -> None:
+        with self._lock:
+            until = self._clock() + lease
+            for seq in seqs:
+                if seq in self._outbox:
+                    self._outbox[seq].claimed_until = until
+
+    async def outbox_done(self, seqs: Sequence[int]) -> None:
+        with self._lock:
+            for seq in seqs:
+                self._outbox.pop(seq, None)
+
+    async def outbox_release(self, seqs: Sequence[int]) -> None:
+        with self._lock:
+            for seq in seqs:
+                if seq in self._outbox:
+                    self._outbox[seq].claimed_until = 0.0
+
+    async def outbox_pending(self) -> int:
+        with self._lock:
+            return len(self._outbox)
+
 
 def _snapshot(record: _Customer) -> CustomerSnapshot:
     return CustomerSnapshot(
@@ -275,22 +387,11 @@ def _snapshot(record: _Customer) -> CustomerSnapshot:
     )
 
 
-def _changed_keys(record: _Customer, change: Change) -> list[str]:
+def changed_keys(profile: Mapping[str, Any], attributes: Mapping[str, Any], change: Change) -> list[str]:
     """Profile fields and attributes whose value `change` will set to something new."""
     return [
         key
-        for current, new in ((record.profile, change.profile), (record.attributes, change.attributes))
+        for current, new in ((profile, change.profile), (attributes, change.attributes))
         for key, value in new.items()
         if current.get(key, _ABSENT) != value
     ]
-
-
-STORES: dict[str, Callable[[], LoyaltyStore]] = {"memory": MemoryStore}
-
-
-def make_store(backend: str) -> LoyaltyStore:
-    """The store named in the settings (`store: memory`)."""
-    try:
-        return STORES[backend]()
-    except KeyError:
-        raise ValueError(f"unknown store backend {backend!r}; known: {', '.join(STORES)}") from None

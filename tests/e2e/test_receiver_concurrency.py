@@ -6,6 +6,9 @@ import asyncio
 from collections import Counter
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.parametrize("receiver_backend", ["memory", "sqlite"], indirect=True)
 
 WEBHOOK = "/v1/webhook/segment"
 
@@ -23,7 +26,7 @@ def test_200_concurrent_point_adds_all_count(receiver_server):
 
     statuses = asyncio.run(main())
     assert statuses == [202] * 200
-    customer = receiver_server.store.customer_sync("u1")
+    customer = receiver_server.customer("u1")
     assert customer.balances == {"default": 200}
     assert customer.event_count == 200
 
@@ -40,7 +43,7 @@ def test_concurrent_subtractions_never_overdraw(receiver_server):
 
     statuses = asyncio.run(main())
     assert statuses == Counter({202: 15, 422: 25})
-    customer = receiver_server.store.customer_sync("u1")
+    customer = receiver_server.customer("u1")
     assert customer.balances == {"default": 0}
     assert customer.event_count == 16
 
@@ -57,7 +60,7 @@ def test_concurrent_duplicates_with_one_idempotency_key_apply_once(receiver_serv
     assert {r.status_code for r in responses} == {202}
     assert len({r.json()["id"] for r in responses}) == 1
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 29
-    assert receiver_server.store.customer_sync("u1").balances == {"default": 7}
+    assert receiver_server.customer("u1").balances == {"default": 7}
 
 
 def test_concurrent_checkouts_with_one_transaction_id_apply_once(receiver_server):

@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from signed_in import Browser
+
+# On SQLite the mapping, the external IDs and the log's internal IDs live in the store's database.
+pytestmark = pytest.mark.parametrize("receiver_backend", ["memory", "sqlite"], indirect=True)
 
 CRM = "crm_id"
 

@@ -9,12 +9,15 @@ import httpx
 import pytest
 
 from receiver.config.limits import LimitsConfig
-from receiver.core.idempotency import IdempotencyCache, StoredResponse
+from receiver.core.idempotency import Idempotency, Reservation, StoredResponse
 from receiver.errors import ApiError
 from receiver.expiring import ExpiringMap
+from receiver.ingest.dedup import MessageDeduplicator
 from receiver.logs.ring import InboundLog
 from receiver.logs.ring import LogFilter as InboundLogFilter
 from receiver.ratelimit import API_KEY, AuthGuard
+from receiver.store.limits import StoreLimits
+from receiver.store.memory import MemoryStore
 
 WEBHOOK = "/v1/webhook/segment"
 
@@ -61,17 +64,42 @@ def test_unauthenticated_entries_never_evict_authenticated_ones():
 
 def test_idempotency_keys_are_bounded_by_bytes_and_report_their_real_window():
     now = [0.0]
-    cache = IdempotencyCache(ttl=3600, clock=lambda: now[0], max_bytes=50_000)
+    store = MemoryStore(StoreLimits(idempotency_max_bytes=50_000, clock=lambda: now[0]))
+    idempotency = Idempotency(store, ttl=3600)
 
     async def fill() -> None:
         for n in range(500):
             now[0] += 1
-            claim = await cache.begin(f"key-{n}", "f")
-            cache.complete(claim, StoredResponse(202, {"id": "x" * 100}))
+            claim = await idempotency.begin(f"key-{n}", "f")
+            assert isinstance(claim, Reservation)
+            await idempotency.finish(claim, StoredResponse(202, {"id": "x" * 100}))
 
     asyncio.run(fill())
-    assert cache.bytes <= 50_000 + 2_000 and len(cache) < 500
-    assert cache.effective_window is not None and cache.effective_window < 3600
+    assert store.key_bytes <= 50_000 + 2_000 and store.key_count < 500
+    window = store.key_window()
+    assert window is not None and window < 3600
+    [warning] = store.warnings()
+    assert "Idempotency-Keys" in warning and "idempotency_ttl_seconds" in warning
+
+
+def test_message_ids_in_the_memory_store_are_bounded_by_bytes_and_warn_when_the_window_shrinks():
+    now = [0.0]
+    store = MemoryStore(StoreLimits(dedup_max_bytes=10_000, clock=lambda: now[0]))
+    dedup = MessageDeduplicator(store, window=100)
+
+    async def fill() -> list[bool]:
+        seen = []
+        for n in range(1_000):
+            now[0] += 0.01
+            seen.append(await dedup.first_time(f"message-{n}"))
+        return seen
+
+    assert all(asyncio.run(fill()))
+    assert store.message_bytes <= 10_000
+    window = store.message_window()
+    assert window is not None and window < 100
+    [warning] = store.warnings()
+    assert "messageIds" in warning and "dedup_window_seconds" in warning
 
 
 def test_an_expiring_map_bounded_by_bytes_reports_entries_dropped_early():

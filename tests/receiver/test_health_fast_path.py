@@ -20,7 +20,7 @@ def test_a_broken_fast_path_shows_in_healthz_and_the_log_and_the_answer_stays_ri
             ).json() == {"success": True}
         health = client.get("/healthz").json()
     assert health["details"] == {"fast_path_failures": 2}
-    customer = receiver_server.store.customer_sync("c-fast")
+    customer = receiver_server.customer("c-fast")
     assert sum(customer.balances.values()) == 40, "the general path applied both checkouts"
     logged = [line for line in receiver_server.log_lines if "fused fast path" in line]
     assert len(logged) == 1 and "ZeroDivisionError" in logged[0] and "c-fast" not in logged[0]

@@ -62,8 +62,8 @@ def test_one_message_over_32_kb_refuses_its_whole_batch(receiver_server):
         "field": "batch[1]",
         "message": "This message is larger than 32 KB, the Tracking API's limit.",
     }
-    assert receiver_server.store.writes == 0
-    [entry] = receiver_server.app.state.log.query(LogFilter(error=True), limit=5).entries
+    assert receiver_server.writes() == 0
+    [entry] = receiver_server.call(receiver_server.app.state.log.query(LogFilter(error=True), limit=5)).entries
     assert (entry.error_code, entry.customer_id, entry.request) == ("PAYLOAD_TOO_LARGE", "b2", None)  # not kept
 
 
@@ -86,7 +86,7 @@ def test_a_missing_or_wrong_write_key_gets_401(receiver_server, auth, headers, b
     response = post(receiver_server, "/v1/track", json.dumps(body).encode(), auth=auth, headers=headers)
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHORIZED" and response.headers["WWW-Authenticate"].startswith("Basic")
-    assert receiver_server.store.writes == 0
+    assert receiver_server.writes() == 0
 
 
 def test_curl_style_calls_with_the_key_in_the_body_or_as_basic_user(receiver_server):
@@ -100,7 +100,7 @@ def test_curl_style_calls_with_the_key_in_the_body_or_as_basic_user(receiver_ser
     assert post(receiver_server, "/v1/identify", json.dumps(identify).encode()).json() == {"success": True}
     assert post(receiver_server, "/v1/track", json.dumps(track).encode(), auth=(key, "")).status_code == 200
     assert post(receiver_server, "/v1/batch", json.dumps(batch).encode()).status_code == 200
-    customer = receiver_server.store.customer_sync("curl-1")
+    customer = receiver_server.customer("curl-1")
     assert (customer.profile, customer.balances, customer.opted_in) == ({"first_name": "Ada"}, {"default": 30}, True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 from datetime import UTC, datetime
@@ -11,6 +12,8 @@ import pytest
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.messages import EVENT_LIMIT, TrackingError, encoded_size, parse_batch, parse_call
 from receiver.ingest.service import basic_user, gunzip
+from receiver.store.limits import StoreLimits
+from receiver.store.memory import MemoryStore
 
 RECEIVED = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -137,23 +140,28 @@ def test_a_message_over_32_kb_in_a_batch_is_refused():
 
 def test_the_deduplicator_remembers_for_the_window_only():
     now = [0.0]
-    seen = MessageDeduplicator(window=10, max_entries=100, clock=lambda: now[0])
-    assert seen.first_time("m1") and not seen.first_time("m1")
+    seen = MessageDeduplicator(MemoryStore(StoreLimits(clock=lambda: now[0])), window=10)
+
+    def first(message_id: str) -> bool:
+        return asyncio.run(seen.first_time(message_id))
+
+    assert first("m1") and not first("m1")
     now[0] = 9.9
-    assert not seen.first_time("m1") and seen.first_time("m2")
+    assert not first("m1") and first("m2")
     now[0] = 10.0  # m1 expires; m2 (seen at 9.9) has not
-    assert seen.first_time("m1") and not seen.first_time("m2")
-    now[0] = 100.0
-    assert len(seen) == 0
+    assert first("m1") and not first("m2")
 
 
-def test_the_deduplicator_is_bounded_forgetting_the_oldest_first():
-    seen = MessageDeduplicator(window=3600, max_entries=3)
+def test_the_memory_deduplicator_is_bounded_forgetting_the_oldest_first():
+    seen = MessageDeduplicator(MemoryStore(StoreLimits(max_messages=3)), window=3600)
+
+    def first(message_id: str) -> bool:
+        return asyncio.run(seen.first_time(message_id))
+
     for message_id in ("a", "b", "c", "d"):
-        assert seen.first_time(message_id)
-    assert len(seen) == 3
-    assert not seen.first_time("d") and not seen.first_time("b")
-    assert seen.first_time("a")  # forgotten to make room
+        assert first(message_id)
+    assert not first("d") and not first("b")
+    assert first("a")  # forgotten to make room
 
 
 def test_basic_credentials_give_the_user_name():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from stores import apply_sync, customer_sync
 
 from destination.definition.model import load_definition
 from destination.js.time import iso_string
@@ -21,7 +23,9 @@ from receiver.core.contract import build_contract
 from receiver.core.loyalty import LoyaltyRules
 from receiver.ingest.integrations import destination_enabled, effective_integrations
 from receiver.outbound.messages import IDENTIFY, TRACK, MessageBuilder, Outgoing, Unsendable, source_integrations
-from receiver.store.memory import Change, CustomerSnapshot, MemoryStore, StoredEvent
+from receiver.store.contract import Change, CustomerSnapshot, OutboxItem, StoredEvent
+from receiver.store.limits import StoreLimits
+from receiver.store.memory import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2024, 11, 26, 15, 15, 49, 250_000, tzinfo=UTC)
@@ -33,17 +37,18 @@ def settings(**overrides: Any) -> OutboundConfig:
 
 
 class Recorder:
-    """A store observer that keeps what it was told."""
+    """An outbox source that keeps what it was told (and queues nothing)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[CustomerSnapshot, StoredEvent, dict[str, Any]]] = []
 
-    def committed(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> None:
+    def items(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> list[OutboxItem]:
         self.calls.append((customer, event, dict(changed)))
+        return []
 
 
 def commit(store: MemoryStore, customer: str, change: Change) -> StoredEvent:
-    return store.apply_sync(customer, lambda _view: change)
+    return apply_sync(store, customer, lambda _view: change)
 
 
 def profile_change(data: dict[str, Any]) -> Change:
@@ -58,8 +63,8 @@ def profile_change(data: dict[str, Any]) -> Change:
 
 
 def test_the_observer_hears_each_commit_with_what_changed():
-    store, seen = MemoryStore(clock=lambda: WHEN), Recorder()
-    store.subscribe(seen)
+    store, seen = MemoryStore(StoreLimits(clock=WHEN.timestamp)), Recorder()
+    store.set_outbox_source(seen)
     commit(store, "u1", profile_change({"first_name": "Ada", "tier": "gold"}))
     commit(store, "u1", profile_change({"first_name": "Ada", "tier": "silver", "color": "red"}))
     commit(store, "u1", Change(account="acc", action="point_add", data={"points": 5}, points=5))
@@ -73,28 +78,28 @@ def test_the_observer_hears_each_commit_with_what_changed():
     assert event.action == "point_add" and event.customer == "u1"
 
 
-def test_a_failing_observer_does_not_undo_or_refuse_the_commit(caplog):
-    class Broken:
-        def committed(self, *_: Any) -> None:
-            raise RuntimeError("observer bug")
+def test_a_failing_outbox_source_leaves_the_store_unchanged():
+    """The source runs inside the commit (the transactional outbox): its failure writes nothing."""
 
-    store, seen = MemoryStore(), Recorder()
-    store.subscribe(Broken())
-    store.subscribe(seen)
-    event = commit(store, "u1", Change(account="acc", action="opt_in", data={}, opted_in=True))
-    assert store.writes == 1 and store.customer_sync("u1").opted_in is True
-    assert seen.calls[0][1] == event
-    assert "a store observer failed" in caplog.text
+    class Broken:
+        def items(self, *_: Any) -> list[OutboxItem]:
+            raise RuntimeError("source bug")
+
+    store = MemoryStore()
+    store.set_outbox_source(Broken())
+    with pytest.raises(RuntimeError):
+        commit(store, "u1", Change(account="acc", action="opt_in", data={}, opted_in=True))
+    assert customer_sync(store, "u1") is None and asyncio.run(store.event_count()) == 0
 
 
 def test_the_observer_gets_copies_it_cannot_use_to_change_the_store():
     store, seen = MemoryStore(), Recorder()
-    store.subscribe(seen)
+    store.set_outbox_source(seen)
     commit(store, "u1", profile_change({"prefs": {"color": "red"}}))
     customer, _, changed = seen.calls[0]
     customer.attributes["prefs"]["color"] = "blue"
     changed["prefs"]["color"] = "green"
-    assert store.customer_sync("u1").attributes == {"prefs": {"color": "red"}}
+    assert customer_sync(store, "u1").attributes == {"prefs": {"color": "red"}}
 
 
 # --- message shapes ----------------------------------------------------------------------------
@@ -102,14 +107,19 @@ def test_the_observer_gets_copies_it_cannot_use_to_change_the_store():
 
 def build(builder: MessageBuilder, store: MemoryStore, customer: str, change: Change) -> list[Outgoing | Unsendable]:
     seen = Recorder()
-    store.subscribe(seen)
+    store.set_outbox_source(seen)
     commit(store, customer, change)
     return builder.build(*seen.calls[-1])
 
 
 def test_a_synced_point_event_becomes_a_track_shaped_like_antavos_source():
     builder = MessageBuilder(settings(events=["point_add"]), INTEGRATIONS)
-    [out] = build(builder, MemoryStore(clock=lambda: WHEN), "u1", Change("acc", "point_add", {"points": 5000}, 5000))
+    [out] = build(
+        builder,
+        MemoryStore(StoreLimits(clock=WHEN.timestamp)),
+        "u1",
+        Change("acc", "point_add", {"points": 5000}, 5000),
+    )
     assert isinstance(out, Outgoing) and out.customer_id == "u1"
     message = out.message
     assert message["type"] == TRACK and message["event"] == "point_add"
@@ -180,13 +190,13 @@ def test_the_rules_profile_split_feeds_the_observer_the_same_names():
     config = load_config(None, environ={}, use_default_file=False)
     rules, contract = LoyaltyRules(config, build_contract(load_definition())), build_contract(load_definition())
     store, seen = MemoryStore(), Recorder()
-    store.subscribe(seen)
+    store.set_outbox_source(seen)
     verdict = rules.decide(
         contract.action_by_type("identify"),
         {contract.customer_field: "u1", contract.data_field: {"first_name": "Ada", "shoe": 42}},
         "profile",
     )
-    store.apply_sync(verdict.customer, verdict.decide)
+    apply_sync(store, verdict.customer, verdict.decide)
     assert seen.calls[0][2] == {"first_name": "Ada", "shoe": 42}
 
 

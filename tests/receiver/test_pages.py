@@ -7,6 +7,7 @@ inputs are open-ended. What the browser does with the pages is in `test_pages_br
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -17,7 +18,9 @@ from hypothesis import strategies as st
 
 from receiver.logs.ring import InboundLog, LogFilter
 from receiver.routes.pages import CSP
-from receiver.sessions import SessionStore, cookie_name
+from receiver.sessions import Session, SessionStore, cookie_name
+from receiver.store.limits import StoreLimits
+from receiver.store.memory import MemoryStore
 from receiver.views import customer_url, history_window, logs_url, parse_log_form, safe_next
 
 SCRIPT = "<script>alert(1)</script>"
@@ -358,16 +361,21 @@ def test_history_pages_cover_every_event_once_newest_first(total, per_page):
 
 def test_sessions_expire_are_bounded_and_revocable():
     now = [0.0]
-    sessions = SessionStore(ttl_seconds=60, max_sessions=3, clock=lambda: now[0])
-    tokens = [sessions.create()[0] for _ in range(4)]
-    assert sessions.get(tokens[0]) is None and all(sessions.get(token) for token in tokens[1:])
-    assert len(sessions) == 3
-    session = sessions.get(tokens[1])
+    store = MemoryStore(StoreLimits(max_sessions=3, clock=lambda: now[0]))
+    sessions = SessionStore(store, ttl_seconds=60, clock=lambda: now[0])
+
+    def get(token: str | None) -> Session | None:
+        return asyncio.run(sessions.get(token))
+
+    tokens = [asyncio.run(sessions.create())[0] for _ in range(4)]
+    assert get(tokens[0]) is None and all(get(token) for token in tokens[1:])  # the oldest made room
+    session = get(tokens[1])
+    assert session is not None
     assert session.csrf_matches(session.csrf) and not session.csrf_matches("") and not session.csrf_matches(None)
-    sessions.revoke(tokens[1])
-    assert sessions.get(tokens[1]) is None
+    asyncio.run(sessions.revoke(tokens[1]))
+    assert get(tokens[1]) is None
     now[0] = 59.9
-    assert sessions.get(tokens[2]) is not None
+    assert get(tokens[2]) is not None
     now[0] = 60.0
-    assert sessions.get(tokens[2]) is None and len(sessions) == 0
-    assert sessions.get("") is None and sessions.get(None) is None
+    assert get(tokens[2]) is None
+    assert get("") is None and get(None) is None

@@ -23,7 +23,7 @@ def test_shipped_settings_file_is_valid_and_has_no_key():
     assert "api_key" not in raw
     jsonschema.Draft202012Validator(config_schema()).validate(raw)
     config = load_config(ROOT / "receiver.yaml", environ={})
-    assert config.api_key is None and config.store == "memory"
+    assert config.api_key is None and config.store.url == "memory://"
 
 
 def test_schema_file_is_generated_from_the_model(tmp_path):
@@ -56,7 +56,7 @@ def test_environment_overrides_the_file_and_options_override_both(settings_file)
     "text, fragment",
     [
         ("multi_accounts: true\n", "accounts"),
-        ("store: redis\n", "store"),
+        ("store:\n  url: redis://x\n", "store.url"),
         ("max_body_bytes: 10\n", "max_body_bytes"),
         ("surprise: 1\n", "surprise"),
         ("- a list\n", "mapping"),

@@ -8,13 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from stores import apply_sync, customer_sync
 
 from destination.definition.model import load_definition, parse_definition
 from receiver.config import ReceiverConfig
 from receiver.core.contract import build_contract
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError
-from receiver.store.memory import Change, MemoryStore
+from receiver.store.contract import Change
+from receiver.store.memory import MemoryStore
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def run(rules: LoyaltyRules, store: MemoryStore, contract, payload: dict[str, An
     action = contract.action_by_type(kind)
     name = payload.get(contract.name_field, action.extras.get(contract.name_field))
     verdict = rules.decide(action, payload, name)
-    return store.apply_sync(verdict.customer, verdict.decide)
+    return apply_sync(store, verdict.customer, verdict.decide)
 
 
 def refusal(call: Callable[[], Any]) -> ApiError:
@@ -52,7 +54,7 @@ def test_point_add_and_subtract_move_the_balance(rules_for, contract):
     run(rules, store, contract, _event(contract, "point_add", {"points": 7, "reason": "welcome"}))
     event = run(rules, store, contract, _event(contract, "point_subtract", {"points": 3}))
     assert event.points == -3 and event.account == "default"
-    customer = store.customer_sync("u1")
+    customer = customer_sync(store, "u1")
     assert customer.balances == {"default": 4}
     assert customer.event_count == 2
 
@@ -62,7 +64,7 @@ def test_points_must_be_a_positive_integer(rules_for, contract, points):
     rules, store = rules_for(), MemoryStore()
     err = refusal(lambda: run(rules, store, contract, _event(contract, "point_add", {"points": points})))
     assert (err.status, err.code, err.field) == (422, "INVALID_POINTS", "data.points")
-    assert store.customer_sync("u1") is None
+    assert customer_sync(store, "u1") is None
 
 
 def test_integral_float_points_are_accepted(rules_for, contract):
@@ -87,7 +89,7 @@ def test_subtract_below_zero_is_refused_and_changes_nothing(rules_for, contract)
     run(rules, store, contract, _event(contract, "point_add", {"points": 2}))
     err = refusal(lambda: run(rules, store, contract, _event(contract, "point_subtract", {"points": 3})))
     assert (err.status, err.code) == (422, "INSUFFICIENT_POINTS")
-    customer = store.customer_sync("u1")
+    customer = customer_sync(store, "u1")
     assert customer.balances == {"default": 2} and customer.event_count == 1
 
 
@@ -106,14 +108,14 @@ def test_checkout_transaction_ids_are_unique_per_account(rules_for, contract):
     other_customer = {**_event(contract, "checkout", {"transaction_id": "t1", "total": 5}), "customer": "u2"}
     err = refusal(lambda: run(rules, store, contract, other_customer))
     assert (err.status, err.code, err.field) == (409, "ERR_TX_ALREADY_EXISTS", "data.transaction_id")
-    assert store.customer_sync("u2") is None
+    assert customer_sync(store, "u2") is None
 
 
 def test_same_transaction_id_in_another_account_is_fine(rules_for, contract):
     rules, store = rules_for(multi_accounts=True, accounts=["a", "b"]), MemoryStore()
     run(rules, store, contract, _event(contract, "checkout", {"transaction_id": "t1", "total": 10}, account="a"))
     run(rules, store, contract, _event(contract, "checkout", {"transaction_id": "t1", "total": 10}, account="b"))
-    assert store.customer_sync("u1").balances == {"a": 10, "b": 10}
+    assert customer_sync(store, "u1").balances == {"a": 10, "b": 10}
 
 
 @pytest.mark.parametrize(
@@ -135,16 +137,16 @@ def test_checkout_needs_a_transaction_id_and_a_total(rules_for, contract, data, 
 def test_opt_in_and_out_set_membership(rules_for, contract):
     rules, store = rules_for(), MemoryStore()
     run(rules, store, contract, _event(contract, "opt_in"))
-    assert store.customer_sync("u1").opted_in is True
+    assert customer_sync(store, "u1").opted_in is True
     run(rules, store, contract, _event(contract, "opt_out"))
-    assert store.customer_sync("u1").opted_in is False
+    assert customer_sync(store, "u1").opted_in is False
 
 
 def test_other_event_names_are_custom_events(rules_for, contract):
     rules, store = rules_for(), MemoryStore()
     event = run(rules, store, contract, _event(contract, "Order Completed", {"items": [1, 2]}))
     assert (event.action, event.points, dict(event.data)) == ("Order Completed", 0, {"items": [1, 2]})
-    assert store.customer_sync("u1").balances == {}
+    assert customer_sync(store, "u1").balances == {}
 
 
 def test_profile_splits_named_fields_from_custom_attributes(rules_for, contract):
@@ -153,12 +155,12 @@ def test_profile_splits_named_fields_from_custom_attributes(rules_for, contract)
     data = {name: f"v-{name}" for name in named if name != "birth_date"}
     data.update(birth_date="1815-12-10", tier="gold")
     run(rules, store, contract, {"customer": "u1", "account": "", "data": data}, kind="identify")
-    customer = store.customer_sync("u1")
+    customer = customer_sync(store, "u1")
     assert set(customer.profile) == set(named)
     assert customer.attributes == {"tier": "gold"}
     run(rules, store, contract, {"customer": "u1", "data": {"first_name": "Ada"}}, kind="identify")
-    assert store.customer_sync("u1").profile["first_name"] == "Ada"
-    assert store.customer_sync("u1").profile["last_name"] == "v-last_name"
+    assert customer_sync(store, "u1").profile["first_name"] == "Ada"
+    assert customer_sync(store, "u1").profile["last_name"] == "v-last_name"
 
 
 @pytest.mark.parametrize("value", ["10/12/1815", "1815-13-01", "1815-02-30", "18151210", "2024-W01-1", ""])
@@ -168,7 +170,7 @@ def test_birth_date_must_be_an_iso_date(rules_for, contract, value):
         lambda: run(rules_for(), store, contract, {"customer": "u1", "data": {"birth_date": value}}, kind="identify")
     )
     assert (err.status, err.code, err.field) == (422, "INVALID_DATE", "data.birth_date")
-    assert store.customer_sync("u1") is None
+    assert customer_sync(store, "u1") is None
 
 
 def test_multi_accounts_requires_a_known_account(rules_for, contract):
@@ -180,19 +182,19 @@ def test_multi_accounts_requires_a_known_account(rules_for, contract):
     ]:
         err = refusal(lambda payload=payload: run(rules, store, contract, payload))
         assert (err.status, err.code, err.field) == (422, code, "account")
-    assert store.customer_sync("u1") is None
+    assert customer_sync(store, "u1") is None
 
 
 def test_single_account_sends_everything_to_the_default(rules_for, contract):
     rules, store = rules_for(default_account="main"), MemoryStore()
     run(rules, store, contract, _event(contract, "point_add", {"points": 1}, account="whatever"))
-    assert store.customer_sync("u1").balances == {"main": 1}
+    assert customer_sync(store, "u1").balances == {"main": 1}
 
 
 def test_history_is_write_once(contract):
     store = MemoryStore()
     data = {"points": 1, "nested": {"x": 1}}
-    event = store.apply_sync("u1", lambda _v: Change(account="a", action="point_add", data=data, points=1))
+    event = apply_sync(store, "u1", lambda _v: Change(account="a", action="point_add", data=data, points=1))
     data["nested"]["x"] = 99
     assert event.data["nested"]["x"] == 1
     with pytest.raises(AttributeError):
@@ -207,13 +209,13 @@ def test_store_apply_is_atomic_across_threads():
             raise ApiError(422, "INSUFFICIENT_POINTS", "no")
         return Change(account="a", action="point_subtract", data={}, points=-1)
 
-    store.apply_sync("u", lambda _v: Change(account="a", action="point_add", data={}, points=50))
+    apply_sync(store, "u", lambda _v: Change(account="a", action="point_add", data={}, points=50))
     refused = []
 
     def worker():
         for _ in range(20):
             try:
-                store.apply_sync("u", subtract_one)
+                apply_sync(store, "u", subtract_one)
             except ApiError:
                 refused.append(1)
 
@@ -222,7 +224,7 @@ def test_store_apply_is_atomic_across_threads():
         thread.start()
     for thread in threads:
         thread.join(10)
-    customer = store.customer_sync("u")
+    customer = customer_sync(store, "u")
     assert customer.balances == {"a": 0}
     assert len(refused) == 8 * 20 - 50
     assert customer.event_count == 51
@@ -238,7 +240,7 @@ def test_date_fields_come_from_the_definition(make_config):
     err = refusal(lambda: run(rules, store, contract, {"customer": "u1", "data": {"first_name": "Ada"}}, "identify"))
     assert (err.code, err.field) == ("INVALID_DATE", "data.first_name")
     run(rules, store, contract, {"customer": "u1", "data": {"birth_date": "not a date"}}, kind="identify")
-    assert store.customer_sync("u1").profile == {"birth_date": "not a date"}
+    assert customer_sync(store, "u1").profile == {"birth_date": "not a date"}
     profile["dateFields"] = ["anniversary"]
     with pytest.raises(ValueError, match="anniversary"):
         LoyaltyRules(make_config(), build_contract(parse_definition(raw)))

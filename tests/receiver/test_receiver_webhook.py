@@ -9,6 +9,8 @@ import httpx
 import pytest
 from cases import CONFORMANCE, load_cases
 
+pytestmark = pytest.mark.parametrize("receiver_backend", ["memory", "sqlite"], indirect=True)
+
 WEBHOOK = "/v1/webhook/segment"
 REFERENCE = CONFORMANCE / "antavo_reference.jsonl"
 

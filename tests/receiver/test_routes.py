@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from fastapi.routing import APIRoute
 
 from receiver.core.customers import Customers
-from receiver.logs.outbound import OutboundLog
-from receiver.logs.ring import InboundLog, LogRing
+from receiver.logs.stored import StoredLog
 from receiver.routes import customers, deps, health, ingest, logs, metrics
+from receiver.store.memory import MemoryStore
 
 
 def test_every_api_route_comes_from_a_module_level_router(receiver_server):
@@ -28,18 +28,20 @@ def test_every_api_route_comes_from_a_module_level_router(receiver_server):
 
 
 def test_a_dependency_override_replaces_the_piece_of_state_a_route_reads(receiver_server):
-    stand_in = InboundLog(5)
-    stand_in.add(
-        id="from-the-override",
-        timestamp=datetime.now(UTC),
-        customer_id="c1",
-        event_type="track",
-        status=202,
-        response_time=0.0,
-        error=None,
-        error_code=None,
-        request={},
-        response={},
+    stand_in = StoredLog(MemoryStore(), "inbound")
+    receiver_server.call(
+        stand_in.add(
+            id="from-the-override",
+            timestamp=datetime.now(UTC),
+            customer_id="c1",
+            event_type="track",
+            status=202,
+            response_time=0.0,
+            error=None,
+            error_code=None,
+            request={},
+            response={},
+        )
     )
     receiver_server.app.dependency_overrides[deps.get_log] = lambda: stand_in
     try:
@@ -79,7 +81,7 @@ def test_the_docs_pages_are_served_by_their_router(receiver_server):
     assert "/openapi.json" in swagger.text and "/openapi.json" in redoc.text
 
 
-def test_the_two_logs_are_rings_of_their_own_types(receiver_server):
+def test_the_two_logs_are_the_stores_own_two_logs(receiver_server):
     inbound, outbound = receiver_server.app.state.log, receiver_server.app.state.outbound.log
-    assert type(inbound) is InboundLog and type(outbound) is OutboundLog
-    assert isinstance(inbound, LogRing) and isinstance(outbound, LogRing)
+    assert isinstance(inbound, StoredLog) and isinstance(outbound, StoredLog)
+    assert (inbound.kind, outbound.kind) == ("inbound", "outbound") and inbound.store is outbound.store

@@ -1,0 +1,66 @@
+"""`antavo-actions db`: the store's database schema (Alembic migrations shipped with the package).
+
+`db upgrade` brings a SQLite file or a PostgreSQL database to the code's schema (creating
+the tables on first use); `serve` refuses a database that is behind and names this command.
+Two upgrades started together apply each migration once (each takes a lock first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from receiver.config import ConfigError, env_name, load_config
+from receiver.store.contract import StoreUnavailable
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+app = typer.Typer(help="The store's database: schema migrations.", no_args_is_help=True)
+
+
+def store_url(store: str | None, config: Path | None) -> str:
+    """The URL given, else the settings' (`store.url` in receiver.yaml, `ANTAVO_STORE_URL`)."""
+    try:
+        settings = load_config(config, overrides={"store": {"url": store}} if store else None)
+    except ConfigError as exc:
+        _fail(str(exc))
+    return settings.store.url
+
+
+@app.command()
+def upgrade(
+    store: Annotated[
+        str | None,
+        typer.Option(help=f"Store URL (default: store.url from the settings, or {env_name('store_url')})."),
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Settings file.")] = None,
+) -> None:
+    """Apply the schema migrations to the store's database (SQLite or PostgreSQL)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from receiver.store.sql.migrate import redact_url
+    from receiver.store.sql.migrate import upgrade as run_upgrade
+
+    url = store_url(store, config)
+    if url.startswith("memory:"):
+        _fail("the memory store has no schema to upgrade; give a sqlite:/// or postgresql:// URL (--store)")
+    try:
+        before, after = asyncio.run(run_upgrade(url))
+    except (ValueError, StoreUnavailable) as exc:
+        _fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        typer.echo(f"Error: cannot upgrade {redact_url(url)}: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    if before == after:
+        typer.echo(f"{redact_url(url)}: schema already at {after}")
+    else:
+        typer.echo(f"{redact_url(url)}: schema upgraded from {before or 'empty'} to {after}")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code=EXIT_USAGE)

@@ -1,0 +1,62 @@
+"""A log (inbound or outbound) as the routes and pages use it, kept by the store.
+
+The store decides where entries live (a ring in memory, a table on SQLite or PostgreSQL) and
+how long (by count and by age); this handle only names which of the two logs it is, so the
+webhook, the outbox and the pages write and read it the same way on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from receiver.logs.ring import LogEntry, LogFilter, LogPage
+from receiver.store.contract import LogKind, LoyaltyStore, NewLogEntry
+
+
+class StoredLog:
+    """One of the store's two logs."""
+
+    def __init__(self, store: LoyaltyStore, kind: LogKind) -> None:
+        self.store = store
+        self.kind: LogKind = kind
+
+    async def add(
+        self,
+        *,
+        id: str,
+        timestamp: datetime,
+        customer_id: str | None,
+        event_type: str | None,
+        status: int,
+        response_time: float,
+        error: str | None,
+        error_code: str | None,
+        request: Any,
+        response: Any,
+        authenticated: bool = True,
+        internal_customer_id: str | None = None,
+    ) -> LogEntry:
+        """`authenticated` False: a refusal whose sender is unknown (the memory store keeps those apart)."""
+        entry = NewLogEntry(
+            id,
+            timestamp,
+            customer_id,
+            event_type,
+            status,
+            response_time,
+            error,
+            error_code,
+            request,
+            response,
+            authenticated,
+            internal_customer_id,
+        )
+        [written] = await self.store.log_add(self.kind, [entry])
+        return written
+
+    async def query(self, where: LogFilter, *, limit: int, cursor: int | None = None) -> LogPage:
+        return await self.store.log_query(self.kind, where, limit=limit, cursor=cursor)
+
+    async def count(self, where: LogFilter) -> int:
+        return await self.store.log_count(self.kind, where)

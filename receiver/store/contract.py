@@ -1,0 +1,313 @@
+"""The store contract: everything the receiver keeps, behind one async protocol.
+
+Every piece of state the receiver holds — customers, balances, the event history,
+transaction IDs, idempotency keys, seen messageIds, the inbound and outbound logs, page
+sessions and the outbound queue — goes through `LoyaltyStore`, so a backend (memory, SQLite,
+PostgreSQL) is chosen by one setting and the routes and rules never know which one runs.
+
+`apply` takes a *decision*: a function from a read-only view of the customer to the `Change`
+to write. It runs inside the backend's write transaction (under a lock, or on a locked row),
+so the rules see the state they change, and a decision that raises writes nothing. The
+outbox rows the commit causes (see `OutboxSource`) and the idempotency key's first answer are
+written in that same transaction: a crash can lose neither half of an accepted event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from receiver.errors import ApiError
+from receiver.logs.ring import LogEntry, LogFilter, LogPage
+
+__all__ = [
+    "IN_PROGRESS",
+    "Change",
+    "CustomerSnapshot",
+    "CustomerView",
+    "Decision",
+    "IdempotencyClaim",
+    "LogEntry",
+    "LogFilter",
+    "LogKind",
+    "LogPage",
+    "LoyaltyStore",
+    "NewLogEntry",
+    "OutboxItem",
+    "OutboxRow",
+    "OutboxSource",
+    "SeenTransaction",
+    "StoreUnavailable",
+    "StoredEvent",
+    "StoredResponse",
+    "StoredSession",
+]
+
+LogKind = Literal["inbound", "outbound", "duplicate"]
+"""The store's logs: webhook requests, messages sent to Segment, and Tracking-API duplicates dropped."""
+RETRY_AFTER_SECONDS = 2
+
+
+class StoreUnavailable(ApiError):
+    """The database cannot be reached (or answer) in time: 503 with `Retry-After`, never a 500 or a hang."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            503,
+            "STORE_UNAVAILABLE",
+            "The receiver's database is not reachable right now; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One accepted event, written once and never changed."""
+
+    id: str
+    customer: str
+    account: str
+    action: str
+    data: Mapping[str, Any]
+    points: int
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an accepted event writes: the history entry plus its effects on the customer."""
+
+    account: str
+    action: str
+    data: Mapping[str, Any]
+    points: int = 0
+    profile: Mapping[str, Any] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    opted_in: bool | None = None
+    transaction_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerSnapshot:
+    """A customer as the inspection endpoint shows it (a copy, safe to hand out)."""
+
+    id: str
+    created_at: datetime
+    profile: dict[str, Any]
+    attributes: dict[str, Any]
+    opted_in: bool | None
+    balances: dict[str, int]
+    event_count: int
+
+
+@dataclass(frozen=True)
+class SeenTransaction:
+    """Who recorded a transaction ID in an account, and when: what a 409 may tell the brand's key holder."""
+
+    customer_id: str
+    recorded_at: datetime
+
+
+class CustomerView(Protocol):
+    """What a decision may read inside the write transaction."""
+
+    @property
+    def exists(self) -> bool: ...
+
+    def balance(self, account: str) -> int: ...
+
+    def transaction_seen(self, account: str, transaction_id: str) -> SeenTransaction | bool:
+        """Falsy when unseen; else who recorded it and when."""
+        ...
+
+
+Decision = Callable[[CustomerView], Change]
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The answer an idempotency key replays: status and JSON body, exactly as first sent."""
+
+    status: int
+    body: dict[str, Any]
+
+
+IN_PROGRESS = "in_progress"
+IdempotencyClaim = Literal["reserved", "in_progress"] | StoredResponse | tuple[Literal["mismatch"], str]
+"""`reserved`: this caller runs the request; `in_progress`: another one still does; a
+`StoredResponse`: replay it; `("mismatch", fingerprint)`: the key came with another body."""
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A message a commit causes; `refusal` (code, reason) marks one that must be logged, not sent."""
+
+    customer_id: str
+    message_id: str
+    event_type: str | None
+    message: dict[str, Any]
+    refusal: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A queued message as the sender claims it (`seq` orders and identifies it)."""
+
+    seq: int
+    item: OutboxItem
+    attempts: int
+
+
+class OutboxSource(Protocol):
+    """Turns one commit into outbox items; called inside the write transaction, so it must be quick and pure.
+
+    `changed` maps each profile field or attribute whose value the event changed (or set for
+    the first time) to its new value.
+    """
+
+    def items(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> list[OutboxItem]: ...
+
+
+@dataclass(frozen=True)
+class NewLogEntry:
+    """A log entry to write (the store gives it its `seq`)."""
+
+    id: str
+    timestamp: datetime
+    customer_id: str | None
+    event_type: str | None
+    status: int
+    response_time: float
+    error: str | None
+    error_code: str | None
+    request: Any
+    response: Any
+    authenticated: bool = True
+    """False for a refusal whose sender is unknown: the memory store keeps those in their own small share."""
+    internal_customer_id: str | None = None
+    """The store's own ID when `customer_id` was an external ID (Customer ID mapping)."""
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A signed-in browser: the digest of its token, its CSRF token, and when it ends (epoch seconds)."""
+
+    digest: str
+    csrf: str
+    expires_at: float
+
+
+@runtime_checkable
+class LoyaltyStore(Protocol):
+    """What every backend implements; see each method for the rule it must hold under concurrency."""
+
+    name: str
+    """`memory`, `sqlite` or `postgresql` (shown by `serve` and `/healthz`)."""
+    durable: bool
+
+    def warnings(self) -> list[str]:
+        """What the operator should know about this store now (shown by `/healthz`): e.g. the memory
+        store keeping Idempotency-Keys or messageIds for less than their configured window."""
+        ...
+
+    async def open(self) -> None:
+        """Connect and check the schema is current (raises `SchemaBehind` from `receiver.store.sql` if not)."""
+        ...
+
+    async def close(self) -> None: ...
+
+    def set_outbox_source(self, source: OutboxSource | None, wake: Callable[[], None] | None = None) -> None:
+        """Write `source`'s items with every commit; call `wake` after a commit that queued any."""
+        ...
+
+    # --- customers and their history -------------------------------------------------------
+
+    async def apply(self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None) -> StoredEvent:
+        """Run `decide` on the customer's current state and write its `Change`, atomically.
+
+        A transaction ID is unique per account, enforced by the backend (not only by the
+        decision); a balance never goes below zero. With `idempotency_key`, the key's answer
+        (202 and the event's ID) is stored in the same transaction.
+        """
+        ...
+
+    async def customer(self, customer_id: str) -> CustomerSnapshot | None: ...
+
+    async def events(self, customer_id: str, *, offset: int, limit: int) -> tuple[list[StoredEvent], int] | None:
+        """A page of the customer's history (oldest first) and the total count; None if unknown."""
+        ...
+
+    async def customer_count(self) -> int: ...
+
+    async def holding(self, name: str) -> list[tuple[str, Any]]:
+        """Every customer holding `name` in its profile or attributes, oldest first: (ID, value)."""
+        ...
+
+    async def event_count(self) -> int:
+        """How many events were ever accepted: a cheap way to see that a refusal wrote nothing."""
+        ...
+
+    # --- idempotency keys and seen messages ------------------------------------------------
+
+    async def idempotency_begin(self, key: str, fingerprint: str, *, ttl: float, lease: float) -> IdempotencyClaim:
+        """Reserve `key` for `lease` seconds (one caller wins), or say why not; answers live `ttl` seconds."""
+        ...
+
+    async def idempotency_finish(self, key: str, response: StoredResponse) -> None:
+        """Store the answer of a reserved key whose request wrote nothing (a refusal)."""
+        ...
+
+    async def idempotency_release(self, key: str) -> None:
+        """Forget a reservation whose processing failed, so a retry runs afresh."""
+        ...
+
+    async def first_time(self, message_id: str, *, window: float) -> bool:
+        """Claim `message_id` for `window` seconds; False when it was already claimed within it."""
+        ...
+
+    # --- logs --------------------------------------------------------------------------------
+
+    async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
+        """Append entries (one transaction); old ones go by age and count as the settings say."""
+        ...
+
+    async def log_query(self, kind: LogKind, where: LogFilter, *, limit: int, cursor: int | None) -> LogPage:
+        """Matching entries, newest first, older than `cursor` (a `seq` from a previous page)."""
+        ...
+
+    async def log_count(self, kind: LogKind, where: LogFilter) -> int: ...
+
+    # --- page sessions -----------------------------------------------------------------------
+
+    async def session_put(self, session: StoredSession) -> None: ...
+
+    async def session_get(self, digest: str) -> StoredSession | None:
+        """The live session, else None (unknown, revoked or expired)."""
+        ...
+
+    async def session_delete(self, digest: str) -> None: ...
+
+    # --- the outbox --------------------------------------------------------------------------
+
+    async def outbox_put(self, items: Sequence[OutboxItem]) -> None:
+        """Queue items outside a commit (messages that are not about an event)."""
+        ...
+
+    async def outbox_claim(self, limit: int, *, lease: float) -> list[OutboxRow]:
+        """The oldest unclaimed rows, claimed for `lease` seconds; no two callers get the same row."""
+        ...
+
+    async def outbox_extend(self, seqs: Sequence[int], *, lease: float) -> None: ...
+
+    async def outbox_done(self, seqs: Sequence[int]) -> None:
+        """Remove rows that reached their end (sent, refused or given up)."""
+        ...
+
+    async def outbox_release(self, seqs: Sequence[int]) -> None:
+        """Give claimed rows back unsent (they are claimed again at once)."""
+        ...
+
+    async def outbox_pending(self) -> int: ...

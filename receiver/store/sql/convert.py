@@ -1,0 +1,80 @@
+"""Conversions between rows and the contract's dataclasses, and the errors that mean "database down"."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import exc
+
+from receiver.logs.ring import dump_json
+from receiver.store.contract import LogEntry, StoredEvent, StoreUnavailable
+
+logger = logging.getLogger("receiver.store")
+
+
+def micros(moment: datetime) -> int:
+    """A datetime as integer microseconds since the epoch (exact, and ordered like the datetime)."""
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
+
+
+def event_of(row: Any) -> StoredEvent:
+    return StoredEvent(
+        id=row.id,
+        customer=row.customer_id,
+        account=row.account,
+        action=row.action,
+        data=row.data,
+        points=row.points,
+        received_at=from_micros(row.received_at),
+    )
+
+
+def log_entry_of(row: Any) -> LogEntry:
+    return LogEntry(
+        seq=row.seq,
+        id=row.id,
+        timestamp=from_micros(row.timestamp),
+        customer_id=row.customer_id,
+        event_type=row.event_type,
+        status=row.status,
+        response_time=row.response_time,
+        error=row.error,
+        error_code=row.error_code,
+        request_json=dump_json(row.request),
+        response_json=dump_json(row.response),
+        internal_customer_id=row.internal_customer_id,
+    )
+
+
+_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError, TimeoutError, asyncio.TimeoutError)
+
+
+def is_down(error: BaseException) -> bool:
+    """The database is unreachable, too slow or locked past the busy timeout (not a bug in a query)."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, _DOWN)
+
+
+@asynccontextmanager
+async def guarded() -> AsyncIterator[None]:
+    """Turn "database down" into `StoreUnavailable` (503 with Retry-After); anything else propagates."""
+    try:
+        yield
+    except StoreUnavailable:
+        raise
+    except Exception as error:
+        if is_down(error):
+            logger.warning("store unavailable: %s: %s", type(error).__name__, error)
+            raise StoreUnavailable(f"{type(error).__name__}: {error}") from error
+        raise

@@ -1,0 +1,88 @@
+"""Engines for a store URL: the async driver, the pool, timeouts, and SQLite's locking rules.
+
+`sqlite:///path` runs on aiosqlite in WAL mode (readers never wait for the writer) with a
+busy timeout, and every write transaction starts with `BEGIN IMMEDIATE`: it takes the write
+lock up front, so writers from several processes queue on the busy timeout instead of failing
+with "database is locked" when a reader upgrades. `postgresql://…` runs on asyncpg with a
+settable pool and bounded connect / acquire / statement times, so a database that is down
+answers 503 quickly instead of hanging a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+READ_ONLY = "antavo_read_only"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Pool and time limits (seconds) for one engine."""
+
+    pool_size: int = 5
+    max_overflow: int = 5
+    connect_timeout: float = 5.0
+    acquire_timeout: float = 30.0
+    statement_timeout: float = 15.0
+    busy_timeout: float = 10.0
+
+
+def driver_url(url: str) -> URL:
+    """`sqlite:///f.db` → `sqlite+aiosqlite:///f.db`, `postgresql://…` → `postgresql+asyncpg://…`."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("a SQLite store needs a file: sqlite:///path/to/file.db")
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise ValueError(f"unknown store URL scheme {parsed.drivername!r}; use memory://, sqlite:///… or postgresql://…")
+
+
+def make_engine(url: str, settings: EngineSettings | None = None) -> AsyncEngine:
+    settings = settings or EngineSettings()
+    target = driver_url(url)
+    common: dict[str, Any] = {
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.max_overflow,
+        "pool_timeout": settings.acquire_timeout,
+        "pool_pre_ping": True,
+    }
+    if target.get_backend_name() == "sqlite":
+        engine = create_async_engine(target, connect_args={"timeout": settings.busy_timeout}, **common)
+        _sqlite_rules(engine, settings)
+        return engine
+    connect_args = {
+        "timeout": settings.connect_timeout,
+        "command_timeout": settings.statement_timeout,
+        "server_settings": {"application_name": "antavo-receiver"},
+    }
+    return create_async_engine(target, connect_args=connect_args, **common)
+
+
+def _sqlite_rules(engine: AsyncEngine, settings: EngineSettings) -> None:
+    busy_ms = int(settings.busy_timeout * 1000)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own BEGIN is turned off so that `on_begin` decides how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", f"busy_timeout={busy_ms}", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def is_postgres(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"
