@@ -301,14 +301,18 @@ def serve_process() -> Iterator[Callable[..., ServeProcess]]:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its own process group: `serve --workers N` children go with it
         )
         started.append(ServeProcess(proc, port))
         return started[-1]
 
     yield start
     for running in started:
-        if running.proc.poll() is None:
-            running.proc.kill()
+        try:
+            os.killpg(running.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if running.proc.returncode is None:
             running.proc.communicate(timeout=5)
 
 

@@ -26,32 +26,6 @@ BINARIES = "/usr/lib/postgresql/*/bin"
 START_TIMEOUT = 60
 
 
-@dataclass
-class PostgresServer:
-    port: int
-    folder: Path
-    _names: Iterator[int]
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    def new_database(self) -> str:
-        """A new, empty database on this server; its URL."""
-        name = f"t{os.getpid()}_{next(self._names)}"
-
-        async def create() -> None:
-            import asyncpg
-
-            conn = await asyncpg.connect(self.url(), timeout=10)
-            try:
-                await conn.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await conn.close()
-
-        asyncio.run(create())
-        return self.url(name)
-
-
 def _bin_dir() -> Path:
     found = sorted(glob.glob(BINARIES), reverse=True)
     if not found or not Path(found[0], "initdb").exists():
@@ -81,60 +55,82 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL per test process, on loopback, stopped when the session ends."""
+@dataclass
+class PostgresServer:
+    """One PostgreSQL cluster in its own folder, on its own loopback port."""
+
+    port: int
+    folder: Path
+    _names: Iterator[int]
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A new, empty database on this server; its URL."""
+        name = f"t{os.getpid()}_{next(self._names)}"
+
+        async def create() -> None:
+            import asyncpg
+
+            conn = await asyncpg.connect(self.url(), timeout=10)
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await conn.close()
+
+        asyncio.run(create())
+        return self.url(name)
+
+    def _ctl(self, *args: str, check: bool = True) -> None:
+        prefix, _ = _as_postgres()
+        data = self.folder / "data"
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        command = [*prefix, str(_bin_dir() / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.folder / "log")]
+        try:
+            subprocess.run([*command, *args], check=check, capture_output=True, text=True, timeout=START_TIMEOUT)
+        except subprocess.CalledProcessError as exc:
+            log = (self.folder / "log").read_text() if (self.folder / "log").exists() else ""
+            raise RuntimeError(f"pg_ctl {' '.join(args)} failed: {exc.stderr}\n{log}") from None
+
+    def start(self) -> None:
+        self._ctl("-w", "start")
+
+    def stop(self) -> None:
+        """Stop at once, as a crash or an outage would (`-m immediate`)."""
+        self._ctl("-m", "immediate", "-w", "stop", check=False)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_postgres() -> PostgresServer:
+    """`initdb` into a new temporary folder, then start it on a free loopback port."""
     binaries = _bin_dir()
     prefix, uid = _as_postgres()
     folder = Path(tempfile.mkdtemp(prefix="antavo-pg-"))
     if uid is not None:
         os.chown(folder, uid, -1)
-    data = folder / "data"
-    run = {"check": True, "capture_output": True, "text": True, "timeout": START_TIMEOUT}
-    subprocess.run(
-        [
-            *prefix,
-            str(binaries / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "--no-sync",
-            "-E",
-            "UTF8",
-        ],
-        **run,  # type: ignore[call-overload]
+    command = [*prefix, str(binaries / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "-A", "trust"]
+    done = subprocess.run(
+        [*command, "--no-sync", "-E", "UTF8"], capture_output=True, text=True, timeout=START_TIMEOUT, check=False
     )
-    port = _free_port()
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    if done.returncode:
+        raise RuntimeError(f"initdb failed: {done.stderr}")
+    server = PostgresServer(_free_port(), folder, itertools.count(1))
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL per test process, on loopback, stopped when the session ends."""
+    server = start_postgres()
     try:
-        subprocess.run(
-            [
-                *prefix,
-                str(binaries / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(folder / "log"),
-                "-w",
-                "start",
-            ],
-            **run,  # type: ignore[call-overload]
-        )
-    except subprocess.CalledProcessError as exc:
-        log = (folder / "log").read_text() if (folder / "log").exists() else ""
-        raise RuntimeError(f"PostgreSQL did not start: {exc.stderr}\n{log}") from None
-    try:
-        yield PostgresServer(port, folder, itertools.count(1))
+        yield server
     finally:
-        subprocess.run(
-            [*prefix, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], check=False
-        )
-        shutil.rmtree(folder, ignore_errors=True)
+        server.remove()
 
 
 @pytest.fixture

@@ -52,7 +52,8 @@ def make_engine(url: str, settings: EngineSettings | None = None) -> AsyncEngine
         "pool_size": settings.pool_size,
         "max_overflow": settings.max_overflow,
         "pool_timeout": settings.acquire_timeout,
-        "pool_pre_ping": True,
+        # No ping per checkout (a round trip per transaction): a connection that died is invalidated on
+        # its first error (that request gets 503 + Retry-After) and replaced by the pool.
     }
     if target.get_backend_name() == "sqlite":
         engine = create_async_engine(target, connect_args={"timeout": settings.busy_timeout}, **common)

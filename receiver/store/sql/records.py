@@ -11,8 +11,10 @@ the lease runs out.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
@@ -44,6 +46,19 @@ class Records:
         self._reads = reads
         self._limits = limits
         self._writes = itertools.count(1)
+        # SQLite has one writer at a time: this process's writers queue here, so only other
+        # processes ever wait on the file lock (and its busy timeout).
+        self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction (on SQLite, `BEGIN IMMEDIATE` after this process's earlier writers)."""
+        if self._write_turn is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_turn, self.engine.begin() as conn:
+            yield conn
 
     async def _scalar(self, query: Select[Any]) -> int:
         async with guarded(), self._reads.connect() as conn:
@@ -54,7 +69,7 @@ class Records:
         if not force and next(self._writes) % SWEEP_EVERY:
             return
         now = self._limits.clock()
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             await conn.execute(delete(t.idempotency_keys).where(t.idempotency_keys.c.expires_at <= now))
             await conn.execute(delete(t.seen_messages).where(t.seen_messages.c.expires_at <= now))
             await conn.execute(delete(t.sessions).where(t.sessions.c.expires_at <= now))
@@ -72,7 +87,7 @@ class Records:
             | {"timestamp": micros(entry.timestamp)}
             for entry in entries
         ]
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             added = await conn.execute(insert(t.log_entries).returning(*t.log_entries.c), rows)
             written = sorted((log_entry_of(row) for row in added), key=lambda entry: entry.seq)
         await self.maintain()
@@ -135,7 +150,7 @@ class Records:
     # --- sessions --------------------------------------------------------------------------------
 
     async def session_put(self, session: StoredSession) -> None:
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             await conn.execute(insert(t.sessions).values(**vars(session)))
         await self.maintain()
 
@@ -150,7 +165,7 @@ class Records:
         return None if row is None else StoredSession(row.digest, row.csrf, row.expires_at)
 
     async def session_delete(self, digest: str) -> None:
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             await conn.execute(delete(t.sessions).where(t.sessions.c.digest == digest))
 
     # --- outbox ----------------------------------------------------------------------------------
@@ -174,7 +189,7 @@ class Records:
         return True
 
     async def outbox_put(self, items: Sequence[OutboxItem]) -> None:
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             await self.outbox_write(conn, items)
 
     async def outbox_claim(self, limit: int, *, lease: float) -> list[OutboxRow]:
@@ -193,7 +208,7 @@ class Records:
             .values(claimed_until=now + lease, attempts=box.attempts + 1)
             .returning(*t.outbox.c)
         )
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             rows = list(await conn.execute(claim))
         rows.sort(key=lambda row: row.seq)
         return [
@@ -214,7 +229,7 @@ class Records:
     async def _outbox_set(self, seqs: Sequence[int], **values: Any) -> None:
         if not seqs:
             return
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             if values:
                 await conn.execute(update(t.outbox).where(t.outbox.c.seq.in_(list(seqs))).values(**values))
             else:

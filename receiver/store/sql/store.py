@@ -109,7 +109,7 @@ class SqlStore(Records):
         async with guarded():
             for attempt in range(MAX_CONFLICT_RETRIES):
                 try:
-                    async with self.engine.begin() as conn:
+                    async with self._begin() as conn:
                         event, queued = await self._apply(conn, customer_id, decide, idempotency_key)
                 except IntegrityError:
                     if attempt == MAX_CONFLICT_RETRIES - 1:
@@ -296,7 +296,7 @@ class SqlStore(Records):
         async with guarded():
             while True:
                 now = self._limits.clock()
-                async with self.engine.begin() as conn:
+                async with self._begin() as conn:
                     claim = self._insert()(table).values(
                         key=key, fingerprint=fingerprint, locked_until=now + lease, expires_at=now + ttl
                     )
@@ -325,20 +325,20 @@ class SqlStore(Records):
 
     async def idempotency_finish(self, key: str, response: StoredResponse) -> None:
         table = t.idempotency_keys
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             await conn.execute(
                 update(table).where(table.c.key == key).values(status=response.status, body=response.body)
             )
 
     async def idempotency_release(self, key: str) -> None:
         table = t.idempotency_keys
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             await conn.execute(delete(table).where(table.c.key == key, table.c.status.is_(None)))
 
     async def first_time(self, message_id: str, *, window: float) -> bool:
         table = t.seen_messages
         now = self._limits.clock()
-        async with guarded(), self.engine.begin() as conn:
+        async with guarded(), self._begin() as conn:
             claim = self._insert()(table).values(message_id=message_id, expires_at=now + window)
             taken = await conn.execute(
                 claim.on_conflict_do_update(
@@ -353,7 +353,7 @@ class SqlStore(Records):
 
     async def drop_all_for_tests(self, tables: Sequence[str] = ()) -> None:
         """Empty every table (the contract suite's fresh database per test)."""
-        async with self.engine.begin() as conn:
+        async with self._begin() as conn:
             for table in reversed(t.metadata.sorted_tables):
                 if not tables or table.name in tables:
                     await conn.execute(delete(table))
