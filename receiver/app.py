@@ -1,12 +1,18 @@
 """The receiver's app factory: it builds the state every route reads, and includes the routers.
 
 The routes themselves live in `receiver.routes` (module-level routers whose dependencies read
-`app.state`); nothing here handles a request.
+`app.state`); nothing here handles a request. What the browser configures (saved settings,
+Customer ID mapping, the Mappings page's set) lives in the store's `ConfigState` and is wired
+here: the settings' listeners apply a save to the outbox, the webhook resolves external
+customer IDs per the current mapping, and the ingest asks the mappings service before each
+call whether the set moved. Saved settings and mappings are loaded when the app starts,
+before anything is served, so a restart on a durable store comes back as it was saved.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -14,19 +20,36 @@ from fastapi import FastAPI
 from destination.definition.model import Definition, load_definition
 from receiver.config import ReceiverConfig, load_config
 from receiver.core.contract import WebhookContract, build_contract
+from receiver.core.customer_ids import CustomerIds
 from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
+from receiver.core.settings_service import SettingsService
 from receiver.docs_ui import mount_assets
 from receiver.errors import install_handlers
+from receiver.ingest.mappings_service import MappingsService
 from receiver.ingest.not_found import install_not_found
 from receiver.ingest.service import Ingest, load_subscriptions
 from receiver.logs.stored import StoredLog
 from receiver.metrics import install_metrics
 from receiver.nostore import NoStore
 from receiver.outbound.messages import build_outbound
-from receiver.routes import customers, dashboard, docs, health, ingest, logs, metrics, pages, tester, webhook
+from receiver.routes import (
+    customers,
+    dashboard,
+    docs,
+    health,
+    ingest,
+    logs,
+    mappings,
+    metrics,
+    pages,
+    settings,
+    tester,
+    webhook,
+)
 from receiver.sessions import SessionStore
 from receiver.store import make_store
+from receiver.store.config_state import ConfigState, MemoryConfigState
 from receiver.store.contract import LoyaltyStore
 from receiver.store.limits import StoreLimits
 
@@ -37,22 +60,38 @@ def create_app(
     store: LoyaltyStore | None = None,
     contract: WebhookContract | None = None,
     definition: Definition | None = None,
+    config_state: ConfigState | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """A receiver for one brand; `store` defaults to the backend the settings name (`store.url`).
 
-    `definition` defaults to the shipped destination's, and `contract` to the one it describes.
+    `definition` defaults to the shipped destination's, and `contract` to the one it describes;
+    `config_state` (what the pages configure) to one kept in memory; `environ` to `os.environ`.
     """
     definition = definition if definition is not None else load_definition()
     contract = contract if contract is not None else build_contract(definition)
     store = store if store is not None else store_from_config(config)
+    config_state = config_state if config_state is not None else config_state_for(store)
+    live = SettingsService(config, config_state, os.environ if environ is None else environ)
     log = StoredLog(store, "inbound")
     service = WebhookService(config, contract, store, log)
     outbound = build_outbound(config, store, definition)
+    live.listeners.append(lambda current: outbound.reconfigure(current.outbound))
+    profile_fields = contract.action_by_type("identify").data_properties
+    ids = CustomerIds(config_state, store, live.refresh, profile_fields)
+    live.listeners.append(lambda current: ids.use_attribute(current.outbound.user_id_attribute))
+    service.customer_ids = ids
+    tracking = Ingest(config, service, load_subscriptions(config, definition), definition)
+    mapping_set = MappingsService(config, config_state, definition, tracking.fanout)
+    tracking.before = mapping_set.sync_ingest
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        """Connect the store (refusing a schema behind the code), then run the outbox; the reverse on stop."""
+        """Connect the store (refusing a schema behind the code); saved settings and mappings next (so the
+        outbox starts with the saved key), then the outbox; the reverse on stop."""
         await store.open()
+        await live.load()
+        await mapping_set.sync_ingest()
         await outbound.start()
         try:
             yield
@@ -73,14 +112,15 @@ def create_app(
     state = app.state
     state.config, state.definition, state.contract = config, definition, contract
     state.store, state.log, state.service, state.outbound = store, log, service, outbound
-    state.customers = Customers(store)
+    state.customers = Customers(store, service.customer_ids)
     state.sessions = SessionStore(store)
-    state.ingest = Ingest(config, service, load_subscriptions(config, definition), definition)
+    state.ingest = tracking
+    state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     install_handlers(app)
     install_not_found(app)
     app.include_router(ingest.router)
     app.include_router(webhook.router(definition.request["path"], docs.webhook_openapi(contract)))
-    for module in (logs, customers, health, docs, pages, dashboard, tester, metrics):
+    for module in (logs, customers, health, docs, pages, dashboard, tester, metrics, settings, mappings):
         app.include_router(module.router)
     install_metrics(app)
     app.mount(pages.STATIC_PATH, pages.static_files(), name="static")
@@ -118,3 +158,13 @@ def create_app_from_env() -> FastAPI:
 
     path = os.environ.get(CONFIG_FILE_ENV)
     return create_app(load_config(Path(path) if path else None))
+
+
+def config_state_for(store: LoyaltyStore) -> ConfigState:
+    """What the pages configure lives where the store does: on its database when it has one."""
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        return MemoryConfigState()
+    from receiver.store.config_state_sql import SqlConfigState
+
+    return SqlConfigState(engine)

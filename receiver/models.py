@@ -77,6 +77,10 @@ class Customer(BaseModel):
     opted_in: bool | None = Field(description="Loyalty membership: `null` until an `opt_in` or `opt_out`.")
     balances: dict[str, int] = Field(description="Point balance per account.")
     event_count: int
+    external_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="External customer IDs by attribute (Customer ID mapping); the customer is found by these too.",
+    )
 
 
 class Event(BaseModel):
@@ -110,6 +114,9 @@ class LogEntry(BaseModel):
     truncated: bool = Field(
         description="A body was longer than the log keeps (`limits.log_entry_body_bytes`): it shows as "
         "`{truncated, length, start}`, its JSON text cut."
+    )
+    internal_customer_id: str | None = Field(
+        None, description="The store's own customer ID, when `customer_id` is an external ID (Customer ID mapping)."
     )
 
 

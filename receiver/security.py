@@ -45,6 +45,11 @@ class Redactor:
         self._fields = frozenset(secret_fields)
         self._values = tuple(value for value in secret_values if value)
 
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The secret values it masks (to build a redactor that also masks a new one)."""
+        return self._values
+
     def text(self, value: str) -> str:
         for secret in self._values:
             if value == secret:

@@ -234,6 +234,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
         "timestamp_iso": entry.timestamp.isoformat(),
         "customer_id": entry.customer_id,
         "customer_url": customer_url(entry.customer_id) if entry.customer_id else None,
+        "internal_customer_id": entry.internal_customer_id,
         "event_type": entry.event_type,
         "status": entry.status,
         "status_class": status_class(entry.status),

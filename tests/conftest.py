@@ -211,7 +211,7 @@ def start_receiver(
     """
     running: list[tuple[uvicorn.Server, threading.Thread, _Capture]] = []
 
-    def start(**overrides: Any) -> RunningReceiver:
+    def start(*, config_state: Any = None, **overrides: Any) -> RunningReceiver:
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on connections of TCP-typed sockets.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
@@ -222,7 +222,7 @@ def start_receiver(
             overrides["store"] = {"url": sqlite_url(tmp_path / f"receiver-{port}.db")}
         config = make_config(**{name: v(own_url) if callable(v) else v for name, v in overrides.items()})
         store = store_from_config(config)
-        app = create_app(config, store=store)
+        app = create_app(config, store=store, config_state=config_state)
         capture = _Capture()
         capture.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
         logging.getLogger().addHandler(capture)

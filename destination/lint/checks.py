@@ -229,12 +229,12 @@ def check_file(path: Path, definition: Definition, *, multi_accounts: bool = Fal
     return check_source(source, definition, multi_accounts=multi_accounts)
 
 
-def check_text(text: str, name: str, definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
+def check_text(text: str, name: str | Path, definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
     """Every problem in YAML text that is not saved anywhere (the event tester's edited mapping)."""
     try:
         source = parse_source(text, Path(name))
     except YAMLSyntaxError as exc:
-        return [Problem(name, exc.position.line, exc.position.column, "yaml-syntax", exc.message)]
+        return [Problem(str(name), exc.position.line, exc.position.column, "yaml-syntax", exc.message)]
     return check_source(source, definition, multi_accounts=multi_accounts)
 
 

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 
 from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract
+from receiver.core.customer_ids import CustomerIds
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fingerprint
 from receiver.core.loyalty import LoyaltyRules
@@ -51,6 +52,7 @@ class _Trace:
 
     identifier: str | None = None
     customer_id: str | None = None
+    internal_customer_id: str | None = None
     event_type: str | None = None
     request: Any = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -98,6 +100,8 @@ class WebhookService:
         self._key = config.api_key_bytes()
         self.listeners: list[Callable[[LogEntry, bool], None]] = []
         """Told of every webhook request's log entry, and whether it was an idempotent replay (metrics)."""
+        self.customer_ids: CustomerIds | None = None
+        """Set when the Customer ID mapping may name an external-ID attribute (see `core.customer_ids`)."""
 
     async def handle(self, request: Request) -> JSONResponse:
         """An HTTP request: media type, size and JSON first, then the shared path."""
@@ -167,6 +171,7 @@ class WebhookService:
                 id=identifier,
                 timestamp=received,
                 customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
+                internal_customer_id=trace.internal_customer_id,
                 event_type=trace.event_type,
                 status=status,
                 response_time=elapsed,
@@ -233,13 +238,13 @@ class WebhookService:
         trace.request = self.redact(parsed)
         key = check_key(headers.get(IDEMPOTENCY_HEADER.lower()))
         if key is None:
-            return await self._apply(body)
+            return await self._apply(body, trace)
         claim = await self.idempotency.begin(key, fingerprint(body))
         if isinstance(claim, StoredResponse):
             trace.headers[REPLAY_HEADER] = "true"
             return claim.status, claim.body
         try:
-            return await self._apply(body, key)
+            return await self._apply(body, trace, key)
         except StoreUnavailable:
             await self.idempotency.release(claim)
             raise
@@ -259,12 +264,19 @@ class WebhookService:
             logger.warning("inbound log entry not stored (store unavailable): %s", exc.detail)
             return unstored_entry(**fields)
 
-    async def _apply(self, body: dict[str, Any], idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
+    async def _apply(
+        self, body: dict[str, Any], trace: _Trace, idempotency_key: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """Schema, then request rules, then the store's atomic check-and-write."""
         action = self.contract.classify(body)
         # The key is masked wherever it was mapped into the payload too: it is never stored.
         payload = self.redact(self.checker.check(action, body))
         name = payload.get(self.contract.name_field, action.extras.get(self.contract.name_field))
         verdict = self.rules.decide(action, payload, name if isinstance(name, str) else "")
-        event = await self.store.apply(verdict.customer, verdict.decide, idempotency_key=idempotency_key)
+        customer, decide = verdict.customer, verdict.decide
+        if self.customer_ids is not None:
+            resolved = await self.customer_ids.resolve(customer, decide)
+            customer, decide = resolved.customer, resolved.decide
+            trace.internal_customer_id = customer if resolved.external is not None else None
+        event = await self.store.apply(customer, decide, idempotency_key=idempotency_key)
         return ACCEPTED, {"id": event.id, "status": "accepted"}

@@ -25,6 +25,7 @@ Where each message ends up, so that every one can be accounted for:
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +52,8 @@ MESSAGE_ID_HEADER = MESSAGE_ID_HEADERS[0]
 MAPPING_FAILED = "MAPPING_FAILED"
 TRIGGER_FAILED = "TRIGGER_FAILED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
+RECENT_MESSAGES = 200
+"""Accepted messages kept for the Mappings page's "Load event from source"."""
 
 
 @dataclass
@@ -120,15 +123,24 @@ class Fanout:
         config = service.config
         self.service = service
         self.destination = definition.name
-        self.pipeline = Pipeline(definition, subscriptions, destination_settings(definition, config))
+        self._definition = definition
         self.dedup = MessageDeduplicator(service.store, config.dedup_window_seconds)
         self.stats = IngestStats()
         self.duplicates = StoredLog(service.store, "duplicate")
+        self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_MESSAGES)
         self._customer_field = definition.field_for("customer")
+        self.use(subscriptions)
+
+    def use(self, subscriptions: Iterable[Subscription]) -> None:
+        """Run these subscriptions from the next message on (mappings saved on the Mappings page)."""
+        pipeline = Pipeline(
+            self._definition, subscriptions, destination_settings(self._definition, self.service.config)
+        )
         self._customers = {
             id(route.subscription): _customer_mapping(route.subscription, self._customer_field)
-            for route in self.pipeline.routes
+            for route in pipeline.routes
         }
+        self.pipeline = pipeline
 
     @property
     def subscriptions(self) -> list[Subscription]:
@@ -148,6 +160,7 @@ class Fanout:
             await self._duplicate(message)
             return MessageReport(message_id, duplicate=True)
         self.stats.accepted += 1
+        self.recent.append(message)
         if not destination_enabled(message.get("integrations"), self.destination):
             self.stats.filtered += 1
             return await self._ignored(

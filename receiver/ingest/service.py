@@ -29,7 +29,7 @@ import binascii
 import logging
 import uuid
 import zlib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -126,6 +126,8 @@ class Ingest:
     ) -> None:
         self.service = service
         self._key = config.write_key_bytes()
+        self.before: Callable[[], Awaitable[None]] | None = None
+        """Run before an accepted call's messages (the Mappings page's check for a new set of mappings)."""
         try:
             self.fanout = Fanout(service, subscriptions, definition=definition)
         except Exception as exc:
@@ -155,6 +157,8 @@ class Ingest:
             messages = parse_call(body, call_type, received) if call_type else parse_batch(body, received)
         except TrackingError as exc:
             return await self._refuse(exc, call_type, logged=authenticated)
+        if self.before is not None:
+            await self.before()
         for message in messages:
             await self.fanout.process(message)
             await asyncio.sleep(0)

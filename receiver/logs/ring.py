@@ -61,6 +61,8 @@ class LogEntry:
     response_json: str
     truncated: bool = False
     authenticated: bool = True
+    internal_customer_id: str | None = None
+    """The store's own ID when `customer_id` was an external ID (Customer ID mapping)."""
 
     @property
     def request(self) -> Any:
@@ -91,6 +93,7 @@ class LogEntry:
             "request": self.request,
             "response": self.response,
             "truncated": self.truncated,
+            "internal_customer_id": self.internal_customer_id,
         }
 
 
@@ -136,7 +139,11 @@ class LogFilter:
     def __call__(self, entry: LogEntry) -> bool:
         return (
             (self.id is None or entry.id == self.id)
-            and (self.customer_id is None or entry.customer_id == self.customer_id)
+            and (
+                self.customer_id is None
+                or entry.customer_id == self.customer_id
+                or entry.internal_customer_id == self.customer_id
+            )
             and (self.event_type is None or entry.event_type == self.event_type)
             and (self.error is None or (entry.error is not None) == self.error)
             and (self.status is None or entry.status == self.status)
@@ -210,6 +217,7 @@ class LogRing:
         request: Any,
         response: Any,
         authenticated: bool = True,
+        internal_customer_id: str | None = None,
     ) -> LogEntry:
         """Add an entry; an unauthenticated one goes to its own lane, which cannot evict the others."""
         request_json, cut_request = _body(request, self.body_bytes)
@@ -229,6 +237,7 @@ class LogRing:
                 response_json=response_json,
                 truncated=cut_request or cut_response,
                 authenticated=authenticated,
+                internal_customer_id=internal_customer_id,
             )
             (self._trusted if authenticated else self._anonymous).add(entry)
             return entry

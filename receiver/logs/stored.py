@@ -35,6 +35,7 @@ class StoredLog:
         request: Any,
         response: Any,
         authenticated: bool = True,
+        internal_customer_id: str | None = None,
     ) -> LogEntry:
         """`authenticated` False: a refusal whose sender is unknown (the memory store keeps those apart)."""
         entry = NewLogEntry(
@@ -49,6 +50,7 @@ class StoredLog:
             request,
             response,
             authenticated,
+            internal_customer_id,
         )
         [written] = await self.store.log_add(self.kind, [entry])
         return written

@@ -16,7 +16,7 @@ transaction); `Outbound` bundles the outbound log and the outbox sender.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -118,14 +118,15 @@ class OutboundSync:
     """
 
     def __init__(self, builder: MessageBuilder) -> None:
-        self._builder = builder
+        self.builder = builder
+        """Swapped when settings are saved on `/settings` (the next commit uses the new one)."""
 
     def items(self, customer: CustomerSnapshot, event: StoredEvent, changed: Mapping[str, Any]) -> list[OutboxItem]:
         return [
             outbox_item(built.customer_id, built.message, (built.code, built.reason))
             if isinstance(built, Unsendable)
             else outbox_item(built.customer_id, built.message)
-            for built in self._builder.build(customer, event, changed)
+            for built in self.builder.build(customer, event, changed)
         ]
 
 
@@ -149,15 +150,49 @@ class Outbound:
 
     log: StoredLog
     outbox: Outbox | None
+    store: LoyaltyStore | None = None
+    sync: OutboundSync | None = None
+    running: bool = False
+    integrations: dict[str, bool] = field(default_factory=dict)
+    """The `integrations` object every outbound message carries (see `source_integrations`)."""
 
     async def start(self) -> None:
+        self.running = True
         if self.outbox is not None:
             await self.outbox.start()
 
     async def stop(self) -> None:
         """Flush the outbox (bounded); what is left is logged (memory) or kept for the next start (durable)."""
+        self.running = False
         if self.outbox is not None:
             await self.outbox.stop()
+
+    async def reconfigure(self, settings: OutboundConfig) -> None:
+        """Apply new outbound settings to the running app: the next commit and the next batch use them.
+
+        A first write key starts an outbox sender; removing it stops the sender (and commits stop
+        queueing messages); what is already queued stays in the store.
+        """
+        builder = MessageBuilder(settings, self.integrations)
+        if self.sync is not None:
+            self.sync.builder = builder
+        if not settings.enabled:
+            outbox, self.outbox = self.outbox, None
+            if self.store is not None:
+                self.store.set_outbox_source(None)
+            if outbox is not None and self.running:
+                await outbox.stop()
+            return
+        if self.outbox is not None:
+            self.outbox.reconfigure(settings)
+            return
+        if self.store is None:
+            return
+        self.outbox = Outbox(settings, self.store, self.log)
+        self.sync = self.sync or OutboundSync(builder)
+        self.store.set_outbox_source(self.sync, self.outbox.signal)
+        if self.running:
+            await self.outbox.start()
 
 
 def build_outbound(config: ReceiverConfig, store: LoyaltyStore, definition: Definition) -> Outbound:
@@ -165,7 +200,9 @@ def build_outbound(config: ReceiverConfig, store: LoyaltyStore, definition: Defi
     log = StoredLog(store, "outbound")
     settings = config.outbound
     if not settings.enabled:
-        return Outbound(log, None)
+        return Outbound(log, None, store, integrations=source_integrations(definition))
     outbox = Outbox(settings, store, log)
-    store.set_outbox_source(OutboundSync(MessageBuilder(settings, source_integrations(definition))), outbox.signal)
-    return Outbound(log, outbox)
+    integrations = source_integrations(definition)
+    sync = OutboundSync(MessageBuilder(settings, integrations))
+    store.set_outbox_source(sync, outbox.signal)
+    return Outbound(log, outbox, store, sync, integrations=integrations)

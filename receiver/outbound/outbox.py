@@ -116,6 +116,16 @@ class Outbox:
         self.retries = 0
         """Batch attempts after the first (for `/metrics`)."""
 
+    def reconfigure(self, settings: OutboundConfig) -> None:
+        """New settings (write key, region, limits) for the next batch; queued messages stay queued."""
+        if settings.write_key is None:
+            raise ValueError("the outbox needs a write key")
+        key = settings.write_key.get_secret_value()
+        self._settings = settings
+        self._headers = {"Authorization": _basic_auth(key), "Content-Type": "application/json"}
+        self._redact = Redactor((), [key, *self._redact.values])
+        self.lease = settings.request_timeout_seconds + settings.backoff_seconds * MAX_BACKOFF_FACTOR + 1.0
+
     async def pending(self) -> int:
         """Messages queued or in flight (in the whole store: every process's)."""
         return await self._store.outbox_pending()
@@ -265,7 +275,9 @@ class Outbox:
             response: httpx.Response | None = None
             problem = ""
             try:
-                response = await self._client.post(self._settings.endpoint, content=head + now_iso().encode() + b'"}')
+                response = await self._client.post(
+                    self._settings.endpoint, content=head + now_iso().encode() + b'"}', headers=self._headers
+                )
                 status = response.status_code
             except httpx.TransportError as exc:
                 status, problem = NOT_SENT, type(exc).__name__

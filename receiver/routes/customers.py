@@ -29,7 +29,7 @@ async def get_customer(customer_id: CustomerId, customers: CustomersDep) -> dict
     found = await customers.profile(customer_id)
     if found is None:
         raise _not_found()
-    return vars(found)
+    return {**vars(found), "external_ids": await customers.external_ids(found.id)}
 
 
 @router.get(

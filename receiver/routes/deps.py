@@ -15,7 +15,9 @@ from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract
 from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
+from receiver.core.settings_service import SettingsService
 from receiver.errors import unauthorized
+from receiver.ingest.mappings_service import MappingsService
 from receiver.ingest.service import Ingest
 from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY
@@ -59,6 +61,16 @@ def get_sessions(request: Request) -> SessionStore:
     return request.app.state.sessions
 
 
+def get_settings(request: Request) -> SettingsService:
+    """The effective module settings (`/settings`): file < saved < environment."""
+    return request.app.state.settings
+
+
+def get_mappings(request: Request) -> MappingsService:
+    """The set of mappings the ingest runs (`/mappings`): files overlaid by saved ones."""
+    return request.app.state.mappings
+
+
 Config = Annotated[ReceiverConfig, Depends(get_config)]
 Contract = Annotated[WebhookContract, Depends(get_contract)]
 Service = Annotated[WebhookService, Depends(get_service)]
@@ -67,6 +79,8 @@ CustomersDep = Annotated[Customers, Depends(get_customers)]
 Log = Annotated[StoredLog, Depends(get_log)]
 OutLog = Annotated[StoredLog, Depends(get_outbound_log)]
 Sessions = Annotated[SessionStore, Depends(get_sessions)]
+LiveSettings = Annotated[SettingsService, Depends(get_settings)]
+MappingSet = Annotated[MappingsService, Depends(get_mappings)]
 
 
 def require_bearer(

@@ -261,6 +261,7 @@ async def customer_page(
     found = await customers.profile(customer_id)
     if found is None:
         return _page("not_found.html", config, session, 404, customer_id=customer_id)
+    customer_id = found.id
     pages = views.page_count(found.event_count, views.HISTORY_PAGE_SIZE)
     number = min(views.small_int(request.query_params.get("page")) or 1, pages)
     offset, limit = views.history_window(found.event_count, number, views.HISTORY_PAGE_SIZE)
@@ -274,4 +275,5 @@ async def customer_page(
         per_page=views.HISTORY_PAGE_SIZE,
         profile_labels=dict(contract.action_by_type("identify").data_properties),
     )
-    return _page("customer.html", config, session, customer=model)
+    external_ids = sorted((await customers.external_ids(customer_id)).items())
+    return _page("customer.html", config, session, customer=model, external_ids=external_ids)

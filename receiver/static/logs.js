@@ -69,6 +69,11 @@
       const link = element("a", null, row.customer_id);
       link.href = row.customer_url;
       customerCell.append(link);
+      if (row.internal_customer_id) {
+        const internal = element("span", "internal-id muted", row.internal_customer_id);
+        internal.title = "Antavo customer ID";
+        customerCell.append(" ", internal);
+      }
     } else {
       customerCell.append(element("span", "muted", "—"));
     }

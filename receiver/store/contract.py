@@ -187,6 +187,8 @@ class NewLogEntry:
     response: Any
     authenticated: bool = True
     """False for a refusal whose sender is unknown: the memory store keeps those in their own small share."""
+    internal_customer_id: str | None = None
+    """The store's own ID when `customer_id` was an external ID (Customer ID mapping)."""
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,10 @@ class LoyaltyStore(Protocol):
         ...
 
     async def customer_count(self) -> int: ...
+
+    async def holding(self, name: str) -> list[tuple[str, Any]]:
+        """Every customer holding `name` in its profile or attributes, oldest first: (ID, value)."""
+        ...
 
     async def event_count(self) -> int:
         """How many events were ever accepted: a cheap way to see that a refusal wrote nothing."""

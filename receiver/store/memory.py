@@ -256,6 +256,19 @@ class MemoryStore:
         with self._lock:
             return len(self._customers)
 
+    async def holding(self, name: str) -> list[tuple[str, Any]]:
+        """Every customer holding `name` in its profile or attributes, oldest first: (ID, value).
+
+        The Customer ID mapping indexes these when it is set to `name` (see `core.customer_ids`).
+        """
+        with self._lock:
+            records = sorted(self._customers.values(), key=lambda record: (record.created_at, record.id))
+            return [
+                (record.id, record.attributes[name] if name in record.attributes else record.profile[name])
+                for record in records
+                if name in record.attributes or name in record.profile
+            ]
+
     async def event_count(self) -> int:
         return self._writes
 

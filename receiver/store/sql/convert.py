@@ -52,6 +52,7 @@ def log_entry_of(row: Any) -> LogEntry:
         error_code=row.error_code,
         request_json=dump_json(row.request),
         response_json=dump_json(row.response),
+        internal_customer_id=row.internal_customer_id,
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from receiver.store.contract import (
@@ -115,13 +115,15 @@ class Records:
         clauses: list[ColumnElement[bool]] = [log.kind == kind, self._kept(kind)]
         for column, value in (
             (log.id, where.id),
-            (log.customer_id, where.customer_id),
             (log.event_type, where.event_type),
             (log.status, where.status),
             (log.error_code, where.error_code),
         ):
             if value is not None:
                 clauses.append(column == value)
+        if where.customer_id is not None:
+            # An external ID's events are found by the store's own ID too (Customer ID mapping).
+            clauses.append(or_(log.customer_id == where.customer_id, log.internal_customer_id == where.customer_id))
         if where.error is not None:
             clauses.append(log.error.is_not(None) if where.error else log.error.is_(None))
         if where.since is not None:

@@ -277,6 +277,18 @@ class SqlStore(Records):
     async def event_count(self) -> int:
         return await self._scalar(select(func.count()).select_from(t.events))
 
+    async def holding(self, name: str) -> list[tuple[str, Any]]:
+        """Read once when the Customer ID mapping is set (see `core.customer_ids`), so a scan is fine."""
+        c = t.customers.c
+        query = select(c.id, c.profile, c.attributes).order_by(c.created_at, c.id)
+        async with guarded(), self._reads.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            (row.id, row.attributes[name] if name in row.attributes else row.profile[name])
+            for row in rows
+            if name in row.attributes or name in row.profile
+        ]
+
     # --- idempotency and dedup ---------------------------------------------------------------
 
     async def idempotency_begin(self, key: str, fingerprint: str, *, ttl: float, lease: float) -> IdempotencyClaim:

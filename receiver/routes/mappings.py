@@ -1,0 +1,262 @@
+"""`/mappings`: Segment's Mappings page for the destination (signed in; see `mappings_service`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from receiver.ingest.mappings_service import MappingsService, fql_problems, slug
+from receiver.routes.deps import MappingSet as Mappings
+from receiver.routes.mapping_form import (
+    CONDITION_FIELDS,
+    EVENT_TYPES,
+    OPERATORS,
+    Condition,
+    FormProblem,
+    MappingForm,
+    form_from_data,
+    form_from_request,
+    mapping_data,
+    object_field,
+    to_notation,
+    to_yaml,
+)
+from receiver.routes.page_kit import (
+    SignedIn,
+    checked_form,
+    json_answer,
+    redirect,
+    render,
+    to_login,
+    unauthorized_json,
+    who,
+)
+from receiver.sessions import Session
+
+MAPPINGS_PATH = "/mappings"
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(MAPPINGS_PATH)
+async def mappings_page(request: Request, service: Mappings, session: SignedIn) -> Response:
+    if session is None:
+        return to_login(request)
+    await service.sync_ingest()
+    return render(
+        request,
+        "mappings.html",
+        session,
+        entries=[(entry, service.has_file(entry.key)) for entry in await service.entries()],
+        saved=request.query_params.get("saved"),
+        reverted=request.query_params.get("reverted"),
+        deleted=request.query_params.get("deleted"),
+    )
+
+
+@router.post(MAPPINGS_PATH + "/{key}/status")
+async def toggle(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+    if session is None:
+        return to_login(request)
+    form = await checked_form(request, session)
+    if isinstance(form, Response):
+        return form
+    entry = await service.entry(key)
+    if entry is None:
+        return render(request, "message.html", session, 404, title="No such mapping", message=f"No mapping {key!r}.")
+    data = {**entry.data, "enabled": not entry.enabled}
+    state = "Enabled" if data["enabled"] else "Disabled"
+    await service.save(key, to_yaml(data, entry.text), who(session), f"Mapping {entry.name}: {state.lower()}")
+    return redirect(f"{MAPPINGS_PATH}?saved={key}")
+
+
+@router.post(MAPPINGS_PATH + "/{key}/delete")
+async def remove(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+    """Delete a saved mapping, or revert a saved edit of a file's mapping to the file."""
+    if session is None:
+        return to_login(request)
+    form = await checked_form(request, session)
+    if isinstance(form, Response):
+        return form
+    removed = await service.remove(key, who(session))
+    if removed is None:
+        message = f"No saved mapping {key!r}: a mapping only in the mappings folder is removed from the repository."
+        return render(request, "message.html", session, 404, title="No such saved mapping", message=message)
+    done = "reverted" if service.has_file(key) else "deleted"
+    return redirect(f"{MAPPINGS_PATH}?{done}={key}")
+
+
+@router.get(MAPPINGS_PATH + "/{key}/yaml")
+async def download(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+    if session is None:
+        return to_login(request)
+    entry = await service.entry(key)
+    if entry is None:
+        return PlainTextResponse("No such mapping.", status_code=404)
+    disposition = f'attachment; filename="{slug(key)}.yaml"'
+    return PlainTextResponse(entry.text, media_type="application/yaml", headers={"Content-Disposition": disposition})
+
+
+@router.get(MAPPINGS_PATH + "/check-fql")
+async def check_fql(request: Request, session: SignedIn) -> Response:
+    """The live check of the raw FQL box: Segment's parser, as `validate` runs it."""
+    if session is None:
+        return unauthorized_json()
+    query = request.query_params.get("q", "")[:4000]
+    problems = fql_problems(query) if query.strip() else ["write a trigger"]
+    return json_answer({"ok": not problems, "problems": problems})
+
+
+@router.get(MAPPINGS_PATH + "/new")
+async def new_mapping(request: Request, service: Mappings, session: SignedIn) -> Response:
+    if session is None:
+        return to_login(request)
+    return _editor(request, session, service, MappingForm())
+
+
+@router.get(MAPPINGS_PATH + "/{key}/edit")
+async def edit_mapping(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+    if session is None:
+        return to_login(request)
+    entry = await service.entry(key)
+    if entry is None:
+        return render(request, "message.html", session, 404, title="No such mapping", message=f"No mapping {key!r}.")
+    return _editor(request, session, service, form_from_data(key, entry.data, service.definition))
+
+
+@router.post(MAPPINGS_PATH + "/edit")
+async def post_mapping(request: Request, service: Mappings, session: SignedIn) -> Response:
+    if session is None:
+        return to_login(request)
+    posted = await checked_form(request, session)
+    if isinstance(posted, Response):
+        return posted
+    form = form_from_request(posted)
+    op = (posted.get("op") or ["preview"])[0]
+    extra: dict[str, Any] = {}
+    if op == "add_condition":
+        form.conditions.append(Condition("event", "", "is", ""))
+    elif op.startswith("remove_condition-"):
+        index = _index(op)
+        if index is not None and index < len(form.conditions):
+            del form.conditions[index]
+    elif op == "add_pair":
+        form.pairs.append(("", ""))
+    elif op == "edit_object_pairs":
+        form.object_json = None
+    elif op == "load_events":
+        extra["events"] = [json.dumps(m, indent=2, ensure_ascii=False) for m in service.recent(_safe_fql(form))]
+    elif op.startswith("use_event-"):
+        index = _index(op)
+        events = service.recent(_safe_fql(form))
+        if index is not None and index < len(events):
+            form.sample = json.dumps(events[index], indent=2, ensure_ascii=False)
+    elif op == "test":
+        extra["report"] = _test(service, form)
+    elif op == "save":
+        return await _save(request, session, service, form)
+    return _editor(request, session, service, form, **extra)
+
+
+def _index(op: str) -> int | None:
+    tail = op.rpartition("-")[2]
+    return int(tail) if tail.isdigit() and len(tail) < 5 else None
+
+
+def _safe_fql(form: MappingForm) -> str:
+    try:
+        return form.fql()
+    except FormProblem:
+        return ""
+
+
+def _test(service: MappingsService, form: MappingForm) -> dict[str, Any]:
+    try:
+        data = mapping_data(form, service.definition)
+    except FormProblem as problem:
+        return {"error": problem.message, "field": problem.field}
+    try:
+        event = json.loads(form.sample or "null")
+    except ValueError as exc:
+        return {"error": f"the test event is not valid JSON: {exc}", "field": "sample"}
+    if not isinstance(event, dict):
+        return {
+            "error": "the test event must be a JSON object (Load event from source, or paste one)",
+            "field": "sample",
+        }
+    problems = service.problems(to_yaml(data), form.key or slug(form.name))
+    if problems:
+        return {"error": "; ".join(f"{p.rule}: {p.message}" for p in problems), "field": None}
+    report = service.test(data, event).as_dict()
+    report["mapped_json"] = json.dumps(report["mapped"], indent=2, ensure_ascii=False)
+    return report
+
+
+async def _save(request: Request, session: Session, service: MappingsService, form: MappingForm) -> Response:
+    try:
+        data = mapping_data(form, service.definition)
+    except FormProblem as problem:
+        return _editor(request, session, service, form, 422, problem=problem)
+    creating = not form.key
+    key = form.key or slug(form.name)
+    existing = await service.entry(key)
+    if creating and existing is not None:
+        taken = FormProblem("name", f"a mapping named like this already exists ({key}.yaml): choose another name")
+        return _editor(request, session, service, form, 422, problem=taken)
+    text = to_yaml(data, existing.text if existing else None)
+    verb = "created" if existing is None else "saved"
+    problems = await service.save(key, text, who(session), f"Mapping {form.name}: {verb}")
+    if problems:
+        return _editor(request, session, service, form, 422, lint=problems, yaml_text=text)
+    return redirect(f"{MAPPINGS_PATH}?saved={key}")
+
+
+def _editor(
+    request: Request, session: Session, service: MappingsService, form: MappingForm, status: int = 200, **extra: Any
+) -> Response:
+    definition = service.definition
+    action = definition.actions.get(form.action) or definition.action("event")
+    account = definition.field_for("account")
+    multi = form.multi_accounts or service.config.multi_accounts
+    obj = object_field(action)
+    fields = [
+        {
+            "name": name,
+            "label": spec.get("label", name),
+            "description": spec.get("description", ""),
+            "required": bool(spec.get("required")) or (name == account and multi),
+            "value": form.values.get(name, ""),
+            "default": to_notation(spec["default"]) if "default" in spec and name != obj else "",
+        }
+        for name, spec in action.fields.items()
+        if name != obj
+    ]
+    obj_spec = action.fields.get(obj, {}) if obj else {}
+    try:
+        built = form.fql()
+        built_problems = fql_problems(built)
+    except FormProblem as problem:
+        built, built_problems = "", [problem.message]
+    return render(
+        request,
+        "mapping_edit.html",
+        session,
+        status,
+        form=form,
+        actions=[(a.key, a.title) for a in definition.actions.values()],
+        fields=fields,
+        object_name=obj,
+        object_label=obj_spec.get("label", obj),
+        object_required=bool(obj_spec.get("required")),
+        object_default=json.dumps(obj_spec.get("default"), ensure_ascii=False) if "default" in obj_spec else "",
+        condition_fields=CONDITION_FIELDS,
+        operators=OPERATORS,
+        event_types=EVENT_TYPES,
+        built_fql=built,
+        built_problems=built_problems,
+        problem=extra.pop("problem", None),
+        lint=extra.pop("lint", None),
+        **extra,
+    )

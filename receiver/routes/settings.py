@@ -1,0 +1,128 @@
+"""`/settings`: Antavo's module settings for the Segment integration (signed in; see `settings_service`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from receiver.core.service import WebhookService
+from receiver.core.settings_service import (
+    GROUPS,
+    MAPPING_CHANGE_NOTE,
+    AuditEntry,
+    SettingsProblem,
+    SettingsService,
+    mask,
+)
+from receiver.routes.deps import LiveSettings, Service
+from receiver.routes.page_kit import SignedIn, checked_form, redirect, render, to_login, who
+from receiver.sessions import Session
+from receiver.views import customer_url
+
+SETTINGS_PATH = "/settings"
+AUDIT_SHOWN = 50
+router = APIRouter(include_in_schema=False)
+
+
+def _shown(service: SettingsService, key: str, kind: str) -> Any:
+    value = service.value(key)
+    if kind == "secret":
+        return mask(value)
+    if kind == "list":
+        return "\n".join(value or [])
+    return value or ""
+
+
+def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "session": entry.session,
+            "what": entry.what,
+            "changes": [(c.field, _text(c.before), _text(c.after)) for c in entry.changes],
+        }
+        for entry in entries
+    ]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
+
+
+async def _page(
+    request: Request,
+    session: Session,
+    service: SettingsService,
+    webhook: WebhookService,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    groups = [
+        {
+            "group": group,
+            "fields": [
+                {
+                    "field": field,
+                    "value": _shown(service, field.key, field.kind),
+                    "source": service.source(field.key),
+                    "env_var": service.env_var(field.key),
+                    "error": (errors or {}).get(field.key),
+                    "skipped": service.skipped.get(field.key),
+                }
+                for field in group.fields
+            ],
+        }
+        for group in GROUPS
+    ]
+    audit = _audit_rows(await service.state.audit(AUDIT_SHOWN))
+    return render(
+        request,
+        "settings.html",
+        session,
+        status,
+        groups=groups,
+        audit=audit,
+        note=MAPPING_CHANGE_NOTE,
+        skipped=sorted(service.skipped.items()),
+        ids=webhook.customer_ids,
+        conflicts=[
+            (c, customer_url(c.customer), customer_url(c.owner))
+            for c in (webhook.customer_ids.conflicts if webhook.customer_ids else [])
+        ],
+        errors=errors or {},
+        saved=request.query_params.get("saved"),
+        **extra,
+    )
+
+
+@router.get(SETTINGS_PATH)
+async def settings_page(request: Request, service: LiveSettings, webhook: Service, session: SignedIn) -> Response:
+    if session is None:
+        return to_login(request)
+    await service.refresh()
+    return await _page(request, session, service, webhook)
+
+
+@router.post(SETTINGS_PATH + "/{group_id}")
+async def save_settings(
+    request: Request, group_id: str, service: LiveSettings, webhook: Service, session: SignedIn
+) -> Response:
+    if session is None:
+        return to_login(request)
+    form = await checked_form(request, session)
+    if isinstance(form, Response):
+        return form
+    await service.refresh()
+    values = {name: items[0] for name, items in form.items()}
+    try:
+        changes = await service.save(group_id, values, who(session))
+    except SettingsProblem as problem:
+        return await _page(request, session, service, webhook, 422, problem.problems, failed=group_id)
+    return redirect(f"{SETTINGS_PATH}?saved={group_id if changes else 'nothing'}#{group_id}")

@@ -1,0 +1,34 @@
+// The mapping setup page: the raw FQL box is checked live by the receiver (Segment's parser), and
+// choosing another action re-renders the fields. No inline script: the page's CSP forbids it.
+"use strict";
+(function () {
+  const raw = document.getElementById("raw_fql");
+  const status = document.getElementById("fql-status");
+  let timer = null;
+  let asked = 0;
+  async function check() {
+    const query = raw.value;
+    const ticket = ++asked;
+    try {
+      const answer = await fetch("/mappings/check-fql?q=" + encodeURIComponent(query), { credentials: "same-origin" });
+      const body = await answer.json();
+      if (ticket !== asked) return;
+      status.textContent = body.ok ? "✔ Segment's parser accepts this trigger." : "✘ " + body.problems.join("; ");
+      status.className = body.ok ? "help ok" : "help error";
+    } catch (error) {
+      status.textContent = "The trigger could not be checked.";
+    }
+  }
+  if (raw && status) {
+    raw.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(check, 200);
+    });
+    if (raw.value) check();
+  }
+  for (const radio of document.querySelectorAll("input[name=action]")) {
+    radio.addEventListener("change", function () {
+      document.getElementById("refresh").click();
+    });
+  }
+})();

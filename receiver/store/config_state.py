@@ -1,0 +1,178 @@
+"""What the browser configures, kept by the store: saved settings, the audit trail, mappings, external IDs.
+
+One small protocol, `ConfigState`, so every backend keeps the same four things:
+
+- **saved settings**: the values a person saved on `/settings` (a partial `receiver.yaml`,
+  sections as nested objects), with a version that grows on every save, so every instance
+  sharing the store can tell cheaply that it must reload;
+- **the audit trail**: when, which session, what changed (secrets already masked by the caller);
+- **stored mappings**: mapping files as YAML text by key, with their own version, which the
+  ingest compares per call before it runs its subscriptions;
+- **the external-ID index**: `(attribute, external ID) → internal customer ID`, unique per
+  brand. `claim_external_id` is the only way in and is atomic (under the lock here, a UNIQUE
+  constraint on SQL), so two concurrent first events for one external ID get the same customer.
+
+`MemoryConfigState` keeps it in one process (`shared` is False: no other instance can change it).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+AUDIT_KEEP = 1000
+"""The audit trail keeps the newest entries up to this many."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed value; secrets arrive here already masked (`set …abcd`, `not set`)."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One saved change: when, from which session (a short digest, never the token), what changed."""
+
+    at: datetime
+    session: str
+    what: str
+    changes: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredMapping:
+    """A mapping file saved from the Mappings page: its key (file stem) and its YAML text, comments kept."""
+
+    key: str
+    text: str
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@runtime_checkable
+class ConfigState(Protocol):
+    """The configuration a receiver's pages change; shared by every instance on a shared store."""
+
+    @property
+    def shared(self) -> bool:
+        """True when other processes may change it (then readers must compare versions)."""
+        ...
+
+    async def settings(self) -> tuple[int, dict[str, Any]]:
+        """The saved settings (nested like `receiver.yaml`) and their version."""
+        ...
+
+    async def settings_version(self) -> int: ...
+
+    async def save_settings(self, values: Mapping[str, Any], entry: AuditEntry) -> int:
+        """Replace the saved settings and append `entry` to the audit trail, atomically; the new version."""
+        ...
+
+    async def audit(self, limit: int) -> list[AuditEntry]:
+        """The newest entries first."""
+        ...
+
+    async def mappings(self) -> tuple[int, list[StoredMapping]]:
+        """Every stored mapping (by key) and the mappings' version."""
+        ...
+
+    async def mappings_version(self) -> int: ...
+
+    async def save_mapping(self, mapping: StoredMapping, entry: AuditEntry) -> int:
+        """Insert or replace one mapping and audit it, atomically; the new version."""
+        ...
+
+    async def delete_mapping(self, key: str, entry: AuditEntry) -> int: ...
+
+    async def external_id_owner(self, attribute: str, external_id: str) -> str | None:
+        """The internal ID of the customer holding this external ID, if any."""
+        ...
+
+    async def claim_external_id(self, attribute: str, external_id: str, candidate: str) -> str:
+        """The owner of this external ID: the existing one, else `candidate`, recorded atomically."""
+        ...
+
+    async def external_ids_of(self, customer_id: str) -> dict[str, str]:
+        """The external IDs (by attribute) the index holds for an internal ID."""
+        ...
+
+
+class MemoryConfigState:
+    """`ConfigState` in one process, guarded by one lock (a thread lock, so tests may read from another thread)."""
+
+    shared = False
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._settings: dict[str, Any] = {}
+        self._settings_version = 0
+        self._audit: list[AuditEntry] = []
+        self._mappings: dict[str, StoredMapping] = {}
+        self._mappings_version = 0
+        self._owners: dict[tuple[str, str], str] = {}
+        self._by_customer: dict[str, dict[str, str]] = {}
+
+    async def settings(self) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            return self._settings_version, copy.deepcopy(self._settings)
+
+    async def settings_version(self) -> int:
+        return self._settings_version
+
+    async def save_settings(self, values: Mapping[str, Any], entry: AuditEntry) -> int:
+        with self._lock:
+            self._settings = copy.deepcopy(dict(values))
+            self._settings_version += 1
+            self._append(entry)
+            return self._settings_version
+
+    def _append(self, entry: AuditEntry) -> None:
+        self._audit.append(entry)
+        del self._audit[:-AUDIT_KEEP]
+
+    async def audit(self, limit: int) -> list[AuditEntry]:
+        with self._lock:
+            return list(reversed(self._audit[-limit:])) if limit > 0 else []
+
+    async def mappings(self) -> tuple[int, list[StoredMapping]]:
+        with self._lock:
+            return self._mappings_version, sorted(self._mappings.values(), key=lambda m: m.key)
+
+    async def mappings_version(self) -> int:
+        return self._mappings_version
+
+    async def save_mapping(self, mapping: StoredMapping, entry: AuditEntry) -> int:
+        with self._lock:
+            self._mappings[mapping.key] = mapping
+            self._mappings_version += 1
+            self._append(entry)
+            return self._mappings_version
+
+    async def delete_mapping(self, key: str, entry: AuditEntry) -> int:
+        with self._lock:
+            if self._mappings.pop(key, None) is not None:
+                self._mappings_version += 1
+                self._append(entry)
+            return self._mappings_version
+
+    async def external_id_owner(self, attribute: str, external_id: str) -> str | None:
+        with self._lock:
+            return self._owners.get((attribute, external_id))
+
+    async def claim_external_id(self, attribute: str, external_id: str, candidate: str) -> str:
+        with self._lock:
+            owner = self._owners.setdefault((attribute, external_id), candidate)
+            if owner == candidate:
+                self._by_customer.setdefault(candidate, {})[attribute] = external_id
+            return owner
+
+    async def external_ids_of(self, customer_id: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._by_customer.get(customer_id, {}))

@@ -1,0 +1,168 @@
+"""`ConfigState` on SQLite or PostgreSQL (SQLAlchemy 2 async Core): shared by every instance on the database.
+
+Each change and its version bump (and its audit entry) commit in one transaction, so an
+instance that reads a version reads the data that goes with it. Claiming an external ID is an
+`INSERT … ON CONFLICT DO NOTHING` on the table's primary key followed by a read of the owner:
+the database decides which of two concurrent first events wins, on one instance or many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from receiver.store.config_state import AUDIT_KEEP, AuditEntry, FieldChange, StoredMapping
+from receiver.store.config_tables import (
+    config_audit,
+    config_versions,
+    external_ids,
+    metadata,
+    saved_settings,
+    stored_mappings,
+)
+
+SETTINGS, MAPPINGS = "settings", "mappings"
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def _moment(micros: int) -> datetime:
+    return datetime.fromtimestamp(micros / 1_000_000, UTC)
+
+
+async def create_config_tables(engine: AsyncEngine) -> None:
+    """Create the tables where they are missing (the migration does this on a migrated database)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+
+
+class SqlConfigState:
+    """`ConfigState` on one SQLAlchemy async engine (the store's)."""
+
+    shared = True
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    async def _version(self, conn: AsyncConnection, name: str) -> int:
+        found = await conn.scalar(select(config_versions.c.version).where(config_versions.c.name == name))
+        return int(found or 0)
+
+    async def _bump(self, conn: AsyncConnection, name: str) -> int:
+        await conn.execute(self._insert(config_versions).values(name=name, version=0).on_conflict_do_nothing())
+        bumped = await conn.scalar(
+            update(config_versions)
+            .where(config_versions.c.name == name)
+            .values(version=config_versions.c.version + 1)
+            .returning(config_versions.c.version)
+        )
+        return int(bumped)
+
+    async def _append(self, conn: AsyncConnection, entry: AuditEntry) -> None:
+        changes = [{"field": c.field, "before": c.before, "after": c.after} for c in entry.changes]
+        row = {"at": _micros(entry.at), "session": entry.session, "what": entry.what, "changes": changes}
+        seq = await conn.scalar(insert(config_audit).values(**row).returning(config_audit.c.seq))
+        await conn.execute(delete(config_audit).where(config_audit.c.seq <= int(seq) - AUDIT_KEEP))
+
+    async def settings(self) -> tuple[int, dict[str, Any]]:
+        async with self._engine.connect() as conn:
+            version = await self._version(conn, SETTINGS)
+            saved = await conn.scalar(select(saved_settings.c.saved).where(saved_settings.c.id == 1))
+            return version, dict(saved) if isinstance(saved, dict) else {}
+
+    async def settings_version(self) -> int:
+        async with self._engine.connect() as conn:
+            return await self._version(conn, SETTINGS)
+
+    async def save_settings(self, values: Mapping[str, Any], entry: AuditEntry) -> int:
+        async with self._engine.begin() as conn:
+            version = await self._bump(conn, SETTINGS)
+            statement = self._insert(saved_settings).values(id=1, saved=dict(values))
+            await conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"saved": dict(values)}))
+            await self._append(conn, entry)
+            return version
+
+    async def audit(self, limit: int) -> list[AuditEntry]:
+        if limit <= 0:
+            return []
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(config_audit).order_by(config_audit.c.seq.desc()).limit(limit))
+            return [
+                AuditEntry(
+                    _moment(row.at),
+                    row.session,
+                    row.what,
+                    tuple(FieldChange(c["field"], c["before"], c["after"]) for c in row.changes),
+                )
+                for row in rows
+            ]
+
+    async def mappings(self) -> tuple[int, list[StoredMapping]]:
+        async with self._engine.connect() as conn:
+            version = await self._version(conn, MAPPINGS)
+            rows = await conn.execute(select(stored_mappings).order_by(stored_mappings.c.key))
+            return version, [StoredMapping(row.key, row.text, _moment(row.updated_at)) for row in rows]
+
+    async def mappings_version(self) -> int:
+        async with self._engine.connect() as conn:
+            return await self._version(conn, MAPPINGS)
+
+    async def save_mapping(self, mapping: StoredMapping, entry: AuditEntry) -> int:
+        row = {"key": mapping.key, "text": mapping.text, "updated_at": _micros(mapping.updated_at)}
+        async with self._engine.begin() as conn:
+            version = await self._bump(conn, MAPPINGS)
+            statement = self._insert(stored_mappings).values(**row)
+            await conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["key"], set_={"text": row["text"], "updated_at": row["updated_at"]}
+                )
+            )
+            await self._append(conn, entry)
+            return version
+
+    async def delete_mapping(self, key: str, entry: AuditEntry) -> int:
+        async with self._engine.begin() as conn:
+            gone = await conn.execute(delete(stored_mappings).where(stored_mappings.c.key == key))
+            if not gone.rowcount:
+                return await self._version(conn, MAPPINGS)
+            version = await self._bump(conn, MAPPINGS)
+            await self._append(conn, entry)
+            return version
+
+    async def external_id_owner(self, attribute: str, external_id: str) -> str | None:
+        async with self._engine.connect() as conn:
+            return await conn.scalar(
+                select(external_ids.c.customer_id).where(
+                    external_ids.c.attribute == attribute, external_ids.c.external_id == external_id
+                )
+            )
+
+    async def claim_external_id(self, attribute: str, external_id: str, candidate: str) -> str:
+        async with self._engine.begin() as conn:
+            claim = self._insert(external_ids).values(
+                attribute=attribute, external_id=external_id, customer_id=candidate
+            )
+            await conn.execute(claim.on_conflict_do_nothing(index_elements=["attribute", "external_id"]))
+            owner = await conn.scalar(
+                select(external_ids.c.customer_id).where(
+                    external_ids.c.attribute == attribute, external_ids.c.external_id == external_id
+                )
+            )
+            return str(owner)
+
+    async def external_ids_of(self, customer_id: str) -> dict[str, str]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(external_ids.c.attribute, external_ids.c.external_id).where(
+                    external_ids.c.customer_id == customer_id
+                )
+            )
+            return {row.attribute: row.external_id for row in rows}

@@ -1,0 +1,61 @@
+"""The tables of `ConfigState` on the durable backends (SQLite, PostgreSQL), as SQLAlchemy Core.
+
+Rules the database enforces: one owner per external ID of an attribute (the primary key on
+`(attribute, external_id)` — unique per brand, since one store holds one brand), one row per
+saved mapping key, one version counter per kind (`settings`, `mappings`), bumped in the same
+transaction as the change it counts. Times are integer microseconds since the epoch (UTC), as
+in the loyalty tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+Json: Any = JSON().with_variant(JSONB(), "postgresql")
+Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+config_versions = Table(
+    "config_versions",
+    metadata,
+    Column("name", String(16), primary_key=True),
+    Column("version", BigInteger, nullable=False, server_default="0"),
+)
+
+saved_settings = Table(
+    "saved_settings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("saved", Json, nullable=False),
+)
+
+config_audit = Table(
+    "config_audit",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("session", Text, nullable=False),
+    Column("what", Text, nullable=False),
+    Column("changes", Json, nullable=False),
+)
+
+stored_mappings = Table(
+    "stored_mappings",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+external_ids = Table(
+    "external_ids",
+    metadata,
+    Column("attribute", Text, nullable=False),
+    Column("external_id", Text, nullable=False),
+    Column("customer_id", Text, nullable=False),
+    PrimaryKeyConstraint("attribute", "external_id", name="external_id_unique_per_brand"),
+    Index("ix_external_ids_customer", "customer_id"),
+)

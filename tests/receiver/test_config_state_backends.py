@@ -1,0 +1,141 @@
+"""ConfigState on every backend: versions move with every save, one audit trail, one owner per external ID.
+
+Each test runs on the memory state and on SQLite files through SQLAlchemy (two engines on one
+file stand for two receiver processes sharing the database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, MemoryConfigState, StoredMapping
+from receiver.store.config_state_sql import SqlConfigState, create_config_tables
+
+Body = Callable[..., Awaitable[Any]]
+
+
+def _entry(what: str, before: Any = None, after: Any = 1) -> AuditEntry:
+    return AuditEntry(datetime.now(UTC), "session x", what, (FieldChange("f", before, after),))
+
+
+class Backend:
+    """Runs a test body on `instances` states that share their data, in one event loop."""
+
+    def __init__(self, name: str, folder: Path) -> None:
+        self.name = name
+        self.folder = folder
+        self._files = 0
+
+    def run(self, body: Body, *, instances: int = 1) -> Any:
+        async def main() -> Any:
+            if self.name == "memory":
+                state = MemoryConfigState()
+                return await body(*([state] * instances))
+            self._files += 1
+            url = f"sqlite+aiosqlite:///{self.folder / f'config-{self._files}.db'}"
+            engines = [create_async_engine(url, connect_args={"timeout": 30}) for _ in range(instances)]
+            try:
+                await create_config_tables(engines[0])
+                states: list[ConfigState] = [SqlConfigState(engine) for engine in engines]
+                return await body(*states)
+            finally:
+                for engine in engines:
+                    await engine.dispose()
+
+        return asyncio.run(main())
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    return Backend(request.param, tmp_path)
+
+
+def test_settings_and_mappings_have_their_own_versions_and_one_audit_trail(backend: Backend):
+    async def body(state: ConfigState) -> None:
+        assert await state.settings() == (0, {})
+        assert await state.save_settings({"outbound": {"region": "eu", "events": ["a"]}}, _entry("one")) == 1
+        assert await state.settings() == (1, {"outbound": {"region": "eu", "events": ["a"]}})
+        assert await state.save_settings({"outbound": {"region": "us"}}, _entry("one again")) == 2
+        assert await state.settings() == (2, {"outbound": {"region": "us"}})
+        assert await state.settings_version() == 2
+        assert await state.mappings_version() == 0
+        assert await state.save_mapping(StoredMapping("a", "# kept\nname: a\n"), _entry("two")) == 1
+        assert await state.save_mapping(StoredMapping("a", "name: a2\n"), _entry("two again")) == 2
+        assert await state.delete_mapping("missing", _entry("nothing")) == 2
+        version, stored = await state.mappings()
+        assert version == 2 and [(m.key, m.text) for m in stored] == [("a", "name: a2\n")]
+        assert await state.delete_mapping("a", _entry("three", "x", None)) == 3
+        assert await state.mappings() == (3, [])
+        trail = await state.audit(10)
+        assert [e.what for e in trail] == ["three", "two again", "two", "one again", "one"]
+        assert trail[0].changes == (FieldChange("f", "x", None),) and trail[0].session == "session x"
+        assert [e.what for e in await state.audit(1)] == ["three"]
+        assert await state.audit(0) == []
+
+    backend.run(body)
+
+
+def test_a_change_on_one_instance_is_read_by_the_other(backend: Backend):
+    async def body(one: ConfigState, two: ConfigState) -> None:
+        assert two.shared == (backend.name != "memory")
+        await one.save_settings({"outbound": {"region": "eu"}}, _entry("s"))
+        await one.save_mapping(StoredMapping("m", "name: m\n"), _entry("m"))
+        assert await two.settings_version() == 1 and (await two.settings())[1] == {"outbound": {"region": "eu"}}
+        assert await two.mappings_version() == 1 and [m.key for m in (await two.mappings())[1]] == ["m"]
+        assert [e.what for e in await two.audit(5)] == ["m", "s"]
+
+    backend.run(body, instances=2)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(claims=st.lists(st.sampled_from(["x1", "x2", "x3"]), min_size=1, max_size=30))
+def test_concurrent_claims_of_one_external_id_agree_on_one_owner(backend: Backend, claims: list[str]):
+    """Claims race from two instances: each external ID ends with exactly one owner, the one every claim got."""
+
+    async def body(one: ConfigState, two: ConfigState) -> None:
+        owners = await asyncio.gather(
+            *((one if i % 2 else two).claim_external_id("crm_id", ext, f"cus_{i}") for i, ext in enumerate(claims))
+        )
+        for ext in set(claims):
+            got = {owner for owner, claimed in zip(owners, claims) if claimed == ext}
+            assert len(got) == 1
+            owner = got.pop()
+            assert owner in {f"cus_{i}" for i, claimed in enumerate(claims) if claimed == ext}
+            assert await one.external_id_owner("crm_id", ext) == owner == await two.external_id_owner("crm_id", ext)
+            assert await two.external_ids_of(owner) == {"crm_id": ext}
+        assert await one.external_id_owner("other", claims[0]) is None
+
+    backend.run(body, instances=2)
+
+
+def test_the_database_itself_refuses_a_second_owner_of_an_external_id(tmp_path: Path):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from receiver.store.config_tables import external_ids
+
+    async def main() -> None:
+        engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'unique.db'}")
+        try:
+            await create_config_tables(engine)
+            assert await SqlConfigState(engine).claim_external_id("crm_id", "x", "cus_1") == "cus_1"
+            with pytest.raises(IntegrityError):
+                async with engine.begin() as conn:
+                    await conn.execute(
+                        insert(external_ids).values(attribute="crm_id", external_id="x", customer_id="c2")
+                    )
+            async with engine.begin() as conn:
+                await conn.execute(insert(external_ids).values(attribute="email", external_id="x", customer_id="c2"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
