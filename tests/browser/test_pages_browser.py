@@ -11,6 +11,7 @@ Screenshots of each page are kept in `tests/artifacts/` (git-ignored).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,7 +202,8 @@ def test_login_filter_and_expand(tab: Tab, receiver_server) -> None:
     assert shared.locator("#f-customer").input_value() == "u1"
     shared.close()
 
-    row = page.locator("#log-rows tr.entry", has_text="422")
+    # The row whose status cell says 422 (a timestamp or an ID may contain "422" too).
+    row = page.locator("#log-rows tr.entry").filter(has=page.locator("span.status", has_text=re.compile(r"^422$")))
     detail = page.locator(f'#log-rows tr.detail[data-seq="{row.get_attribute("data-seq")}"]')
     expect(detail).to_be_hidden()
     row.click()
