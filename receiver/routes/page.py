@@ -7,9 +7,8 @@ strict Content-Security-Policy as the other pages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -20,8 +19,6 @@ from receiver.routes.deps import Config, Sessions
 from receiver.routes.pages import PAGE_HEADERS, STATIC_PATH, session_cookie
 from receiver.routes.pages import templates as _templates
 from receiver.sessions import Session
-
-FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 
 async def _session(request: Request, sessions: Sessions) -> Session | None:
@@ -61,20 +58,3 @@ def same_origin(request: Request) -> bool:
         return False
     origin = request.headers.get("origin")
     return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
-
-
-async def read_form(request: Request, limit: int, max_fields: int = 16) -> Mapping[str, str] | None:
-    """A URL-encoded form of at most `limit` bytes (first value of each field), else None."""
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != FORM_MEDIA_TYPE:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return {name: values[0] for name, values in fields.items()}

@@ -8,14 +8,14 @@ this site (Origin / Sec-Fetch-Site) and carry the session's CSRF token.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import parse_qs
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from receiver.core.settings_service import session_label
 from receiver.routes.deps import Sessions, get_config
-from receiver.routes.page import FORM_MEDIA_TYPE, same_origin, secured, signed_out_json, to_login
+from receiver.routes.forms import read_form_lists
+from receiver.routes.page import same_origin, secured, signed_out_json, to_login
 from receiver.routes.pages import _redirect, _render, session_cookie
 from receiver.sessions import Session
 
@@ -58,19 +58,8 @@ def json_answer(body: Any, status: int = 200) -> Response:
 
 
 async def read_form(request: Request) -> Form | None:
-    """A URL-encoded form's fields (every value of each), or None when it is not one or too large."""
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != FORM_MEDIA_TYPE:
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_CONFIG_FORM_BYTES:
-            return None
-    try:
-        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_CONFIG_FORM_FIELDS)
-    except (UnicodeDecodeError, ValueError):
-        return None
+    """A configuration form's fields (every value of each), or None when it is not one or too large."""
+    return await read_form_lists(request, MAX_CONFIG_FORM_BYTES, MAX_CONFIG_FORM_FIELDS)
 
 
 async def checked_form(request: Request, session: Session) -> Form | Response:

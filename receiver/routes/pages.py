@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -26,12 +26,12 @@ from receiver.errors import ApiError, error_body
 from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY
 from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
+from receiver.routes.forms import read_form
 from receiver.security import same_secret
 from receiver.sessions import Session, SessionStore, cookie_name
 
 HERE = Path(__file__).parent.parent
 STATIC_PATH = "/static"
-FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 4096
 REFRESH_MS = 5000
 CSP = (
@@ -82,23 +82,6 @@ def _same_origin(request: Request) -> bool:
     return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
-async def _read_form(request: Request) -> dict[str, str] | None:
-    """A small urlencoded form's fields (first value each), or None if it is not one."""
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != FORM_MEDIA_TYPE:
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=8, strict_parsing=False)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return {name: values[0] for name, values in fields.items()}
-
-
 router = APIRouter(include_in_schema=False)
 
 
@@ -139,7 +122,7 @@ async def login_page(request: Request, config: Config, sessions: Sessions) -> Re
 async def login(request: Request, config: Config, sessions: Sessions, service: Service) -> Response:
     if not _same_origin(request):
         return _refused(config, "Sign-in forms are accepted from this site only.")
-    form = await _read_form(request)
+    form = await read_form(request, MAX_FORM_BYTES, max_fields=8)
     if form is None:
         return _refused(config, "Send the sign-in form as a small URL-encoded form.", 400)
     target = views.safe_next(form.get("next"))
@@ -173,7 +156,7 @@ async def logout(request: Request, config: Config, sessions: Sessions) -> Respon
     token = request.cookies.get(session_cookie(request))
     session = await sessions.get(token)
     if session is not None:
-        form = await _read_form(request)
+        form = await read_form(request, MAX_FORM_BYTES, max_fields=8)
         if not _same_origin(request) or form is None or not session.csrf_matches(form.get("csrf")):
             return _refused(config, "The sign-out form was not sent from this site.")
         await sessions.revoke(token)

@@ -17,7 +17,8 @@ from destination.definition.subscriptions import load_presets
 from receiver import tester
 from receiver.ingest.service import IngestSetupError, load_subscriptions
 from receiver.routes.deps import IngestDep
-from receiver.routes.page import Config, PageSession, read_form, render, same_origin, to_login
+from receiver.routes.forms import read_form
+from receiver.routes.page import Config, PageSession, render, same_origin, to_login
 from receiver.sessions import Session
 
 PATH = "/tester"

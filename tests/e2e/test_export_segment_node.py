@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 from cases import load_cases
-from segment_node import REFERENCE, conformance_results, jest, lay_out, reference_tests, require_node, same, tsc
+from segment_node import REFERENCE, conformance_results, jest, lay_out, reference_tests, require_node, tsc
 
+from destination.conformance.runner import same
 from destination.export import export_files, load_project
 
 ACTION_CASES = load_cases("action")

@@ -115,16 +115,3 @@ def conformance_results(workspace: Path) -> dict[str, dict[str, Any]]:
         return {}
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return {row.pop("id"): row for row in rows}
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality as JSON: numbers by value (1 == 1.0), booleans are not numbers."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    return bool(a == b)
