@@ -33,6 +33,7 @@ from receiver.logs.stored import StoredLog
 from receiver.metrics import install_metrics
 from receiver.nostore import NoStore
 from receiver.outbound.messages import build_outbound
+from receiver.queue_depth import QueueDepthHistory
 from receiver.routes import (
     customers,
     dashboard,
@@ -84,18 +85,21 @@ def create_app(
     tracking = Ingest(config, service, load_subscriptions(config, definition), definition)
     mapping_set = MappingsService(config, config_state, definition, tracking.fanout)
     tracking.before = mapping_set.sync_ingest
+    queue_depth = QueueDepthHistory(store.outbox_pending, config.queue_sample_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         """Connect the store (refusing a schema behind the code); saved settings and mappings next (so the
-        outbox starts with the saved key), then the outbox; the reverse on stop."""
+        outbox starts with the saved key), then the outbox and the queue-depth sampler; the reverse on stop."""
         await store.open()
         await live.load()
         await mapping_set.sync_ingest()
         await outbound.start()
+        queue_depth.start()
         try:
             yield
         finally:
+            await queue_depth.stop()
             await outbound.stop()
             await store.close()
 
@@ -116,6 +120,7 @@ def create_app(
     state.sessions = SessionStore(store)
     state.ingest = tracking
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
+    state.queue_depth = queue_depth
     install_handlers(app)
     install_not_found(app)
     app.include_router(ingest.router)

@@ -43,13 +43,24 @@ def _number(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
 
 
-def _frame(title: str, top: float, y_text: Callable[[float], str], x_labels: Sequence[tuple[float, str]]) -> list[str]:
+def _frame(
+    title: str,
+    top: float,
+    y_text: Callable[[float], str],
+    x_labels: Sequence[tuple[float, str]],
+    unit: str | None = None,
+) -> list[str]:
     plot_h = HEIGHT - TOP - BOTTOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
+    if unit:
+        parts.append(
+            f'<text class="unit" transform="rotate(-90)" x="{-(TOP + plot_h / 2):.1f}" y="12" text-anchor="middle" '
+            f'font-size="11" fill="#667085">{escape(unit)}</text>'
+        )
     for i in range(TICKS + 1):
         value = top * i / TICKS
         y = TOP + plot_h - plot_h * i / TICKS
@@ -59,8 +70,11 @@ def _frame(title: str, top: float, y_text: Callable[[float], str], x_labels: Seq
             f"{escape(y_text(value))}</text>"
         )
     for x, label in x_labels:
+        # A label at either edge is anchored inward, so it is never cut off.
+        anchor = "start" if x <= LEFT + 16 else "end" if x >= WIDTH - RIGHT - 16 else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle" font-size="11" fill="#667085">{escape(label)}</text>'
+            f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}" font-size="11" fill="#667085">'
+            f"{escape(label)}</text>"
         )
     return parts
 
@@ -77,17 +91,24 @@ def _bucket_labels(buckets: Sequence[str], slot: float) -> list[tuple[float, str
 
 
 def stacked_bars(
-    title: str, buckets: Sequence[str], series: Mapping[str, Sequence[int]], colours: Mapping[str, str]
+    title: str,
+    buckets: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    colours: Mapping[str, str],
+    *,
+    unit: str | None = None,
 ) -> Markup:
-    """One bar per bucket, its series stacked in the order given; empty buckets draw nothing."""
+    """One bar per bucket, its series stacked in the order given; empty buckets draw nothing.
+
+    `unit` labels the y axis (e.g. "events / min": the values are rates, whatever the bucket width)."""
     count = max(len(buckets), 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / count
     totals = [sum(values[i] for values in series.values()) for i in range(len(buckets))]
     top = _nice_max(max(totals, default=0))
-    parts = _frame(title, top, _number, _bucket_labels(buckets, slot))
+    parts = _frame(title, top, _number, _bucket_labels(buckets, slot), unit)
     for i, bucket in enumerate(buckets):
-        base = 0
+        base = 0.0
         for name, values in series.items():
             value = values[i]
             if not value:
@@ -98,7 +119,7 @@ def stacked_bars(
             parts.append(
                 f'<rect class="bar" data-series="{escape(name)}" x="{x:.1f}" y="{y0 - height:.1f}" '
                 f'width="{max(slot * 0.8, 1):.1f}" height="{height:.1f}" fill="{colours.get(name, "#667085")}">'
-                f"<title>{escape(_time_label(bucket))} {escape(name)}: {value}</title></rect>"
+                f"<title>{escape(_time_label(bucket))} {escape(name)}: {_number(value)}</title></rect>"
             )
             base += value
     parts.append("</svg>")
@@ -113,6 +134,7 @@ def lines(
     x_label: Callable[[float], str],
     y_text: Callable[[float], str] = _number,
     step: bool = False,
+    unit: str | None = None,
 ) -> Markup:
     """A line per series over numeric x (y at or above 0); `step` draws a staircase (a balance holds until the next event)."""
     low, high = x_range
@@ -124,7 +146,7 @@ def lines(
         return LEFT + plot_w * (x - low) / span, TOP + plot_h - plot_h * max(y, 0.0) / top
 
     ticks = [(LEFT + plot_w * f, x_label(low + span * f)) for f in (0.0, 0.5, 1.0)]
-    parts = _frame(title, top, y_text, ticks)
+    parts = _frame(title, top, y_text, ticks, unit)
     for index, (name, points) in enumerate(series.items()):
         colour = PALETTE[index % len(PALETTE)]
         coords: list[tuple[float, float]] = []

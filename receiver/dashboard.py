@@ -48,9 +48,12 @@ WINDOWS = {
     for w in (
         Window("15m", "Last 15 minutes", 15 * 60, 60),
         Window("1h", "Last hour", 3600, 60),
-        Window("24h", "Last 24 hours", 24 * 3600, 30 * 60),
+        Window("24h", "Last 24 hours", 24 * 3600, 5 * 60),
     )
 }
+"""Minute buckets up to an hour; 5-minute buckets (288 bars) for a day, drawn as their average per minute."""
+MAX_SOURCES = 20
+"""Freshness rows shown at most (source names come from event data, so their number is the sender's choice)."""
 DEFAULT_WINDOW = "1h"
 
 
@@ -107,6 +110,12 @@ def _bucket(moment: datetime, start: datetime, span: Window, count: int) -> int 
     return index if 0 <= index < count else None
 
 
+def per_minute(counts: Sequence[int], span: Window) -> list[float]:
+    """A bucket's count as a rate per minute, so "events per minute" holds whatever the bucket width."""
+    minutes = span.bucket_seconds / 60
+    return [round(count / minutes, 3) for count in counts]
+
+
 def _error_link(code: str, since: datetime, log_path: str) -> str:
     return log_path + "?" + urlencode({"error_code": code, "since": since.replace(tzinfo=None).isoformat()})
 
@@ -155,6 +164,10 @@ def inbound_figures(
         "buckets": [(start + timedelta(seconds=i * span.bucket_seconds)).isoformat() for i in range(count)],
         "outcomes": series,
         "refused_by_code": dict(sorted(by_code.items())),
+        "per_minute": {
+            "outcomes": {name: per_minute(values, span) for name, values in series.items()},
+            "refused_by_code": {code: per_minute(values, span) for code, values in sorted(by_code.items())},
+        },
         "totals": {**totals, "events": events, "errors": errors},
         "error_rate": {
             "window": errors / events if events else 0.0,
@@ -175,9 +188,17 @@ def inbound_figures(
 
 
 def outbound_figures(
-    entries: Iterable[LogEntry], now: datetime, span: Window, *, queue_depth: int | None
+    entries: Iterable[LogEntry],
+    now: datetime,
+    span: Window,
+    *,
+    queue_depth: int | None,
+    queue_history: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Messages delivered, retried and failed per bucket; retries are each message's attempts after the first."""
+    """Messages delivered, retried and failed per bucket; retries are each message's attempts after the first.
+
+    `queue_history` is the sampled depth per bucket (`QueueDepthHistory.series`), passed through.
+    """
     start, _ = bounds(now, span)
     count = span.seconds // span.bucket_seconds
     series = {"delivered": [0] * count, "retries": [0] * count, "failed": [0] * count}
@@ -193,22 +214,41 @@ def outbound_figures(
         "enabled": queue_depth is not None,
         "queue_depth": queue_depth,
         "series": series,
+        "per_minute": {name: per_minute(values, span) for name, values in series.items()},
         "totals": {name: sum(values) for name, values in series.items()},
+        "queue_depth_series": dict(queue_history) if queue_history is not None else None,
     }
 
 
-def freshness(latest: Mapping[str, LogEntry | None], now: datetime) -> list[dict[str, Any]]:
+def freshness(latest: Mapping[str, datetime | None], now: datetime) -> list[dict[str, Any]]:
     """Per source, when its last entry arrived and how many seconds ago (None: nothing yet)."""
     rows = []
-    for source, entry in latest.items():
+    for source, moment in latest.items():
         rows.append(
             {
                 "source": source,
-                "last": entry.timestamp.isoformat() if entry else None,
-                "age_seconds": max(0.0, round((now - entry.timestamp).total_seconds(), 3)) if entry else None,
+                "last": moment.isoformat() if moment else None,
+                "age_seconds": max(0.0, round((now - moment).total_seconds(), 3)) if moment else None,
             }
         )
     return rows
+
+
+def source_freshness(
+    seen: Iterable[Mapping[str, datetime]], now: datetime, *, always: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Freshness per inbound source, newest first: the latest of each source over several logs
+    (inbound, duplicates); the `always` sources get a "never" row until they are first seen."""
+    latest: dict[str, datetime] = {}
+    for found in seen:
+        for source, moment in found.items():
+            latest[source] = max(moment, latest.get(source, moment))
+    ordered = sorted(latest.items(), key=lambda item: item[1], reverse=True)[:MAX_SOURCES]
+    rows: dict[str, datetime | None] = dict(ordered)
+    for source in always:
+        if not any(name == source or name.startswith(source + ":") for name in latest):
+            rows[source] = None
+    return freshness(rows, now)
 
 
 def balance_series(events: Iterable[Any]) -> dict[str, list[tuple[str, int]]]:

@@ -10,14 +10,16 @@ Three kinds of figures:
 - read when scraped: the ingest's counters (messages by outcome, dedup hits) and the
   outbound sync's (queue depth, delivered, failed, refused, retries) — monotonic counters
   the ingest and outbox already keep;
-- sampled by the route just before rendering: the store's size (an async read).
+- sampled by the route just before rendering: the store's size and each source's newest
+  inbound-log entry (async reads).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
@@ -30,6 +32,7 @@ from receiver.logs.ring import LogEntry
 PREFIX = "antavo_receiver"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 UNMATCHED = "<unmatched>"
+MAX_SOURCES = 20
 # `*_created` series double the output and no dashboard reads them (a process-wide client setting).
 disable_created_metrics()
 
@@ -110,7 +113,21 @@ class ReceiverMetrics:
         self.log_entries = Gauge(
             f"{PREFIX}_inbound_log_entries", "Entries the inbound log holds now.", registry=registry
         )
+        self.last_event = Gauge(
+            f"{PREFIX}_inbound_last_event_timestamp_seconds",
+            "When the newest inbound-log entry of each source was written (freshness: time() minus this).",
+            ["source"],
+            registry=registry,
+        )
         registry.register(_StateCollector(state))
+
+    def set_sources(self, latest: Mapping[str, datetime]) -> None:
+        """Freshness per source, read by the route before rendering; the newest `MAX_SOURCES` only
+        (a source name comes from event data, and each one is a label value)."""
+        self.last_event.clear()
+        newest = sorted(latest.items(), key=lambda item: item[1], reverse=True)[:MAX_SOURCES]
+        for source, moment in newest:
+            self.last_event.labels(source).set(moment.timestamp())
 
     def webhook_done(self, entry: LogEntry, replayed: bool) -> None:
         """A `WebhookService` listener."""

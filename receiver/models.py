@@ -118,6 +118,11 @@ class LogEntry(BaseModel):
     internal_customer_id: str | None = Field(
         None, description="The store's own customer ID, when `customer_id` is an external ID (Customer ID mapping)."
     )
+    source: str | None = Field(
+        None,
+        description="Who sent it: `webhook` for a webhook request, `segment:<library>` (or `segment`) for a "
+        "Tracking-API message, named by its `context.library.name`.",
+    )
 
 
 class LogPage(BaseModel):

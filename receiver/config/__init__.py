@@ -126,6 +126,16 @@ class ReceiverConfig(BaseModel):
             "Off by default (the route answers 404)."
         ),
     )
+    queue_sample_seconds: float = Field(
+        10.0,
+        ge=0.05,
+        le=3600,
+        allow_inf_nan=False,
+        description=(
+            "How often the outbound queue depth is sampled for the dashboard's chart (each process keeps "
+            "a per-minute history of the last 24 hours in memory)."
+        ),
+    )
     outbound: OutboundConfig = Field(
         default_factory=OutboundConfig,
         description=(

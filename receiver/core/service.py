@@ -27,6 +27,7 @@ from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fi
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError, error_body
 from receiver.logs.ring import LogEntry, unstored_entry
+from receiver.logs.sources import WEBHOOK
 from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
 from receiver.requests import (
@@ -57,6 +58,7 @@ class _Trace:
     request: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     authenticated: bool = False
+    source: str = WEBHOOK
 
 
 @dataclass(frozen=True)
@@ -111,16 +113,18 @@ class WebhookService:
             return parse_json(await read_body(request, self.config.max_body_bytes))
 
         address = request.client.host if request.client else "unknown"
-        done = await self._run(read, request.headers, address)
+        done = await self._run(read, request.headers, WEBHOOK, address)
         return JSONResponse(done.body, status_code=done.status, headers=done.headers)
 
-    async def deliver(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> Delivery:
-        """A request made inside this process (the Tracking API ingest): the same checks, rules and log entry."""
+    async def deliver(self, body: Mapping[str, Any], headers: Mapping[str, str], *, source: str) -> Delivery:
+        """A request made inside this process (the Tracking API ingest): the same checks, rules and log entry.
+
+        `source` is what the log records as its sender (see `receiver.logs.sources`)."""
 
         async def given() -> Any:
             return body
 
-        return await self._run(given, {name.lower(): value for name, value in headers.items()})
+        return await self._run(given, {name.lower(): value for name, value in headers.items()}, source)
 
     async def note(
         self,
@@ -132,6 +136,7 @@ class WebhookService:
         response: dict[str, Any],
         request: Any = None,
         error: tuple[str, str] | None = None,
+        source: str | None = None,
     ) -> LogEntry:
         """An inbound-log entry for something that never became a webhook request (`error` is code, message)."""
         return await self._log(
@@ -145,17 +150,22 @@ class WebhookService:
             error_code=error[0] if error else None,
             request=self.redact(request),
             response=self.redact(response),
+            source=source,
         )
 
     async def _run(
-        self, source: Callable[[], Awaitable[Any]], headers: Mapping[str, str], address: str | None = None
+        self,
+        read: Callable[[], Awaitable[Any]],
+        headers: Mapping[str, str],
+        source: str,
+        address: str | None = None,
     ) -> Delivery:
         """`address` is the HTTP client's (None for a request made in this process, which is trusted)."""
         started = time.perf_counter()
         received = datetime.now(UTC)
-        trace = _Trace(authenticated=address is None)
+        trace = _Trace(authenticated=address is None, source=source)
         try:
-            status, body = await self._process(await source(), headers, trace, address)
+            status, body = await self._process(await read(), headers, trace, address)
         except ApiError as exc:
             status, body = exc.status, exc.body()
             trace.headers.update(exc.headers)
@@ -179,6 +189,7 @@ class WebhookService:
                 error_code=error["code"] if error else None,
                 request=trace.request,
                 response=self.redact(body),
+                source=trace.source,
             )
         elif self._anonymous_log.take(time.monotonic()):
             # Who sent it is unknown: no body, no customer the sender chose, in the log's own small lane.
@@ -194,6 +205,7 @@ class WebhookService:
                 request=None,
                 response=self.redact(body),
                 authenticated=False,
+                source=trace.source,
             )
         if error:
             logger.info("webhook %s refused: %s %s", identifier, status, error["code"])

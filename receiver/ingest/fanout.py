@@ -44,6 +44,7 @@ from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
 from receiver.logs.ring import LogEntry
+from receiver.logs.sources import tracking_source
 from receiver.logs.stored import StoredLog
 from receiver.requests import MESSAGE_ID_HEADERS, dotted
 
@@ -192,7 +193,7 @@ class Fanout:
             body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
             return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
         headers = {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]}
-        delivery = await self.service.deliver(outcome.request.json, headers)
+        delivery = await self.service.deliver(outcome.request.json, headers, source=tracking_source(message))
         if delivery.accepted:
             self.stats.delivered += 1
         else:
@@ -214,6 +215,7 @@ class Fanout:
             error_code=None,
             request=None,
             response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
+            source=tracking_source(message),
         )
 
     async def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
@@ -242,6 +244,7 @@ class Fanout:
             response=response,
             request=message,
             error=error,
+            source=tracking_source(message),
         )
 
     def _customer(self, subscription: Subscription, message: Mapping[str, Any]) -> str | None:

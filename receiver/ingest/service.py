@@ -54,6 +54,7 @@ from receiver.ingest.messages import (
     parse_call,
     too_large,
 )
+from receiver.logs.sources import tracking_source
 from receiver.ratelimit import WRITE_KEY
 from receiver.requests import MAX_MESSAGE_ID_LENGTH, parse_json, read_body
 from receiver.security import same_secret
@@ -218,5 +219,6 @@ class Ingest:
                 response=exc.body(),
                 request=stored or None,
                 error=(exc.code, exc.message),
+                source=tracking_source(item),
             )
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)

@@ -63,6 +63,9 @@ class LogEntry:
     authenticated: bool = True
     internal_customer_id: str | None = None
     """The store's own ID when `customer_id` was an external ID (Customer ID mapping)."""
+    source: str | None = None
+    """Who sent it: `webhook` for an HTTP webhook request, `segment:<library>` for a Tracking-API message
+    (see `receiver.logs.sources`); None for entries written before sources were recorded."""
 
     @property
     def request(self) -> Any:
@@ -75,7 +78,7 @@ class LogEntry:
     @property
     def size(self) -> int:
         """Bytes this entry holds, roughly (strings count one byte per character, plus a fixed overhead)."""
-        text = len(self.id) + len(self.customer_id or "") + len(self.error or "")
+        text = len(self.id) + len(self.customer_id or "") + len(self.error or "") + len(self.source or "")
         return ENTRY_OVERHEAD + text + len(self.request_json) + len(self.response_json)
 
     def public(self) -> dict[str, Any]:
@@ -94,6 +97,7 @@ class LogEntry:
             "response": self.response,
             "truncated": self.truncated,
             "internal_customer_id": self.internal_customer_id,
+            "source": self.source,
         }
 
 
@@ -218,6 +222,7 @@ class LogRing:
         response: Any,
         authenticated: bool = True,
         internal_customer_id: str | None = None,
+        source: str | None = None,
     ) -> LogEntry:
         """Add an entry; an unauthenticated one goes to its own lane, which cannot evict the others."""
         request_json, cut_request = _body(request, self.body_bytes)
@@ -238,6 +243,7 @@ class LogRing:
                 truncated=cut_request or cut_response,
                 authenticated=authenticated,
                 internal_customer_id=internal_customer_id,
+                source=source,
             )
             (self._trusted if authenticated else self._anonymous).add(entry)
             return entry
@@ -253,6 +259,14 @@ class LogRing:
     def count(self, where: LogFilter) -> int:
         """How many entries the log holds that match (whatever page is being shown)."""
         return sum(1 for entry in self._snapshot() if where(entry))
+
+    def latest_by_source(self, where: LogFilter) -> dict[str, datetime]:
+        """The newest matching entry's time per source (entries without one are left out)."""
+        latest: dict[str, datetime] = {}
+        for entry in self._snapshot():
+            if entry.source is not None and where(entry):
+                latest[entry.source] = max(entry.timestamp, latest.get(entry.source, entry.timestamp))
+        return latest
 
     def query(self, where: LogFilter, *, limit: int, cursor: int | None = None) -> LogPage:
         """Matching entries, newest first, older than `cursor` (a `seq` from a previous page)."""

@@ -36,6 +36,7 @@ class StoredLog:
         response: Any,
         authenticated: bool = True,
         internal_customer_id: str | None = None,
+        source: str | None = None,
     ) -> LogEntry:
         """`authenticated` False: a refusal whose sender is unknown (the memory store keeps those apart)."""
         entry = NewLogEntry(
@@ -51,6 +52,7 @@ class StoredLog:
             response,
             authenticated,
             internal_customer_id,
+            source,
         )
         [written] = await self.store.log_add(self.kind, [entry])
         return written
@@ -60,3 +62,7 @@ class StoredLog:
 
     async def count(self, where: LogFilter) -> int:
         return await self.store.log_count(self.kind, where)
+
+    async def sources(self) -> dict[str, datetime]:
+        """When each source's newest entry was written (the dashboard's freshness)."""
+        return await self.store.log_sources(self.kind)

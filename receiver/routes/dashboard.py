@@ -18,12 +18,16 @@ from receiver import charts, dashboard
 from receiver.core.customers import Customers
 from receiver.errors import error_body
 from receiver.logs.ring import LogEntry, LogFilter
+from receiver.logs.sources import SEGMENT, WEBHOOK
 from receiver.logs.stored import StoredLog
 from receiver.routes.deps import CustomersDep
 from receiver.routes.page import Config, PageSession, render, secured, signed_out_json, to_login
 from receiver.views import LOGS_PATH
 
 DATA_PATH = "/dashboard/data"
+FRAGMENT_PATH = "/dashboard/fragment"
+REFRESH_SECONDS, DAY_REFRESH_SECONDS, MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 10, 60, 1, 3600
+"""Auto-refresh: every 10 s over minute bars; every minute over the day's 5-minute bars (a day's sums cost more)."""
 BALANCES_PATH = "/dashboard/balances"
 PAGE = 1000
 MAX_ENTRIES = 200_000
@@ -46,9 +50,9 @@ async def window_entries(log: StoredLog, since: datetime, until: datetime) -> li
     return found
 
 
-async def _latest(log: StoredLog, event_type: str) -> LogEntry | None:
+async def _latest(log: StoredLog, event_type: str) -> datetime | None:
     entries = (await log.query(LogFilter(event_type=event_type), limit=1)).entries
-    return entries[0] if entries else None
+    return entries[0].timestamp if entries else None
 
 
 async def summary(state: Any, span: dashboard.Window, now: datetime | None = None) -> dict[str, Any]:
@@ -60,16 +64,20 @@ async def summary(state: Any, span: dashboard.Window, now: datetime | None = Non
     outbound = state.outbound
     outbox = outbound.outbox
     event_types = list(dict.fromkeys(action.event_type for action in state.service.contract.actions))
-    latest = {f"Inbound · {kind}": await _latest(state.log, kind) for kind in event_types}
-    latest |= {f"Outbound · {kind}": await _latest(outbound.log, kind) for kind in event_types}
+    sent = {f"To Segment · {kind}": await _latest(outbound.log, kind) for kind in event_types}
+    seen = [await state.log.sources(), await state.ingest.fanout.duplicates.sources()]
     queue_depth = await outbox.pending() if outbox else None
+    history = state.queue_depth.series(since, span.bucket_seconds, span.seconds // span.bucket_seconds)
     outbound_entries = await window_entries(outbound.log, since, until)
     return {
         "generated_at": now.isoformat(),
         "windows": {name: w.label for name, w in dashboard.WINDOWS.items()},
         "inbound": dashboard.inbound_figures([*inbound, *duplicates], now, span, log_path=LOGS_PATH),
-        "outbound": dashboard.outbound_figures(outbound_entries, now, span, queue_depth=queue_depth),
-        "freshness": dashboard.freshness(latest, now),
+        "outbound": dashboard.outbound_figures(
+            outbound_entries, now, span, queue_depth=queue_depth, queue_history=history
+        ),
+        "freshness": dashboard.source_freshness(seen, now, always=(WEBHOOK, SEGMENT)),
+        "outbound_freshness": dashboard.freshness(sent, now),
     }
 
 
@@ -82,15 +90,15 @@ def draw(data: dict[str, Any]) -> dict[str, Any]:
     inbound, outbound = data["inbound"], data["outbound"]
     buckets = inbound["buckets"]
     codes = list(inbound["refused_by_code"])
+    rates = inbound["per_minute"]
     outcomes = {
-        "applied": inbound["outcomes"]["applied"],
-        **inbound["refused_by_code"],
-        "mapping_failed": inbound["outcomes"]["mapping_failed"],
-        "ignored": inbound["outcomes"]["ignored"],
-        "duplicate": inbound["outcomes"]["duplicate"],
+        "applied": rates["outcomes"]["applied"],
+        **rates["refused_by_code"],
+        "mapping_failed": rates["outcomes"]["mapping_failed"],
+        "ignored": rates["outcomes"]["ignored"],
+        "duplicate": rates["outcomes"]["duplicate"],
     }
     colours = charts.outcome_colours(codes)
-    width = inbound["bucket_seconds"] // 60
 
     def when(index: float) -> str:
         return buckets[min(int(round(index)), len(buckets) - 1)][11:16] if buckets else ""
@@ -100,24 +108,49 @@ def draw(data: dict[str, Any]) -> dict[str, Any]:
         for name in ("p50", "p99")
     }
     out_colours = {"delivered": "#0f7a3f", "failed": "#b42318", "retries": "#9a5b00"}
+    depth = outbound["queue_depth_series"] or {"peak": []}
+    queue = {"peak": [(float(i), float(value)) for i, value in enumerate(depth["peak"]) if value is not None]}
+    per_min = "events / min"
     return {
-        "outcomes": charts.stacked_bars(f"Events per {width} min by outcome", buckets, outcomes, colours),
+        "outcomes": charts.stacked_bars("Events per minute by outcome", buckets, outcomes, colours, unit=per_min),
         "outcome_legend": charts.legend(list(outcomes), colours),
         "latency": charts.lines(
             "Webhook latency p50 / p99", latency, x_range=(0, max(len(buckets) - 1, 1)), x_label=when, y_text=_ms
         ),
         "latency_legend": charts.legend(["p50", "p99"], charts.line_colours(["p50", "p99"])),
         "outbound": charts.stacked_bars(
-            f"Outbound messages per {width} min",
+            "Outbound messages per minute",
             buckets,
-            {name: outbound["series"][name] for name in ("delivered", "failed")},
+            {name: outbound["per_minute"][name] for name in ("delivered", "failed")},
             out_colours,
+            unit="messages / min",
         ),
         "retries": charts.stacked_bars(
-            f"Outbound retries per {width} min", buckets, {"retries": outbound["series"]["retries"]}, out_colours
+            "Outbound retries per minute",
+            buckets,
+            {"retries": outbound["per_minute"]["retries"]},
+            out_colours,
+            unit="retries / min",
+        ),
+        "queue": charts.lines(
+            "Outbound queue depth (peak per bucket)",
+            queue,
+            x_range=(0, max(len(buckets) - 1, 1)),
+            x_label=when,
+            unit="messages queued",
         ),
         "outbound_legend": charts.legend(["delivered", "failed", "retries"], out_colours),
     }
+
+
+def refresh_seconds(given: str | None, span: dashboard.Window) -> int:
+    """The auto-refresh period: `?refresh=N` seconds, kept within [MIN, MAX]; the window's default otherwise."""
+    default = REFRESH_SECONDS if span.bucket_seconds <= 60 else DAY_REFRESH_SECONDS
+    try:
+        seconds = int(given) if given else default
+    except ValueError:
+        seconds = default
+    return min(max(seconds, MIN_REFRESH_SECONDS), MAX_REFRESH_SECONDS)
 
 
 @router.get("/")
@@ -126,7 +159,27 @@ async def dashboard_page(request: Request, session: PageSession, config: Config)
         return to_login(request)
     span = dashboard.window(request.query_params.get("window"))
     data = await summary(request.app.state, span)
-    return render("dashboard.html", session, config, span=span, data=data, charts=draw(data), data_path=DATA_PATH)
+    return render(
+        "dashboard.html",
+        session,
+        config,
+        span=span,
+        data=data,
+        charts=draw(data),
+        data_path=DATA_PATH,
+        fragment_path=FRAGMENT_PATH,
+        refresh=refresh_seconds(request.query_params.get("refresh"), span),
+    )
+
+
+@router.get(FRAGMENT_PATH)
+async def dashboard_fragment(request: Request, session: PageSession, config: Config) -> Response:
+    """The page's figures and charts alone (what `dashboard.js` swaps in every few seconds); 401 signed out."""
+    if session is None:
+        return signed_out_json()
+    span = dashboard.window(request.query_params.get("window"))
+    data = await summary(request.app.state, span)
+    return render("_dashboard_body.html", session, config, span=span, data=data, charts=draw(data))
 
 
 @router.get(DATA_PATH)

@@ -60,4 +60,5 @@ async def metrics(
     state = request.app.state
     found.store_customers.set(await state.customers.count())
     found.log_entries.set(await state.log.count(LogFilter()))
+    found.set_sources(await state.log.sources())
     return Response(generate_latest(found.registry), media_type=CONTENT_TYPE_LATEST)

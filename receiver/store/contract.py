@@ -189,6 +189,8 @@ class NewLogEntry:
     """False for a refusal whose sender is unknown: the memory store keeps those in their own small share."""
     internal_customer_id: str | None = None
     """The store's own ID when `customer_id` was an external ID (Customer ID mapping)."""
+    source: str | None = None
+    """Who sent it: `webhook`, or `segment:<library>` for a Tracking-API message (`receiver.logs.sources`)."""
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,10 @@ class LoyaltyStore(Protocol):
         ...
 
     async def log_count(self, kind: LogKind, where: LogFilter) -> int: ...
+
+    async def log_sources(self, kind: LogKind) -> dict[str, datetime]:
+        """The newest kept entry's time per `source` (entries without a source are left out)."""
+        ...
 
     # --- page sessions -----------------------------------------------------------------------
 

@@ -317,6 +317,9 @@ class MemoryStore:
     async def log_count(self, kind: LogKind, where: LogFilter) -> int:
         return self._logs[kind].count(self._aged(where))
 
+    async def log_sources(self, kind: LogKind) -> dict[str, datetime]:
+        return self._logs[kind].latest_by_source(self._aged(LogFilter()))
+
     # --- sessions --------------------------------------------------------------------------------
 
     async def session_put(self, session: StoredSession) -> None:

@@ -8,6 +8,7 @@ checked against the inbound log's own JSON API and the ingest's counters.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -94,7 +95,8 @@ def test_dashboard_data_counts_equal_the_logs(receiver_server):
     timed = [item["response_time"] for item in items if item["response_time"] > 0]
     assert inbound["latency"]["requests"] == len(timed) and inbound["latency"]["overall"]["p99"] == max(timed)
     fresh = {row["source"]: row for row in data["freshness"]}
-    assert fresh["Inbound · track"]["age_seconds"] is not None and fresh["Inbound · identify"]["last"] is None
+    assert fresh["segment"]["age_seconds"] is not None and fresh["webhook"]["last"] is None  # no library named
+    assert {item["source"] for item in items} == {"segment"}
 
 
 def test_top_error_links_open_the_log_filtered_by_code(receiver_server):
@@ -188,6 +190,12 @@ def test_metrics_need_the_api_key_and_count_what_happened(start_receiver):
     assert value(f'{prefix}_http_requests_total{{method="GET",route="/metrics",status="401"}}') == 2
     assert value(f"{prefix}_store_customers") == 2
     assert value(f"{prefix}_webhook_duration_seconds_count") == 4
+    with receiver.client() as client:
+        items = client.get("/v1/logs", headers=receiver.auth).json()["items"]
+    for source in ("webhook", "segment"):
+        newest = max(datetime.fromisoformat(item["timestamp"]) for item in items if item["source"] == source)
+        stamp = value(f'{prefix}_inbound_last_event_timestamp_seconds{{source="{source}"}}')
+        assert stamp == pytest.approx(newest.timestamp(), abs=1e-3)
 
 
 def test_serve_prints_where_the_pages_are(serve_process):

@@ -15,6 +15,7 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
@@ -32,7 +33,7 @@ from receiver.store.contract import (
 )
 from receiver.store.limits import StoreLimits
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import guarded, log_entry_of, micros
+from receiver.store.sql.convert import from_micros, guarded, log_entry_of, micros
 
 SWEEP_EVERY = 256
 """Writes between two retention sweeps (per process)."""
@@ -146,6 +147,16 @@ class Records:
 
     async def log_count(self, kind: LogKind, where: LogFilter) -> int:
         return await self._scalar(select(func.count()).select_from(t.log_entries).where(*self._where(kind, where)))
+
+    async def log_sources(self, kind: LogKind) -> dict[str, datetime]:
+        log = t.log_entries.c
+        query = (
+            select(log.source, func.max(log.timestamp))
+            .where(*self._where(kind, LogFilter()), log.source.is_not(None))
+            .group_by(log.source)
+        )
+        async with guarded(), self._reads.connect() as conn:
+            return {source: from_micros(newest) for source, newest in await conn.execute(query)}
 
     # --- sessions --------------------------------------------------------------------------------
 

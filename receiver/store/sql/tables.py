@@ -112,6 +112,7 @@ log_entries = Table(
     Column("request", Json, nullable=True),
     Column("response", Json, nullable=True),
     Column("internal_customer_id", Text, nullable=True),
+    Column("source", Text, nullable=True),
     Index("ix_log_kind_seq", "kind", "seq"),
     Index("ix_log_kind_id", "kind", "id"),
     Index("ix_log_kind_customer", "kind", "customer_id"),
@@ -121,6 +122,7 @@ log_entries = Table(
     Index("ix_log_kind_error_code", "kind", "error_code"),
     Index("ix_log_kind_timestamp", "kind", "timestamp"),
     Index("ix_log_kind_response_time", "kind", "response_time"),
+    Index("ix_log_kind_source_timestamp", "kind", "source", "timestamp"),
 )
 
 sessions = Table(
