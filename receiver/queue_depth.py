@@ -27,7 +27,7 @@ MINUTE = 60
 KEEP_MINUTES = 24 * 60
 
 
-@dataclass
+@dataclass(slots=True)
 class _Minute:
     start: int
     """Epoch seconds at the minute's start."""
