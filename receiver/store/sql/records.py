@@ -30,7 +30,7 @@ from receiver.store.contract import (
 from receiver.store.limits import StoreLimits
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import log_entry_of, micros
+from receiver.store.sql.convert import log_entry_from, log_entry_of, micros
 
 LOG_KINDS: tuple[LogKind, ...] = ("inbound", "outbound", "duplicate")
 
@@ -123,8 +123,8 @@ class AddLog:
             for work in works
             for entry in work.entries
         ]
-        added = iter([log_entry_of(row) for row in conn.execute(sql.INSERT_LOG, rows)] if rows else [])
-        return [(True, [next(added) for _ in work.entries]) for work in works]
+        seqs = iter(sorted(seq for (seq,) in conn.execute(sql.INSERT_LOG, rows)) if rows else [])
+        return [(True, [log_entry_from(entry, next(seqs)) for entry in work.entries]) for work in works]
 
 
 def count_rows(table: Any, conn: Connection) -> int:
