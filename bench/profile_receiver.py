@@ -33,6 +33,7 @@ from receiver_speed import (
     LOAD_CPU,
     ROOT,
     SERVER_CPU,
+    SERVERS,
     WEBHOOK,
     WRK_BATCH,
     WRK_WEBHOOK,
@@ -41,6 +42,7 @@ from receiver_speed import (
     point_add,
     run_wrk,
     wait_ready,
+    with_cpu,
 )
 
 
@@ -53,6 +55,7 @@ def serve(api_key: str, write_key: str) -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen(pinned(cmd, SERVER_CPU), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         wait_ready(f"http://127.0.0.1:{port}/healthz")
+        SERVERS[f"http://127.0.0.1:{port}"] = proc.pid
         yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
@@ -115,11 +118,12 @@ def profile(path: str, seconds: int, top: int, keep: Path | None = None) -> str:
         time.sleep(0.5)
         if path == "webhook":
             script = WRK_WEBHOOK.format(body=json.dumps(point_add(api_key)))
-            figures = run_wrk(url, WEBHOOK, script, 50, seconds)
+            figures = with_cpu(url, lambda: run_wrk(url, WEBHOOK, script, 50, seconds))
             unit = "req/s"
         else:
             auth = base64.b64encode(f"{write_key}:".encode()).decode()
-            figures = run_wrk(url, "/v1/batch", WRK_BATCH.format(auth=auth, size=100), 8, seconds)
+            script = WRK_BATCH.format(auth=auth, size=100)
+            figures = with_cpu(url, lambda: run_wrk(url, "/v1/batch", script, 8, seconds), 100)
             figures.rps *= 100
             unit = "events/s"
         spy.wait(timeout=seconds + 60)

@@ -99,7 +99,10 @@ class Redactor:
         for name, marker in self._field_markers:
             if text.count(marker) > (name in hidden):
                 return False
-        return not any(marker in text for marker in self._value_markers)
+        for marker in self._value_markers:
+            if marker in text:
+                return False
+        return True
 
     def _walk(self, value: Any) -> Any:
         if isinstance(value, dict):
