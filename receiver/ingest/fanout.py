@@ -25,7 +25,6 @@ Where each message ends up, so that every one can be accounted for:
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +42,7 @@ from receiver.core.service import WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
+from receiver.ingest.recent import RecentFeed
 from receiver.logs.ring import LogEntry
 from receiver.logs.stored import StoredLog
 from receiver.requests import MESSAGE_ID_HEADERS, dotted
@@ -52,8 +52,6 @@ MESSAGE_ID_HEADER = MESSAGE_ID_HEADERS[0]
 MAPPING_FAILED = "MAPPING_FAILED"
 TRIGGER_FAILED = "TRIGGER_FAILED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
-RECENT_MESSAGES = 200
-"""Accepted messages kept for the Mappings page's "Load event from source"."""
 
 
 @dataclass
@@ -127,7 +125,8 @@ class Fanout:
         self.dedup = MessageDeduplicator(service.store, config.dedup_window_seconds)
         self.stats = IngestStats()
         self.duplicates = StoredLog(service.store, "duplicate")
-        self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_MESSAGES)
+        self.recent = RecentFeed()
+        """Accepted messages for the Mappings page's "Load event from source" (the app points it at the store)."""
         self._customer_field = definition.field_for("customer")
         self.use(subscriptions)
 
