@@ -97,9 +97,11 @@ def create_app(
         await live.load()
         await mapping_set.sync_ingest()
         await outbound.start()
+        live.start()
         try:
             yield
         finally:
+            await live.stop()
             await outbound.stop()
             await tracking.fanout.recent.stop()
             await store.close()

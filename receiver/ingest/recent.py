@@ -55,7 +55,14 @@ class RecentFeed:
             try:
                 await self.store.remember(batch)
             except Exception as exc:  # any driver's database error: the ingest goes on, the batch is dropped
-                logger.warning("%d recent message(s) not kept for the Mappings page: %r", len(batch), exc)
+                # The driver's own error (`orig`), not SQLAlchemy's: that one would print the messages' values.
+                reason = getattr(exc, "orig", None) or exc
+                logger.warning(
+                    "%d recent message(s) not kept for the Mappings page: %s: %s",
+                    len(batch),
+                    type(reason).__name__,
+                    str(reason)[:200],
+                )
 
     async def recent(self) -> list[RecentMessage]:
         """Every kept message, newest first, this instance's queue included."""
