@@ -25,7 +25,8 @@ A call's messages run side by side, one task each, started in the order sent: ev
 message takes the same steps (dedup, then the webhook's write, then its log entry), so their
 writes reach the store in the order sent, and a durable store commits each step of the whole
 call as one grouped transaction (see `receiver.store.sql.group`) instead of several
-transactions per message; chunks of `SIDE_BY_SIDE` keep each turn on the event loop short. One refused message never refuses another: each keeps its own
+transactions per message. On the memory store, chunks of `SIDE_BY_SIDE` keep each turn on the
+event loop short. One refused message never refuses another: each keeps its own
 outcome and log entry.
 """
 
@@ -149,6 +150,8 @@ class Fanout:
             id(route.subscription): _customer_mapping(route.subscription, self._customer_field)
             for route in pipeline.routes
         }
+        # The schema each route's payload was validated against, so the webhook core need not repeat it.
+        self._schemas = {id(route.subscription): route.action.validator.schema for route in pipeline.routes}
         self.pipeline = pipeline
 
     @property
@@ -159,12 +162,14 @@ class Fanout:
     async def process_all(self, messages: Sequence[dict[str, Any]]) -> list[MessageReport]:
         """A call's messages, side by side and in order (see the module's docstring); reports in that order.
 
-        They go `SIDE_BY_SIDE` at a time, with a turn for other requests in between: on the memory
-        store nothing waits, so a chunk runs in one go and must stay short.
+        On a store that groups writes the whole call goes at once: three transactions (messageId
+        claims, events, log entries), whatever its size. Elsewhere (memory) nothing waits, so the
+        messages go `SIDE_BY_SIDE` at a time with a turn for other requests in between.
         """
         reports: list[MessageReport] = []
-        for start in range(0, len(messages), SIDE_BY_SIDE):
-            chunk = messages[start : start + SIDE_BY_SIDE]
+        step = len(messages) if self.service.store.groups_writes else SIDE_BY_SIDE
+        for start in range(0, len(messages), max(step, 1)):
+            chunk = messages[start : start + step]
             reports.extend(await asyncio.gather(*(self.process(message) for message in chunk)))
             await asyncio.sleep(0)
         return reports
@@ -215,7 +220,8 @@ class Fanout:
             body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
             return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
         headers = {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]}
-        delivery = await self.service.deliver(outcome.request.json, headers)
+        validated_with = self._schemas.get(id(outcome.subscription))
+        delivery = await self.service.deliver(outcome.request.json, headers, validated_with=validated_with)
         if delivery.accepted:
             self.stats.delivered += 1
         else:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from receiver.jsontext import dumps_text
+
 ENTRY_OVERHEAD = 600
 """Bytes an entry costs besides its bodies (the object, its strings, the deque slot): a fair over-estimate."""
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -32,8 +34,8 @@ DEFAULT_BODY_BYTES = 16 * 1024
 
 
 def dump_json(value: Any) -> str:
-    """A body as the logs keep it: compact JSON text."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """A body as the logs keep it: compact JSON text (orjson's, see `receiver.jsontext`)."""
+    return dumps_text(value)
 
 
 def _body(value: Any, limit: int) -> tuple[str, bool]:
@@ -63,6 +65,14 @@ class LogEntry:
     authenticated: bool = True
     internal_customer_id: str | None = None
     """The store's own ID when `customer_id` was an external ID (Customer ID mapping)."""
+
+    @classmethod
+    def _quick(cls, fields: dict[str, Any]) -> LogEntry:
+        """`cls(**fields)` (every field given) for the hot path, without the frozen dataclass's
+        per-field `object.__setattr__`: one entry is made per request."""
+        entry = object.__new__(cls)
+        object.__setattr__(entry, "__dict__", fields)
+        return entry
 
     @property
     def request(self) -> Any:
@@ -165,15 +175,19 @@ class _Lane:
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.entries: deque[LogEntry] = deque()
+        self._sizes: deque[int] = deque()
         self.bytes = 0
         self._max_entries = max(1, max_entries)
         self._max_bytes = max_bytes
 
     def add(self, entry: LogEntry) -> None:
+        size = entry.size
         self.entries.append(entry)
-        self.bytes += entry.size
+        self._sizes.append(size)
+        self.bytes += size
         while self.entries and (len(self.entries) > self._max_entries or self.bytes > self._max_bytes):
-            self.bytes -= self.entries.popleft().size
+            self.entries.popleft()
+            self.bytes -= self._sizes.popleft()
 
 
 class LogRing:
@@ -223,21 +237,23 @@ class LogRing:
         request_json, cut_request = _body(request, self.body_bytes)
         response_json, cut_response = _body(response, self.body_bytes)
         with self._lock:
-            entry = LogEntry(
-                seq=next(self._seq),
-                id=id[:1024],
-                timestamp=timestamp,
-                customer_id=customer_id[:1024] if customer_id is not None else None,
-                event_type=event_type,
-                status=status,
-                response_time=response_time,
-                error=error[:4096] if error is not None else None,
-                error_code=error_code,
-                request_json=request_json,
-                response_json=response_json,
-                truncated=cut_request or cut_response,
-                authenticated=authenticated,
-                internal_customer_id=internal_customer_id,
+            entry = LogEntry._quick(
+                {
+                    "seq": next(self._seq),
+                    "id": id[:1024],
+                    "timestamp": timestamp,
+                    "customer_id": customer_id[:1024] if customer_id is not None else None,
+                    "event_type": event_type,
+                    "status": status,
+                    "response_time": response_time,
+                    "error": error[:4096] if error is not None else None,
+                    "error_code": error_code,
+                    "request_json": request_json,
+                    "response_json": response_json,
+                    "truncated": cut_request or cut_response,
+                    "authenticated": authenticated,
+                    "internal_customer_id": internal_customer_id,
+                }
             )
             (self._trusted if authenticated else self._anonymous).add(entry)
             return entry

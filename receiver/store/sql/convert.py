@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import exc
 
 from receiver.logs.ring import dump_json
-from receiver.store.contract import LogEntry, StoredEvent, StoreUnavailable
+from receiver.store.contract import LogEntry, NewLogEntry, StoredEvent, StoreUnavailable
 
 logger = logging.getLogger("receiver.store")
 
@@ -53,6 +53,24 @@ def log_entry_of(row: Any) -> LogEntry:
         request_json=dump_json(row.request),
         response_json=dump_json(row.response),
         internal_customer_id=row.internal_customer_id,
+    )
+
+
+def log_entry_from(entry: NewLogEntry, seq: int) -> LogEntry:
+    """The entry as written, without reading it back (its `seq` is all the database adds)."""
+    return LogEntry(
+        seq=seq,
+        id=entry.id,
+        timestamp=entry.timestamp,
+        customer_id=entry.customer_id,
+        event_type=entry.event_type,
+        status=entry.status,
+        response_time=entry.response_time,
+        error=entry.error,
+        error_code=entry.error_code,
+        request_json=dump_json(entry.request),
+        response_json=dump_json(entry.response),
+        internal_customer_id=entry.internal_customer_id,
     )
 
 

@@ -12,6 +12,7 @@ the lease runs out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
@@ -29,7 +30,7 @@ from receiver.store.contract import (
 from receiver.store.limits import StoreLimits
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import log_entry_of, micros
+from receiver.store.sql.convert import log_entry_from, log_entry_of, micros
 
 LOG_KINDS: tuple[LogKind, ...] = ("inbound", "outbound", "duplicate")
 
@@ -103,15 +104,27 @@ class LogRules:
         return int(conn.execute(query).scalar() or 0)
 
 
-def add_log(kind: LogKind, entries: Sequence[NewLogEntry], conn: Connection) -> list[LogEntry]:
-    # Who sent an entry matters to the memory store's bounds only: a table keeps every entry alike.
-    rows = [
-        {"kind": kind, **{name: value for name, value in vars(entry).items() if name != "authenticated"}}
-        | {"timestamp": micros(entry.timestamp)}
-        for entry in entries
-    ]
-    added = conn.execute(sql.INSERT_LOG, rows)
-    return sorted((log_entry_of(row) for row in added), key=lambda entry: entry.seq)
+@dataclass(frozen=True)
+class AddLog:
+    """Log entries to append; neighbouring ones in a group are written in one statement."""
+
+    kind: LogKind
+    entries: Sequence[NewLogEntry]
+
+    def __call__(self, conn: Connection) -> list[LogEntry]:
+        return AddLog.run_many(conn, [self])[0][1]
+
+    @staticmethod
+    def run_many(conn: Connection, works: Sequence[AddLog]) -> list[tuple[bool, Any]]:
+        # Who sent an entry matters to the memory store's bounds only: a table keeps every entry alike.
+        rows = [
+            {"kind": work.kind, **{name: value for name, value in vars(entry).items() if name != "authenticated"}}
+            | {"timestamp": micros(entry.timestamp)}
+            for work in works
+            for entry in work.entries
+        ]
+        seqs = iter(sorted(seq for (seq,) in conn.execute(sql.INSERT_LOG, rows)) if rows else [])
+        return [(True, [log_entry_from(entry, next(seqs)) for entry in work.entries]) for work in works]
 
 
 def count_rows(table: Any, conn: Connection) -> int:

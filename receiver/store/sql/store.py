@@ -35,7 +35,7 @@ from receiver.store.contract import (
     StoredSession,
 )
 from receiver.store.limits import StoreLimits
-from receiver.store.sql import ledger, records
+from receiver.store.sql import claims, ledger, records
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import guarded
 from receiver.store.sql.engine import EngineSettings, is_postgres, make_engine, make_sqlite_engine
@@ -52,6 +52,7 @@ class SqlStore:
     """One engine (and its pool) per process; many processes may share the database."""
 
     durable = True
+    groups_writes = True
 
     def __init__(self, url: str, limits: StoreLimits | None = None, engine: EngineSettings | None = None) -> None:
         self.url = url
@@ -62,7 +63,7 @@ class SqlStore:
         self._runner: Runner = (
             AsyncRunner(self.engine) if self.name == "postgresql" else ThreadRunner(make_sqlite_engine(url, engine))
         )
-        self._group = GroupCommit(self._runner, ledger.lock_customers)
+        self._group = GroupCommit(self._runner)
         self._logs = records.LogRules(self._limits)
         self._writes = itertools.count(1)
         self._source: OutboxSource | None = None
@@ -90,9 +91,9 @@ class SqlStore:
     def set_outbox_source(self, source: OutboxSource | None, wake: Callable[[], None] | None = None) -> None:
         self._source, self._wake = source, wake
 
-    async def _write(self, work: Work[T], *, key: str | None = None) -> T:
+    async def _write(self, work: Work[T]) -> T:
         async with guarded():
-            return await self._group.write(work, key=key)
+            return await self._group.write(work)
 
     async def _read(self, work: Work[T]) -> T:
         async with guarded():
@@ -115,7 +116,7 @@ class SqlStore:
         work = ledger.Apply(
             customer_id, decide, idempotency_key, self._limits.clock(), self._source, records.write_outbox
         )
-        event, queued = await self._write(work, key=customer_id)
+        event, queued = await self._write(work)
         if queued and self._wake is not None:
             self._wake()
         return event
@@ -138,19 +139,16 @@ class SqlStore:
     # --- idempotency and dedup ---------------------------------------------------------------
 
     async def idempotency_begin(self, key: str, fingerprint: str, *, ttl: float, lease: float) -> IdempotencyClaim:
-        while True:
-            claim = await self._write(ledger.ClaimKey(key, fingerprint, self._limits.clock(), ttl, lease))
-            if claim is not None:
-                return claim
+        return await self._write(claims.ClaimKey(key, fingerprint, self._limits.clock(), ttl, lease))
 
     async def idempotency_finish(self, key: str, response: StoredResponse) -> None:
-        await self._write(partial(ledger.finish_key, key, response))
+        await self._write(partial(claims.finish_key, key, response))
 
     async def idempotency_release(self, key: str) -> None:
-        await self._write(partial(ledger.release_key, key))
+        await self._write(partial(claims.release_key, key))
 
     async def first_time(self, message_id: str, *, window: float) -> bool:
-        first = await self._write(partial(ledger.claim_message, message_id, self._limits.clock(), window))
+        first = await self._write(claims.ClaimMessage(message_id, self._limits.clock(), window))
         await self.maintain()
         return first
 
@@ -159,7 +157,7 @@ class SqlStore:
     async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
         if not entries:
             return []
-        written = await self._write(partial(records.add_log, kind, entries))
+        written = await self._write(records.AddLog(kind, tuple(entries)))
         await self.maintain()
         return written
 
