@@ -219,6 +219,7 @@ class SettingsService:
         self._version = -1
         self._checked = float("-inf")
         self._refresh_seconds = refresh_seconds
+        self._rereading: asyncio.Future[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
 
     def source(self, key: str) -> str:
@@ -283,12 +284,23 @@ class SettingsService:
             await listener(self.current)
 
     async def refresh(self) -> ReceiverConfig:
-        """The current settings, re-read first when another instance may have saved (throttled)."""
-        if self.state.shared and time.monotonic() - self._checked >= self._refresh_seconds:
+        """The current settings, re-read first when another instance may have saved (throttled).
+
+        Callers that arrive while a re-read runs wait for that same one: a `/v1/batch` call's
+        messages then all pause at the same point, so none overtakes an earlier one (their writes
+        reach the store in the order sent, see `receiver.ingest.fanout`).
+        """
+        if self._rereading is not None and not self._rereading.done():
+            await asyncio.shield(self._rereading)
+        elif self.state.shared and time.monotonic() - self._checked >= self._refresh_seconds:
             self._checked = time.monotonic()
-            if await self.state.settings_version() != self._version:
-                await self.load()
+            self._rereading = asyncio.ensure_future(self._reread())
+            await asyncio.shield(self._rereading)
         return self.current
+
+    async def _reread(self) -> None:
+        if await self.state.settings_version() != self._version:
+            await self.load()
 
     def start(self) -> None:
         """On a shared store, re-read the settings every `refresh_seconds` even without traffic: an idle
