@@ -6,8 +6,11 @@ import socket
 import time
 
 import pytest
+from served import on_every_store
 
 from receiver.config import ReceiverConfig
+
+pytest_generate_tests = on_every_store
 
 WEBHOOK = "/v1/webhook/segment"
 HUGE = "9" * 4300

@@ -53,6 +53,8 @@ def log_entry_of(row: Any) -> LogEntry:
         request_json=dump_json(row.request),
         response_json=dump_json(row.response),
         internal_customer_id=row.internal_customer_id,
+        truncated=row.truncated,
+        authenticated=row.authenticated,
     )
 
 

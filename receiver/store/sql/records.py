@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from receiver.logs.bodies import anonymous_entries, bounded
 from receiver.store.contract import (
     LogEntry,
     LogFilter,
@@ -30,12 +31,35 @@ from receiver.store.contract import (
     OutboxRow,
     StoredSession,
 )
-from receiver.store.limits import StoreLimits
+from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import guarded, log_entry_of, micros
 
 SWEEP_EVERY = 256
 """Writes between two retention sweeps (per process)."""
+
+
+def _log_row(kind: LogKind, entry: NewLogEntry, body_bytes: int) -> dict[str, Any]:
+    """The row of a new entry, cut to the bounds every log keeps (`receiver.logs.bodies`)."""
+    kept = bounded(
+        id=entry.id,
+        customer_id=entry.customer_id,
+        error=entry.error,
+        request=entry.request,
+        response=entry.response,
+        body_bytes=body_bytes,
+    )
+    return {
+        **vars(entry),
+        "kind": kind,
+        "id": kept.id,
+        "timestamp": micros(entry.timestamp),
+        "customer_id": kept.customer_id,
+        "error": kept.error,
+        "request": kept.request.value,
+        "response": kept.response.value,
+        "truncated": kept.truncated,
+    }
 
 
 class Records:
@@ -81,12 +105,7 @@ class Records:
     async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
         if not entries:
             return []
-        # Who sent an entry matters to the memory store's bounds only: a table keeps every entry alike.
-        rows = [
-            {"kind": kind, **{name: value for name, value in vars(entry).items() if name != "authenticated"}}
-            | {"timestamp": micros(entry.timestamp)}
-            for entry in entries
-        ]
+        rows = [_log_row(kind, entry, self._limits.log_body_bytes) for entry in entries]
         async with guarded(), self._begin() as conn:
             added = await conn.execute(insert(t.log_entries).returning(*t.log_entries.c), rows)
             written = sorted((log_entry_of(row) for row in added), key=lambda entry: entry.seq)
@@ -94,17 +113,25 @@ class Records:
         return written
 
     def _kept(self, kind: str) -> ColumnElement[bool]:
-        """The retention rule: the newest `log_size` entries of the kind, younger than the age limit."""
+        """The retention rule: the newest `log_size` authenticated entries of the kind, and apart from
+        them the newest `anonymous_share` of that many unauthenticated ones (as the memory store's
+        lanes), so a flood from unknown senders only pushes out its own kind; all younger than the age limit.
+        """
         log = t.log_entries.c
-        newest = (
-            select(log.seq)
-            .where(log.kind == kind)
-            .order_by(log.seq.desc())
-            .offset(self._limits.log_size - 1)
-            .limit(1)
-            .scalar_subquery()
-        )
-        kept = log.seq >= func.coalesce(newest, 0)
+
+        def newest(authenticated: bool, count: int) -> ColumnElement[bool]:
+            nth = (
+                select(log.seq)
+                .where(log.kind == kind, log.authenticated == authenticated)
+                .order_by(log.seq.desc())
+                .offset(count - 1)
+                .limit(1)
+                .scalar_subquery()
+            )
+            return and_(log.authenticated == authenticated, log.seq >= func.coalesce(nth, 0))
+
+        anonymous = anonymous_entries(self._limits.log_size, self._limits.log_anonymous_share)
+        kept: ColumnElement[bool] = or_(newest(True, self._limits.log_size), newest(False, anonymous))
         if self._limits.log_max_age_seconds is not None:
             oldest = int((self._limits.clock() - self._limits.log_max_age_seconds) * 1_000_000)
             kept = and_(kept, log.timestamp >= oldest)
@@ -171,9 +198,14 @@ class Records:
     # --- outbox ----------------------------------------------------------------------------------
 
     async def outbox_write(self, conn: AsyncConnection, items: Sequence[OutboxItem]) -> bool:
-        """Queue a commit's items inside its own transaction (the transactional outbox)."""
+        """Queue a commit's items inside its own transaction (the transactional outbox); `OutboxFull`
+        (which aborts the transaction: nothing of the commit is written) while `outbox_size` rows wait."""
         if not items:
             return False
+        size = self._limits.outbox_size
+        # Is there a `size`-th waiting row? An index walk that stops early while the queue is short.
+        at_limit = select(t.outbox.c.seq).order_by(t.outbox.c.seq).offset(size - 1).limit(1)
+        check_outbox_room((await conn.execute(at_limit)).first() is not None, len(items), size)
         rows = [
             {
                 "message_id": item.message_id,
