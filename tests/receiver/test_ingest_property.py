@@ -1,6 +1,6 @@
 """Any body to the Tracking API gets 200, 400 or 401 — never a 500 — in one consistent shape.
 
-On a real receiver over loopback, once per store (memory, a SQLite file). Bodies are mostly near-valid Segment calls (so most get past
+On a real receiver over loopback, once per store (memory, a SQLite file, PostgreSQL). Bodies are mostly near-valid Segment calls (so most get past
 authentication and the size checks into mapping and the webhook), sometimes any JSON or bytes.
 A refused call must have changed nothing.
 """
@@ -119,7 +119,7 @@ def receiver(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         stack="p",
         log_size=200,
         limits={"auth_failures_burst": 10**9},  # rate limiting has its own tests
-        store={"url": store_url(request.param, tmp_path_factory.mktemp(request.param))},
+        store={"url": store_url(request, tmp_path_factory.mktemp(request.param))},
     )
     with served(config) as running:
         assert running.store.name == request.param

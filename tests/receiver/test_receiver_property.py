@@ -1,6 +1,6 @@
 """Any body gets a well-formed answer, never a 500, and only an accepted one changes the store.
 
-On a real receiver over loopback, once per store (memory, a SQLite file): bad input gets the
+On a real receiver over loopback, once per store (memory, a SQLite file, PostgreSQL): bad input gets the
 same answers whichever store keeps the data.
 """
 
@@ -66,7 +66,7 @@ def receiver(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         accounts=["acc-1"],
         max_body_bytes=512,
         limits={"auth_failures_burst": 10**9},
-        store={"url": store_url(request.param, tmp_path_factory.mktemp(request.param))},
+        store={"url": store_url(request, tmp_path_factory.mktemp(request.param))},
     )
     with served(config) as running:
         assert running.store.name == request.param

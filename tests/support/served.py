@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
-from stores import sqlite_url
+from stores import migrate, sqlite_url
 
 from receiver.app import create_app, store_from_config
 from receiver.config import ReceiverConfig
@@ -27,8 +27,10 @@ from receiver.server import GuardedServer, make_server
 from receiver.store.contract import LoyaltyStore
 
 T = TypeVar("T")
-BACKENDS = ("memory", "sqlite")
-"""The stores a module's bad-input tests run on (PostgreSQL is the contract suite's and the e2e tests')."""
+BACKENDS = ("memory", "sqlite", "postgresql")
+"""The stores a module-wide receiver (`served`) runs on."""
+RECEIVER_BACKENDS = ("memory", "sqlite")
+"""The stores `on_every_store` runs a module's receiver tests on (`start_receiver` makes a SQLite file per receiver)."""
 STARTUP_TIMEOUT = 10.0
 
 
@@ -48,11 +50,16 @@ class Served:
         return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=30)
 
 
-def store_url(backend: str, folder: Path) -> str:
+def store_url(request: Any, folder: Path) -> str:
+    """A fresh store for `request.param` (a module fixture's request): memory, a SQLite file, or a
+    new database on the test process's PostgreSQL (`tests/support/postgres.py`)."""
+    backend = request.param
     if backend == "memory":
         return "memory://"
     if backend == "sqlite":
         return sqlite_url(folder / "served.db")
+    if backend == "postgresql":
+        return migrate(request.getfixturevalue("postgres_server").new_database())
     raise ValueError(f"unknown backend {backend!r}")
 
 
@@ -89,9 +96,9 @@ def _healthy(base_url: str) -> bool:
 
 
 def on_every_store(metafunc: Any) -> None:
-    """A test module's `pytest_generate_tests`: each test that starts receivers runs once per store in `BACKENDS`.
+    """A test module's `pytest_generate_tests`: each test that starts receivers runs once per `RECEIVER_BACKENDS`.
 
     (Through the `receiver_backend` fixture the `start_receiver` fixture reads; tests that start none are left alone.)
     """
     if "receiver_backend" in metafunc.fixturenames:
-        metafunc.parametrize("receiver_backend", BACKENDS, indirect=True)
+        metafunc.parametrize("receiver_backend", RECEIVER_BACKENDS, indirect=True)

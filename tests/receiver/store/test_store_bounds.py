@@ -53,6 +53,24 @@ def test_an_oversized_body_is_cut_the_same_way_with_its_original_size(backend):
     backend.run(body, log_body_bytes=BODY_BYTES)
 
 
+def test_what_a_database_cannot_hold_is_logged_replaced_the_same_way_everywhere(backend):
+    """NUL and unpaired surrogates (valid JSON escapes, refused by PostgreSQL) must not fail the log's write."""
+    hostile = {"ctx\x00": ["nul \x00 here", "lone \ud83d surrogate", "\\u0000 is text"], "ok": "é😀"}
+
+    async def body(store: LoyaltyStore) -> None:
+        [written] = await store.log_add("inbound", [entry(1, request=hostile, id="m\x00", error="e\ud800")])
+        [found] = (await store.log_query("inbound", LogFilter(), limit=10, cursor=None)).entries
+        for kept in (written, found):
+            assert kept.request == {
+                "ctx\ufffd": ["nul \ufffd here", "lone \ufffd surrogate", "\\u0000 is text"],
+                "ok": "é😀",
+            }
+            assert (kept.id, kept.error, kept.truncated) == ("m\ufffd", "e\ufffd", False)
+        assert (await store.log_query("inbound", LogFilter(id="m\ufffd"), limit=1, cursor=None)).entries
+
+    backend.run(body)
+
+
 def test_a_flood_of_unauthenticated_refusals_never_pushes_out_authenticated_entries(backend):
     async def body(store: LoyaltyStore) -> None:
         await store.log_add("inbound", [entry(n) for n in range(10)])
