@@ -207,6 +207,9 @@ class LoyaltyStore(Protocol):
     name: str
     """`memory`, `sqlite` or `postgresql` (shown by `serve` and `/healthz`)."""
     durable: bool
+    groups_writes: bool
+    """True when writes queued at one moment commit as one transaction (the SQL stores): a caller
+    with many writes queues them together. False when each write finishes at once (memory)."""
 
     def warnings(self) -> list[str]:
         """What the operator should know about this store now (shown by `/healthz`): e.g. the memory

@@ -85,6 +85,7 @@ class MemoryStore:
 
     name = "memory"
     durable = False
+    groups_writes = False
 
     def __init__(self, limits: StoreLimits | None = None) -> None:
         self.limits = limits or StoreLimits()

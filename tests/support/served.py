@@ -100,5 +100,14 @@ def on_every_store(metafunc: Any) -> None:
 
     (Through the `receiver_backend` fixture the `start_receiver` fixture reads; tests that start none are left alone.)
     """
-    if "receiver_backend" in metafunc.fixturenames:
+    if "receiver_backend" in metafunc.fixturenames and not _chosen(metafunc, "receiver_backend"):
         metafunc.parametrize("receiver_backend", RECEIVER_BACKENDS, indirect=True)
+
+
+def _chosen(metafunc: Any, name: str) -> bool:
+    """The test parametrises `name` itself (its own choice of stores wins)."""
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0] if marker.args else marker.kwargs.get("argnames", ())
+        if name in ([part.strip() for part in names.split(",")] if isinstance(names, str) else names):
+            return True
+    return False

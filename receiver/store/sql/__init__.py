@@ -1,5 +1,5 @@
 """The durable backends: SQLite (one machine) and PostgreSQL (many workers, many machines).
 
-Both run on SQLAlchemy 2's async Core with an async driver (aiosqlite, asyncpg), so no
-database call ever blocks the event loop; the schema is `tables`, migrated by Alembic.
+Both run one SQLAlchemy 2 Core schema (`tables`, migrated by Alembic) through `runner`: SQLite
+on the standard `sqlite3` driver in threads of its own, PostgreSQL on asyncpg; neither blocks the event loop.
 """

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -57,7 +57,7 @@ def make_engine(url: str, settings: EngineSettings | None = None) -> AsyncEngine
     }
     if target.get_backend_name() == "sqlite":
         engine = create_async_engine(target, connect_args={"timeout": settings.busy_timeout}, **common)
-        _sqlite_rules(engine, settings)
+        _sqlite_rules(engine.sync_engine, settings)
         return engine
     connect_args = {
         "timeout": settings.connect_timeout,
@@ -67,10 +67,25 @@ def make_engine(url: str, settings: EngineSettings | None = None) -> AsyncEngine
     return create_async_engine(target, connect_args=connect_args, **common)
 
 
-def _sqlite_rules(engine: AsyncEngine, settings: EngineSettings) -> None:
+def make_sqlite_engine(url: str, settings: EngineSettings | None = None) -> Engine:
+    """The standard library's blocking `sqlite3` driver, for `runner.ThreadRunner`'s own threads."""
+    settings = settings or EngineSettings()
+    target = driver_url(url).set(drivername="sqlite+pysqlite")
+    engine = create_engine(
+        target,
+        connect_args={"timeout": settings.busy_timeout, "check_same_thread": False},
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_timeout=settings.acquire_timeout,
+    )
+    _sqlite_rules(engine, settings)
+    return engine
+
+
+def _sqlite_rules(engine: Engine, settings: EngineSettings) -> None:
     busy_ms = int(settings.busy_timeout * 1000)
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own BEGIN is turned off so that `on_begin` decides how each transaction starts.
         dbapi_connection.isolation_level = None
@@ -79,7 +94,7 @@ def _sqlite_rules(engine: AsyncEngine, settings: EngineSettings) -> None:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

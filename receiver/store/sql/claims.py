@@ -1,0 +1,128 @@
+"""Claims on SQL: Idempotency-Keys and Tracking-API messageIds, each a group's worth at once.
+
+A group's claims are read in one statement, decided in order (a key or messageId claimed by an
+earlier write of the group is taken for the later ones), and written in one statement for the
+new rows. Another process may claim the same one meanwhile: a new row it inserted first is a
+primary-key `IntegrityError`, an expired row it renewed first makes the conditional renewal
+touch nothing (`Conflict`); either way `group` runs each claim again alone, and it then reads
+the winner's row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, update
+
+from receiver.store.contract import IdempotencyClaim, StoredResponse
+from receiver.store.sql import statements as sql
+from receiver.store.sql import tables as t
+from receiver.store.sql.group import Conflict
+
+
+@dataclass
+class _Key:
+    fingerprint: str
+    status: int | None
+    body: Any
+    locked_until: float
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class ClaimKey:
+    """Reserve an Idempotency-Key, or say why not (the stored answer, in progress, or a mismatch)."""
+
+    key: str
+    fingerprint: str
+    now: float
+    ttl: float
+    lease: float
+
+    def __call__(self, conn: Connection) -> IdempotencyClaim:
+        return ClaimKey.run_many(conn, [self])[0][1]
+
+    @staticmethod
+    def run_many(conn: Connection, works: Sequence[ClaimKey]) -> list[tuple[bool, Any]]:
+        keys: dict[str, _Key] = {
+            row.key: _Key(row.fingerprint, row.status, row.body, row.locked_until, row.expires_at)
+            for row in conn.execute(sql.KEYS, {"keys": list({work.key for work in works})})
+        }
+        stored = set(keys)
+        fresh: dict[str, dict[str, Any]] = {}
+        answers: list[tuple[bool, Any]] = []
+        for work in works:
+            held = keys.get(work.key)
+            free = (
+                held is None or held.expires_at <= work.now or (held.status is None and held.locked_until <= work.now)
+            )
+            if not free and held is not None:
+                if held.fingerprint != work.fingerprint:
+                    answers.append((True, ("mismatch", held.fingerprint)))
+                else:
+                    answers.append(
+                        (True, "in_progress" if held.status is None else StoredResponse(held.status, held.body))
+                    )
+                continue
+            claim = _Key(work.fingerprint, None, None, work.now + work.lease, work.now + work.ttl)
+            keys[work.key] = claim
+            if work.key in stored:
+                _renew(conn, sql.RENEW_KEY, {"key_": work.key, "now": work.now, **vars(claim)})
+            else:
+                fresh[work.key] = {"key": work.key, **vars(claim)}
+            answers.append((True, "reserved"))
+        if fresh:
+            conn.execute(sql.INSERT_KEY, list(fresh.values()))
+        return answers
+
+
+def _renew(conn: Connection, statement: Any, values: dict[str, Any]) -> None:
+    """Take over an expired (or abandoned) row, only if it still is: else another process was first."""
+    if conn.execute(statement, values).rowcount != 1:
+        raise Conflict("claimed meanwhile by another process")
+
+
+def finish_key(key: str, response: StoredResponse, conn: Connection) -> None:
+    table = t.idempotency_keys
+    conn.execute(update(table).where(table.c.key == key).values(status=response.status, body=response.body))
+
+
+def release_key(key: str, conn: Connection) -> None:
+    table = t.idempotency_keys
+    conn.execute(delete(table).where(table.c.key == key, table.c.status.is_(None)))
+
+
+@dataclass(frozen=True)
+class ClaimMessage:
+    """Tracking-API dedup: True when the messageId was not claimed within its window."""
+
+    message_id: str
+    now: float
+    window: float
+
+    def __call__(self, conn: Connection) -> bool:
+        return ClaimMessage.run_many(conn, [self])[0][1]
+
+    @staticmethod
+    def run_many(conn: Connection, works: Sequence[ClaimMessage]) -> list[tuple[bool, Any]]:
+        ids = list({work.message_id for work in works})
+        known = {row.message_id: row.expires_at for row in conn.execute(sql.SEEN, {"ids": ids})}
+        fresh: list[dict[str, Any]] = []
+        answers: list[tuple[bool, Any]] = []
+        for work in works:
+            expires = known.get(work.message_id)
+            if expires is not None and expires > work.now:
+                answers.append((True, False))
+                continue
+            known[work.message_id] = work.now + work.window
+            if expires is None:
+                fresh.append({"message_id": work.message_id, "expires_at": work.now + work.window})
+            else:
+                renewal = {"message_id_": work.message_id, "expires_at": work.now + work.window, "now": work.now}
+                _renew(conn, sql.RENEW_SEEN, renewal)
+            answers.append((True, True))
+        if fresh:
+            conn.execute(sql.INSERT_SEEN, fresh)
+        return answers
