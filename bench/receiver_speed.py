@@ -8,6 +8,10 @@ Two measurements, each printed next to its reference and as a ratio:
 2. Ingest: `/v1/batch` with 100 `Points Earned` events per call (fresh `messageId`s per call,
    so nothing is deduplicated away), 8 connections; events/s through the full path.
 
+Beside each rate, the server's own CPU time per request (per event for the ingest), read
+from the process (psutil) around the load: on a machine other work is sharing, the rates and
+latencies move with that load, the CPU cost per request much less.
+
 With `--store URL` (repeatable) each measurement runs once per store backend, e.g.
 `--store memory:// --store sqlite:////tmp/bench.db --store postgresql://…`.
 wrk (Debian package `wrk`) is used when present; otherwise a bounded httpx load generator,
@@ -34,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,15 +49,48 @@ WEBHOOK = "/v1/webhook/segment"
 SERVER_CPU, LOAD_CPU = "0", "1"
 
 
+SERVERS: dict[str, int] = {}
+"""Base URL → the server's pid, to read the CPU time it spent (`server_cpu`)."""
+
+
 @dataclass
 class Figures:
     rps: float
     p50_ms: float
     p99_ms: float
     errors: int
+    count: int = 0
+    """Requests (or events) served."""
+    cpu_us: float = float("nan")
+    """The server's CPU time per request (or event): unlike the rates, barely moved by other load on the machine."""
 
     def row(self, label: str, unit: str = "req/s") -> str:
-        return f"  {label:<34} {self.rps:>10,.0f} {unit:<9} p50 {self.p50_ms:7.1f} ms   p99 {self.p99_ms:7.1f} ms   non-2xx {self.errors}"
+        return (
+            f"  {label:<34} {self.rps:>10,.0f} {unit:<9} p50 {self.p50_ms:7.1f} ms   p99 {self.p99_ms:7.1f} ms   "
+            f"CPU {self.cpu_us:7.1f} us/{unit.split('/')[0].rstrip('s')}   non-2xx {self.errors}"
+        )
+
+
+def server_cpu(url: str) -> float:
+    """CPU seconds (user + system) the server at `url` has used, its worker processes included."""
+    import psutil
+
+    main = psutil.Process(SERVERS[url])
+    total = 0.0
+    for proc in [main, *main.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def with_cpu(url: str, run: Callable[[], Figures], per: int = 1) -> Figures:
+    """`run()`'s figures, with the server's CPU time per request (per event: `per` events a request)."""
+    before = server_cpu(url)
+    figures = run()
+    spent = server_cpu(url) - before
+    figures.cpu_us = spent * 1e6 / (figures.count * per) if figures.count else float("nan")
+    return figures
 
 
 def free_port() -> int:
@@ -81,6 +118,7 @@ def process(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_ready(ready)
+        SERVERS[ready.rsplit("/", 1)[0]] = proc.pid  # taskset execs the server: same pid
         yield
     finally:
         proc.terminate()
@@ -163,6 +201,7 @@ def run_wrk(url: str, path: str, script: str, connections: int, seconds: int) ->
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
     os.unlink(lua.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors_match = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 
     def pct(p: str) -> float:
@@ -172,7 +211,7 @@ def run_wrk(url: str, path: str, script: str, connections: int, seconds: int) ->
         value, unit = float(m.group(1)), m.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
-    return Figures(rps, pct("50"), pct("99"), int(errors_match.group(1)) if errors_match else 0)
+    return Figures(rps, pct("50"), pct("99"), int(errors_match.group(1)) if errors_match else 0, count)
 
 
 async def run_httpx(url: str, path: str, make, headers: dict[str, str], connections: int, seconds: int) -> Figures:
@@ -196,7 +235,7 @@ async def run_httpx(url: str, path: str, make, headers: dict[str, str], connecti
         await asyncio.gather(*(worker(w) for w in range(connections)))
         elapsed = time.monotonic() - started
     q = statistics.quantiles(latencies, n=100)
-    return Figures(len(latencies) / elapsed, q[49], q[98], errors)
+    return Figures(len(latencies) / elapsed, q[49], q[98], errors, len(latencies))
 
 
 def batch_body(size: int, w: int, i: int) -> bytes:
@@ -221,20 +260,23 @@ def measure(args: argparse.Namespace) -> None:
 
     def webhook(url: str) -> Figures:
         if use_wrk:
-            return run_wrk(url, WEBHOOK, WRK_WEBHOOK.format(body=body), args.connections, args.seconds)
+            script = WRK_WEBHOOK.format(body=body)
+            return with_cpu(url, lambda: run_wrk(url, WEBHOOK, script, args.connections, args.seconds))
         headers = {"content-type": "application/json"}
-        return asyncio.run(run_httpx(url, WEBHOOK, lambda w, i: body.encode(), headers, args.connections, args.seconds))
+        load = run_httpx(url, WEBHOOK, lambda w, i: body.encode(), headers, args.connections, args.seconds)
+        return with_cpu(url, lambda: asyncio.run(load))
 
     def ingest(url: str) -> Figures:
         auth = base64.b64encode(f"{write_key}:".encode()).decode()
         if use_wrk:
             script = WRK_BATCH.format(auth=auth, size=args.batch)
-            calls = run_wrk(url, "/v1/batch", script, args.batch_connections, args.seconds)
+            run = lambda: run_wrk(url, "/v1/batch", script, args.batch_connections, args.seconds)
         else:
             headers = {"content-type": "application/json", "authorization": f"Basic {auth}"}
             make = lambda w, i: batch_body(args.batch, w, i)
-            calls = asyncio.run(run_httpx(url, "/v1/batch", make, headers, args.batch_connections, args.seconds))
-        return Figures(calls.rps * args.batch, calls.p50_ms, calls.p99_ms, calls.errors)
+            run = lambda: asyncio.run(run_httpx(url, "/v1/batch", make, headers, args.batch_connections, args.seconds))
+        calls = with_cpu(url, run, args.batch)
+        return Figures(calls.rps * args.batch, calls.p50_ms, calls.p99_ms, calls.errors, calls.count, calls.cpu_us)
 
     with bare_endpoint() as url:
         bare = webhook(url)
@@ -246,7 +288,10 @@ def measure(args: argparse.Namespace) -> None:
             batch = ingest(url)
         label = f"receiver [{store.split(':')[0]}{f', {args.workers} workers' if args.workers > 1 else ''}]"
         print(figures.row(label))
-        print(f"  {'':<34} ratio {figures.rps / bare.rps:.2f}x req/s, p99 {figures.p99_ms / bare.p99_ms:.2f}x")
+        print(
+            f"  {'':<34} ratio {figures.rps / bare.rps:.2f}x req/s, p99 {figures.p99_ms / bare.p99_ms:.2f}x, "
+            f"CPU per request {figures.cpu_us / bare.cpu_us:.2f}x"
+        )
         print(f"  /v1/batch x{args.batch}, {args.batch_connections} connections:")
         print(batch.row("  ingest", "events/s"))
 

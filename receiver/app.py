@@ -108,6 +108,10 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    hook_path = definition.request["path"]
+    hook_routes = webhook.router(hook_path, docs.webhook_openapi(contract))
+    # Innermost of the receiver's middleware: NoStore and the metrics still see every webhook answer.
+    app.add_middleware(webhook.DirectWebhook, owner=app, route=hook_routes.routes[0], path=hook_path)
     app.add_middleware(NoStore)
     state = app.state
     state.config, state.definition, state.contract = config, definition, contract
@@ -119,7 +123,7 @@ def create_app(
     install_handlers(app)
     install_not_found(app)
     app.include_router(ingest.router)
-    app.include_router(webhook.router(definition.request["path"], docs.webhook_openapi(contract)))
+    app.include_router(hook_routes)
     for module in (logs, customers, health, docs, pages, dashboard, tester, metrics, settings, mappings):
         app.include_router(module.router)
     install_metrics(app)

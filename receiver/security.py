@@ -12,6 +12,8 @@ import hmac
 from collections.abc import Collection
 from typing import Any
 
+import orjson
+
 REDACTED = "[REDACTED]"
 
 
@@ -44,6 +46,14 @@ class Redactor:
     def __init__(self, secret_fields: Collection[str], secret_values: Collection[str]) -> None:
         self._fields = frozenset(secret_fields)
         self._values = tuple(value for value in secret_values if value)
+        # How each could show in a body's JSON text (orjson escapes character by character, so a
+        # string holding a secret holds its escaped form): a secret field as a key, a short secret
+        # as a whole string, a long one anywhere.
+        self._field_markers = tuple((name, b'"' + _escaped(name) + b'"') for name in self._fields)
+        self._value_markers = tuple(
+            _escaped(value) if len(value) >= self.MIN_SUBSTRING else b'"' + _escaped(value) + b'"'
+            for value in self._values
+        )
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -59,14 +69,64 @@ class Redactor:
         return value
 
     def __call__(self, value: Any) -> Any:
-        """A redacted deep copy of a JSON value (the input is left untouched)."""
+        """The JSON value redacted; the input is left untouched, and shared where nothing in it is secret.
+
+        Most bodies hold nothing to mask but the key at their top level (the webhook's
+        `api_key`): that is masked in a shallow copy, and one look at the copy's JSON text
+        (orjson, in C) says whether anything deeper needs masking. If nothing does, the copy is
+        the answer; otherwise the body is walked, and only the dicts and lists on the way to a
+        masked value are copied. Callers treat both the input and the answer as read-only
+        (they are logged or stored, never changed).
+        """
+        if type(value) is dict or type(value) is list:
+            hidden = self._fields.intersection(value) if isinstance(value, dict) else frozenset()
+            shown = value
+            if hidden and isinstance(value, dict):
+                shown = {key: REDACTED if key in hidden else item for key, item in value.items()}
+            try:
+                text = orjson.dumps(shown)
+            except (orjson.JSONEncodeError, TypeError):
+                return self._walk(value)
+            if self._clean(text, hidden):
+                return shown
+        return self._walk(value)
+
+    def _clean(self, text: bytes, hidden: Collection[str]) -> bool:
+        """No secret value anywhere in `text`, and no secret field but the `hidden` ones at its top level.
+
+        A false alarm (a field's name used as a value, say) only costs a walk.
+        """
+        for name, marker in self._field_markers:
+            if text.count(marker) > (name in hidden):
+                return False
+        for marker in self._value_markers:
+            if marker in text:
+                return False
+        return True
+
+    def _walk(self, value: Any) -> Any:
         if isinstance(value, dict):
-            return {
-                (key if key in self._fields else self.text(key)): REDACTED if key in self._fields else self(item)
-                for key, item in value.items()
-            }
+            redacted: dict[Any, Any] = {}
+            changed = False
+            for key, item in value.items():
+                if key in self._fields:
+                    name, new, changed = key, REDACTED, True
+                else:
+                    name, new = self.text(key), self._walk(item)
+                    changed = changed or name is not key or new is not item
+                redacted[name] = new
+            return redacted if changed else value
         if isinstance(value, list):
-            return [self(item) for item in value]
+            items = [self._walk(item) for item in value]
+            return items if any(new is not old for new, old in zip(items, value)) else value
         if isinstance(value, str):
             return self.text(value)
         return value
+
+
+def _escaped(text: str) -> bytes:
+    """`text` as orjson writes it inside a JSON string (without the quotes)."""
+    try:
+        return orjson.dumps(text)[1:-1]
+    except orjson.JSONEncodeError:  # a lone surrogate: no body orjson writes can hold it
+        return text.encode("utf-8", "surrogatepass")

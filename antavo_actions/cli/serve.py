@@ -155,9 +155,11 @@ def serve(
             os.environ.update(_worker_environment(settings, config))
             factory = "receiver.app:create_app_from_env"
             options = {"host": host, "port": port, "workers": workers, "log_level": log_level.lower()}
+            options["freeze_heap"] = True  # each worker freezes what it built (see receiver.server.GuardedConfig)
             Multiprocess(server_config(factory, settings, factory=True, **options), sockets=[sock]).run()
         else:
-            make_server(app, settings, host=host, port=port, log_level=log_level.lower()).run(sockets=[sock])
+            server = make_server(app, settings, host=host, port=port, log_level=log_level.lower(), freeze_heap=True)
+            server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     typer.echo("Receiver stopped.")

@@ -26,6 +26,7 @@ from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fingerprint
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError, error_body
+from receiver.jsontext import JsonAnswer
 from receiver.logs.ring import LogEntry, unstored_entry
 from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
@@ -57,6 +58,7 @@ class _Trace:
     request: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     authenticated: bool = False
+    validated_with: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,15 +114,21 @@ class WebhookService:
 
         address = request.client.host if request.client else "unknown"
         done = await self._run(read, request.headers, address)
-        return JSONResponse(done.body, status_code=done.status, headers=done.headers)
+        return JsonAnswer(done.body, status_code=done.status, headers=done.headers)
 
-    async def deliver(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> Delivery:
-        """A request made inside this process (the Tracking API ingest): the same checks, rules and log entry."""
+    async def deliver(
+        self, body: Mapping[str, Any], headers: Mapping[str, str], *, validated_with: Mapping[str, Any] | None = None
+    ) -> Delivery:
+        """A request made inside this process (the Tracking API ingest): the same checks, rules and log entry.
+
+        `validated_with`: the schema the pipeline validated the payload against (`PayloadChecker.check`).
+        """
 
         async def given() -> Any:
             return body
 
-        return await self._run(given, {name.lower(): value for name, value in headers.items()})
+        headers = {name.lower(): value for name, value in headers.items()}
+        return await self._run(given, headers, validated_with=validated_with)
 
     async def note(
         self,
@@ -148,12 +156,16 @@ class WebhookService:
         )
 
     async def _run(
-        self, source: Callable[[], Awaitable[Any]], headers: Mapping[str, str], address: str | None = None
+        self,
+        source: Callable[[], Awaitable[Any]],
+        headers: Mapping[str, str],
+        address: str | None = None,
+        validated_with: Mapping[str, Any] | None = None,
     ) -> Delivery:
         """`address` is the HTTP client's (None for a request made in this process, which is trusted)."""
         started = time.perf_counter()
         received = datetime.now(UTC)
-        trace = _Trace(authenticated=address is None)
+        trace = _Trace(authenticated=address is None, validated_with=validated_with if address is None else None)
         try:
             status, body = await self._process(await source(), headers, trace, address)
         except ApiError as exc:
@@ -235,7 +247,8 @@ class WebhookService:
             self.guard.failed(address, API_KEY)
             raise
         trace.authenticated = True
-        trace.request = self.redact(parsed)
+        if trace.request is None:  # an in-process request's was redacted above already
+            trace.request = self.redact(parsed)
         key = check_key(headers.get(IDEMPOTENCY_HEADER.lower()))
         if key is None:
             return await self._apply(body, trace)
@@ -270,7 +283,7 @@ class WebhookService:
         """Schema, then request rules, then the store's atomic check-and-write."""
         action = self.contract.classify(body)
         # The key is masked wherever it was mapped into the payload too: it is never stored.
-        payload = self.redact(self.checker.check(action, body))
+        payload = self.redact(self.checker.check(action, body, trace.validated_with))
         name = payload.get(self.contract.name_field, action.extras.get(self.contract.name_field))
         verdict = self.rules.decide(action, payload, name if isinstance(name, str) else "")
         customer, decide = verdict.customer, verdict.decide

@@ -151,6 +151,8 @@ class Fanout:
             id(route.subscription): _customer_mapping(route.subscription, self._customer_field)
             for route in pipeline.routes
         }
+        # The schema each route's payload was validated against, so the webhook core need not repeat it.
+        self._schemas = {id(route.subscription): route.action.validator.schema for route in pipeline.routes}
         self.pipeline = pipeline
 
     @property
@@ -219,7 +221,8 @@ class Fanout:
             body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
             return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
         headers = {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]}
-        delivery = await self.service.deliver(outcome.request.json, headers)
+        validated_with = self._schemas.get(id(outcome.subscription))
+        delivery = await self.service.deliver(outcome.request.json, headers, validated_with=validated_with)
         if delivery.accepted:
             self.stats.delivered += 1
         else:

@@ -15,6 +15,8 @@ import json
 import re
 from typing import Any, NamedTuple
 
+from receiver.jsontext import dumps_text
+
 MAX_ID_CHARS = 1024
 """An entry's `id` and `customer_id` are cut to this many characters."""
 MAX_ERROR_CHARS = 4096
@@ -24,8 +26,8 @@ MARKER_ROOM = 100
 
 
 def dump_json(value: Any) -> str:
-    """A body as the logs keep it: compact JSON text."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """A body as the logs keep it: compact JSON text (orjson's, see `receiver.jsontext`)."""
+    return dumps_text(value)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

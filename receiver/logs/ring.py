@@ -56,6 +56,14 @@ class LogEntry:
     internal_customer_id: str | None = None
     """The store's own ID when `customer_id` was an external ID (Customer ID mapping)."""
 
+    @classmethod
+    def _quick(cls, fields: dict[str, Any]) -> LogEntry:
+        """`cls(**fields)` (every field given) for the hot path, without the frozen dataclass's
+        per-field `object.__setattr__`: one entry is made per request."""
+        entry = object.__new__(cls)
+        object.__setattr__(entry, "__dict__", fields)
+        return entry
+
     @property
     def request(self) -> Any:
         return json.loads(self.request_json)
@@ -157,15 +165,19 @@ class _Lane:
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.entries: deque[LogEntry] = deque()
+        self._sizes: deque[int] = deque()
         self.bytes = 0
         self._max_entries = max(1, max_entries)
         self._max_bytes = max_bytes
 
     def add(self, entry: LogEntry) -> None:
+        size = entry.size
         self.entries.append(entry)
-        self.bytes += entry.size
+        self._sizes.append(size)
+        self.bytes += size
         while self.entries and (len(self.entries) > self._max_entries or self.bytes > self._max_bytes):
-            self.bytes -= self.entries.popleft().size
+            self.entries.popleft()
+            self.bytes -= self._sizes.popleft()
 
 
 class LogRing:
@@ -216,21 +228,23 @@ class LogRing:
             id=id, customer_id=customer_id, error=error, request=request, response=response, body_bytes=self.body_bytes
         )
         with self._lock:
-            entry = LogEntry(
-                seq=next(self._seq),
-                id=kept.id,
-                timestamp=timestamp,
-                customer_id=kept.customer_id,
-                event_type=event_type,
-                status=status,
-                response_time=response_time,
-                error=kept.error,
-                error_code=error_code,
-                request_json=kept.request.text,
-                response_json=kept.response.text,
-                truncated=kept.truncated,
-                authenticated=authenticated,
-                internal_customer_id=internal_customer_id,
+            entry = LogEntry._quick(
+                {
+                    "seq": next(self._seq),
+                    "id": kept.id,
+                    "timestamp": timestamp,
+                    "customer_id": kept.customer_id,
+                    "event_type": event_type,
+                    "status": status,
+                    "response_time": response_time,
+                    "error": kept.error,
+                    "error_code": error_code,
+                    "request_json": kept.request.text,
+                    "response_json": kept.response.text,
+                    "truncated": kept.truncated,
+                    "authenticated": authenticated,
+                    "internal_customer_id": internal_customer_id,
+                }
             )
             (self._trusted if authenticated else self._anonymous).add(entry)
             return entry

@@ -1,7 +1,9 @@
 """The routes' dependencies: each reads one piece of the app's state, built by `create_app`.
 
 Routes declare what they use (`service: Service`), so a test can replace any piece with
-`app.dependency_overrides[get_service] = ...` without building a whole app by hand.
+`app.dependency_overrides[get_service] = ...` without building a whole app by hand. Every
+dependency is `async def`: none blocks, and FastAPI runs a plain `def` one in its thread pool,
+a hop between threads on every request (measured by `bench/profile_receiver.py`).
 """
 
 from __future__ import annotations
@@ -27,46 +29,51 @@ from receiver.sessions import SessionStore
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
 
 
-def get_config(request: Request) -> ReceiverConfig:
+def config_of(request: Request) -> ReceiverConfig:
+    """The settings, for code that runs outside FastAPI's dependencies (the pages' rendering)."""
     return request.app.state.config
 
 
-def get_contract(request: Request) -> WebhookContract:
+async def get_config(request: Request) -> ReceiverConfig:
+    return config_of(request)
+
+
+async def get_contract(request: Request) -> WebhookContract:
     return request.app.state.contract
 
 
-def get_service(request: Request) -> WebhookService:
+async def get_service(request: Request) -> WebhookService:
     return request.app.state.service
 
 
-def get_ingest(request: Request) -> Ingest:
+async def get_ingest(request: Request) -> Ingest:
     return request.app.state.ingest
 
 
-def get_customers(request: Request) -> Customers:
+async def get_customers(request: Request) -> Customers:
     return request.app.state.customers
 
 
-def get_log(request: Request) -> StoredLog:
+async def get_log(request: Request) -> StoredLog:
     """The inbound log: one entry per webhook request."""
     return request.app.state.log
 
 
-def get_outbound_log(request: Request) -> StoredLog:
+async def get_outbound_log(request: Request) -> StoredLog:
     """The outbound log: one entry per message sent to (or refused for) Segment."""
     return request.app.state.outbound.log
 
 
-def get_sessions(request: Request) -> SessionStore:
+async def get_sessions(request: Request) -> SessionStore:
     return request.app.state.sessions
 
 
-def get_settings(request: Request) -> SettingsService:
+async def get_settings(request: Request) -> SettingsService:
     """The effective module settings (`/settings`): file < saved < environment."""
     return request.app.state.settings
 
 
-def get_mappings(request: Request) -> MappingsService:
+async def get_mappings(request: Request) -> MappingsService:
     """The set of mappings the ingest runs (`/mappings`): files overlaid by saved ones."""
     return request.app.state.mappings
 
@@ -83,7 +90,7 @@ LiveSettings = Annotated[SettingsService, Depends(get_settings)]
 MappingSet = Annotated[MappingsService, Depends(get_mappings)]
 
 
-def require_bearer(
+async def require_bearer(
     request: Request,
     config: Config,
     service: Service,

@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from receiver.core.settings_service import session_label
-from receiver.routes.deps import Sessions, get_config
+from receiver.routes.deps import Sessions, config_of
 from receiver.routes.forms import read_form_lists
 from receiver.routes.page import same_origin, secured, signed_out_json, to_login
 from receiver.routes.pages import _redirect, _render, session_cookie
@@ -40,12 +40,12 @@ def redirect(target: str) -> Response:
 
 
 def render(request: Request, template: str, session: Session, status: int = 200, **context: Any) -> Response:
-    stack = get_config(request).stack
+    stack = config_of(request).stack
     return _render(template, {"csrf": session.csrf, "stack": stack, **context}, status)
 
 
 def refused(request: Request, message: str, status: int = 403) -> Response:
-    context = {"title": "Request refused", "message": message, "stack": get_config(request).stack}
+    context = {"title": "Request refused", "message": message, "stack": config_of(request).stack}
     return _render("message.html", context, status)
 
 

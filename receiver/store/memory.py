@@ -10,7 +10,6 @@ their window ends shorten the window really kept: `warnings` says so (and `/heal
 
 from __future__ import annotations
 
-import copy
 import threading
 import uuid
 from collections import OrderedDict
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from receiver.expiring import ExpiringMap
+from receiver.jsontext import json_copy
 from receiver.logs.ring import InboundLog, LogEntry, LogFilter, LogPage
 from receiver.store.contract import (
     Change,
@@ -178,7 +178,7 @@ class MemoryStore:
                 customer=customer_id,
                 account=change.account,
                 action=change.action,
-                data=copy.deepcopy(dict(change.data)),
+                data=json_copy(dict(change.data)),
                 points=change.points,
                 received_at=now,
             )
@@ -187,7 +187,7 @@ class MemoryStore:
                 id=customer_id,
                 created_at=record.created_at if record is not None else now,
                 profile={**(record.profile if record else {}), **change.profile},
-                attributes={**(record.attributes if record else {}), **copy.deepcopy(dict(change.attributes))},
+                attributes={**(record.attributes if record else {}), **json_copy(dict(change.attributes))},
                 opted_in=change.opted_in if change.opted_in is not None else (record.opted_in if record else None),
                 balances=dict(record.balances) if record else {},
                 events=record.events if record else [],  # shared, not copied: no work grows with the history
@@ -381,8 +381,8 @@ def _snapshot(record: _Customer) -> CustomerSnapshot:
     return CustomerSnapshot(
         id=record.id,
         created_at=record.created_at,
-        profile=copy.deepcopy(record.profile),
-        attributes=copy.deepcopy(record.attributes),
+        profile=json_copy(record.profile),
+        attributes=json_copy(record.attributes),
         opted_in=record.opted_in,
         balances=dict(record.balances),
         event_count=len(record.events),

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
 
-from receiver.logs.bodies import anonymous_entries, bounded
+from receiver.logs.bodies import BoundedFields, anonymous_entries, bounded
 from receiver.store.contract import (
     LogEntry,
     LogFilter,
@@ -31,7 +31,7 @@ from receiver.store.contract import (
 from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import log_entry_of, micros
+from receiver.store.sql.convert import log_entry_from, log_entry_of, micros
 
 LOG_KINDS: tuple[LogKind, ...] = ("inbound", "outbound", "duplicate")
 
@@ -127,14 +127,21 @@ class AddLog:
 
     @staticmethod
     def run_many(conn: Connection, works: Sequence[AddLog]) -> list[tuple[bool, Any]]:
-        rows = [_log_row(work.kind, entry, work.body_bytes) for work in works for entry in work.entries]
-        added = iter([log_entry_of(row) for row in conn.execute(sql.INSERT_LOG, rows)] if rows else [])
-        return [(True, [next(added) for _ in work.entries]) for work in works]
+        kept = [[_bounded(entry, work.body_bytes) for entry in work.entries] for work in works]
+        rows = [
+            _log_row(work.kind, entry, bounds)
+            for work, cut in zip(works, kept, strict=True)
+            for entry, bounds in zip(work.entries, cut, strict=True)
+        ]
+        seqs = iter(sorted(seq for (seq,) in conn.execute(sql.INSERT_LOG, rows)) if rows else [])
+        return [
+            (True, [log_entry_from(entry, bounds, next(seqs)) for entry, bounds in zip(work.entries, cut, strict=True)])
+            for work, cut in zip(works, kept, strict=True)
+        ]
 
 
-def _log_row(kind: LogKind, entry: NewLogEntry, body_bytes: int) -> dict[str, Any]:
-    """The row of a new entry, cut to the bounds every log keeps (`receiver.logs.bodies`)."""
-    kept = bounded(
+def _bounded(entry: NewLogEntry, body_bytes: int) -> BoundedFields:
+    return bounded(
         id=entry.id,
         customer_id=entry.customer_id,
         error=entry.error,
@@ -142,6 +149,10 @@ def _log_row(kind: LogKind, entry: NewLogEntry, body_bytes: int) -> dict[str, An
         response=entry.response,
         body_bytes=body_bytes,
     )
+
+
+def _log_row(kind: LogKind, entry: NewLogEntry, kept: BoundedFields) -> dict[str, Any]:
+    """The row of a new entry, cut to the bounds every log keeps (`receiver.logs.bodies`)."""
     return {
         **vars(entry),
         "kind": kind,
