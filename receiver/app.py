@@ -28,6 +28,7 @@ from receiver.docs_ui import mount_assets
 from receiver.errors import install_handlers
 from receiver.ingest.mappings_service import MappingsService
 from receiver.ingest.not_found import install_not_found
+from receiver.ingest.recent import RecentFeed
 from receiver.ingest.service import Ingest, load_subscriptions
 from receiver.logs.stored import StoredLog
 from receiver.metrics import install_metrics
@@ -52,6 +53,7 @@ from receiver.store import make_store
 from receiver.store.config_state import ConfigState, MemoryConfigState
 from receiver.store.contract import LoyaltyStore
 from receiver.store.limits import StoreLimits
+from receiver.store.recent import RecentBounds, recent_messages_for
 
 
 def create_app(
@@ -82,6 +84,8 @@ def create_app(
     live.listeners.append(lambda current: ids.use_attribute(current.outbound.user_id_attribute))
     service.customer_ids = ids
     tracking = Ingest(config, service, load_subscriptions(config, definition), definition)
+    bounds = RecentBounds(config.limits.recent_messages, config.limits.recent_messages_max_bytes)
+    tracking.fanout.recent = RecentFeed(recent_messages_for(store, bounds))
     mapping_set = MappingsService(config, config_state, definition, tracking.fanout)
     tracking.before = mapping_set.sync_ingest
 
@@ -93,10 +97,13 @@ def create_app(
         await live.load()
         await mapping_set.sync_ingest()
         await outbound.start()
+        live.start()
         try:
             yield
         finally:
+            await live.stop()
             await outbound.stop()
+            await tracking.fanout.recent.stop()
             await store.close()
 
     app = FastAPI(

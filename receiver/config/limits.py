@@ -102,3 +102,16 @@ class LimitsConfig(BaseModel):
     dedup_max_bytes: int = Field(
         32 * MIB, ge=1024, description="Most bytes the memory store spends on remembered messageIds."
     )
+    recent_messages: int = Field(
+        200,
+        ge=1,
+        le=10_000,
+        description='Most accepted Tracking API messages kept for the Mappings page\'s "Load event from source" '
+        "(in the store, so shared by every instance on a durable one).",
+    )
+    recent_messages_max_bytes: int = Field(
+        1 * MIB,
+        ge=64 * 1024,
+        description="Most bytes (of JSON) the recent messages take together; the oldest go first, and a larger "
+        "message is not kept.",
+    )

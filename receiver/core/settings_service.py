@@ -11,11 +11,14 @@ model's defaults). A save is validated by `ReceiverConfig` itself — the schema
 `receiver.yaml` — and each problem is reported at its field. Saved values are applied to the
 running receiver through the `listeners` (the outbox takes a new key or region for its next
 batch); on a shared store every instance compares the settings version, at most once per
-`refresh_seconds`, before it uses them. Every change is audited, secrets masked.
+`refresh_seconds`, before it uses them, and every `refresh_seconds` when idle (`start`). Every
+change is audited, secrets masked.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import hashlib
 import logging
@@ -216,6 +219,7 @@ class SettingsService:
         self._version = -1
         self._checked = float("-inf")
         self._refresh_seconds = refresh_seconds
+        self._watcher: asyncio.Task[None] | None = None
 
     def source(self, key: str) -> str:
         if key in self._pinned:
@@ -285,6 +289,27 @@ class SettingsService:
             if await self.state.settings_version() != self._version:
                 await self.load()
         return self.current
+
+    def start(self) -> None:
+        """On a shared store, re-read the settings every `refresh_seconds` even without traffic: an idle
+        instance's outbox may send rows other instances queued, and must use the key they were saved with."""
+        if self.state.shared and self._watcher is None:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self._refresh_seconds)
+            try:
+                await self.refresh()
+            except Exception as exc:  # a database outage: the next tick tries again, the settings stay as they are
+                logger.warning("saved settings could not be re-read: %r", exc)
 
     def value(self, key: str) -> Any:
         found = _get(_plain(self.current), FIELDS[key].path)

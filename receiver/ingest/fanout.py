@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,6 +51,7 @@ from receiver.core.service import WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
+from receiver.ingest.recent import RecentFeed
 from receiver.logs.ring import LogEntry
 from receiver.logs.stored import StoredLog
 from receiver.requests import MESSAGE_ID_HEADERS, dotted
@@ -63,8 +63,6 @@ TRIGGER_FAILED = "TRIGGER_FAILED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 SIDE_BY_SIDE = 32
 """Messages of one call processed together (see `Fanout.process_all`)."""
-RECENT_MESSAGES = 200
-"""Accepted messages kept for the Mappings page's "Load event from source"."""
 
 
 @dataclass
@@ -138,7 +136,8 @@ class Fanout:
         self.dedup = MessageDeduplicator(service.store, config.dedup_window_seconds)
         self.stats = IngestStats()
         self.duplicates = StoredLog(service.store, "duplicate")
-        self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_MESSAGES)
+        self.recent = RecentFeed()
+        """Accepted messages for the Mappings page's "Load event from source" (the app points it at the store)."""
         self._customer_field = definition.field_for("customer")
         self.use(subscriptions)
 

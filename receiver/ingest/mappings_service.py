@@ -35,6 +35,7 @@ from destination.lint.explain import Report, explain
 from receiver.config import ReceiverConfig
 from receiver.ingest.fanout import Fanout
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, StoredMapping
+from receiver.store.recent import RecentMessage
 
 FROM_FILE, FROM_SAVED = "file", "saved"
 RECENT_SHOWN = 20
@@ -166,14 +167,15 @@ class MappingsService:
         await self.sync_ingest()
         return before
 
-    def recent(self, query: str, limit: int = RECENT_SHOWN) -> list[dict[str, Any]]:
-        """The newest events the ingest accepted that match the trigger (all of them when it does not parse)."""
+    async def recent(self, query: str, limit: int = RECENT_SHOWN) -> list[RecentMessage]:
+        """The newest events the ingest accepted that match the trigger (all of them when it does not parse),
+        on this instance or, on a shared store, any other."""
         try:
             trigger = fql.parse(query) if query.strip() else None
         except FQLSyntaxError:
             trigger = None
-        found = [m for m in reversed(self.fanout.recent) if trigger is None or trigger.matches(m)]
-        return found[:limit]
+        kept = await self.fanout.recent.recent()
+        return [kept for kept in kept if trigger is None or trigger.matches(kept.message)][:limit]
 
     def test(self, data: Mapping[str, Any], event: Mapping[str, Any]) -> Report:
         """What `antavo-actions map` says for this mapping and event (mapped even when the trigger misses)."""

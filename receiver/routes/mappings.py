@@ -147,12 +147,13 @@ async def post_mapping(request: Request, service: Mappings, session: SignedIn) -
     elif op == "edit_object_pairs":
         form.object_json = None
     elif op == "load_events":
-        extra["events"] = [json.dumps(m, indent=2, ensure_ascii=False) for m in service.recent(_safe_fql(form))]
+        extra["events"] = [(kept.seq, _pretty(kept.message)) for kept in await service.recent(_safe_fql(form))]
     elif op.startswith("use_event-"):
-        index = _index(op)
-        events = service.recent(_safe_fql(form))
-        if index is not None and index < len(events):
-            form.sample = json.dumps(events[index], indent=2, ensure_ascii=False)
+        # By the kept message's seq, not its place in the list: new traffic on any instance moves places.
+        seq = _index(op)
+        chosen = [kept for kept in await service.recent("") if kept.seq == seq]
+        if chosen:
+            form.sample = _pretty(chosen[0].message)
     elif op == "test":
         extra["report"] = _test(service, form)
     elif op == "save":
@@ -162,7 +163,11 @@ async def post_mapping(request: Request, service: Mappings, session: SignedIn) -
 
 def _index(op: str) -> int | None:
     tail = op.rpartition("-")[2]
-    return int(tail) if tail.isdigit() and len(tail) < 5 else None
+    return int(tail) if tail.isdigit() and len(tail) < 19 else None
+
+
+def _pretty(message: Any) -> str:
+    return json.dumps(message, indent=2, ensure_ascii=False)
 
 
 def _safe_fql(form: MappingForm) -> str:

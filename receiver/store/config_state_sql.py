@@ -21,7 +21,6 @@ from receiver.store.config_tables import (
     config_audit,
     config_versions,
     external_ids,
-    metadata,
     saved_settings,
     stored_mappings,
 )
@@ -37,19 +36,13 @@ def _moment(micros: int) -> datetime:
     return datetime.fromtimestamp(micros / 1_000_000, UTC)
 
 
-async def create_config_tables(engine: AsyncEngine) -> None:
-    """Create the tables where they are missing (the migration does this on a migrated database)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-
-
 class SqlConfigState:
     """`ConfigState` on one SQLAlchemy async engine (the store's)."""
 
     shared = True
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self.engine = engine
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     async def _version(self, conn: AsyncConnection, name: str) -> int:
@@ -73,17 +66,17 @@ class SqlConfigState:
         await conn.execute(delete(config_audit).where(config_audit.c.seq <= int(seq) - AUDIT_KEEP))
 
     async def settings(self) -> tuple[int, dict[str, Any]]:
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             version = await self._version(conn, SETTINGS)
             saved = await conn.scalar(select(saved_settings.c.saved).where(saved_settings.c.id == 1))
             return version, dict(saved) if isinstance(saved, dict) else {}
 
     async def settings_version(self) -> int:
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             return await self._version(conn, SETTINGS)
 
     async def save_settings(self, values: Mapping[str, Any], entry: AuditEntry) -> int:
-        async with self._engine.begin() as conn:
+        async with self.engine.begin() as conn:
             version = await self._bump(conn, SETTINGS)
             statement = self._insert(saved_settings).values(id=1, saved=dict(values))
             await conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"saved": dict(values)}))
@@ -93,7 +86,7 @@ class SqlConfigState:
     async def audit(self, limit: int) -> list[AuditEntry]:
         if limit <= 0:
             return []
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             rows = await conn.execute(select(config_audit).order_by(config_audit.c.seq.desc()).limit(limit))
             return [
                 AuditEntry(
@@ -106,18 +99,18 @@ class SqlConfigState:
             ]
 
     async def mappings(self) -> tuple[int, list[StoredMapping]]:
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             version = await self._version(conn, MAPPINGS)
             rows = await conn.execute(select(stored_mappings).order_by(stored_mappings.c.key))
             return version, [StoredMapping(row.key, row.text, _moment(row.updated_at)) for row in rows]
 
     async def mappings_version(self) -> int:
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             return await self._version(conn, MAPPINGS)
 
     async def save_mapping(self, mapping: StoredMapping, entry: AuditEntry) -> int:
         row = {"key": mapping.key, "text": mapping.text, "updated_at": _micros(mapping.updated_at)}
-        async with self._engine.begin() as conn:
+        async with self.engine.begin() as conn:
             version = await self._bump(conn, MAPPINGS)
             statement = self._insert(stored_mappings).values(**row)
             await conn.execute(
@@ -129,7 +122,7 @@ class SqlConfigState:
             return version
 
     async def delete_mapping(self, key: str, entry: AuditEntry) -> int:
-        async with self._engine.begin() as conn:
+        async with self.engine.begin() as conn:
             gone = await conn.execute(delete(stored_mappings).where(stored_mappings.c.key == key))
             if not gone.rowcount:
                 return await self._version(conn, MAPPINGS)
@@ -138,7 +131,7 @@ class SqlConfigState:
             return version
 
     async def external_id_owner(self, attribute: str, external_id: str) -> str | None:
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             return await conn.scalar(
                 select(external_ids.c.customer_id).where(
                     external_ids.c.attribute == attribute, external_ids.c.external_id == external_id
@@ -146,7 +139,7 @@ class SqlConfigState:
             )
 
     async def claim_external_id(self, attribute: str, external_id: str, candidate: str) -> str:
-        async with self._engine.begin() as conn:
+        async with self.engine.begin() as conn:
             claim = self._insert(external_ids).values(
                 attribute=attribute, external_id=external_id, customer_id=candidate
             )
@@ -159,7 +152,7 @@ class SqlConfigState:
             return str(owner)
 
     async def external_ids_of(self, customer_id: str) -> dict[str, str]:
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(external_ids.c.attribute, external_ids.c.external_id).where(
                     external_ids.c.customer_id == customer_id

@@ -1,10 +1,11 @@
-"""The tables of `ConfigState` on the durable backends (SQLite, PostgreSQL), as SQLAlchemy Core.
+"""The tables of `ConfigState` and `RecentMessages` on the durable backends (SQLite, PostgreSQL), as Core.
 
 Rules the database enforces: one owner per external ID of an attribute (the primary key on
 `(attribute, external_id)` — unique per brand, since one store holds one brand), one row per
 saved mapping key, one version counter per kind (`settings`, `mappings`), bumped in the same
 transaction as the change it counts. Times are integer microseconds since the epoch (UTC), as
-in the loyalty tables.
+in the loyalty tables. Recent messages are JSON text with their byte size, so trimming to the
+byte bound is a sum over a small table (migration 0003).
 """
 
 from __future__ import annotations
@@ -58,4 +59,12 @@ external_ids = Table(
     Column("customer_id", Text, nullable=False),
     PrimaryKeyConstraint("attribute", "external_id", name="external_id_unique_per_brand"),
     Index("ix_external_ids_customer", "customer_id"),
+)
+
+recent_messages = Table(
+    "recent_messages",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("size", Integer, nullable=False),
+    Column("message", Text, nullable=False),
 )

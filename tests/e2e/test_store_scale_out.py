@@ -64,8 +64,9 @@ async def send_all(bases: list[str]) -> list[tuple[str, int, Any]]:
             response = await client.post(path, json=body, headers=headers)
             results[index] = (kind, response.status_code, response.json())
 
-    # Shorter than the server's keep-alive (5 s): a pooled connection is never reused just as the server closes it.
-    limits = httpx.Limits(max_connections=60, keepalive_expiry=1.0)
+    # No keep-alive: on a loaded machine the client's loop can stall past the server's keep-alive (5 s), and
+    # a POST sent on a connection the server is closing fails in transit (ReadError) — HTTP's own race.
+    limits = httpx.Limits(max_connections=60, max_keepalive_connections=0)
     clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for base in bases]
     try:
         await asyncio.gather(*(worker(clients) for _ in range(60)))

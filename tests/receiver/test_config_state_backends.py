@@ -1,12 +1,14 @@
 """ConfigState on every backend: versions move with every save, one audit trail, one owner per external ID.
 
-Each test runs on the memory state and on SQLite files through SQLAlchemy (two engines on one
-file stand for two receiver processes sharing the database).
+Each test runs on the memory state, on SQLite files and on a real PostgreSQL (tests/support/postgres.py),
+each database migrated as `db upgrade` leaves it (two engines on one database stand for two receiver
+processes sharing it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,10 +17,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.ext.asyncio import create_async_engine
+from stores import sqlite_url
 
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, MemoryConfigState, StoredMapping
-from receiver.store.config_state_sql import SqlConfigState, create_config_tables
+from receiver.store.config_state_sql import SqlConfigState
+from receiver.store.sql.engine import make_engine
 
 Body = Callable[..., Awaitable[Any]]
 
@@ -28,23 +31,25 @@ def _entry(what: str, before: Any = None, after: Any = 1) -> AuditEntry:
 
 
 class Backend:
-    """Runs a test body on `instances` states that share their data, in one event loop."""
+    """Runs a test body on `instances` states that share their data, in one event loop.
 
-    def __init__(self, name: str, folder: Path) -> None:
+    A durable backend gets a fresh migrated database per run (as `antavo-actions db upgrade`
+    leaves it), and one engine per instance, made as the store makes its own.
+    """
+
+    def __init__(self, name: str, new_url: Callable[[], str]) -> None:
         self.name = name
-        self.folder = folder
-        self._files = 0
+        self._new_url = new_url
 
     def run(self, body: Body, *, instances: int = 1) -> Any:
+        url = "" if self.name == "memory" else self._new_url()
+
         async def main() -> Any:
             if self.name == "memory":
                 state = MemoryConfigState()
                 return await body(*([state] * instances))
-            self._files += 1
-            url = f"sqlite+aiosqlite:///{self.folder / f'config-{self._files}.db'}"
-            engines = [create_async_engine(url, connect_args={"timeout": 30}) for _ in range(instances)]
+            engines = [make_engine(url) for _ in range(instances)]
             try:
-                await create_config_tables(engines[0])
                 states: list[ConfigState] = [SqlConfigState(engine) for engine in engines]
                 return await body(*states)
             finally:
@@ -54,9 +59,14 @@ class Backend:
         return asyncio.run(main())
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    return Backend(request.param, tmp_path)
+    if request.param == "memory":
+        return Backend("memory", str)
+    if request.param == "sqlite":
+        files = itertools.count(1)
+        return Backend("sqlite", lambda: sqlite_url(tmp_path / f"config-{next(files)}.db"))
+    return Backend("postgresql", request.getfixturevalue("postgres_url"))
 
 
 def test_settings_and_mappings_have_their_own_versions_and_one_audit_trail(backend: Backend):
@@ -117,25 +127,45 @@ def test_concurrent_claims_of_one_external_id_agree_on_one_owner(backend: Backen
     backend.run(body, instances=2)
 
 
-def test_the_database_itself_refuses_a_second_owner_of_an_external_id(tmp_path: Path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_the_database_itself_refuses_a_second_owner_of_an_external_id(backend: Backend):
     from sqlalchemy import insert
     from sqlalchemy.exc import IntegrityError
 
     from receiver.store.config_tables import external_ids
 
-    async def main() -> None:
-        engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'unique.db'}")
-        try:
-            await create_config_tables(engine)
-            assert await SqlConfigState(engine).claim_external_id("crm_id", "x", "cus_1") == "cus_1"
-            with pytest.raises(IntegrityError):
-                async with engine.begin() as conn:
-                    await conn.execute(
-                        insert(external_ids).values(attribute="crm_id", external_id="x", customer_id="c2")
-                    )
+    async def body(state: ConfigState) -> None:
+        assert isinstance(state, SqlConfigState)
+        assert await state.claim_external_id("crm_id", "x", "cus_1") == "cus_1"
+        engine = state.engine
+        with pytest.raises(IntegrityError):
             async with engine.begin() as conn:
-                await conn.execute(insert(external_ids).values(attribute="email", external_id="x", customer_id="c2"))
-        finally:
-            await engine.dispose()
+                await conn.execute(insert(external_ids).values(attribute="crm_id", external_id="x", customer_id="c2"))
+        async with engine.begin() as conn:
+            await conn.execute(insert(external_ids).values(attribute="email", external_id="x", customer_id="c2"))
+        assert await state.external_id_owner("email", "x") == "c2"
 
-    asyncio.run(main())
+    backend.run(body)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_the_migration_creates_the_tables_the_code_uses(backend: Backend):
+    """Alembic finds no difference between the migrated tables and the Core tables the SQL code writes."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from receiver.store.config_tables import metadata
+
+    def ours(name: str | None, kind: str, _parent: Any) -> bool:
+        return kind != "table" or name in metadata.tables
+
+    def differences(conn: Any) -> list[Any]:
+        context = MigrationContext.configure(conn, opts={"include_name": ours, "compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+    async def body(state: ConfigState) -> None:
+        assert isinstance(state, SqlConfigState)
+        async with state.engine.connect() as conn:
+            assert await conn.run_sync(differences) == []
+
+    backend.run(body)

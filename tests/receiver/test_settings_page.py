@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from signed_in import Browser
 
@@ -79,3 +81,25 @@ def test_the_environment_pins_a_field(start_receiver, monkeypatch):
     assert "ANTAVO_OUTBOUND_REGION" in page and 'id="outbound__region-source">Value from: <strong>environment' in page
     browser.post("/settings/outbound-settings", {"outbound__region": "us"})
     assert receiver.app.state.settings.current.outbound.region == "eu"
+
+
+def test_an_idle_instance_on_a_shared_store_applies_a_save_made_on_another(start_receiver, tmp_path):
+    """B serves no request at all (its outbox may still send rows others queued): it reloads on its own."""
+    from stores import sqlite_url
+
+    from receiver.core.settings_service import REFRESH_SECONDS
+
+    store = {"url": sqlite_url(tmp_path / "shared.db")}
+    a, b = start_receiver(store=store), start_receiver(store=store)
+    live_b = b.app.state.settings
+    assert live_b.current.outbound.user_id_attribute is None
+    answer = Browser(a.base_url, a.api_key).post(
+        "/settings/customer-id-mapping", {"outbound__user_id_attribute": "crm_id"}
+    )
+    assert answer.status_code == 303
+    # Bounded, and generous: a loaded CI machine may delay a tick; without the watcher it never applies.
+    deadline = time.monotonic() + 15 * REFRESH_SECONDS
+    while live_b.current.outbound.user_id_attribute != "crm_id" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert live_b.current.outbound.user_id_attribute == "crm_id"
+    assert b.app.state.service.customer_ids.attribute == "crm_id"
