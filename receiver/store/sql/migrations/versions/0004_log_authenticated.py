@@ -1,7 +1,7 @@
 """log entries: who sent them (unauthenticated refusals are kept to their own share) and whether a body was cut
 
-Revision ID: 0003_log_authenticated
-Revises: 0002
+Revision ID: 0004_log_authenticated
+Revises: 0003
 Create Date: 2026-11-28 19:50:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_log_authenticated"
-down_revision: str | None = "0002"
+revision: str = "0004_log_authenticated"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
