@@ -78,8 +78,8 @@ def parse_json(raw: bytes) -> Any:
         value, strict = jsontext.loads(raw)
     except (ValueError, RecursionError):
         raise _invalid_json() from None
-    if strict:
-        _check_depth(value)  # orjson reads no lone surrogate and no infinite number
+    if strict and b"\\u0000" not in raw:
+        _check_depth(value)  # orjson reads no lone surrogate and no infinite number; NUL only from `\u0000`
     else:
         _check_shape(value)
     return value
@@ -107,8 +107,8 @@ def _check_depth(value: Any) -> None:
 
 
 def _check_shape(value: Any) -> None:
-    """Bound the nesting, refuse lone surrogates (which no UTF-8 answer could carry) and numbers
-    too large for a float (`1e400` would be stored as infinity)."""
+    """Bound the nesting, refuse lone surrogates (which no UTF-8 answer could carry), NUL characters
+    (which PostgreSQL cannot store) and numbers too large for a float (`1e400` would be stored as infinity)."""
     stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:
         value, depth, path = stack.pop()
@@ -116,25 +116,31 @@ def _check_shape(value: Any) -> None:
             if depth > MAX_DEPTH:
                 raise _too_deep()
             for key, item in value.items():
-                _check_text(key)
+                _check_text(key, path)
                 stack.append((item, depth + 1, f"{path}.{key}" if path else key))
         elif isinstance(value, list):
             if depth > MAX_DEPTH:
                 raise _too_deep()
-            stack.extend((item, depth + 1, f"{path}.{index}") for index, item in enumerate(value))
+            stack.extend(
+                (item, depth + 1, f"{path}.{index}" if path else str(index)) for index, item in enumerate(value)
+            )
         elif isinstance(value, str):
-            _check_text(value)
+            _check_text(value, path)
         elif isinstance(value, float) and not math.isfinite(value):
             raise ApiError(
                 422, "NUMBER_OUT_OF_RANGE", "A number is too large to be stored (not a finite number).", field=path
             )
 
 
-def _check_text(text: str) -> None:
+def _check_text(text: str, path: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise _invalid_json("The request body holds text that is not valid Unicode.") from None
+    if "\x00" in text:
+        # PostgreSQL cannot store U+0000 in text or jsonb: refused alike on every store.
+        message = "The request body holds a NUL character (\\u0000), which the receiver cannot store."
+        raise ApiError(400, "INVALID_JSON", message, field=path or None)
 
 
 def check_api_key(body: Mapping[str, Any], field: str, expected: bytes) -> None:

@@ -69,7 +69,12 @@ class OutboundConfig(BaseModel):
             "unset, the customer's own ID is sent."
         ),
     )
-    queue_size: int = Field(10_000, ge=1, description="Messages the outbox holds; when full, new ones are refused.")
+    queue_size: int = Field(
+        10_000,
+        ge=1,
+        description="Messages the outbox holds; while full, an event that would queue one is refused with 503 "
+        "`OUTBOUND_QUEUE_FULL` and Retry-After (nothing is applied, no message is lost).",
+    )
     batch_max_messages: int = Field(
         MAX_BATCH_MESSAGES, ge=1, le=MAX_BATCH_MESSAGES, description="Most messages in one batch request."
     )

@@ -22,7 +22,7 @@ class OutboundLogEntry(BaseModel):
     response_time: float = Field(description="Seconds from the first attempt to the final answer (retries included).")
     error: str | None = Field(description="Why the message was not delivered, or `null`.")
     error_code: str | None = Field(
-        description="`OUTBOX_FULL`, `MESSAGE_TOO_LARGE`, `NO_USER_ID`, `REJECTED`, `RETRIES_EXHAUSTED`, "
+        description="`MESSAGE_TOO_LARGE`, `NO_USER_ID`, `REJECTED`, `RETRIES_EXHAUSTED`, "
         "`NOT_CONFIRMED`, `NOT_DELIVERED` or `INTERNAL_ERROR`; `null` when delivered."
     )
     request: Any = Field(description="The message as sent in the batch.")

@@ -8,7 +8,8 @@ response bodies, already redacted by the caller.
 
 Memory is bounded by bytes, not only by entries: bodies are kept as their JSON text (so
 the bytes counted are the bytes held, whatever the shape of the JSON), a body longer than
-`body_bytes` is cut and the entry marked `truncated`, and the ring drops its oldest entries
+`body_bytes` is cut and the entry marked `truncated` (`logs.bodies`, the rule every store
+applies), and the ring drops its oldest entries
 once it holds `size` entries or `max_bytes` bytes. Unauthenticated refusals live in their own
 small lane (a `anonymous_share` of both bounds): however many arrive, they only ever push
 out each other, never an authenticated entry.
@@ -25,25 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from receiver.jsontext import dumps_text
+from receiver.logs.bodies import anonymous_entries, bounded, dump_json
+
+__all__ = ["InboundLog", "LogEntry", "LogFilter", "LogPage", "LogRing", "dump_json", "unstored_entry"]
 
 ENTRY_OVERHEAD = 600
 """Bytes an entry costs besides its bodies (the object, its strings, the deque slot): a fair over-estimate."""
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_BODY_BYTES = 16 * 1024
-
-
-def dump_json(value: Any) -> str:
-    """A body as the logs keep it: compact JSON text (orjson's, see `receiver.jsontext`)."""
-    return dumps_text(value)
-
-
-def _body(value: Any, limit: int) -> tuple[str, bool]:
-    """A body as JSON text, cut to `limit` characters (as a JSON string holding the start of it) if longer."""
-    text = dump_json(value)
-    if len(text) <= limit:
-        return text, False
-    return dump_json({"truncated": True, "length": len(text), "start": text[: max(0, limit - 100)]}), True
 
 
 @dataclass(frozen=True)
@@ -206,7 +196,7 @@ class LogRing:
         anonymous_share: float = 0.1,
     ) -> None:
         self.body_bytes = body_bytes
-        anonymous = max(1, int(size * anonymous_share))
+        anonymous = anonymous_entries(size, anonymous_share)
         anonymous_bytes = int(max_bytes * anonymous_share)
         self._trusted = _Lane(size, max_bytes - anonymous_bytes)
         self._anonymous = _Lane(anonymous, anonymous_bytes)
@@ -239,23 +229,24 @@ class LogRing:
         source: str | None = None,
     ) -> LogEntry:
         """Add an entry; an unauthenticated one goes to its own lane, which cannot evict the others."""
-        request_json, cut_request = _body(request, self.body_bytes)
-        response_json, cut_response = _body(response, self.body_bytes)
+        kept = bounded(
+            id=id, customer_id=customer_id, error=error, request=request, response=response, body_bytes=self.body_bytes
+        )
         with self._lock:
             entry = LogEntry._quick(
                 {
                     "seq": next(self._seq),
-                    "id": id[:1024],
+                    "id": kept.id,
                     "timestamp": timestamp,
-                    "customer_id": customer_id[:1024] if customer_id is not None else None,
+                    "customer_id": kept.customer_id,
                     "event_type": event_type,
                     "status": status,
                     "response_time": response_time,
-                    "error": error[:4096] if error is not None else None,
+                    "error": kept.error,
                     "error_code": error_code,
-                    "request_json": request_json,
-                    "response_json": response_json,
-                    "truncated": cut_request or cut_response,
+                    "request_json": kept.request.text,
+                    "response_json": kept.response.text,
+                    "truncated": kept.truncated,
                     "authenticated": authenticated,
                     "internal_customer_id": internal_customer_id,
                     "source": source,

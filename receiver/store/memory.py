@@ -37,11 +37,10 @@ from receiver.store.contract import (
     StoredSession,
 )
 from receiver.store.keys import MemoryKeys
-from receiver.store.limits import StoreLimits
+from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.windows import WindowWatch
 
 _ABSENT = object()
-OUTBOX_FULL = "OUTBOX_FULL"
 
 
 @dataclass
@@ -222,10 +221,17 @@ class MemoryStore:
         keys = changed_keys(before.profile if before else {}, before.attributes if before else {}, change)
         snapshot = _snapshot(after)
         merged = {**snapshot.profile, **snapshot.attributes}
-        return self._source.items(snapshot, event, {key: merged[key] for key in keys})
+        items = self._source.items(snapshot, event, {key: merged[key] for key in keys})
+        self._check_room(len(items))
+        return items
+
+    def _check_room(self, adding: int) -> None:
+        size = self.limits.outbox_size
+        check_outbox_room(len(self._outbox) >= size, adding, size)
 
     async def outbox_put(self, items: Sequence[OutboxItem]) -> None:
         with self._lock:
+            self._check_room(len(items))
             self._put(items)
             wake = self._wake
         if items and wake is not None:
@@ -233,11 +239,6 @@ class MemoryStore:
 
     def _put(self, items: Sequence[OutboxItem]) -> None:
         for item in items:
-            if item.refusal is None and len(self._outbox) >= self.limits.outbox_size:
-                size = self.limits.outbox_size
-                item = replace(
-                    item, refusal=(OUTBOX_FULL, f"The outbox is full ({size} messages); the message was not queued.")
-                )
             self._outbox_seq += 1
             self._outbox[self._outbox_seq] = _Queued(OutboxRow(self._outbox_seq, item, 0))
 

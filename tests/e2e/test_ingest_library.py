@@ -19,6 +19,9 @@ from typing import Any
 import httpx
 import pytest
 from segment.analytics import Client
+from served import on_every_store
+
+pytest_generate_tests = on_every_store
 
 POINTS_REDEEMED = """
 name: Points Redeemed → point_subtract

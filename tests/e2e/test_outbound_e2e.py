@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from destination.definition.model import load_definition
 
@@ -99,19 +100,27 @@ def test_the_outbound_log_needs_the_key_and_never_shows_the_write_key(start_rece
     assert not any(WRITE_KEY in line for line in receiver.log_lines)
 
 
-def test_a_full_outbox_is_logged_as_refusals_and_the_webhook_still_accepts(start_receiver, segment_stub):
-    segment_stub.delay = 0.4
+@pytest.mark.parametrize("receiver_backend", ["memory", "sqlite"], indirect=True)
+def test_a_full_outbox_refuses_the_event_whole_with_503_and_the_retry_is_applied(start_receiver, segment_stub):
+    segment_stub.delay = 1.0  # the first message stays queued until Segment answers
     receiver = start_receiver(outbound=outbound(segment_stub.url, queue_size=1, flush_timeout_seconds=3.0))
+    key = {"Idempotency-Key": "full-queue-retry"}
     with receiver.client() as client:
-        statuses = [client.post(WEBHOOK, json=event(receiver.api_key, points=n + 1)).status_code for n in range(6)]
-        assert statuses == [202] * 6
-        final = wait_for_log(client, receiver.auth, 6)
-        refused = client.get(OUTBOUND_LOG, headers=receiver.auth, params={"status": 0}).json()["items"]
-        assert refused and {e["error_code"] for e in refused} == {"OUTBOX_FULL"}
-    assert len({e["id"] for e in final}) == 6, "every message ends in exactly one entry"
-    delivered = [e for e in final if e["status"] == 200]
-    assert len(delivered) + len(refused) == 6 and len(delivered) >= 1
-    assert sorted(m["messageId"] for m in segment_stub.delivered()) == sorted(e["id"] for e in delivered)
+        assert client.post(WEBHOOK, json=event(receiver.api_key, points=1)).status_code == 202
+        full = client.post(WEBHOOK, json=event(receiver.api_key, points=2), headers=key)
+        assert full.status_code == 503 and int(full.headers["Retry-After"]) > 0
+        assert full.json()["error"]["code"] == "OUTBOUND_QUEUE_FULL" and set(full.json()) == {"error"}
+        assert receiver.customer("u1").balances == {"default": 1}, "nothing of the refused event was applied"
+        segment_stub.wait_for(1)
+        wait_for_log(client, receiver.auth, 1)
+        retried = client.post(WEBHOOK, json=event(receiver.api_key, points=2), headers=key)
+        assert retried.status_code == 202 and "Idempotent-Replayed" not in retried.headers
+        final = wait_for_log(client, receiver.auth, 2)
+        logged = client.get("/v1/logs", headers=receiver.auth, params={"status": 503}).json()["items"]
+    assert [e["error_code"] for e in logged] == ["OUTBOUND_QUEUE_FULL"]
+    assert receiver.customer("u1").balances == {"default": 3}
+    assert [m["properties"]["points"] for m in segment_stub.delivered()] == [1, 2], "each accepted event sent once"
+    assert {e["status"] for e in final} == {200}
 
 
 def _p99(samples: list[float]) -> float:

@@ -6,8 +6,11 @@ import socket
 import time
 
 import pytest
+from served import on_every_store
 
 from receiver.config import ReceiverConfig
+
+pytest_generate_tests = on_every_store
 
 WEBHOOK = "/v1/webhook/segment"
 HUGE = "9" * 4300
@@ -23,6 +26,29 @@ def test_a_time_without_a_zone_filters_as_utc_instead_of_failing(receiver_server
     assert response.status_code == 200, response.text
     expected = 1 if (param == "since" and path == "/v1/logs") else 0
     assert len(response.json()["items"]) == expected
+
+
+def test_a_nul_character_is_refused_by_name_on_every_store_and_stores_nothing(receiver_server):
+    """PostgreSQL cannot keep U+0000 in text or jsonb: every store refuses it alike (400, the field's path)."""
+    key = receiver_server.api_key
+    bodies = {
+        "customer": {"customer": "c\u0000", "action": "point_add", "data": {"points": 1}, "api_key": key},
+        "data.reason": {
+            "customer": "c1",
+            "action": "point_add",
+            "data": {"points": 1, "reason": "a\u0000"},
+            "api_key": key,
+        },
+    }
+    with receiver_server.client() as client:
+        for field, body in bodies.items():
+            answer = client.post(WEBHOOK, json=body)
+            assert answer.status_code == 400 and answer.json()["error"]["field"] == field, answer.text
+            assert answer.json()["error"]["code"] == "INVALID_JSON" and "NUL" in answer.json()["error"]["message"]
+        assert client.get("/v1/customers/c1", headers=receiver_server.auth).status_code == 404
+        assert receiver_server.writes() == 0
+        logged = client.get("/v1/logs", headers=receiver_server.auth, params={"status": 400}).json()["items"]
+    assert len(logged) == 2, "the refusals are in the log, their bodies storable"
 
 
 def test_a_balance_cannot_grow_past_the_limit_and_the_customer_page_still_renders(start_receiver):

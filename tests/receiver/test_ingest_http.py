@@ -7,9 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
+from served import on_every_store
 
 from receiver.ingest.messages import BATCH_LIMIT, EVENT_LIMIT
 from receiver.logs.ring import LogFilter
+
+pytest_generate_tests = on_every_store
 
 
 def padded(body: dict[str, Any], size: int) -> bytes:

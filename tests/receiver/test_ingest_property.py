@@ -1,24 +1,22 @@
 """Any body to the Tracking API gets 200, 400 or 401 — never a 500 — in one consistent shape.
 
-In process (httpx.ASGITransport). Bodies are mostly near-valid Segment calls (so most get past
+On a real receiver over loopback, once per store (memory, a SQLite file, PostgreSQL). Bodies are mostly near-valid Segment calls (so most get past
 authentication and the size checks into mapping and the webhook), sometimes any JSON or bytes.
 A refused call must have changed nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-from typing import Any
+from collections.abc import Iterator
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from served import BACKENDS, Served, served, store_url
 from strategies import FINITE_FLOATS, json_scalars, json_trees, mostly
 
-from receiver.app import create_app
 from receiver.config import ReceiverConfig
 
 WRITE_KEY = "property-write-key-31f0"
@@ -112,33 +110,29 @@ auth_headers = mostly(
 )
 
 
-@pytest.fixture(scope="module")
-def app() -> Any:
+@pytest.fixture(scope="module", params=BACKENDS)
+def receiver(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One real receiver per store for all the examples (a durable store's connections live on its loop)."""
     config = ReceiverConfig(
         api_key="property-api-key-2b7e",
         write_key=WRITE_KEY,
         stack="p",
         log_size=200,
         limits={"auth_failures_burst": 10**9},  # rate limiting has its own tests
+        store={"url": store_url(request, tmp_path_factory.mktemp(request.param))},
     )
-    return create_app(config)
-
-
-def post(app: Any, path: str, content: bytes, headers: dict[str, str]) -> httpx.Response:
-    async def send() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as client:
-            return await client.post(path, content=content, headers={"Content-Type": "application/json", **headers})
-
-    return asyncio.run(send())
+    with served(config) as running:
+        assert running.store.name == request.param
+        yield running
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(request=requests, headers=auth_headers)
-def test_any_body_gets_200_400_or_401_in_one_shape(app, request, headers):
+def test_any_body_gets_200_400_or_401_in_one_shape(receiver, request, headers):
     path, content = request
-    writes, accepted = asyncio.run(app.state.store.event_count()), app.state.ingest.fanout.stats.accepted
-    response = post(app, path, content, headers)
+    stats = receiver.app.state.ingest.fanout.stats
+    writes, accepted = receiver.call(receiver.store.event_count()), stats.accepted
+    response = receiver.client.post(path, content=content, headers={"Content-Type": "application/json", **headers})
     body = response.json()
     event(f"{path} {response.status_code} {body.get('code', '')}")
     assert response.status_code in (200, 400, 401)
@@ -151,4 +145,4 @@ def test_any_body_gets_200_400_or_401_in_one_shape(app, request, headers):
     assert all(isinstance(value, str) and value for value in (body["code"], body["message"]))
     field = body["error"]["field"]
     assert field is None or (isinstance(field, str) and field)  # a path, or null (never "")
-    assert (asyncio.run(app.state.store.event_count()), app.state.ingest.fanout.stats.accepted) == (writes, accepted)
+    assert (receiver.call(receiver.store.event_count()), stats.accepted) == (writes, accepted)

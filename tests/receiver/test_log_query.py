@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from served import on_every_store
+
+pytest_generate_tests = on_every_store
 
 
 def post(server: Any, body: dict[str, Any]) -> int:

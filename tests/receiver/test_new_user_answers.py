@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from served import on_every_store
+
+pytest_generate_tests = on_every_store
 
 CHECKOUT = "checkout"
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import httpx
 from fuzzing import fuzz
+from served import on_every_store
+
+pytest_generate_tests = on_every_store
 
 EXAMPLES_PER_OPERATION = 25
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from served import on_every_store
 
 from receiver.logs.ring import InboundLog, LogFilter
+
+pytest_generate_tests = on_every_store
 
 WEBHOOK = "/v1/webhook/segment"
 
@@ -20,12 +23,12 @@ def test_inspection_needs_the_bearer_key(receiver_server, path, authorization):
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_health_and_docs_need_no_key(receiver_server):
+def test_health_and_docs_need_no_key(receiver_server, receiver_backend):
     with receiver_server.client() as client:
         assert client.get("/healthz").json() == {
             "status": "ok",
             "stack": "test",
-            "store": "memory",
+            "store": receiver_backend,
             "multi_accounts": False,
             "warnings": [],
             "details": {"fast_path_failures": 0},

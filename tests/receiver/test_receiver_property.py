@@ -1,19 +1,19 @@
-"""Any body gets a well-formed answer, never a 500, and only an accepted one changes the store."""
+"""Any body gets a well-formed answer, never a 500, and only an accepted one changes the store.
+
+On a real receiver over loopback, once per store (memory, a SQLite file, PostgreSQL): bad input gets the
+same answers whichever store keeps the data.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from typing import Any
+from collections.abc import Iterator
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from served import BACKENDS, Served, served, store_url
 from strategies import FINITE_FLOATS, json_scalars, json_trees, mostly
-
-from receiver.app import create_app
-from receiver.store.memory import MemoryStore
 
 WEBHOOK = "/v1/webhook/segment"
 DOCUMENTED = {202, 400, 401, 409, 413, 415, 422}
@@ -54,11 +54,11 @@ idempotency = mostly(st.just({}), st.sampled_from(["k1", "k2", "", "x" * 300]).m
 headers = st.builds(lambda ct, extra: {"Content-Type": ct, **extra}, content_types, idempotency)
 
 
-@pytest.fixture(scope="module")
-def app_and_store():
+@pytest.fixture(scope="module", params=BACKENDS)
+def receiver(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One real receiver per store for all the examples (a durable store's connections live on its loop)."""
     from receiver.config import ReceiverConfig
 
-    store = MemoryStore()
     # Rate limiting of failed keys has its own tests: here every wrong key must reach the key check.
     config = ReceiverConfig(
         api_key=KEY,
@@ -66,35 +66,28 @@ def app_and_store():
         accounts=["acc-1"],
         max_body_bytes=512,
         limits={"auth_failures_burst": 10**9},
+        store={"url": store_url(request, tmp_path_factory.mktemp(request.param))},
     )
-    return create_app(config, store=store), store
-
-
-def post(app: Any, content: bytes, request_headers: dict[str, str]) -> httpx.Response:
-    async def send() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as client:
-            return await client.post(WEBHOOK, content=content, headers=request_headers)
-
-    return asyncio.run(send())
+    with served(config) as running:
+        assert running.store.name == request.param
+        yield running
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(content=bodies, request_headers=headers)
-def test_any_body_gets_a_documented_answer(app_and_store, content, request_headers):
-    app, store = app_and_store
-    before = asyncio.run(store.event_count())
-    response = post(app, content, request_headers)
+def test_any_body_gets_a_documented_answer(receiver, content, request_headers):
+    before = receiver.call(receiver.store.event_count())
+    response = receiver.client.post(WEBHOOK, content=content, headers=request_headers)
     event(f"status {response.status_code} {response.json().get('error', {}).get('code', '')}")
     assert response.status_code in DOCUMENTED
     body = response.json()
     if response.status_code == 202:
         assert body["status"] == "accepted" and isinstance(body["id"], str)
         replayed = response.headers.get("Idempotent-Replayed") == "true"
-        assert asyncio.run(store.event_count()) == before + (0 if replayed else 1)
+        assert receiver.call(receiver.store.event_count()) == before + (0 if replayed else 1)
     else:
         assert set(body) == {"error"}
         assert set(body["error"]) == {"code", "message", "field"}
         assert isinstance(body["error"]["code"], str) and isinstance(body["error"]["message"], str)
         assert body["error"]["field"] is None or (isinstance(body["error"]["field"], str) and body["error"]["field"])
-        assert asyncio.run(store.event_count()) == before
+        assert receiver.call(receiver.store.event_count()) == before

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+from served import on_every_store
+
 from receiver.config import ReceiverConfig
 from receiver.security import REDACTED, Redactor
+
+pytest_generate_tests = on_every_store
 
 WEBHOOK = "/v1/webhook/segment"
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import exc
 
+from receiver.logs.bodies import BoundedFields
 from receiver.logs.ring import dump_json
 from receiver.store.contract import LogEntry, NewLogEntry, StoredEvent, StoreUnavailable
 
@@ -54,23 +55,28 @@ def log_entry_of(row: Any) -> LogEntry:
         response_json=dump_json(row.response),
         internal_customer_id=row.internal_customer_id,
         source=row.source,
+        truncated=row.truncated,
+        authenticated=row.authenticated,
     )
 
 
-def log_entry_from(entry: NewLogEntry, seq: int) -> LogEntry:
-    """The entry as written, without reading it back (its `seq` is all the database adds)."""
+def log_entry_from(entry: NewLogEntry, kept: BoundedFields, seq: int) -> LogEntry:
+    """The entry as written (`kept`: its parts cut to the log's bounds), without reading it back
+    (its `seq` is all the database adds)."""
     return LogEntry(
         seq=seq,
-        id=entry.id,
+        id=kept.id,
         timestamp=entry.timestamp,
-        customer_id=entry.customer_id,
+        customer_id=kept.customer_id,
         event_type=entry.event_type,
         status=entry.status,
         response_time=entry.response_time,
-        error=entry.error,
+        error=kept.error,
         error_code=entry.error_code,
-        request_json=dump_json(entry.request),
-        response_json=dump_json(entry.response),
+        request_json=kept.request.text,
+        response_json=kept.response.text,
+        truncated=kept.truncated,
+        authenticated=entry.authenticated,
         internal_customer_id=entry.internal_customer_id,
         source=entry.source,
     )

@@ -19,6 +19,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from receiver import jsontext
+
 READ_ONLY = "antavo_read_only"
 
 
@@ -29,6 +31,12 @@ def json_text(value: Any) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_value(text: str | bytes) -> Any:
+    """A JSON column's value: orjson's reading, except where it reads differently or refuses
+    (integers past 64 bits) — `receiver.jsontext.loads` decides, as for request bodies."""
+    return jsontext.loads(text.encode() if isinstance(text, str) else text)[0]
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ def make_engine(url: str, settings: EngineSettings | None = None) -> AsyncEngine
     target = driver_url(url)
     common: dict[str, Any] = {
         "json_serializer": json_text,
-        "json_deserializer": orjson.loads,
+        "json_deserializer": json_value,
         "pool_size": settings.pool_size,
         "max_overflow": settings.max_overflow,
         "pool_timeout": settings.acquire_timeout,
@@ -88,7 +96,7 @@ def make_sqlite_engine(url: str, settings: EngineSettings | None = None) -> Engi
         target,
         connect_args={"timeout": settings.busy_timeout, "check_same_thread": False},
         json_serializer=json_text,
-        json_deserializer=orjson.loads,
+        json_deserializer=json_value,
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_timeout=settings.acquire_timeout,

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
 
+from receiver.logs.bodies import BoundedFields, anonymous_entries, bounded
 from receiver.store.contract import (
     LogEntry,
     LogFilter,
@@ -28,7 +29,7 @@ from receiver.store.contract import (
     OutboxRow,
     StoredSession,
 )
-from receiver.store.limits import StoreLimits
+from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import from_micros, log_entry_from, log_entry_of, micros
@@ -43,17 +44,25 @@ class LogRules:
         self._limits = limits
 
     def kept(self, kind: str) -> ColumnElement[bool]:
-        """The retention rule: the newest `log_size` entries of the kind, younger than the age limit."""
+        """The retention rule: the newest `log_size` authenticated entries of the kind, and apart from
+        them the newest `anonymous_share` of that many unauthenticated ones (as the memory store's
+        lanes), so a flood from unknown senders only pushes out its own kind; all younger than the age limit.
+        """
         log = t.log_entries.c
-        newest = (
-            select(log.seq)
-            .where(log.kind == kind)
-            .order_by(log.seq.desc())
-            .offset(self._limits.log_size - 1)
-            .limit(1)
-            .scalar_subquery()
-        )
-        kept = log.seq >= func.coalesce(newest, 0)
+
+        def newest(authenticated: bool, count: int) -> ColumnElement[bool]:
+            nth = (
+                select(log.seq)
+                .where(log.kind == kind, log.authenticated == authenticated)
+                .order_by(log.seq.desc())
+                .offset(count - 1)
+                .limit(1)
+                .scalar_subquery()
+            )
+            return and_(log.authenticated == authenticated, log.seq >= func.coalesce(nth, 0))
+
+        anonymous = anonymous_entries(self._limits.log_size, self._limits.log_anonymous_share)
+        kept: ColumnElement[bool] = or_(newest(True, self._limits.log_size), newest(False, anonymous))
         if self._limits.log_max_age_seconds is not None:
             oldest = int((self._limits.clock() - self._limits.log_max_age_seconds) * 1_000_000)
             kept = and_(kept, log.timestamp >= oldest)
@@ -121,21 +130,51 @@ class AddLog:
 
     kind: LogKind
     entries: Sequence[NewLogEntry]
+    body_bytes: int
+    """Bodies longer than this are cut (`receiver.logs.bodies`, the rule every store applies)."""
 
     def __call__(self, conn: Connection) -> list[LogEntry]:
         return AddLog.run_many(conn, [self])[0][1]
 
     @staticmethod
     def run_many(conn: Connection, works: Sequence[AddLog]) -> list[tuple[bool, Any]]:
-        # Who sent an entry matters to the memory store's bounds only: a table keeps every entry alike.
+        kept = [[_bounded(entry, work.body_bytes) for entry in work.entries] for work in works]
         rows = [
-            {"kind": work.kind, **{name: value for name, value in vars(entry).items() if name != "authenticated"}}
-            | {"timestamp": micros(entry.timestamp)}
-            for work in works
-            for entry in work.entries
+            _log_row(work.kind, entry, bounds)
+            for work, cut in zip(works, kept, strict=True)
+            for entry, bounds in zip(work.entries, cut, strict=True)
         ]
         seqs = iter(sorted(seq for (seq,) in conn.execute(sql.INSERT_LOG, rows)) if rows else [])
-        return [(True, [log_entry_from(entry, next(seqs)) for entry in work.entries]) for work in works]
+        return [
+            (True, [log_entry_from(entry, bounds, next(seqs)) for entry, bounds in zip(work.entries, cut, strict=True)])
+            for work, cut in zip(works, kept, strict=True)
+        ]
+
+
+def _bounded(entry: NewLogEntry, body_bytes: int) -> BoundedFields:
+    return bounded(
+        id=entry.id,
+        customer_id=entry.customer_id,
+        error=entry.error,
+        request=entry.request,
+        response=entry.response,
+        body_bytes=body_bytes,
+    )
+
+
+def _log_row(kind: LogKind, entry: NewLogEntry, kept: BoundedFields) -> dict[str, Any]:
+    """The row of a new entry, cut to the bounds every log keeps (`receiver.logs.bodies`)."""
+    return {
+        **vars(entry),
+        "kind": kind,
+        "id": kept.id,
+        "timestamp": micros(entry.timestamp),
+        "customer_id": kept.customer_id,
+        "error": kept.error,
+        "request": kept.request.value,
+        "response": kept.response.value,
+        "truncated": kept.truncated,
+    }
 
 
 def count_rows(table: Any, conn: Connection) -> int:
@@ -162,10 +201,14 @@ def delete_session(digest: str, conn: Connection) -> None:
 # --- outbox ----------------------------------------------------------------------------------
 
 
-def write_outbox(conn: Connection, items: Sequence[OutboxItem]) -> bool:
-    """Queue a commit's items inside its own transaction (the transactional outbox)."""
+def write_outbox(conn: Connection, items: Sequence[OutboxItem], *, limit: int) -> bool:
+    """Queue a commit's items inside its own transaction (the transactional outbox); `OutboxFull`
+    (which undoes the transaction: nothing of the commit is written) while `limit` rows wait."""
     if not items:
         return False
+    # Is there a `limit`-th waiting row? An index walk that stops early while the queue is short.
+    at_limit = select(t.outbox.c.seq).order_by(t.outbox.c.seq).offset(limit - 1).limit(1)
+    check_outbox_room(conn.execute(at_limit).first() is not None, len(items), limit)
     rows = [
         {
             "message_id": item.message_id,

@@ -115,7 +115,12 @@ class SqlStore:
 
     async def apply(self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None) -> StoredEvent:
         work = ledger.Apply(
-            customer_id, decide, idempotency_key, self._limits.clock(), self._source, records.write_outbox
+            customer_id,
+            decide,
+            idempotency_key,
+            self._limits.clock(),
+            self._source,
+            partial(records.write_outbox, limit=self._limits.outbox_size),
         )
         event, queued = await self._write(work)
         if queued and self._wake is not None:
@@ -158,7 +163,7 @@ class SqlStore:
     async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
         if not entries:
             return []
-        written = await self._write(records.AddLog(kind, tuple(entries)))
+        written = await self._write(records.AddLog(kind, tuple(entries), self._limits.log_body_bytes))
         await self.maintain()
         return written
 
@@ -186,7 +191,7 @@ class SqlStore:
     # --- outbox ------------------------------------------------------------------------------
 
     async def outbox_put(self, items: Sequence[OutboxItem]) -> None:
-        await self._write(partial(_outbox_put, items))
+        await self._write(partial(records.write_outbox, items=items, limit=self._limits.outbox_size))
 
     async def outbox_claim(self, limit: int, *, lease: float) -> list[OutboxRow]:
         return await self._write(partial(records.claim_outbox, limit, self._limits.clock(), lease))
@@ -215,10 +220,6 @@ class SqlStore:
 def _sweep_done(future: asyncio.Future[None]) -> None:
     if not future.cancelled() and future.exception() is not None:
         logger.warning("retention sweep failed (it runs again later): %s", future.exception())
-
-
-def _outbox_put(items: Sequence[OutboxItem], conn: Connection) -> None:
-    records.write_outbox(conn, items)
 
 
 def _drop_all(tables: Sequence[str], conn: Connection) -> None:

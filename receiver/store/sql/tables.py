@@ -3,7 +3,8 @@
 Rules the database itself enforces: one transaction ID per account (primary key), a balance
 never below zero (CHECK), one row per idempotency key and per messageId (primary keys).
 Times are integer microseconds since the epoch (UTC): exact, portable, and indexable the same
-way on both databases. Every filter of the log API has an index led by the log's kind.
+way on both databases. Every filter of the log API has an index led by the log's kind; log
+retention counts unauthenticated refusals apart (`authenticated`), as the memory store does.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -113,7 +116,10 @@ log_entries = Table(
     Column("response", Json, nullable=True),
     Column("internal_customer_id", Text, nullable=True),
     Column("source", Text, nullable=True),
+    Column("authenticated", Boolean, nullable=False, server_default=true()),
+    Column("truncated", Boolean, nullable=False, server_default=false()),
     Index("ix_log_kind_seq", "kind", "seq"),
+    Index("ix_log_kind_authenticated_seq", "kind", "authenticated", "seq"),
     Index("ix_log_kind_id", "kind", "id"),
     Index("ix_log_kind_customer", "kind", "customer_id"),
     Index("ix_log_kind_internal_customer", "kind", "internal_customer_id"),

@@ -67,3 +67,30 @@ def test_db_upgrade_refuses_the_memory_store_and_a_bad_url():
     assert memory.exit_code == 2 and "memory store has no schema" in memory.output
     bad = runner.invoke(build_app(), ["db", "upgrade", "--store", "redis://x"])
     assert bad.exit_code == 2 and "store.url" in bad.output
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_declares(empty_url):
+    """Every column, index and table of `tables.py` (and the pages' tables) comes from a migration, and no more."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import MetaData
+
+    from receiver.store import config_tables
+    from receiver.store.sql import tables
+    from receiver.store.sql.engine import make_engine
+
+    declared = MetaData()
+    for source in (tables.metadata, config_tables.metadata):
+        for table in source.tables.values():
+            table.to_metadata(declared)
+
+    async def main() -> list[object]:
+        await upgrade(empty_url)
+        engine = make_engine(empty_url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), declared))
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(main()) == []
