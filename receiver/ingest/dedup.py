@@ -24,3 +24,7 @@ class MessageDeduplicator:
     async def first_time(self, message_id: str) -> bool:
         """Remember `message_id`; True unless it was already seen within the window (check and claim in one step)."""
         return await self._store.first_time(message_id, window=self._window)
+
+    async def forget(self, message_id: str) -> None:
+        """Let a retry of `message_id` through: it was not (fully) applied because the store was down."""
+        await self._store.forget_message(message_id)

@@ -62,6 +62,7 @@ MESSAGE_ID_HEADER = MESSAGE_ID_HEADERS[0]
 MAPPING_FAILED = "MAPPING_FAILED"
 TRIGGER_FAILED = "TRIGGER_FAILED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
+UNAVAILABLE = 503
 SIDE_BY_SIDE = 32
 """Messages of one call processed together (see `Fanout.process_all`)."""
 
@@ -87,6 +88,11 @@ class MessageReport:
     message_id: str
     duplicate: bool = False
     entries: tuple[LogEntry, ...] = ()
+
+    @property
+    def unfinished(self) -> LogEntry | None:
+        """The entry of a request the store could not take (503), if any: the sender must retry."""
+        return next((entry for entry in self.entries if entry.status == UNAVAILABLE), None)
 
 
 def destination_settings(definition: Definition, config: ReceiverConfig) -> dict[str, Any]:
@@ -212,7 +218,12 @@ class Fanout:
             )
         # All of a message's requests in one step, so that it keeps pace with the call's other messages.
         entries = await asyncio.gather(*(self._deliver(message, outcome) for outcome in outcomes))
-        return MessageReport(message_id, entries=tuple(entries))
+        report = MessageReport(message_id, entries=tuple(entries))
+        if report.unfinished is not None:
+            # Not lost: the messageId is released, and the call answers 503 so the library sends it again;
+            # the requests that were applied replay their stored answers then (their Idempotency-Keys).
+            await self.dedup.forget(message_id)
+        return report
 
     async def _deliver(self, message: Mapping[str, Any], outcome: Outcome) -> LogEntry:
         if outcome.request is None:

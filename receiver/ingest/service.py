@@ -17,7 +17,9 @@ A call's Authorization header is checked before its body is read.
 Processing is synchronous: every accepted message has been deduplicated, mapped, applied or
 logged before the 200 is sent, so a client (or a test) that got its answer can look at the
 store and the log straight away. Segment's meaning of 200 is kept — "accepted"; what the
-webhook then made of each message is in the inbound log, not in the answer. A batch's
+webhook then made of each message is in the inbound log, not in the answer — except when the
+store could not take a message (503: down, or the outbound queue full): then the call answers
+503 with `Retry-After`, the message's ID is released, and the library's retry applies it. A batch's
 messages run in per-user lanes (see `fanout`), so a durable store groups their writes.
 """
 
@@ -57,6 +59,7 @@ from receiver.logs.sources import tracking_source
 from receiver.ratelimit import WRITE_KEY
 from receiver.requests import MAX_MESSAGE_ID_LENGTH, parse_json, read_body
 from receiver.security import same_secret
+from receiver.store.contract import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("receiver.ingest.service")
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Segment Tracking API"'}
@@ -159,7 +162,17 @@ class Ingest:
             return await self._refuse(exc, call_type, logged=authenticated)
         if self.before is not None:
             await self.before()
-        await self.fanout.process_all(messages)
+        reports = await self.fanout.process_all(messages)
+        unfinished = next((report.unfinished for report in reports if report.unfinished is not None), None)
+        if unfinished is not None:
+            retry = TrackingError(
+                503,
+                unfinished.error_code or "STORE_UNAVAILABLE",
+                "The receiver could not store every message of this call; send it again (the messages it did "
+                "store are recognised by their messageId and not applied twice).",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+            return JSONResponse(retry.body(), status_code=503, headers=retry.headers)
         return JSONResponse({"success": True})
 
     def _guard(self, address: str) -> None:

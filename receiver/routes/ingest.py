@@ -33,6 +33,11 @@ def _responses() -> dict[int | str, dict[str, Any]]:
         401: {"description": "No write key, a wrong one, or none configured.", **refused},
         422: {"description": "A number too large to be stored (not finite).", **refused},
         429: {"description": "Too many failed authentication attempts from this address.", **refused},
+        503: {
+            "description": "The store could not take every message (down, or the outbound queue full): send the "
+            "call again after `Retry-After`; messages already stored are not applied twice.",
+            **refused,
+        },
     }
 
 

@@ -273,6 +273,11 @@ class LoyaltyStore(Protocol):
         """Claim `message_id` for `window` seconds; False when it was already claimed within it."""
         ...
 
+    async def forget_message(self, message_id: str) -> None:
+        """Unclaim `message_id`: its processing did not finish (the store was down), so the
+        sender's retry must run it again rather than be dropped as a duplicate."""
+        ...
+
     # --- logs --------------------------------------------------------------------------------
 
     async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:

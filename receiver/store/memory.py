@@ -301,6 +301,10 @@ class MemoryStore:
             self._windows.log_shortfalls()
         return first
 
+    async def forget_message(self, message_id: str) -> None:
+        with self._lock:
+            self._messages.discard(message_id)
+
     # --- logs ----------------------------------------------------------------------------------
 
     async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:

@@ -151,3 +151,26 @@ def test_a_slow_segment_endpoint_does_not_slow_the_webhook(start_receiver, segme
     assert receiver.call(receiver.app.state.outbound.outbox.pending()) > 0, (
         "delivery really was lagging behind meanwhile"
     )
+
+
+@pytest.mark.parametrize("receiver_backend", ["memory", "sqlite"], indirect=True)
+def test_a_batch_the_store_cannot_take_answers_503_and_the_librarys_retry_is_applied_once(start_receiver, segment_stub):
+    """A Tracking-API message refused for a full outbound queue is not lost: the call answers 503
+    (which Segment's libraries retry), its messageId is released, and the retry applies it once."""
+    segment_stub.delay = 1.0  # the first message stays queued until Segment answers
+    receiver = start_receiver(outbound=outbound(segment_stub.url, queue_size=1, flush_timeout_seconds=3.0))
+    basic = httpx.BasicAuth(receiver.write_key, "")
+    message = {"type": "track", "event": "Points Earned", "userId": "u1", "messageId": "full-batch-1"}
+    batch = {"batch": [{**message, "properties": {"points": 2, "source": "s", "reason": "r"}}]}
+    with receiver.client() as client:
+        assert client.post(WEBHOOK, json=event(receiver.api_key, points=1)).status_code == 202
+        full = client.post("/v1/batch", json=batch, auth=basic)
+        assert full.status_code == 503 and int(full.headers["Retry-After"]) > 0
+        assert full.json()["code"] == "OUTBOUND_QUEUE_FULL" and full.json()["success"] is False
+        assert receiver.customer("u1").balances == {"default": 1}, "nothing of the refused message was applied"
+        segment_stub.wait_for(1)
+        wait_for_log(client, receiver.auth, 1)
+        assert client.post("/v1/batch", json=batch, auth=basic).status_code == 200
+        assert client.post("/v1/batch", json=batch, auth=basic).status_code == 200  # now a duplicate: dropped
+    assert receiver.customer("u1").balances == {"default": 3}
+    assert receiver.app.state.ingest.fanout.stats.duplicates == 1

@@ -126,3 +126,7 @@ class ClaimMessage:
         if fresh:
             conn.execute(sql.INSERT_SEEN, fresh)
         return answers
+
+
+def forget_message(message_id: str, conn: Connection) -> None:
+    conn.execute(delete(t.seen_messages).where(t.seen_messages.c.message_id == message_id))

@@ -158,6 +158,9 @@ class SqlStore:
         await self.maintain()
         return first
 
+    async def forget_message(self, message_id: str) -> None:
+        await self._write(partial(claims.forget_message, message_id))
+
     # --- logs --------------------------------------------------------------------------------
 
     async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
