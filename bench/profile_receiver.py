@@ -47,10 +47,13 @@ from receiver_speed import (
 
 
 @contextlib.contextmanager
-def serve(api_key: str, write_key: str) -> Iterator[tuple[str, int]]:
-    """`serve` on the memory store, pinned to the server core: (base URL, pid)."""
+def serve(api_key: str, write_key: str, store: str | None = None) -> Iterator[tuple[str, int]]:
+    """`serve` on the memory store (or `store`, migrated first), pinned to the server core: (base URL, pid)."""
     port = free_port()
     cmd = [sys.executable, "-m", "antavo_actions", "serve", "--port", str(port), "--log-level", "warning"]
+    if store is not None:
+        subprocess.run([sys.executable, "-m", "antavo_actions", "db", "upgrade", "--store", store], check=True, cwd=ROOT)
+        cmd += ["--store", store]
     env = {**os.environ, "ANTAVO_API_KEY": api_key, "ANTAVO_WRITE_KEY": write_key}
     proc = subprocess.Popen(pinned(cmd, SERVER_CPU), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
@@ -66,6 +69,11 @@ def serve(api_key: str, write_key: str) -> Iterator[tuple[str, int]]:
 
 
 OWN_CODE = ("receiver/", "destination/")
+
+
+def _store(store: str | None, folder: str) -> str | None:
+    """`sqlite://temporary` is a SQLite file in `folder`; anything else as given."""
+    return f"sqlite:///{folder}/profile.db" if store == "sqlite://temporary" else store
 
 
 def frame_name(frame: str) -> str:
@@ -102,9 +110,9 @@ def summarize(raw: Path, top: int) -> str:
     return "\n".join(lines)
 
 
-def profile(path: str, seconds: int, top: int, keep: Path | None = None) -> str:
+def profile(path: str, seconds: int, top: int, keep: Path | None = None, store: str | None = None) -> str:
     api_key, write_key = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    with serve(api_key, write_key) as (url, pid), tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, serve(api_key, write_key, _store(store, tmp)) as (url, pid):
         raw = Path(tmp) / "stacks.txt"
         spy = subprocess.Popen(
             pinned(
@@ -136,6 +144,7 @@ def profile(path: str, seconds: int, top: int, keep: Path | None = None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--path", choices=("webhook", "ingest", "both"), default="both")
+    parser.add_argument("--store", help="a store URL (migrated first), or sqlite://temporary; default memory")
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--keep", type=Path, help="folder to keep py-spy's collapsed stacks in (<path>.stacks.txt)")
@@ -145,7 +154,7 @@ def main() -> None:
     if args.seconds > 120:
         raise SystemExit("bounded runs only: --seconds <= 120")
     for path in ("webhook", "ingest") if args.path == "both" else (args.path,):
-        print(profile(path, args.seconds, args.top, args.keep), end="\n\n")
+        print(profile(path, args.seconds, args.top, args.keep, args.store), end="\n\n")
 
 
 if __name__ == "__main__":

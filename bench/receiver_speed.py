@@ -13,7 +13,8 @@ from the process (psutil) around the load: on a machine other work is sharing, t
 latencies move with that load, the CPU cost per request much less.
 
 With `--store URL` (repeatable) each measurement runs once per store backend, e.g.
-`--store memory:// --store sqlite:////tmp/bench.db --store postgresql://…`.
+`--store memory:// --store sqlite://temporary --store postgresql://temporary` (the last two make a
+throwaway SQLite file and a throwaway PostgreSQL from Debian's binaries, as the tests do).
 wrk (Debian package `wrk`) is used when present; otherwise a bounded httpx load generator,
 which is itself CPU-bound and reads lower — the script says which it used.
 Traffic goes to 127.0.0.1 only and every run is bounded in time.
@@ -252,6 +253,22 @@ def batch_body(size: int, w: int, i: int) -> bytes:
     return json.dumps({"batch": events}).encode()
 
 
+TEMPORARY_POSTGRES, TEMPORARY_SQLITE = "postgresql://temporary", "sqlite://temporary"
+
+
+@contextlib.contextmanager
+def temporary_postgres() -> Iterator[str]:
+    """A PostgreSQL from Debian's binaries in a temporary folder on a loopback port (the tests' own)."""
+    sys.path.insert(0, str(ROOT / "tests" / "support"))
+    from postgres import start_postgres
+
+    server = start_postgres()
+    try:
+        yield server.new_database()
+    finally:
+        server.remove()
+
+
 def measure(args: argparse.Namespace) -> None:
     api_key, write_key = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     use_wrk = shutil.which("wrk") is not None and not args.no_wrk
@@ -283,7 +300,14 @@ def measure(args: argparse.Namespace) -> None:
     print(f"\nWebhook, {args.connections} connections, {args.seconds} s, same point_add body:")
     print(bare.row("bare FastAPI + jsonschema"))
     for store in args.store:
-        with receiver(api_key, write_key, None if store == "memory://" else store, args.workers) as url:
+        with contextlib.ExitStack() as stack:
+            if store == TEMPORARY_POSTGRES:
+                store = stack.enter_context(temporary_postgres())
+            elif store == TEMPORARY_SQLITE:
+                store = f"sqlite:///{stack.enter_context(tempfile.TemporaryDirectory())}/bench.db"
+            url = stack.enter_context(
+                receiver(api_key, write_key, None if store == "memory://" else store, args.workers)
+            )
             figures = webhook(url)
             batch = ingest(url)
         label = f"receiver [{store.split(':')[0]}{f', {args.workers} workers' if args.workers > 1 else ''}]"
@@ -302,7 +326,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--batch-connections", type=int, default=8)
-    parser.add_argument("--store", action="append", default=None, help="store URL (repeatable; default memory://)")
+    parser.add_argument(
+        "--store",
+        action="append",
+        default=None,
+        help=f"store URL (repeatable; default memory://); {TEMPORARY_SQLITE} and {TEMPORARY_POSTGRES} make throwaway ones",
+    )
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-wrk", action="store_true", help="use the httpx generator even when wrk exists")
     args = parser.parse_args()
