@@ -52,7 +52,9 @@ def serve(api_key: str, write_key: str, store: str | None = None) -> Iterator[tu
     port = free_port()
     cmd = [sys.executable, "-m", "antavo_actions", "serve", "--port", str(port), "--log-level", "warning"]
     if store is not None:
-        subprocess.run([sys.executable, "-m", "antavo_actions", "db", "upgrade", "--store", store], check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "antavo_actions", "db", "upgrade", "--store", store], check=True, cwd=ROOT
+        )
         cmd += ["--store", store]
     env = {**os.environ, "ANTAVO_API_KEY": api_key, "ANTAVO_WRITE_KEY": write_key}
     proc = subprocess.Popen(pinned(cmd, SERVER_CPU), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
