@@ -17,7 +17,6 @@ import base64
 import collections
 import contextlib
 import json
-import os
 import secrets
 import shutil
 import subprocess
@@ -32,42 +31,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from receiver_speed import (
     LOAD_CPU,
     ROOT,
-    SERVER_CPU,
     SERVERS,
     WEBHOOK,
     WRK_BATCH,
     WRK_WEBHOOK,
-    free_port,
     pinned,
     point_add,
+    receiver,
     run_wrk,
-    wait_ready,
     with_cpu,
 )
 
 
 @contextlib.contextmanager
 def serve(api_key: str, write_key: str, store: str | None = None) -> Iterator[tuple[str, int]]:
-    """`serve` on the memory store (or `store`, migrated first), pinned to the server core: (base URL, pid)."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "antavo_actions", "serve", "--port", str(port), "--log-level", "warning"]
-    if store is not None:
-        subprocess.run(
-            [sys.executable, "-m", "antavo_actions", "db", "upgrade", "--store", store], check=True, cwd=ROOT
-        )
-        cmd += ["--store", store]
-    env = {**os.environ, "ANTAVO_API_KEY": api_key, "ANTAVO_WRITE_KEY": write_key}
-    proc = subprocess.Popen(pinned(cmd, SERVER_CPU), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz")
-        SERVERS[f"http://127.0.0.1:{port}"] = proc.pid
-        yield f"http://127.0.0.1:{port}", proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    """`serve` as `receiver_speed` starts it (pinned to the server core, `store` migrated first): (base URL, pid)."""
+    with receiver(api_key, write_key, store, 1) as url:
+        yield url, SERVERS[url]
 
 
 OWN_CODE = ("receiver/", "destination/")

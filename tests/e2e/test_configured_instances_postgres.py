@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from mapping_forms import QUIZ_WON_FORM
 from signed_in import Browser
 
 from receiver.core.settings_service import REFRESH_SECONDS
@@ -24,20 +25,7 @@ from receiver.ingest.recent import FLUSH_SECONDS
 API_KEY = "instances-api-key-0123456789"
 WRITE_KEY = "instances-write-key-0123456789"
 OLD_KEY, NEW_KEY = "old-outbound-key-0000", "new-outbound-key-9999"
-QUIZ = {
-    "name": "Quiz Won → point_add",
-    "action": "event",
-    "enabled": "on",
-    "trigger_mode": "builder",
-    "join": "all",
-    "cond_field": ["type", "event"],
-    "cond_name": ["", ""],
-    "cond_op": ["is", "is"],
-    "cond_value": ["track", "Quiz Won"],
-    "field_action": "point_add",
-    "pair_key": ["points"],
-    "pair_value": ["$.properties.points"],
-}
+QUIZ = QUIZ_WON_FORM
 
 
 def _batch(base: str, *messages: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ import html
 import re
 
 import httpx
+from mapping_forms import QUIZ_WON_FORM
 from signed_in import Browser
 
 from destination.definition.model import PROJECT_ROOT, load_definition
@@ -13,20 +14,7 @@ from destination.fql import parser as fql
 from destination.lint.checks import check_file
 from receiver.routes.mapping_form import Condition, build_fql, conditions_of
 
-BONUS = {
-    "name": "Quiz Won → point_add",
-    "action": "event",
-    "enabled": "on",
-    "trigger_mode": "builder",
-    "join": "all",
-    "cond_field": ["type", "event"],
-    "cond_name": ["", ""],
-    "cond_op": ["is", "is"],
-    "cond_value": ["track", "Quiz Won"],
-    "field_action": "point_add",
-    "pair_key": ["points"],
-    "pair_value": ["$.properties.points"],
-}
+BONUS = QUIZ_WON_FORM
 
 
 def _track(receiver, event: str, message_id: str, points: int = 3) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, update
 from receiver.store.contract import IdempotencyClaim, StoredResponse
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
-from receiver.store.sql.group import Conflict
+from receiver.store.sql.group import Bulk, Conflict
 
 
 @dataclass
@@ -32,7 +32,7 @@ class _Key:
 
 
 @dataclass(frozen=True)
-class ClaimKey:
+class ClaimKey(Bulk[IdempotencyClaim]):
     """Reserve an Idempotency-Key, or say why not (the stored answer, in progress, or a mismatch)."""
 
     key: str
@@ -40,9 +40,6 @@ class ClaimKey:
     now: float
     ttl: float
     lease: float
-
-    def __call__(self, conn: Connection) -> IdempotencyClaim:
-        return ClaimKey.run_many(conn, [self])[0][1]
 
     @staticmethod
     def run_many(conn: Connection, works: Sequence[ClaimKey]) -> list[tuple[bool, Any]]:
@@ -95,15 +92,12 @@ def release_key(key: str, conn: Connection) -> None:
 
 
 @dataclass(frozen=True)
-class ClaimMessage:
+class ClaimMessage(Bulk[bool]):
     """Tracking-API dedup: True when the messageId was not claimed within its window."""
 
     message_id: str
     now: float
     window: float
-
-    def __call__(self, conn: Connection) -> bool:
-        return ClaimMessage.run_many(conn, [self])[0][1]
 
     @staticmethod
     def run_many(conn: Connection, works: Sequence[ClaimMessage]) -> list[tuple[bool, Any]]:

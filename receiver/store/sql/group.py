@@ -14,8 +14,8 @@ conflicts, or in which one write fails on its own, runs each write in a transact
 own, where a conflict is retried, so that only that write fails. This is the store's one retry
 rule for conflicts. Only a database that is down fails the whole group at once.
 
-Neighbouring writes of one kind may run as one (a `run_many` on their type): the customers of
-a group's events read in one statement, their log entries written in one.
+Neighbouring writes of one kind may run as one (`Bulk.run_many`): the customers of a group's
+events read in one statement, their log entries written in one.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -60,6 +60,21 @@ def is_conflict(error: BaseException) -> bool:
     return False
 
 
+class Bulk(Generic[T]):
+    """A write whose neighbours of the same type in a group run as one (`run_many`); alone, it is a
+    group of one. `run_many` answers each write with (True, result) or (False, its refusal)."""
+
+    @staticmethod
+    def run_many(conn: Connection, works: Sequence[Any]) -> list[tuple[bool, Any]]:
+        raise NotImplementedError
+
+    def __call__(self, conn: Connection) -> T:
+        [(ok, answer)] = type(self).run_many(conn, [self])
+        if not ok:
+            raise answer
+        return answer
+
+
 class _Pending:
     __slots__ = ("work", "future")
 
@@ -72,8 +87,7 @@ def _run_group(pending: Sequence[_Pending], conn: Connection) -> list[tuple[bool
     index = 0
     while index < len(pending):
         work = pending[index].work
-        many = getattr(type(work), "run_many", None)
-        if many is None:
+        if not isinstance(work, Bulk):
             try:
                 answers.append((True, work(conn)))
             except ApiError as refusal:
@@ -83,7 +97,7 @@ def _run_group(pending: Sequence[_Pending], conn: Connection) -> list[tuple[bool
         end = index + 1
         while end < len(pending) and type(pending[end].work) is type(work):
             end += 1
-        answers.extend(many(conn, [item.work for item in pending[index:end]]))
+        answers.extend(type(work).run_many(conn, [item.work for item in pending[index:end]]))
         index = end
     return answers
 

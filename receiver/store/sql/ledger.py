@@ -35,6 +35,7 @@ from receiver.store.memory import changed_keys
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import event_of, from_micros
+from receiver.store.sql.group import Bulk
 
 
 class _Unknown(Exception):
@@ -98,10 +99,10 @@ class _View:
         return known
 
 
-def _load(conn: Connection, ids: Sequence[str]) -> dict[str, _Customer]:
-    """The customers with their balances: on PostgreSQL locked first (in ID order, so two processes
-    never wait on each other in a circle), then read in a statement of its own (a fresh snapshot)."""
-    if conn.dialect.name == "postgresql":
+def _load(conn: Connection, ids: Sequence[str], *, lock: bool = True) -> dict[str, _Customer]:
+    """The customers with their balances: to write, on PostgreSQL locked first (in ID order, so two
+    processes never wait on each other in a circle), then read in a statement of its own (a fresh snapshot)."""
+    if lock and conn.dialect.name == "postgresql":
         conn.execute(sql.LOCK_CUSTOMERS, {"customers": list(ids)})
     found: dict[str, _Customer] = {}
     for row in conn.execute(sql.CUSTOMERS, {"customers": list(ids)}):
@@ -148,7 +149,7 @@ class _Writes:
                 {"customer_id": cid, "account": account, "points": self.customers[cid].balances[account]}
                 for cid, account in sorted(self.balances)
             ]
-            conn.execute(sql.for_dialect(conn, "set_balance"), held)
+            conn.execute(sql.set_balance(conn), held)
         if self.events:
             conn.execute(sql.INSERT_EVENT, self.events)
         if self.transactions:
@@ -159,7 +160,7 @@ class _Writes:
 
 
 @dataclass(frozen=True)
-class Apply:
+class Apply(Bulk[tuple[StoredEvent, bool]]):
     """One event's write. Neighbouring ones in a group run together (`run_many`): the customers are
     read in one statement, the decisions run in order on what the earlier ones left, and each table
     gets one statement for the whole group."""
@@ -170,12 +171,6 @@ class Apply:
     now: float
     source: OutboxSource | None
     write_outbox: Callable[[Connection, Sequence[OutboxItem]], bool]
-
-    def __call__(self, conn: Connection) -> tuple[StoredEvent, bool]:
-        [(ok, answer)] = Apply.run_many(conn, [self])
-        if not ok:
-            raise answer
-        return answer
 
     @staticmethod
     def run_many(conn: Connection, works: Sequence[Apply]) -> list[tuple[bool, Any]]:
@@ -269,21 +264,8 @@ class Apply:
 
 
 def read_customer(customer_id: str, conn: Connection) -> CustomerSnapshot | None:
-    row = conn.execute(select(t.customers).where(t.customers.c.id == customer_id)).first()
-    if row is None:
-        return None
-    held = conn.execute(
-        select(t.balances.c.account, t.balances.c.points).where(t.balances.c.customer_id == customer_id)
-    )
-    return CustomerSnapshot(
-        id=row.id,
-        created_at=from_micros(row.created_at),
-        profile=dict(row.profile),
-        attributes=dict(row.attributes),
-        opted_in=row.opted_in,
-        balances={account: points for account, points in held},
-        event_count=row.event_count,
-    )
+    found = _load(conn, [customer_id], lock=False).get(customer_id)
+    return found.snapshot() if found is not None else None
 
 
 def read_events(customer_id: str, offset: int, limit: int, conn: Connection) -> tuple[list[StoredEvent], int] | None:

@@ -33,6 +33,7 @@ from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import from_micros, log_entry_from, log_entry_of, micros
+from receiver.store.sql.group import Bulk
 
 LOG_KINDS: tuple[LogKind, ...] = ("inbound", "outbound", "duplicate")
 
@@ -125,16 +126,13 @@ class LogRules:
 
 
 @dataclass(frozen=True)
-class AddLog:
+class AddLog(Bulk[list[LogEntry]]):
     """Log entries to append; neighbouring ones in a group are written in one statement."""
 
     kind: LogKind
     entries: Sequence[NewLogEntry]
     body_bytes: int
     """Bodies longer than this are cut (`receiver.logs.bodies`, the rule every store applies)."""
-
-    def __call__(self, conn: Connection) -> list[LogEntry]:
-        return AddLog.run_many(conn, [self])[0][1]
 
     @staticmethod
     def run_many(conn: Connection, works: Sequence[AddLog]) -> list[tuple[bool, Any]]:
