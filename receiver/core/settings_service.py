@@ -279,9 +279,10 @@ class SettingsService:
                     message,
                 )
         self._saved, self._version, self.skipped = kept, version, skipped
-        self.current = self._effective(kept)
+        effective = self._effective(kept)
         for listener in self.listeners:
-            await listener(self.current)
+            await listener(effective)
+        self.current = effective  # published once every listener has applied it: readers never run ahead
 
     async def refresh(self) -> ReceiverConfig:
         """The current settings, re-read first when another instance may have saved (throttled).
