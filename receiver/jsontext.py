@@ -58,6 +58,15 @@ def dumps_bytes(value: Any) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
+def canonical_bytes(value: Any) -> bytes:
+    """Compact JSON with keys sorted, as UTF-8: one spelling for a document whatever its key order or spacing."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8", "surrogatepass")
+
+
 def dumps_text(value: Any) -> str:
     """`dumps_bytes` as text (what the logs keep)."""
     try:

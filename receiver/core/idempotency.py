@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from receiver.errors import ApiError
+from receiver.jsontext import canonical_bytes
 from receiver.store.contract import LoyaltyStore, StoredResponse, StoreUnavailable
 
 __all__ = ["HEADER", "Idempotency", "Reservation", "StoredResponse", "check_key", "fingerprint"]
@@ -56,8 +56,7 @@ def check_key(raw: str | None) -> str | None:
 
 def fingerprint(body: Any) -> str:
     """The same JSON document gives the same fingerprint, whatever its spacing or key order."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(canonical_bytes(body)).hexdigest()
 
 
 def in_progress() -> ApiError:

@@ -19,7 +19,6 @@ whose own entries win. `writeKey` is removed: it is a credential, never event da
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any
 from destination.js.time import iso_string
 from receiver.errors import ApiError
 from receiver.ingest.integrations import effective_integrations
+from receiver.jsontext import dumps_bytes
 from receiver.requests import MAX_MESSAGE_ID_LENGTH
 
 KB = 1024
@@ -127,7 +127,7 @@ def parse_batch(body: Any, received_at: datetime) -> list[dict[str, Any]]:
 
 def encoded_size(value: Any) -> int:
     """Bytes of the compact UTF-8 JSON encoding: how big a message is on the wire at least."""
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    return len(dumps_bytes(value))
 
 
 def normalize(item: Mapping[str, Any], call_type: str, envelope: Envelope, where: str) -> dict[str, Any]:

@@ -9,11 +9,11 @@ can warn about it. Not thread-safe by itself: the memory store calls it under it
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import islice
 
+from receiver.jsontext import dumps_bytes
 from receiver.store.contract import IdempotencyClaim, StoredResponse
 
 KEY_OVERHEAD = 700
@@ -73,7 +73,7 @@ class MemoryKeys:
         if entry is None:
             return
         if entry.response is None:
-            extra = len(json.dumps(response.body, separators=(",", ":"), ensure_ascii=False, default=str))
+            extra = len(dumps_bytes(response.body))
             entry.size += extra
             self.bytes += extra
         entry.response = response

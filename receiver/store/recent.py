@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from receiver.jsontext import dumps_text
+
 KIB = 1024
 
 
@@ -41,7 +43,7 @@ class RecentMessage:
 
 def encode(message: Mapping[str, Any]) -> str:
     """The compact JSON a message is kept (and its bytes counted) as."""
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)
+    return dumps_text(message)
 
 
 def size_of(text: str) -> int:
