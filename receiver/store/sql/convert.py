@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,22 +61,24 @@ def log_entry_of(row: Any) -> LogEntry:
 def log_entry_from(entry: NewLogEntry, kept: BoundedFields, seq: int) -> LogEntry:
     """The entry as written (`kept`: its parts cut to the log's bounds), without reading it back
     (its `seq` is all the database adds)."""
-    return LogEntry(
-        seq=seq,
-        id=kept.id,
-        timestamp=entry.timestamp,
-        customer_id=kept.customer_id,
-        event_type=entry.event_type,
-        status=entry.status,
-        response_time=entry.response_time,
-        error=kept.error,
-        error_code=entry.error_code,
-        request_json=kept.request.text,
-        response_json=kept.response.text,
-        truncated=kept.truncated,
-        authenticated=entry.authenticated,
-        internal_customer_id=entry.internal_customer_id,
-        source=entry.source,
+    return LogEntry._quick(
+        {
+            "seq": seq,
+            "id": kept.id,
+            "timestamp": entry.timestamp,
+            "customer_id": kept.customer_id,
+            "event_type": entry.event_type,
+            "status": entry.status,
+            "response_time": entry.response_time,
+            "error": kept.error,
+            "error_code": entry.error_code,
+            "request_json": kept.request.text,
+            "response_json": kept.response.text,
+            "truncated": kept.truncated,
+            "authenticated": entry.authenticated,
+            "internal_customer_id": entry.internal_customer_id,
+            "source": entry.source,
+        }
     )
 
 
@@ -92,15 +92,12 @@ def is_down(error: BaseException) -> bool:
     return isinstance(error, _DOWN)
 
 
-@asynccontextmanager
-async def guarded() -> AsyncIterator[None]:
-    """Turn "database down" into `StoreUnavailable` (503 with Retry-After); anything else propagates."""
-    try:
-        yield
-    except StoreUnavailable:
-        raise
-    except Exception as error:
-        if is_down(error):
-            logger.warning("store unavailable: %s: %s", type(error).__name__, error)
-            raise StoreUnavailable(f"{type(error).__name__}: {error}") from error
-        raise
+def unavailable(error: Exception) -> StoreUnavailable | None:
+    """`error` as `StoreUnavailable` (503 with Retry-After) when it means "database down"; None when it must propagate.
+
+    A function for `except` clauses rather than a context manager: it runs around every store call.
+    """
+    if isinstance(error, StoreUnavailable) or not is_down(error):
+        return None
+    logger.warning("store unavailable: %s: %s", type(error).__name__, error)
+    return StoreUnavailable(f"{type(error).__name__}: {error}")

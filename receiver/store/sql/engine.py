@@ -24,9 +24,18 @@ from receiver import jsontext
 READ_ONLY = "antavo_read_only"
 
 
+class JsonText(str):
+    """A JSON column's value already written as JSON text (a log body, measured as text for its size
+    rule): stored as it is instead of being written a second time."""
+
+    __slots__ = ()
+
+
 def json_text(value: Any) -> str:
     """JSON columns' text: orjson (several times the standard library's speed), which refuses only
     what JSON numbers cannot promise to hold (integers past 64 bits); those take the slow road."""
+    if type(value) is JsonText:
+        return value
     try:
         return orjson.dumps(value).decode()
     except TypeError:

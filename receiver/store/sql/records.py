@@ -33,6 +33,7 @@ from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import from_micros, log_entry_from, log_entry_of, micros
+from receiver.store.sql.engine import JsonText
 from receiver.store.sql.group import Bulk
 
 LOG_KINDS: tuple[LogKind, ...] = ("inbound", "outbound", "duplicate")
@@ -169,8 +170,8 @@ def _log_row(kind: LogKind, entry: NewLogEntry, kept: BoundedFields) -> dict[str
         "timestamp": micros(entry.timestamp),
         "customer_id": kept.customer_id,
         "error": kept.error,
-        "request": kept.request.value,
-        "response": kept.response.value,
+        "request": JsonText(kept.request.text),
+        "response": JsonText(kept.response.text),
         "truncated": kept.truncated,
     }
 

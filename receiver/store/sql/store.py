@@ -38,15 +38,15 @@ from receiver.store.contract import (
 from receiver.store.limits import StoreLimits
 from receiver.store.sql import claims, ledger, records
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import guarded
+from receiver.store.sql.convert import unavailable
 from receiver.store.sql.engine import EngineSettings, is_postgres, make_engine, make_sqlite_engine
 from receiver.store.sql.group import GroupCommit
 from receiver.store.sql.runner import AsyncRunner, Runner, ThreadRunner, Work
 
 T = TypeVar("T")
 logger = logging.getLogger("receiver.store")
-SWEEP_EVERY = 256
-"""Writes between two retention sweeps (per process)."""
+SWEEP_EVERY = 1024
+"""Writes between two retention sweeps (per process): each sweep costs five DELETEs, whatever it removes."""
 
 
 class SqlStore:
@@ -82,8 +82,12 @@ class SqlStore:
     async def open(self) -> None:
         from receiver.store.sql.migrate import check_current
 
-        async with guarded():
+        try:
             await check_current(self.engine, self.url)
+        except Exception as error:
+            if (down := unavailable(error)) is None:
+                raise
+            raise down from error
 
     async def close(self) -> None:
         await self._runner.dispose()
@@ -93,12 +97,20 @@ class SqlStore:
         self._source, self._wake = source, wake
 
     async def _write(self, work: Work[T]) -> T:
-        async with guarded():
+        try:
             return await self._group.write(work)
+        except Exception as error:
+            if (down := unavailable(error)) is None:
+                raise
+            raise down from error
 
     async def _read(self, work: Work[T]) -> T:
-        async with guarded():
+        try:
             return await self._runner.read(work)
+        except Exception as error:
+            if (down := unavailable(error)) is None:
+                raise
+            raise down from error
 
     async def maintain(self, *, force: bool = False) -> None:
         """Every `SWEEP_EVERY` writes: delete what retention and expiry say is gone.
