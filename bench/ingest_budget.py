@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import itertools
 import os
@@ -92,7 +93,9 @@ class Steps:
     def decisions(self, requests: list[list[tuple[dict[str, Any], dict[str, Any]]]]) -> list[list[Any]]:
         """The webhook core's checks up to the store: what `apply` is handed."""
         service, contract = self.service, self.service.contract
-        schemas = {id(route.action.validator.schema): route.action.validator.schema for route in self.fanout.pipeline.routes}
+        schemas = {
+            id(route.action.validator.schema): route.action.validator.schema for route in self.fanout.pipeline.routes
+        }
         trusted = next(iter(schemas.values()), None)
         made = []
         for call in requests:
@@ -107,6 +110,10 @@ class Steps:
                 decided.append((verdict, headers.get("Idempotency-Key"), self._fingerprint(body)))
             made.append(decided)
         return made
+
+    async def each_call(self, calls: list[list[Any]], step: Callable[[Any], Awaitable[Any]]) -> None:
+        for items in calls:
+            await self.each(items, step)
 
     async def each(self, items: list[Any], step: Callable[[Any], Awaitable[Any]]) -> None:
         """A call's items as the whole path runs them: side by side on a grouping store, else in turn."""
@@ -134,71 +141,65 @@ async def atimed(calls: int, run: Callable[[], Awaitable[Any]]) -> float:
     return (time.perf_counter() - started) / (calls * BATCH) * 1e6
 
 
-async def measure(app: Any, calls: int) -> dict[str, float]:
-    """Each step's µs per event, best of three rounds of `calls` calls."""
+async def one_round(steps: Steps, calls: int) -> dict[str, float]:
+    """Each step's µs per event over `calls` fresh calls."""
     from receiver.store.contract import NewLogEntry
 
+    service, dedup, now = steps.service, steps.fanout.dedup, datetime.now(UTC)
+    figures: dict[str, float] = {}
+    raw = bodies(calls)
+    figures["decode"] = timed(calls, lambda: [steps._loads(body) for body in raw])
+    figures["tracking checks"] = timed(calls, lambda: steps.messages(raw))
+    messages = steps.messages(raw)
+
+    async def claims() -> None:
+        for call in messages:
+            await steps.each([m["messageId"] for m in call], dedup.first_time)
+
+    figures["messageId claim"] = await atimed(calls, claims)
+    figures["pipeline"] = timed(calls, lambda: [steps.fanout.pipeline.run(m) for call in messages for m in call])
+    requests = steps.requests(messages)
+    figures["webhook checks"] = timed(calls, lambda: steps.decisions(requests))
+    decided = steps.decisions(requests)
+
+    async def begin(item: Any) -> None:
+        await service.idempotency.begin(item[1], item[2])
+
+    async def apply(item: Any) -> None:
+        await service.store.apply(item[0].customer, item[0].decide, idempotency_key=item[1])
+
+    def entry(body: dict[str, Any], headers: dict[str, Any]) -> NewLogEntry:
+        return NewLogEntry(
+            headers[steps._id_header], now, "bench", "point_add", 202, 0.001, None, None,
+            service.redact(body), {"id": "evt_0", "status": "accepted"}, True, None, "tracking",
+        )  # fmt: skip
+
+    async def log(request: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        await service.store.log_add("inbound", [entry(*request)])
+
+    for name, items, step in (
+        ("idempotency", decided, begin),
+        ("apply", decided, apply),
+        ("log entry", requests, log),
+    ):
+        figures[name] = await atimed(calls, functools.partial(steps.each_call, items, step))
+    whole = steps.messages(bodies(calls))
+
+    async def path() -> None:
+        for call in whole:
+            await steps.fanout.process_all(call)
+
+    figures["whole path"] = await atimed(calls, path)
+    return figures
+
+
+async def measure(app: Any, calls: int) -> dict[str, float]:
+    """Each step's µs per event, best of three rounds of `calls` calls."""
     steps = Steps(app)
     best: dict[str, float] = {}
-
-    def keep(name: str, value: float) -> None:
-        best[name] = min(best.get(name, value), value)
-
     for _ in range(3):
-        raw = bodies(calls)
-        keep("decode", timed(calls, lambda raw=raw: [steps._loads(body) for body in raw]))
-        keep("tracking checks", timed(calls, lambda raw=raw: steps.messages(raw)))
-        calls_of = steps.messages(raw)
-        dedup = steps.fanout.dedup
-
-        async def claims(calls_of: list[list[dict[str, Any]]] = calls_of) -> None:
-            for call in calls_of:
-                await steps.each([m["messageId"] for m in call], dedup.first_time)
-
-        keep("messageId claim", await atimed(calls, claims))
-        keep("pipeline", timed(calls, lambda c=calls_of: [steps.fanout.pipeline.run(m) for call in c for m in call]))
-        requests = steps.requests(calls_of)
-        keep("webhook checks", timed(calls, lambda r=requests: steps.decisions(r)))
-        decided = steps.decisions(requests)
-        service = steps.service
-
-        async def begin(item: Any) -> None:
-            await service.idempotency.begin(item[1], item[2])
-
-        async def idempotency(decided: list[list[Any]] = decided) -> None:
-            for call in decided:
-                await steps.each(call, begin)
-
-        keep("idempotency", await atimed(calls, idempotency))
-
-        async def apply(item: Any) -> None:
-            await service.store.apply(item[0].customer, item[0].decide, idempotency_key=item[1])
-
-        async def applies(decided: list[list[Any]] = decided) -> None:
-            for call in decided:
-                await steps.each(call, apply)
-
-        keep("apply", await atimed(calls, applies))
-        now = datetime.now(UTC)
-
-        def entry(body: dict[str, Any], headers: dict[str, Any]) -> NewLogEntry:
-            return NewLogEntry(
-                headers[steps._id_header], now, "bench", "point_add", 202, 0.001, None, None,
-                service.redact(body), {"id": "evt_0", "status": "accepted"}, True, None, "tracking",
-            )  # fmt: skip
-
-        async def logs(requests: list[list[tuple[dict[str, Any], dict[str, Any]]]] = requests) -> None:
-            for call in requests:
-                await steps.each(call, lambda r: service.store.log_add("inbound", [entry(*r)]))
-
-        keep("log entry", await atimed(calls, logs))
-        whole = steps.messages(bodies(calls))
-
-        async def path(whole: list[list[dict[str, Any]]] = whole) -> None:
-            for call in whole:
-                await steps.fanout.process_all(call)
-
-        keep("whole path", await atimed(calls, path))
+        for name, value in (await one_round(steps, calls)).items():
+            best[name] = min(best.get(name, value), value)
     return best
 
 

@@ -18,11 +18,11 @@ as before; the index is kept, so switching the mapping back on finds the same cu
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
+from receiver.ids import random_id
 from receiver.store.config_state import ConfigState
 from receiver.store.contract import Change, CustomerSnapshot, CustomerView, Decision, LoyaltyStore
 
@@ -32,7 +32,7 @@ INTERNAL_PREFIX = "cus_"
 
 def new_internal_id() -> str:
     """An internal customer ID no external ID is likely to collide with."""
-    return f"{INTERNAL_PREFIX}{uuid.uuid4().hex}"
+    return random_id(INTERNAL_PREFIX)
 
 
 @runtime_checkable

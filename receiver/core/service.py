@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fingerprint
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError, error_body
+from receiver.ids import random_id
 from receiver.jsontext import JsonAnswer
 from receiver.logs.ring import LogEntry, unstored_entry
 from receiver.logs.sources import WEBHOOK
@@ -191,7 +191,7 @@ class WebhookService:
             status, body = 500, error_body("INTERNAL_ERROR", "The receiver failed to process the request.")
         elapsed = round(time.perf_counter() - started, 6)
         error = body.get("error") if status >= 400 else None
-        identifier = self.redact.text(trace.identifier) if trace.identifier else f"req_{uuid.uuid4().hex}"
+        identifier = self.redact.text(trace.identifier) if trace.identifier else random_id("req_")
         entry: LogEntry | None = None
         if trace.authenticated:
             entry = await self._log(
@@ -211,7 +211,7 @@ class WebhookService:
         elif self._anonymous_log.take(time.monotonic()):
             # Who sent it is unknown: no body, no customer the sender chose, in the log's own small lane.
             entry = await self._log(
-                id=f"req_{uuid.uuid4().hex}",
+                id=random_id("req_"),
                 timestamp=received,
                 customer_id=None,
                 event_type=trace.event_type,

@@ -63,8 +63,9 @@ MAPPING_FAILED = "MAPPING_FAILED"
 TRIGGER_FAILED = "TRIGGER_FAILED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 UNAVAILABLE = 503
-SIDE_BY_SIDE = 32
-"""Messages of one call processed together (see `Fanout.process_all`)."""
+SIDE_BY_SIDE = 8
+"""Messages of one call run between two turns for other requests on the memory store (see
+`Fanout.process_all`): about 0.6 ms of the loop, under 5 ms even in asyncio's debug mode."""
 
 
 @dataclass
@@ -178,10 +179,11 @@ class Fanout:
         if self.service.store.groups_writes:
             return list(await asyncio.gather(*(self.process(message) for message in messages)))
         for start in range(0, len(messages), SIDE_BY_SIDE):
-            # Nothing waits on this store: one after another, no task per message, a turn for others between.
+            # Nothing waits on this store: one after another, no task per message, a turn for others
+            # before each chunk (the first follows the call's parsing, which took a turn of its own).
+            await asyncio.sleep(0)
             for message in messages[start : start + SIDE_BY_SIDE]:
                 reports.append(await self.process(message))
-            await asyncio.sleep(0)
         return reports
 
     async def process(self, message: dict[str, Any], *, pipeline: Pipeline | None = None) -> MessageReport:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import uuid
 import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
@@ -44,6 +43,7 @@ from destination.lint.loading import ProjectFilesError, checked_mapping_files, c
 from receiver.config import ReceiverConfig, env_name
 from receiver.core.service import WebhookService
 from receiver.errors import ApiError
+from receiver.ids import random_id
 from receiver.ingest.fanout import Fanout
 from receiver.ingest.messages import (
     BATCH_LIMIT,
@@ -222,7 +222,7 @@ class Ingest:
             # An oversized message is not kept: the log must stay small whatever is sent.
             stored = {k: v for k, v in item.items() if k != WRITE_KEY_FIELD} if exc.code != TOO_LARGE else {}
             await self.service.note(
-                identifier=str(message_id) if _usable_id(message_id) else f"req_{uuid.uuid4().hex}",
+                identifier=str(message_id) if _usable_id(message_id) else random_id("req_"),
                 customer_id=user if isinstance(user, str) else None,
                 event_type=kind if isinstance(kind, str) else None,
                 status=exc.status,

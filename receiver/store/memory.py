@@ -11,7 +11,6 @@ their window ends shorten the window really kept: `warnings` says so (and `/heal
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from receiver.expiring import ExpiringMap
+from receiver.ids import random_id
 from receiver.jsontext import json_copy
 from receiver.logs.ring import InboundLog, LogEntry, LogFilter, LogPage
 from receiver.store.contract import (
@@ -174,7 +174,7 @@ class MemoryStore:
             change = decide(_View(record, self._transactions))
             now = self._now()
             event = StoredEvent(
-                id=f"evt_{uuid.uuid4().hex}",
+                id=random_id("evt_"),
                 customer=customer_id,
                 account=change.account,
                 action=change.action,

@@ -13,8 +13,6 @@ decision sees the row that won and refuses with its own error.
 
 from __future__ import annotations
 
-import copy
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from receiver.errors import ApiError
+from receiver.ids import random_id
+from receiver.jsontext import json_copy
 from receiver.store.contract import (
     Change,
     CustomerSnapshot,
@@ -200,7 +200,7 @@ class Apply(Bulk[tuple[StoredEvent, bool]]):
             customer = customers[self.customer_id] = _Customer(self.customer_id, now_us, {}, {}, None, 0, {}, False)
         changed = changed_keys(customer.profile, customer.attributes, change) if self.source else []
         customer.profile.update(change.profile)
-        customer.attributes.update(copy.deepcopy(dict(change.attributes)))
+        customer.attributes.update(json_copy(dict(change.attributes)))
         if change.opted_in is not None:
             customer.opted_in = change.opted_in
         customer.event_count += 1
@@ -209,11 +209,11 @@ class Apply(Bulk[tuple[StoredEvent, bool]]):
             customer.balances[change.account] = customer.balances.get(change.account, 0) + change.points
             writes.balances.add((customer.id, change.account))
         event = StoredEvent(
-            id=f"evt_{uuid.uuid4().hex}",
+            id=random_id("evt_"),
             customer=customer.id,
             account=change.account,
             action=change.action,
-            data=copy.deepcopy(dict(change.data)),
+            data=json_copy(dict(change.data)),
             points=change.points,
             received_at=from_micros(now_us),
         )
