@@ -183,4 +183,4 @@ def config_state_for(store: LoyaltyStore) -> ConfigState:
         return MemoryConfigState()
     from receiver.store.config_state_sql import SqlConfigState
 
-    return SqlConfigState(engine)
+    return SqlConfigState(engine, getattr(store, "read", None))

@@ -104,6 +104,11 @@ class SqlStore:
                 raise
             raise down from error
 
+    async def read(self, work: Work[T]) -> T:
+        """Run `work` (a function of a blocking connection) on this store's reader: the configuration
+        state's hot version checks use it (see `receiver.store.config_state_sql`)."""
+        return await self._read(work)
+
     async def _read(self, work: Work[T]) -> T:
         try:
             return await self._runner.read(work)
