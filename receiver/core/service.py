@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from receiver.config import ReceiverConfig
-from receiver.core.contract import WebhookContract
+from receiver.core.contract import ActionContract, WebhookContract
 from receiver.core.customer_ids import CustomerIds
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fingerprint
@@ -268,13 +268,13 @@ class WebhookService:
             trace.request = self.redact(parsed)
         key = check_key(headers.get(IDEMPOTENCY_HEADER.lower()))
         if key is None:
-            return await self._apply(body, trace)
+            return await self._apply(action, body, trace)
         claim = await self.idempotency.begin(key, fingerprint(body))
         if isinstance(claim, StoredResponse):
             trace.headers[REPLAY_HEADER] = "true"
             return claim.status, claim.body
         try:
-            return await self._apply(body, trace, key)
+            return await self._apply(action, body, trace, key)
         except StoreUnavailable:
             await self.idempotency.release(claim)
             raise
@@ -295,10 +295,9 @@ class WebhookService:
             return unstored_entry(**fields)
 
     async def _apply(
-        self, body: dict[str, Any], trace: _Trace, idempotency_key: str | None = None
+        self, action: ActionContract, body: dict[str, Any], trace: _Trace, idempotency_key: str | None = None
     ) -> tuple[int, dict[str, Any]]:
         """Schema, then request rules, then the store's atomic check-and-write."""
-        action = self.contract.classify(body)
         # The key is masked wherever it was mapped into the payload too: it is never stored.
         payload = self.redact(self.checker.check(action, body, trace.validated_with))
         name = payload.get(self.contract.name_field, action.extras.get(self.contract.name_field))

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from destination.js.time import iso_string
@@ -90,6 +91,11 @@ class Envelope:
     sent_at: Any = None
     context: Any = None
     integrations: Any = None
+
+    @cached_property
+    def received_text(self) -> str:
+        """`receivedAt` as every message of the call carries it (written once per call, not per message)."""
+        return iso_string(self.received_at)
 
 
 def parse_call(body: Any, call_type: str, received_at: datetime) -> list[dict[str, Any]]:
@@ -193,14 +199,14 @@ def _instant(value: Any, where: str, item: Any = None) -> datetime:
 
 def _fill_times(message: dict[str, Any], envelope: Envelope, prefix: str, item: Any) -> None:
     received = envelope.received_at
-    message["receivedAt"] = iso_string(received)
+    message["receivedAt"] = envelope.received_text
     sent_raw = message.get("sentAt", envelope.sent_at)
     sent = _instant(sent_raw, prefix + "sentAt", item) if sent_raw is not None else None
     if sent_raw is not None:
         message["sentAt"] = sent_raw
     given = message.get("timestamp")
     if given is None:
-        message["timestamp"] = iso_string(received)
+        message["timestamp"] = envelope.received_text
         return
     original = _instant(given, prefix + "timestamp", item)
     message["originalTimestamp"] = given
