@@ -21,13 +21,13 @@ Where each message ends up, so that every one can be accounted for:
 
 `IngestStats` counts all of these.
 
-A call's messages run side by side, one task each, started in the order sent: every
-message takes the same steps (dedup, then the webhook's write, then its log entry), so their
-writes reach the store in the order sent, and a durable store commits each step of the whole
-call as one grouped transaction (see `receiver.store.sql.group`) instead of several
-transactions per message. On the memory store, chunks of `SIDE_BY_SIDE` keep each turn on the
-event loop short. One refused message never refuses another: each keeps its own
-outcome and log entry.
+On a durable store a call's messages run side by side, one task each, started in the order
+sent: every message takes the same steps (dedup, then the webhook's write, then its log
+entry), so their writes reach the store in the order sent, and the store commits each step of
+the whole call as one grouped transaction (see `receiver.store.sql.group`) instead of several
+transactions per message. On the memory store nothing waits, so they run one after another,
+with a turn for other requests every `SIDE_BY_SIDE` messages. One refused message never
+refuses another: each keeps its own outcome and log entry.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ store and the log straight away. Segment's meaning of 200 is kept — "accepted"
 webhook then made of each message is in the inbound log, not in the answer — except when the
 store could not take a message (503: down, or the outbound queue full): then the call answers
 503 with `Retry-After`, the message's ID is released, and the library's retry applies it. A batch's
-messages run in per-user lanes (see `fanout`), so a durable store groups their writes.
+messages run side by side in order (see `fanout`), so a durable store groups their writes.
 """
 
 from __future__ import annotations
