@@ -74,8 +74,7 @@ class SqlConfigState:
             return await conn.run_sync(work)
 
     async def _version(self, conn: AsyncConnection, name: str) -> int:
-        found = await conn.scalar(select(config_versions.c.version).where(config_versions.c.name == name))
-        return int(found or 0)
+        return await conn.run_sync(partial(_read_version, name))
 
     async def _bump(self, conn: AsyncConnection, name: str) -> int:
         await conn.execute(self._insert(config_versions).values(name=name, version=0).on_conflict_do_nothing())
