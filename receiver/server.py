@@ -187,10 +187,17 @@ class GuardedServer(uvicorn.Server):
                 transport.close()
 
 
+ACCESS_LOG_LEVELS = frozenset({"trace", "debug", "info"})
+"""uvicorn log levels that print access lines."""
+
+
 def server_config(app: Any, settings: ReceiverConfig, **options: Any) -> GuardedConfig:
     """uvicorn's settings for the receiver: the limits of `settings.limits`, plus `options` (host, port, logs,
     `freeze_heap`)."""
     limits = settings.limits
+    if "log_level" in options and "access_log" not in options:
+        # Below `info` no access line is printed, so none is built (its path and fields cost ~2% per request).
+        options["access_log"] = options["log_level"] in ACCESS_LOG_LEVELS
     return GuardedConfig(
         app,
         limits,
