@@ -48,6 +48,17 @@ sys.path.insert(0, str(BENCH))
 
 from receiver_speed import TEMPORARY_POSTGRES, TEMPORARY_SQLITE, batch_body, temporary_postgres  # noqa: E402
 
+from receiver.app import create_app  # noqa: E402
+from receiver.config import load_config  # noqa: E402
+from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER  # noqa: E402
+from receiver.core.idempotency import fingerprint  # noqa: E402
+from receiver.ingest.fanout import MESSAGE_ID_HEADER  # noqa: E402
+from receiver.ingest.messages import parse_batch  # noqa: E402
+from receiver.jsontext import loads  # noqa: E402
+from receiver.requests import check_api_key  # noqa: E402
+from receiver.store.contract import NewLogEntry  # noqa: E402
+from receiver.store.sql.migrate import upgrade  # noqa: E402
+
 BATCH = 100
 TARGETS = {"memory": 20_000, "sqlite": 10_000, "postgresql": 10_000}
 _runs = itertools.count(1_000)
@@ -63,19 +74,12 @@ class Steps:
     """The receiver's own objects, built as `serve` builds them, and each step over a list of calls."""
 
     def __init__(self, app: Any) -> None:
-        from receiver.core.idempotency import fingerprint
-        from receiver.ingest.messages import parse_batch
-        from receiver.jsontext import loads
-        from receiver.requests import MESSAGE_ID_HEADERS, check_api_key
-
         self.fanout = app.state.ingest.fanout
         self.service = self.fanout.service
         self.grouped = self.service.store.groups_writes
-        self._loads, self._parse, self._fingerprint = loads, parse_batch, fingerprint
-        self._check_key, self._id_header = check_api_key, MESSAGE_ID_HEADERS[0]
 
     def messages(self, raw: Iterable[bytes]) -> list[list[dict[str, Any]]]:
-        return [self._parse(self._loads(body)[0], datetime.now(UTC)) for body in raw]
+        return [parse_batch(loads(body)[0], datetime.now(UTC)) for body in raw]
 
     def requests(self, calls: list[list[dict[str, Any]]]) -> list[list[tuple[dict[str, Any], dict[str, Any]]]]:
         """Each message's webhook request (body, headers), as the pipeline makes it."""
@@ -83,7 +87,7 @@ class Steps:
         for call in calls:
             made.append(
                 [
-                    (outcome.request.json, {**outcome.request.headers, self._id_header: message["messageId"]})
+                    (outcome.request.json, {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]})
                     for message in call
                     for outcome in self.fanout.pipeline.run(message)
                 ]
@@ -93,21 +97,17 @@ class Steps:
     def decisions(self, requests: list[list[tuple[dict[str, Any], dict[str, Any]]]]) -> list[list[Any]]:
         """The webhook core's checks up to the store: what `apply` is handed."""
         service, contract = self.service, self.service.contract
-        schemas = {
-            id(route.action.validator.schema): route.action.validator.schema for route in self.fanout.pipeline.routes
-        }
-        trusted = next(iter(schemas.values()), None)
+        trusted = next((route.action.validator.schema for route in self.fanout.pipeline.routes), None)
+        api_key = service.config.api_key_bytes()
         made = []
         for call in requests:
             decided = []
             for body, headers in call:
                 action = contract.classify(body)
-                self._check_key(body, contract.auth_field, service._key)
-                service.redact(body)
-                payload = service.redact(service.checker.check(action, body, trusted))
-                name = payload.get(contract.name_field, action.extras.get(contract.name_field))
-                verdict = service.rules.decide(action, payload, name if isinstance(name, str) else "")
-                decided.append((verdict, headers.get("Idempotency-Key"), self._fingerprint(body)))
+                check_api_key(body, contract.auth_field, api_key)
+                service.redact(body)  # the request as the log keeps it
+                verdict = service.verdict(action, body, trusted)
+                decided.append((verdict, headers.get(IDEMPOTENCY_HEADER), fingerprint(body)))
             made.append(decided)
         return made
 
@@ -143,12 +143,10 @@ async def atimed(calls: int, run: Callable[[], Awaitable[Any]]) -> float:
 
 async def one_round(steps: Steps, calls: int) -> dict[str, float]:
     """Each step's µs per event over `calls` fresh calls."""
-    from receiver.store.contract import NewLogEntry
-
     service, dedup, now = steps.service, steps.fanout.dedup, datetime.now(UTC)
     figures: dict[str, float] = {}
     raw = bodies(calls)
-    figures["decode"] = timed(calls, lambda: [steps._loads(body) for body in raw])
+    figures["decode"] = timed(calls, lambda: [loads(body) for body in raw])
     figures["tracking checks"] = timed(calls, lambda: steps.messages(raw))
     messages = steps.messages(raw)
 
@@ -170,7 +168,7 @@ async def one_round(steps: Steps, calls: int) -> dict[str, float]:
 
     def entry(body: dict[str, Any], headers: dict[str, Any]) -> NewLogEntry:
         return NewLogEntry(
-            headers[steps._id_header], now, "bench", "point_add", 202, 0.001, None, None,
+            headers[MESSAGE_ID_HEADER], now, "bench", "point_add", 202, 0.001, None, None,
             service.redact(body), {"id": "evt_0", "status": "accepted"}, True, None, "tracking",
         )  # fmt: skip
 
@@ -206,12 +204,7 @@ async def measure(app: Any, calls: int) -> dict[str, float]:
 async def budget(url: str, calls: int) -> dict[str, float]:
     os.environ["ANTAVO_STORE_URL"] = url
     if not url.startswith("memory"):
-        from receiver.store.sql.migrate import upgrade
-
         await upgrade(url)
-    from receiver.app import create_app
-    from receiver.config import load_config
-
     app = create_app(load_config(None))
     async with app.router.lifespan_context(app):
         return await measure(app, calls)

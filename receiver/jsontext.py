@@ -49,30 +49,27 @@ def _fallback(value: Any) -> Any:
     return str(value)
 
 
+def _encoded(value: Any, option: int, *, sort_keys: bool = False) -> bytes:
+    try:
+        return orjson.dumps(value, default=_fallback, option=option)
+    except (orjson.JSONEncodeError, TypeError):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=sort_keys)
+        return text.encode("utf-8", "surrogatepass")
+
+
 def dumps_bytes(value: Any) -> bytes:
     """Compact JSON as UTF-8 bytes (`separators=(",", ":")`, non-ASCII kept, anything else as its `str`)."""
-    try:
-        return orjson.dumps(value, default=_fallback, option=_OPTIONS)
-    except (orjson.JSONEncodeError, TypeError):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-        return text.encode("utf-8", "surrogatepass")
+    return _encoded(value, _OPTIONS)
 
 
 def canonical_bytes(value: Any) -> bytes:
-    """Compact JSON with keys sorted, as UTF-8: one spelling for a document whatever its key order or spacing."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except (orjson.JSONEncodeError, TypeError):
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return text.encode("utf-8", "surrogatepass")
+    """`dumps_bytes` with keys sorted: one spelling for a document whatever its key order or spacing."""
+    return _encoded(value, _OPTIONS | orjson.OPT_SORT_KEYS, sort_keys=True)
 
 
 def dumps_text(value: Any) -> str:
-    """`dumps_bytes` as text (what the logs keep)."""
-    try:
-        return orjson.dumps(value, default=_fallback, option=_OPTIONS).decode("utf-8")
-    except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """`dumps_bytes` as text (what the logs keep; a lone surrogate the fallback wrote comes back as it was)."""
+    return _encoded(value, _OPTIONS).decode("utf-8", "surrogatepass")
 
 
 class JsonAnswer(JSONResponse):

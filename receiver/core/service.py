@@ -23,7 +23,7 @@ from receiver.core.contract import ActionContract, WebhookContract
 from receiver.core.customer_ids import CustomerIds
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fingerprint
-from receiver.core.loyalty import LoyaltyRules
+from receiver.core.loyalty import LoyaltyRules, Verdict
 from receiver.errors import ApiError, error_body
 from receiver.ids import random_id
 from receiver.jsontext import JsonAnswer
@@ -294,14 +294,20 @@ class WebhookService:
             logger.warning("inbound log entry not stored (store unavailable): %s", exc.detail)
             return unstored_entry(**fields)
 
+    def verdict(
+        self, action: ActionContract, body: dict[str, Any], validated_with: Mapping[str, Any] | None = None
+    ) -> Verdict:
+        """The payload's schema check and the loyalty rules' decision: all a request needs before the store."""
+        # The key is masked wherever it was mapped into the payload too: it is never stored.
+        payload = self.redact(self.checker.check(action, body, validated_with))
+        name = payload.get(self.contract.name_field, action.extras.get(self.contract.name_field))
+        return self.rules.decide(action, payload, name if isinstance(name, str) else "")
+
     async def _apply(
         self, action: ActionContract, body: dict[str, Any], trace: _Trace, idempotency_key: str | None = None
     ) -> tuple[int, dict[str, Any]]:
         """Schema, then request rules, then the store's atomic check-and-write."""
-        # The key is masked wherever it was mapped into the payload too: it is never stored.
-        payload = self.redact(self.checker.check(action, body, trace.validated_with))
-        name = payload.get(self.contract.name_field, action.extras.get(self.contract.name_field))
-        verdict = self.rules.decide(action, payload, name if isinstance(name, str) else "")
+        verdict = self.verdict(action, body, trace.validated_with)
         customer, decide = verdict.customer, verdict.decide
         if self.customer_ids is not None:
             resolved = await self.customer_ids.resolve(customer, decide)

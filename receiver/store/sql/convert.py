@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import exc
 
@@ -14,6 +15,7 @@ from receiver.logs.ring import dump_json
 from receiver.store.contract import LogEntry, NewLogEntry, StoredEvent, StoreUnavailable
 
 logger = logging.getLogger("receiver.store")
+T = TypeVar("T")
 
 
 def micros(moment: datetime) -> int:
@@ -92,12 +94,18 @@ def is_down(error: BaseException) -> bool:
     return isinstance(error, _DOWN)
 
 
-def unavailable(error: Exception) -> StoreUnavailable | None:
-    """`error` as `StoreUnavailable` (503 with Retry-After) when it means "database down"; None when it must propagate.
+async def guarded(call: Awaitable[T]) -> T:
+    """`call`'s result; "database down" raised as `StoreUnavailable` (503 with Retry-After), anything else as is.
 
-    A function for `except` clauses rather than a context manager: it runs around every store call.
+    Awaits the call rather than wrapping a block: an async context manager around every store
+    call cost more than some of the calls (`bench/ingest_budget.py`).
     """
-    if isinstance(error, StoreUnavailable) or not is_down(error):
-        return None
-    logger.warning("store unavailable: %s: %s", type(error).__name__, error)
-    return StoreUnavailable(f"{type(error).__name__}: {error}")
+    try:
+        return await call
+    except StoreUnavailable:
+        raise
+    except Exception as error:
+        if not is_down(error):
+            raise
+        logger.warning("store unavailable: %s: %s", type(error).__name__, error)
+        raise StoreUnavailable(f"{type(error).__name__}: {error}") from error

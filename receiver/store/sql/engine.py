@@ -10,11 +10,9 @@ answers 503 quickly instead of hanging a request.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -32,14 +30,11 @@ class JsonText(str):
 
 
 def json_text(value: Any) -> str:
-    """JSON columns' text: orjson (several times the standard library's speed), which refuses only
-    what JSON numbers cannot promise to hold (integers past 64 bits); those take the slow road."""
+    """JSON columns' text, as the logs write JSON (`receiver.jsontext`: orjson, the standard library
+    for what orjson refuses); a `JsonText` as it is."""
     if type(value) is JsonText:
         return value
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps_text(value)
 
 
 def json_value(text: str | bytes) -> Any:

@@ -38,7 +38,7 @@ from receiver.store.contract import (
 from receiver.store.limits import StoreLimits
 from receiver.store.sql import claims, ledger, records
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import unavailable
+from receiver.store.sql.convert import guarded
 from receiver.store.sql.engine import EngineSettings, is_postgres, make_engine, make_sqlite_engine
 from receiver.store.sql.group import GroupCommit
 from receiver.store.sql.runner import AsyncRunner, Runner, ThreadRunner, Work
@@ -82,12 +82,7 @@ class SqlStore:
     async def open(self) -> None:
         from receiver.store.sql.migrate import check_current
 
-        try:
-            await check_current(self.engine, self.url)
-        except Exception as error:
-            if (down := unavailable(error)) is None:
-                raise
-            raise down from error
+        await guarded(check_current(self.engine, self.url))
 
     async def close(self) -> None:
         await self._runner.dispose()
@@ -97,25 +92,12 @@ class SqlStore:
         self._source, self._wake = source, wake
 
     async def _write(self, work: Work[T]) -> T:
-        try:
-            return await self._group.write(work)
-        except Exception as error:
-            if (down := unavailable(error)) is None:
-                raise
-            raise down from error
+        return await guarded(self._group.write(work))
 
     async def read(self, work: Work[T]) -> T:
-        """Run `work` (a function of a blocking connection) on this store's reader: the configuration
-        state's hot version checks use it (see `receiver.store.config_state_sql`)."""
-        return await self._read(work)
-
-    async def _read(self, work: Work[T]) -> T:
-        try:
-            return await self._runner.read(work)
-        except Exception as error:
-            if (down := unavailable(error)) is None:
-                raise
-            raise down from error
+        """Run `work` (a function of a blocking connection) on this store's reader: its own reads, and
+        the configuration state's per-call ones (see `receiver.store.config_state_sql`)."""
+        return await guarded(self._runner.read(work))
 
     async def maintain(self, *, force: bool = False) -> None:
         """Every `SWEEP_EVERY` writes: delete what retention and expiry say is gone.
@@ -145,19 +127,19 @@ class SqlStore:
         return event
 
     async def customer(self, customer_id: str) -> CustomerSnapshot | None:
-        return await self._read(partial(ledger.read_customer, customer_id))
+        return await self.read(partial(ledger.read_customer, customer_id))
 
     async def events(self, customer_id: str, *, offset: int, limit: int) -> tuple[list[StoredEvent], int] | None:
-        return await self._read(partial(ledger.read_events, customer_id, offset, limit))
+        return await self.read(partial(ledger.read_events, customer_id, offset, limit))
 
     async def customer_count(self) -> int:
-        return await self._read(partial(records.count_rows, t.customers))
+        return await self.read(partial(records.count_rows, t.customers))
 
     async def event_count(self) -> int:
-        return await self._read(partial(records.count_rows, t.events))
+        return await self.read(partial(records.count_rows, t.events))
 
     async def holding(self, name: str) -> list[tuple[str, Any]]:
-        return await self._read(partial(ledger.read_holding, name))
+        return await self.read(partial(ledger.read_holding, name))
 
     # --- idempotency and dedup ---------------------------------------------------------------
 
@@ -188,13 +170,13 @@ class SqlStore:
         return written
 
     async def log_query(self, kind: LogKind, where: LogFilter, *, limit: int, cursor: int | None) -> LogPage:
-        return await self._read(partial(self._logs.query, kind, where, limit, cursor))
+        return await self.read(partial(self._logs.query, kind, where, limit, cursor))
 
     async def log_count(self, kind: LogKind, where: LogFilter) -> int:
-        return await self._read(partial(self._logs.count, kind, where))
+        return await self.read(partial(self._logs.count, kind, where))
 
     async def log_sources(self, kind: LogKind) -> dict[str, datetime]:
-        return await self._read(partial(self._logs.sources, kind))
+        return await self.read(partial(self._logs.sources, kind))
 
     # --- sessions ----------------------------------------------------------------------------
 
@@ -203,7 +185,7 @@ class SqlStore:
         await self.maintain()
 
     async def session_get(self, digest: str) -> StoredSession | None:
-        return await self._read(partial(records.get_session, digest, self._limits.clock()))
+        return await self.read(partial(records.get_session, digest, self._limits.clock()))
 
     async def session_delete(self, digest: str) -> None:
         await self._write(partial(records.delete_session, digest))
@@ -230,7 +212,7 @@ class SqlStore:
         await self._outbox_set(seqs, claimed_until=0.0)
 
     async def outbox_pending(self) -> int:
-        return await self._read(partial(records.count_rows, t.outbox))
+        return await self.read(partial(records.count_rows, t.outbox))
 
     async def drop_all_for_tests(self, tables: Sequence[str] = ()) -> None:
         """Empty every table (the contract suite's fresh database per test)."""
