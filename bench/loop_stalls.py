@@ -146,7 +146,7 @@ def child(kind: str, port: int, report: Path) -> None:
     else:
         from receiver.app import create_app
         from receiver.config import load_config
-        from receiver.server import make_server
+        from receiver.web.server import make_server
 
         settings = load_config(None)
         freeze = {"freeze_heap": True} if os.environ.get("BENCH_FREEZE", "1") == "1" else {}

@@ -23,18 +23,16 @@ from receiver.core.contract import WebhookContract, build_contract
 from receiver.core.customer_ids import CustomerIds
 from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
-from receiver.core.settings_service import SettingsService
-from receiver.docs_ui import mount_assets
 from receiver.errors import install_handlers
-from receiver.ingest.mappings_service import MappingsService
 from receiver.ingest.not_found import install_not_found
 from receiver.ingest.recent import RecentFeed
 from receiver.ingest.service import Ingest, load_subscriptions
+from receiver.live.mappings import MappingsService
+from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
-from receiver.metrics import install_metrics
-from receiver.nostore import NoStore
 from receiver.outbound.messages import build_outbound
-from receiver.queue_depth import QueueDepthHistory
+from receiver.outbound.queue_depth import QueueDepthHistory
+from receiver.pages.sessions import SessionStore
 from receiver.routes import (
     customers,
     dashboard,
@@ -49,12 +47,14 @@ from receiver.routes import (
     tester,
     webhook,
 )
-from receiver.sessions import SessionStore
 from receiver.store import make_store
 from receiver.store.config_state import ConfigState, MemoryConfigState
 from receiver.store.contract import LoyaltyStore
 from receiver.store.limits import StoreLimits
 from receiver.store.recent import RecentBounds, recent_messages_for
+from receiver.web.docs_ui import mount_assets
+from receiver.web.metrics import install_metrics
+from receiver.web.nostore import NoStore
 
 
 def create_app(
@@ -181,6 +181,6 @@ def config_state_for(store: LoyaltyStore) -> ConfigState:
     engine = getattr(store, "engine", None)
     if engine is None:
         return MemoryConfigState()
-    from receiver.store.config_state_sql import SqlConfigState
+    from receiver.store.sql.config_state import SqlConfigState
 
     return SqlConfigState(engine, getattr(store, "read", None))

@@ -37,8 +37,8 @@ from stores import sqlite_url
 from destination.definition.model import PROJECT_ROOT
 from receiver.app import create_app, store_from_config
 from receiver.config import ConfigError, ReceiverConfig, load_config
-from receiver.server import make_server
 from receiver.store.contract import CustomerSnapshot, LoyaltyStore
+from receiver.web.server import make_server
 
 pytest_plugins = ["postgres"]
 

@@ -20,7 +20,7 @@ import typer
 from destination.definition.model import load_definition
 from destination.definition.project import find_project, project_path
 from receiver.config import ConfigError, ReceiverConfig, default_config_path, env_name, load_config
-from receiver.server import make_server, server_config
+from receiver.web.server import make_server, server_config
 
 EXIT_USAGE = 2
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -149,13 +149,13 @@ def serve(
     try:
         if workers > 1:
             # Each worker builds its own app from the same settings, passed on in the environment,
-            # and serves the socket bound above, with the same connection limits (see receiver.server).
+            # and serves the socket bound above, with the same connection limits (see receiver.web.server).
             from uvicorn.supervisors import Multiprocess
 
             os.environ.update(_worker_environment(settings, config))
             factory = "receiver.app:create_app_from_env"
             options = {"host": host, "port": port, "workers": workers, "log_level": log_level.lower()}
-            options["freeze_heap"] = True  # each worker freezes what it built (see receiver.server.GuardedConfig)
+            options["freeze_heap"] = True  # each worker freezes what it built (see receiver.web.server.GuardedConfig)
             Multiprocess(server_config(factory, settings, factory=True, **options), sockets=[sock]).run()
         else:
             server = make_server(app, settings, host=host, port=port, log_level=log_level.lower(), freeze_heap=True)

@@ -27,11 +27,13 @@ from receiver.core.loyalty import LoyaltyRules, Verdict
 from receiver.errors import ApiError, error_body
 from receiver.ids import random_id
 from receiver.jsontext import JsonAnswer
-from receiver.logs.ring import LogEntry, unstored_entry
 from receiver.logs.sources import WEBHOOK
 from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
-from receiver.requests import (
+from receiver.security import Redactor
+from receiver.store.contract import LoyaltyStore, StoreUnavailable
+from receiver.store.entries import LogEntry, unstored_entry
+from receiver.web.body import (
     PayloadChecker,
     check_api_key,
     check_content_type,
@@ -40,10 +42,8 @@ from receiver.requests import (
     read_body,
     require_object,
 )
-from receiver.security import Redactor
-from receiver.store.contract import LoyaltyStore, StoreUnavailable
 
-logger = logging.getLogger("receiver.requests")
+logger = logging.getLogger("receiver.web.body")
 REPLAY_HEADER = "Idempotent-Replayed"
 ACCEPTED = 202
 

@@ -52,10 +52,10 @@ from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
 from receiver.ingest.recent import RecentFeed
-from receiver.logs.ring import LogEntry
 from receiver.logs.sources import tracking_source
 from receiver.logs.stored import StoredLog
-from receiver.requests import MESSAGE_ID_HEADERS, dotted
+from receiver.store.entries import LogEntry
+from receiver.web.body import MESSAGE_ID_HEADERS, dotted
 
 logger = logging.getLogger("receiver.ingest.service")
 MESSAGE_ID_HEADER = MESSAGE_ID_HEADERS[0]

@@ -57,9 +57,9 @@ from receiver.ingest.messages import (
 )
 from receiver.logs.sources import tracking_source
 from receiver.ratelimit import WRITE_KEY
-from receiver.requests import MAX_MESSAGE_ID_LENGTH, parse_json, read_body
 from receiver.security import same_secret
 from receiver.store.contract import RETRY_AFTER_SECONDS
+from receiver.web.body import MAX_MESSAGE_ID_LENGTH, parse_json, read_body
 
 logger = logging.getLogger("receiver.ingest.service")
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Segment Tracking API"'}

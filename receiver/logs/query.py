@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from receiver.logs.ring import LogFilter
 from receiver.logs.stored import StoredLog
+from receiver.store.entries import LogFilter
 
 MAX_PAGE = 500
 

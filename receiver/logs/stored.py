@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from receiver.logs.ring import LogEntry, LogFilter, LogPage
 from receiver.store.contract import LogKind, LoyaltyStore, NewLogEntry
+from receiver.store.entries import LogEntry, LogFilter, LogPage
 
 
 class StoredLog:

@@ -22,7 +22,7 @@ from typing import Any
 
 from receiver.store.contract import StoreUnavailable
 
-logger = logging.getLogger("receiver.queue_depth")
+logger = logging.getLogger("receiver.outbound.queue_depth")
 MINUTE = 60
 KEEP_MINUTES = 24 * 60
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from receiver.logs.ring import LogEntry
+from receiver.store.entries import LogEntry
 
 APPLIED, REFUSED, MAPPING_FAILED, IGNORED, DUPLICATE = "applied", "refused", "mapping_failed", "ignored", "duplicate"
 OUTCOMES = (APPLIED, REFUSED, MAPPING_FAILED, IGNORED, DUPLICATE)

@@ -28,7 +28,7 @@ from destination.lint.explain import explain
 from receiver.errors import ApiError
 from receiver.ingest.fanout import Fanout
 from receiver.ingest.messages import parse_batch
-from receiver.views import logs_url, pretty_json
+from receiver.pages.views import logs_url, pretty_json
 
 ALL = "all"
 EDITED = "edited"

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from receiver.logs.ring import LogEntry, LogFilter
 from receiver.logs.stored import StoredLog
 from receiver.store.contract import CustomerSnapshot, StoredEvent
+from receiver.store.entries import LogEntry, LogFilter
 
 LOGS_PATH = "/logs"
 OUTBOUND_LOGS_PATH = "/outbound-logs"

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from receiver import models
 from receiver.errors import ApiError
 from receiver.logs.query import MAX_PAGE
 from receiver.routes.deps import AUTHED, CustomersDep
+from receiver.web import models
 
 router = APIRouter(tags=["Inspection"], dependencies=AUTHED)
 CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]

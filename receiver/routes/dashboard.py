@@ -2,8 +2,8 @@
 
 Signed in. The figures come from the logs through their query interface (`StoredLog.query`,
 time-window filters) and from the store's public reads, summed by the pure functions of
-`receiver.dashboard`; `GET /dashboard/data` answers that summary as JSON, and the page draws
-its SVG charts from the very same dict, on the server (see `receiver.charts`).
+`receiver.pages.dashboard`; `GET /dashboard/data` answers that summary as JSON, and the page draws
+its SVG charts from the very same dict, on the server (see `receiver.pages.charts`).
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from receiver import charts, dashboard
 from receiver.core.customers import Customers
 from receiver.errors import error_body
-from receiver.logs.ring import LogEntry, LogFilter
+from receiver.logs import LogEntry, LogFilter
 from receiver.logs.sources import SEGMENT, WEBHOOK
 from receiver.logs.stored import StoredLog
+from receiver.pages import charts, dashboard
+from receiver.pages.views import LOGS_PATH
 from receiver.routes.deps import CustomersDep
 from receiver.routes.page import Config, PageSession, render, secured, signed_out_json, to_login
-from receiver.views import LOGS_PATH
 
 DATA_PATH = "/dashboard/data"
 FRAGMENT_PATH = "/dashboard/fragment"

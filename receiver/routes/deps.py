@@ -17,14 +17,14 @@ from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract
 from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
-from receiver.core.settings_service import SettingsService
 from receiver.errors import unauthorized
-from receiver.ingest.mappings_service import MappingsService
 from receiver.ingest.service import Ingest
+from receiver.live.mappings import MappingsService
+from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
+from receiver.pages.sessions import SessionStore
 from receiver.ratelimit import API_KEY
 from receiver.security import same_secret
-from receiver.sessions import SessionStore
 
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.core.loyalty import CHECKOUT, POINT_ADD, POINTS, REASON, TOTAL, TRANSACTION_ID
-from receiver.docs_ui import DOCS_PATH, docs_page
+from receiver.web.docs_ui import DOCS_PATH, docs_page
 
 API_DESCRIPTION = """
 A reference implementation of **Antavo Loyalty Engine's Segment webhook**, for testing the
@@ -153,7 +153,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get(DOCS_PATH)
 async def swagger_ui(request: Request) -> HTMLResponse:
-    """Swagger UI from the installed package, under a CSP (see `receiver.docs_ui`)."""
+    """Swagger UI from the installed package, under a CSP (see `receiver.web.docs_ui`)."""
     return docs_page(request.app)
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from receiver import models
 from receiver.routes.deps import Config, IngestDep, Service
+from receiver.web import models
 
 router = APIRouter(tags=["Health"])
 

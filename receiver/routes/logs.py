@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from receiver import models
 from receiver.logs.outbound import OutboundLogPage
 from receiver.logs.query import LogQuery
 from receiver.routes.deps import AUTHED, Log, OutLog
+from receiver.web import models
 
 INBOUND_PATH = "/v1/logs"
 OUTBOUND_PATH = "/v1/outbound-logs"

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from receiver.ingest.mappings_service import MappingsService, fql_problems, slug
+from receiver.live.mappings import MappingsService, fql_problems, slug
+from receiver.pages.sessions import Session
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.mapping_form import (
     CONDITION_FIELDS,
@@ -34,7 +35,6 @@ from receiver.routes.page_kit import (
     unauthorized_json,
     who,
 )
-from receiver.sessions import Session
 
 MAPPINGS_PATH = "/mappings"
 router = APIRouter(include_in_schema=False)

@@ -14,12 +14,12 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from receiver import models
 from receiver.config import env_name
 from receiver.errors import ApiError, unauthorized
-from receiver.logs.ring import LogFilter
-from receiver.metrics import ReceiverMetrics
+from receiver.logs import LogFilter
 from receiver.security import same_secret
+from receiver.web import models
+from receiver.web.metrics import ReceiverMetrics
 
 PATH = "/metrics"
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")

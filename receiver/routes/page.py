@@ -15,10 +15,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from receiver.config import ReceiverConfig
 from receiver.errors import error_body
+from receiver.pages.sessions import Session
 from receiver.routes.deps import Config, Sessions
 from receiver.routes.pages import PAGE_HEADERS, STATIC_PATH, session_cookie
 from receiver.routes.pages import templates as _templates
-from receiver.sessions import Session
 
 
 async def _session(request: Request, sessions: Sessions) -> Session | None:

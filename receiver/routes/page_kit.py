@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from receiver.core.settings_service import session_label
+from receiver.live.settings import session_label
+from receiver.pages.forms import read_form_lists
+from receiver.pages.sessions import Session
 from receiver.routes.deps import Sessions, config_of
-from receiver.routes.forms import read_form_lists
 from receiver.routes.page import same_origin, secured, signed_out_json, to_login
 from receiver.routes.pages import _redirect, _render, session_cookie
-from receiver.sessions import Session
 
 __all__ = ["to_login"]
 

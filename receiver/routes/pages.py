@@ -5,7 +5,7 @@ random session token (see `sessions`); the cookie never holds the key. Every pag
 rendered with autoescaping and sent with a Content-Security-Policy that allows only this
 site's own scripts and styles, because everything a page shows came from event data, which
 anyone holding a Segment write key can fill with markup. What the pages show is built in
-`receiver.views`; this module only checks the session, reads the request and renders.
+`receiver.pages.views`; this module only checks the session, reads the request and renders.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
-from receiver import views
 from receiver.config import ReceiverConfig
 from receiver.errors import ApiError, error_body
 from receiver.logs.stored import StoredLog
+from receiver.pages import views
+from receiver.pages.forms import read_form
+from receiver.pages.sessions import Session, SessionStore, cookie_name
 from receiver.ratelimit import API_KEY
 from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
-from receiver.routes.forms import read_form
 from receiver.security import same_secret
-from receiver.sessions import Session, SessionStore, cookie_name
 
 HERE = Path(__file__).parent.parent
 STATIC_PATH = "/static"

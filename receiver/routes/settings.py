@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from receiver.core.service import WebhookService
-from receiver.core.settings_service import (
+from receiver.live.settings import (
     GROUPS,
     MAPPING_CHANGE_NOTE,
     AuditEntry,
@@ -16,10 +16,10 @@ from receiver.core.settings_service import (
     SettingsService,
     mask,
 )
+from receiver.pages.sessions import Session
+from receiver.pages.views import customer_url
 from receiver.routes.deps import LiveSettings, Service
 from receiver.routes.page_kit import SignedIn, checked_form, redirect, render, to_login, who
-from receiver.sessions import Session
-from receiver.views import customer_url
 
 SETTINGS_PATH = "/settings"
 AUDIT_SHOWN = 50

@@ -1,7 +1,7 @@
 """`/tester`: try a Segment event against the subscriptions, and send it to this receiver.
 
 Signed in. A plain HTML form posts back here and the server answers with the results, so
-every step runs in Python with the CLI's runtime (see `receiver.tester`); the page needs no
+every step runs in Python with the CLI's runtime (see `receiver.pages.tester`); the page needs no
 script at all. Both form actions carry the session's CSRF token.
 """
 
@@ -14,12 +14,12 @@ from fastapi.responses import Response
 
 from destination.definition.model import Definition, load_definition
 from destination.definition.subscriptions import load_presets
-from receiver import tester
 from receiver.ingest.service import IngestSetupError, load_subscriptions
+from receiver.pages import tester
+from receiver.pages.forms import read_form
+from receiver.pages.sessions import Session
 from receiver.routes.deps import IngestDep
-from receiver.routes.forms import read_form
 from receiver.routes.page import Config, PageSession, render, same_origin, to_login
-from receiver.sessions import Session
 
 PATH = "/tester"
 MAX_FORM_BYTES = 128 * 1024

@@ -21,9 +21,9 @@ from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from receiver import models
 from receiver.routes.deps import Service
 from receiver.routes.docs import WEBHOOK_DESCRIPTION
+from receiver.web import models
 
 TAG = "Segment webhook"
 

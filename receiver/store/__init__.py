@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from receiver.store.contract import LoyaltyStore
 from receiver.store.limits import StoreLimits
-from receiver.store.memory import MemoryStore
+from receiver.store.memory.store import MemoryStore
 
 
 def make_store(

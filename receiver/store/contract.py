@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from receiver.errors import ApiError
-from receiver.logs.ring import LogEntry, LogFilter, LogPage
+from receiver.store.entries import LogEntry, LogFilter, LogPage
 
 __all__ = [
     "IN_PROGRESS",

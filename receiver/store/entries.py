@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from receiver.logs.bodies import anonymous_entries, bounded, dump_json
+from receiver.store.bodies import anonymous_entries, bounded, dump_json
 
 __all__ = ["InboundLog", "LogEntry", "LogFilter", "LogPage", "LogRing", "dump_json", "unstored_entry"]
 

@@ -1,7 +1,7 @@
 """What every backend is told at construction: retention and bounds, and the clock.
 
 The rules every backend applies the same way live here (or, for log entries, in
-`receiver.logs.bodies`), so memory, SQLite and PostgreSQL answer alike at their bounds.
+`receiver.store.bodies`), so memory, SQLite and PostgreSQL answer alike at their bounds.
 """
 
 from __future__ import annotations

@@ -123,6 +123,6 @@ def recent_messages_for(store: object, bounds: RecentBounds) -> RecentMessages:
     engine = getattr(store, "engine", None)
     if engine is None:
         return _IN_MEMORY.setdefault(store, MemoryRecentMessages(bounds))
-    from receiver.store.recent_sql import SqlRecentMessages
+    from receiver.store.sql.recent import SqlRecentMessages
 
     return SqlRecentMessages(engine, bounds)

@@ -22,8 +22,8 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Page, expect, sync_playwright
 
+from receiver.pages.views import HISTORY_PAGE_SIZE
 from receiver.security import REDACTED
-from receiver.views import HISTORY_PAGE_SIZE
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [

@@ -19,8 +19,8 @@ import httpx
 from mapping_forms import QUIZ_WON_FORM
 from signed_in import Browser
 
-from receiver.core.settings_service import REFRESH_SECONDS
 from receiver.ingest.recent import FLUSH_SECONDS
+from receiver.live.settings import REFRESH_SECONDS
 
 API_KEY = "instances-api-key-0123456789"
 WRITE_KEY = "instances-write-key-0123456789"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from stores import sqlite_url
 
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, MemoryConfigState, StoredMapping
-from receiver.store.config_state_sql import SqlConfigState
+from receiver.store.sql.config_state import SqlConfigState
 from receiver.store.sql.engine import make_engine
 
 Body = Callable[..., Awaitable[Any]]
@@ -132,7 +132,7 @@ def test_the_database_itself_refuses_a_second_owner_of_an_external_id(backend: B
     from sqlalchemy import insert
     from sqlalchemy.exc import IntegrityError
 
-    from receiver.store.config_tables import external_ids
+    from receiver.store.sql.config_tables import external_ids
 
     async def body(state: ConfigState) -> None:
         assert isinstance(state, SqlConfigState)
@@ -154,7 +154,7 @@ def test_the_migration_creates_the_tables_the_code_uses(backend: Backend):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from receiver.store.config_tables import metadata
+    from receiver.store.sql.config_tables import metadata
 
     def ours(name: str | None, kind: str, _parent: Any) -> bool:
         return kind != "table" or name in metadata.tables

@@ -17,7 +17,7 @@ import pytest
 from test_dashboard_tester_http import signed_in, track
 from unreachable import unreachable_outbound
 
-from receiver.dashboard import WINDOWS
+from receiver.pages.dashboard import WINDOWS
 from receiver.routes.dashboard import MAX_REFRESH_SECONDS, MIN_REFRESH_SECONDS, refresh_seconds
 
 EARN = {"event": "Points Earned", "properties": {"points": 5, "source": "s", "reason": "r"}}

@@ -17,9 +17,9 @@ import pytest
 
 from destination.definition.model import PROJECT_ROOT, load_definition
 from destination.lint.checks import check_file, check_text
+from receiver.pages.sessions import cookie_name
 from receiver.routes.pages import CSP
 from receiver.security import REDACTED
-from receiver.sessions import cookie_name
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 BROKEN = PROJECT_ROOT / "tests" / "fixtures" / "invalid" / "fql.yaml"

@@ -11,13 +11,13 @@ import pytest
 from receiver.config.limits import LimitsConfig
 from receiver.core.idempotency import Idempotency, Reservation, StoredResponse
 from receiver.errors import ApiError
-from receiver.expiring import ExpiringMap
 from receiver.ingest.dedup import MessageDeduplicator
-from receiver.logs.ring import InboundLog
-from receiver.logs.ring import LogFilter as InboundLogFilter
 from receiver.ratelimit import API_KEY, AuthGuard
+from receiver.store.entries import InboundLog
+from receiver.store.entries import LogFilter as InboundLogFilter
 from receiver.store.limits import StoreLimits
-from receiver.store.memory import MemoryStore
+from receiver.store.memory.expiring import ExpiringMap
+from receiver.store.memory.store import MemoryStore
 
 WEBHOOK = "/v1/webhook/segment"
 
@@ -127,7 +127,7 @@ def test_healthz_warns_when_the_memory_window_falls_below_the_configured_one(sta
             assert client.post(WEBHOOK, json=body, headers={"Idempotency-Key": f"k{n}"}).status_code == 202
         warnings = client.get("/healthz").json()["warnings"]
     assert len(warnings) == 1 and "Idempotency-Keys" in warnings[0] and "idempotency_ttl_seconds" in warnings[0]
-    assert any("receiver.windows WARNING" in line for line in receiver.log_lines)
+    assert any("receiver.store.memory.windows WARNING" in line for line in receiver.log_lines)
 
 
 def test_failed_keys_are_limited_per_address_and_per_key_but_never_a_caller_without_failures():

@@ -13,7 +13,7 @@ import pytest
 from destination.definition.model import load_definition
 from destination.definition.subscriptions import load_mappings
 from receiver.app import create_app
-from receiver.logs.ring import LogEntry, LogFilter
+from receiver.store.entries import LogEntry, LogFilter
 
 
 def call(

@@ -10,7 +10,7 @@ import pytest
 from served import on_every_store
 
 from receiver.ingest.messages import BATCH_LIMIT, EVENT_LIMIT
-from receiver.logs.ring import LogFilter
+from receiver.store.entries import LogFilter
 
 pytest_generate_tests = on_every_store
 

@@ -13,7 +13,7 @@ from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.messages import EVENT_LIMIT, TrackingError, encoded_size, parse_batch, parse_call
 from receiver.ingest.service import basic_user, gunzip
 from receiver.store.limits import StoreLimits
-from receiver.store.memory import MemoryStore
+from receiver.store.memory.store import MemoryStore
 
 RECEIVED = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 
 from destination.delivery.retry import RetryPolicy
 from receiver.config.outbound import MAX_MESSAGE_BYTES, OutboundConfig
-from receiver.logs.ring import LogEntry, LogFilter
 from receiver.logs.stored import StoredLog
 from receiver.outbound.messages import outbox_item
 from receiver.outbound.outbox import MAX_BACKOFF_FACTOR, Outbox
+from receiver.store.entries import LogEntry, LogFilter
 from receiver.store.limits import OutboxFull
-from receiver.store.memory import MemoryStore
+from receiver.store.memory.store import MemoryStore
 
 WRITE_KEY = "wk-delivery-0123456789"
 

@@ -25,7 +25,7 @@ from receiver.ingest.integrations import destination_enabled, effective_integrat
 from receiver.outbound.messages import IDENTIFY, TRACK, MessageBuilder, Outgoing, Unsendable, source_integrations
 from receiver.store.contract import Change, CustomerSnapshot, OutboxItem, StoredEvent
 from receiver.store.limits import StoreLimits
-from receiver.store.memory import MemoryStore
+from receiver.store.memory.store import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2024, 11, 26, 15, 15, 49, 250_000, tzinfo=UTC)

@@ -16,12 +16,12 @@ from urllib.parse import parse_qs, quote, urlsplit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from receiver.logs.ring import InboundLog, LogFilter
+from receiver.pages.sessions import Session, SessionStore, cookie_name
+from receiver.pages.views import customer_url, history_window, logs_url, parse_log_form, safe_next
 from receiver.routes.pages import CSP
-from receiver.sessions import Session, SessionStore, cookie_name
+from receiver.store.entries import InboundLog, LogFilter
 from receiver.store.limits import StoreLimits
-from receiver.store.memory import MemoryStore
-from receiver.views import customer_url, history_window, logs_url, parse_log_form, safe_next
+from receiver.store.memory.store import MemoryStore
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from receiver.logs.sources import MAX_LIBRARY_CHARS, SEGMENT, tracking_source
-from receiver.queue_depth import MINUTE, QueueDepthHistory
+from receiver.outbound.queue_depth import MINUTE, QueueDepthHistory
 from receiver.store.contract import StoreUnavailable
 
 T0 = 1_700_000_040.0  # a minute boundary

@@ -9,7 +9,7 @@ import pytest
 from receiver.core.idempotency import Idempotency, Reservation, StoredResponse, check_key, fingerprint
 from receiver.errors import ApiError
 from receiver.store.limits import StoreLimits
-from receiver.store.memory import MemoryStore
+from receiver.store.memory.store import MemoryStore
 
 
 def test_first_use_reserves_a_refusal_is_replayed_and_another_body_is_refused():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from served import on_every_store
 
-from receiver.logs.ring import InboundLog, LogFilter
+from receiver.store.entries import InboundLog, LogFilter
 
 pytest_generate_tests = on_every_store
 

@@ -16,7 +16,7 @@ from receiver.core.contract import build_contract
 from receiver.core.loyalty import LoyaltyRules
 from receiver.errors import ApiError
 from receiver.store.contract import Change
-from receiver.store.memory import MemoryStore
+from receiver.store.memory.store import MemoryStore
 
 
 @pytest.fixture

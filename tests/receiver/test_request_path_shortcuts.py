@@ -25,9 +25,9 @@ from destination.delivery.pipeline import Pipeline
 from receiver.core.contract import build_contract
 from receiver.errors import ApiError
 from receiver.jsontext import dumps_text, json_copy, loads
-from receiver.logs.ring import LogEntry, LogRing
-from receiver.requests import MAX_DEPTH, PayloadChecker, parse_json
 from receiver.security import REDACTED, Redactor
+from receiver.store.entries import LogEntry, LogRing
+from receiver.web.body import MAX_DEPTH, PayloadChecker, parse_json
 
 DEFINITION = load_definition()
 CONTRACT = build_contract(DEFINITION)

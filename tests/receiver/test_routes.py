@@ -9,7 +9,7 @@ from fastapi.routing import APIRoute
 from receiver.core.customers import Customers
 from receiver.logs.stored import StoredLog
 from receiver.routes import customers, deps, health, ingest, logs, metrics
-from receiver.store.memory import MemoryStore
+from receiver.store.memory.store import MemoryStore
 
 
 def test_every_api_route_comes_from_a_module_level_router(receiver_server):

@@ -87,7 +87,7 @@ def test_an_idle_instance_on_a_shared_store_applies_a_save_made_on_another(start
     """B serves no request at all (its outbox may still send rows others queued): it reloads on its own."""
     from stores import sqlite_url
 
-    from receiver.core.settings_service import REFRESH_SECONDS
+    from receiver.live.settings import REFRESH_SECONDS
 
     store = {"url": sqlite_url(tmp_path / "shared.db")}
     a, b = start_receiver(store=store), start_receiver(store=store)

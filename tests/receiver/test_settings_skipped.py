@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from signed_in import Browser
 
 from receiver.config import ReceiverConfig
-from receiver.core.settings_service import SettingsService
+from receiver.live.settings import SettingsService
 from receiver.store.config_state import AuditEntry, MemoryConfigState
 
 

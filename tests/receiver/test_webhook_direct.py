@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from receiver.logs.ring import LogFilter
 from receiver.routes import deps
+from receiver.store.entries import LogFilter
 
 
 def requests(key: str, customer: str) -> list[dict[str, Any]]:

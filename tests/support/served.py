@@ -23,8 +23,8 @@ from stores import migrate, sqlite_url
 
 from receiver.app import create_app, store_from_config
 from receiver.config import ReceiverConfig
-from receiver.server import GuardedServer, make_server
 from receiver.store.contract import LoyaltyStore
+from receiver.web.server import GuardedServer, make_server
 
 T = TypeVar("T")
 BACKENDS = ("memory", "sqlite", "postgresql")

@@ -17,10 +17,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from receiver.expiring import ExpiringMap
 from receiver.ids import random_id
 from receiver.jsontext import json_copy
-from receiver.logs.ring import InboundLog, LogEntry, LogFilter, LogPage
 from receiver.store.contract import (
     Change,
     CustomerSnapshot,
@@ -36,9 +34,11 @@ from receiver.store.contract import (
     StoredResponse,
     StoredSession,
 )
+from receiver.store.entries import InboundLog, LogEntry, LogFilter, LogPage
 from receiver.store.keys import MemoryKeys
 from receiver.store.limits import StoreLimits, check_outbox_room
-from receiver.windows import WindowWatch
+from receiver.store.memory.expiring import ExpiringMap
+from receiver.store.memory.windows import WindowWatch
 
 _ABSENT = object()
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from receiver.store.config_state import AUDIT_KEEP, AuditEntry, FieldChange, StoredMapping
-from receiver.store.config_tables import (
+from receiver.store.sql.config_tables import (
     config_audit,
     config_versions,
     external_ids,

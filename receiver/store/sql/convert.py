@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import exc
 
-from receiver.logs.bodies import BoundedFields
-from receiver.logs.ring import dump_json
+from receiver.store.bodies import BoundedFields
 from receiver.store.contract import LogEntry, NewLogEntry, StoredEvent, StoreUnavailable
+from receiver.store.entries import dump_json
 
 logger = logging.getLogger("receiver.store")
 T = TypeVar("T")

@@ -31,7 +31,7 @@ from receiver.store.contract import (
     SeenTransaction,
     StoredEvent,
 )
-from receiver.store.memory import changed_keys
+from receiver.store.memory.store import changed_keys
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import event_of, from_micros

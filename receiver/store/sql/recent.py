@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from receiver.store.config_tables import recent_messages as table
 from receiver.store.recent import RecentBounds, RecentMessage, encode, size_of, within
+from receiver.store.sql.config_tables import recent_messages as table
 
 
 class SqlRecentMessages:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
 
-from receiver.logs.bodies import BoundedFields, anonymous_entries, bounded
+from receiver.store.bodies import BoundedFields, anonymous_entries, bounded
 from receiver.store.contract import (
     LogEntry,
     LogFilter,
@@ -133,7 +133,7 @@ class AddLog(Bulk[list[LogEntry]]):
     kind: LogKind
     entries: Sequence[NewLogEntry]
     body_bytes: int
-    """Bodies longer than this are cut (`receiver.logs.bodies`, the rule every store applies)."""
+    """Bodies longer than this are cut (`receiver.store.bodies`, the rule every store applies)."""
 
     @staticmethod
     def run_many(conn: Connection, works: Sequence[AddLog]) -> list[tuple[bool, Any]]:
@@ -162,7 +162,7 @@ def _bounded(entry: NewLogEntry, body_bytes: int) -> BoundedFields:
 
 
 def _log_row(kind: LogKind, entry: NewLogEntry, kept: BoundedFields) -> dict[str, Any]:
-    """The row of a new entry, cut to the bounds every log keeps (`receiver.logs.bodies`)."""
+    """The row of a new entry, cut to the bounds every log keeps (`receiver.store.bodies`)."""
     return {
         **vars(entry),
         "kind": kind,

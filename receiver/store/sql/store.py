@@ -96,7 +96,7 @@ class SqlStore:
 
     async def read(self, work: Work[T]) -> T:
         """Run `work` (a function of a blocking connection) on this store's reader: its own reads, and
-        the configuration state's per-call ones (see `receiver.store.config_state_sql`)."""
+        the configuration state's per-call ones (see `receiver.store.sql.config_state`)."""
         return await guarded(self._runner.read(work))
 
     async def maintain(self, *, force: bool = False) -> None:

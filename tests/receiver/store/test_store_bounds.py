@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from test_store_records import Source, entry
 
-from receiver.logs.bodies import MAX_ERROR_CHARS, MAX_ID_CHARS, bounded_body, dump_json
+from receiver.store.bodies import MAX_ERROR_CHARS, MAX_ID_CHARS, bounded_body, dump_json
 from receiver.store.contract import Change, LogFilter, LoyaltyStore, OutboxItem, StoreUnavailable
 from receiver.store.limits import OUTBOX_FULL, OutboxFull
 

@@ -1,0 +1,1 @@
+"""The in-memory backend: the store, its log rings, expiring maps and time windows."""
