@@ -50,6 +50,7 @@ from receiver_speed import TEMPORARY_POSTGRES, TEMPORARY_SQLITE, batch_body, tem
 
 from receiver.app import create_app  # noqa: E402
 from receiver.config import load_config  # noqa: E402
+from receiver.core.checks import check_api_key  # noqa: E402
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER  # noqa: E402
 from receiver.core.idempotency import fingerprint  # noqa: E402
 from receiver.ingest.fanout import MESSAGE_ID_HEADER  # noqa: E402
@@ -57,7 +58,6 @@ from receiver.ingest.messages import parse_batch  # noqa: E402
 from receiver.jsontext import loads  # noqa: E402
 from receiver.store.contract import NewLogEntry  # noqa: E402
 from receiver.store.sql.migrate import upgrade  # noqa: E402
-from receiver.web.body import check_api_key  # noqa: E402
 
 BATCH = 100
 TARGETS = {"memory": 20_000, "sqlite": 10_000, "postgresql": 10_000}

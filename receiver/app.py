@@ -47,11 +47,11 @@ from receiver.routes import (
     tester,
     webhook,
 )
-from receiver.store import make_store
-from receiver.store.config_state import ConfigState, MemoryConfigState
+from receiver.store import config_state_for, make_store, recent_messages_for
+from receiver.store.config_state import ConfigState
 from receiver.store.contract import LoyaltyStore
 from receiver.store.limits import StoreLimits
-from receiver.store.recent import RecentBounds, recent_messages_for
+from receiver.store.recent import RecentBounds
 from receiver.web.docs_ui import mount_assets
 from receiver.web.metrics import install_metrics
 from receiver.web.nostore import NoStore
@@ -174,13 +174,3 @@ def create_app_from_env() -> FastAPI:
 
     path = os.environ.get(CONFIG_FILE_ENV)
     return create_app(load_config(Path(path) if path else None))
-
-
-def config_state_for(store: LoyaltyStore) -> ConfigState:
-    """What the pages configure lives where the store does: on its database when it has one."""
-    engine = getattr(store, "engine", None)
-    if engine is None:
-        return MemoryConfigState()
-    from receiver.store.sql.config_state import SqlConfigState
-
-    return SqlConfigState(engine, getattr(store, "read", None))

@@ -26,7 +26,7 @@ from receiver.ids import random_id
 from receiver.store.config_state import ConfigState
 from receiver.store.contract import Change, CustomerSnapshot, CustomerView, Decision, LoyaltyStore
 
-logger = logging.getLogger("receiver.customer_ids")
+logger = logging.getLogger(__name__)
 INTERNAL_PREFIX = "cus_"
 
 

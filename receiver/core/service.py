@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from receiver.config import ReceiverConfig
+from receiver.core.checks import PayloadChecker, check_api_key, message_id
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.core.customer_ids import CustomerIds
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -33,17 +34,9 @@ from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
 from receiver.security import Redactor
 from receiver.store.contract import LoyaltyStore, StoreUnavailable
 from receiver.store.entries import LogEntry, unstored_entry
-from receiver.web.body import (
-    PayloadChecker,
-    check_api_key,
-    check_content_type,
-    message_id,
-    parse_json,
-    read_body,
-    require_object,
-)
+from receiver.web.body import check_content_type, parse_json, read_body, require_object
 
-logger = logging.getLogger("receiver.web.body")
+logger = logging.getLogger(__name__)
 REPLAY_HEADER = "Idempotent-Replayed"
 ACCEPTED = 202
 

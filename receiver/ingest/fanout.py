@@ -47,6 +47,7 @@ from destination.delivery.pipeline import Outcome, Pipeline
 from destination.errors import DestinationError
 from destination.mapping.engine import CompiledMapping, compile_mapping
 from receiver.config import ReceiverConfig
+from receiver.core.checks import MESSAGE_ID_HEADERS
 from receiver.core.service import WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
@@ -55,9 +56,9 @@ from receiver.ingest.recent import RecentFeed
 from receiver.logs.sources import tracking_source
 from receiver.logs.stored import StoredLog
 from receiver.store.entries import LogEntry
-from receiver.web.body import MESSAGE_ID_HEADERS, dotted
+from receiver.web.body import dotted
 
-logger = logging.getLogger("receiver.ingest.service")
+logger = logging.getLogger(__name__)
 MESSAGE_ID_HEADER = MESSAGE_ID_HEADERS[0]
 MAPPING_FAILED = "MAPPING_FAILED"
 TRIGGER_FAILED = "TRIGGER_FAILED"

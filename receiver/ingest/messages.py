@@ -27,10 +27,10 @@ from functools import cached_property
 from typing import Any
 
 from destination.js.time import iso_string
+from receiver.core.checks import MAX_MESSAGE_ID_LENGTH
 from receiver.errors import ApiError
 from receiver.ingest.integrations import effective_integrations
 from receiver.jsontext import dumps_bytes
-from receiver.web.body import MAX_MESSAGE_ID_LENGTH
 
 KB = 1024
 EVENT_LIMIT = 32 * KB

@@ -41,6 +41,7 @@ from destination.definition.project import project_path
 from destination.definition.subscriptions import Subscription
 from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings
 from receiver.config import ReceiverConfig, env_name
+from receiver.core.checks import MAX_MESSAGE_ID_LENGTH
 from receiver.core.service import WebhookService
 from receiver.errors import ApiError
 from receiver.ids import random_id
@@ -59,9 +60,9 @@ from receiver.logs.sources import tracking_source
 from receiver.ratelimit import WRITE_KEY
 from receiver.security import same_secret
 from receiver.store.contract import RETRY_AFTER_SECONDS
-from receiver.web.body import MAX_MESSAGE_ID_LENGTH, parse_json, read_body
+from receiver.web.body import parse_json, read_body
 
-logger = logging.getLogger("receiver.ingest.service")
+logger = logging.getLogger(__name__)
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Segment Tracking API"'}
 HOW_TO_AUTHENTICATE = "Send the write key as the HTTP Basic user name (empty password) or as 'writeKey' in the body."
 

@@ -35,7 +35,7 @@ from receiver.store.config_state import AuditEntry, ConfigState, FieldChange
 
 __all__ = ["GROUPS", "MAPPING_CHANGE_NOTE", "AuditEntry", "SettingsProblem", "SettingsService", "mask", "session_label"]
 
-logger = logging.getLogger("receiver.settings")
+logger = logging.getLogger(__name__)
 Kind = Literal["text", "secret", "select", "list"]
 FROM_ENV, FROM_SAVED, FROM_FILE = "environment", "saved settings", "receiver.yaml"
 REFRESH_SECONDS = 1.0

@@ -37,7 +37,7 @@ from receiver.logs.stored import StoredLog
 from receiver.security import Redactor
 from receiver.store.contract import LoyaltyStore, OutboxRow, StoreUnavailable
 
-logger = logging.getLogger("receiver.outbound.messages")
+logger = logging.getLogger(__name__)
 MAX_BACKOFF_FACTOR = 60
 """No retry waits longer than this many times `backoff_seconds`."""
 RETRY_STATUSES = frozenset({429})

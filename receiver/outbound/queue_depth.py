@@ -22,7 +22,7 @@ from typing import Any
 
 from receiver.store.contract import StoreUnavailable
 
-logger = logging.getLogger("receiver.outbound.queue_depth")
+logger = logging.getLogger(__name__)
 MINUTE = 60
 KEEP_MINUTES = 24 * 60
 

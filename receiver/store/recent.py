@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import threading
-import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -112,17 +111,3 @@ class MemoryRecentMessages:
     async def usage(self) -> tuple[int, int]:
         with self._lock:
             return len(self._kept), self._bytes
-
-
-_IN_MEMORY: weakref.WeakKeyDictionary[object, MemoryRecentMessages] = weakref.WeakKeyDictionary()
-
-
-def recent_messages_for(store: object, bounds: RecentBounds) -> RecentMessages:
-    """Recent messages live where the store does: on its database when it has one (its `engine`), else
-    beside the memory store object itself (one list per store, however many apps share it)."""
-    engine = getattr(store, "engine", None)
-    if engine is None:
-        return _IN_MEMORY.setdefault(store, MemoryRecentMessages(bounds))
-    from receiver.store.sql.recent import SqlRecentMessages
-
-    return SqlRecentMessages(engine, bounds)

@@ -1,33 +1,22 @@
-"""Checking a webhook request, cheapest check first: media type, size, JSON, key, schema.
+"""Reading a request body, cheapest check first: media type, size, JSON (the key and schema are `core.checks`).
 
 Bodies are read in chunks and abandoned as soon as they pass the size limit, so a client
-cannot make the receiver hold more than `max_body_bytes` of one request in memory. The
-payload's schema check is the destination's own validator, run on the generated schemas
-(compiled once per action), so both sides agree on what a valid payload is.
+cannot make the receiver hold more than `max_body_bytes` of one request in memory.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-from destination.definition.payload_schemas import strip_comment
-from destination.errors import PayloadValidationError
-from destination.payload.validator import PayloadValidator
 from receiver import jsontext
-from receiver.core.contract import ActionContract, WebhookContract
-from receiver.errors import ApiError, unauthorized
-from receiver.security import same_secret
+from receiver.errors import ApiError
 
 JSON_MEDIA_TYPE = "application/json"
 MAX_DEPTH = 64
 """Deeper JSON is refused: no real event nests this far, and it keeps every later walk bounded."""
-MESSAGE_ID_HEADERS = ("x-segment-message-id", "x-message-id")
-MESSAGE_ID_FIELD = "messageId"
-MAX_MESSAGE_ID_LENGTH = 255
 
 
 def check_content_type(header: str | None) -> None:
@@ -144,73 +133,6 @@ def _check_text(text: str, path: str) -> None:
         # PostgreSQL cannot store U+0000 in text or jsonb: refused alike on every store.
         message = "The request body holds a NUL character (\\u0000), which the receiver cannot store."
         raise ApiError(400, "INVALID_JSON", message, field=path or None)
-
-
-def check_api_key(body: Mapping[str, Any], field: str, expected: bytes) -> None:
-    """The key the destination puts in the body (`settings_in_body`), compared in constant time."""
-    given = body.get(field)
-    if given is None or given == "":
-        raise unauthorized(f"The request body has no '{field}'.")
-    if not same_secret(given, expected):
-        raise unauthorized(f"The '{field}' in the request body is not valid.")
-
-
-def message_id(headers: Mapping[str, str], body: Mapping[str, Any] | None) -> str | None:
-    """Segment's messageId, from a header (lower-case names) or the body, when the sender gives one."""
-    candidates = [headers.get(name) for name in MESSAGE_ID_HEADERS]
-    if body is not None:
-        candidates.append(body.get(MESSAGE_ID_FIELD))
-    for candidate in candidates:
-        if isinstance(candidate, str) and 0 < len(candidate) <= MAX_MESSAGE_ID_LENGTH:
-            return candidate
-    return None
-
-
-class PayloadChecker:
-    """One compiled validator per action, from the generated schemas."""
-
-    def __init__(self, contract: WebhookContract) -> None:
-        self._contract = contract
-        self._validators = {action.key: PayloadValidator(action.schema, coerce=False) for action in contract.actions}
-        self._schemas = {action.key: strip_comment(action.schema) for action in contract.actions}
-        self._skippable = frozenset(action.key for action in contract.actions if _payload_is_whole(contract, action))
-        self._trusted: dict[str, Mapping[str, Any]] = {}
-        """Per action, the last schema object a caller validated with that equals the action's (compared once)."""
-
-    def check(
-        self, action: ActionContract, body: Mapping[str, Any], validated_with: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """The action's payload (body minus settings, extras and messageId), schema-checked.
-
-        `validated_with`: the schema the caller already validated this very payload against (the
-        ingest's pipeline does, before building the body). When it is the action's own schema,
-        and the body's extras and settings cannot have hidden a payload key, the second
-        validation is skipped; anything else — every HTTP request — is validated here.
-        """
-        payload = self._contract.payload(body, action)
-        payload.pop(MESSAGE_ID_FIELD, None)
-        if validated_with is not None and self._trusts(action, validated_with):
-            return payload
-        try:
-            return self._validators[action.key].validate(payload)
-        except PayloadValidationError as exc:
-            raise ApiError(422, "INVALID_PAYLOAD", exc.message, field=dotted(exc.field)) from None
-
-    def _trusts(self, action: ActionContract, schema: Mapping[str, Any]) -> bool:
-        if self._trusted.get(action.key) is schema:
-            return True
-        if action.key not in self._skippable or strip_comment(schema) != self._schemas[action.key]:
-            return False
-        self._trusted[action.key] = schema
-        return True
-
-
-def _payload_is_whole(contract: WebhookContract, action: ActionContract) -> bool:
-    """Whether `contract.payload` gives back exactly the payload the sender validated: the schema
-    admits no other keys, and none of the keys the body adds (settings, extras, messageId)."""
-    properties = action.schema.get("properties") or {}
-    added = {*contract.settings_fields, *action.extras, MESSAGE_ID_FIELD}
-    return action.schema.get("additionalProperties") is False and not added.intersection(properties)
 
 
 def dotted(pointer: str) -> str:

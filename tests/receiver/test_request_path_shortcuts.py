@@ -22,12 +22,13 @@ from destination.definition.model import load_definition
 from destination.definition.project import project_path
 from destination.definition.subscriptions import load_mappings
 from destination.delivery.pipeline import Pipeline
+from receiver.core.checks import PayloadChecker
 from receiver.core.contract import build_contract
 from receiver.errors import ApiError
 from receiver.jsontext import dumps_text, json_copy, loads
 from receiver.security import REDACTED, Redactor
 from receiver.store.entries import LogEntry, LogRing
-from receiver.web.body import MAX_DEPTH, PayloadChecker, parse_json
+from receiver.web.body import MAX_DEPTH, parse_json
 
 DEFINITION = load_definition()
 CONTRACT = build_contract(DEFINITION)

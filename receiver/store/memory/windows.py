@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-logger = logging.getLogger("receiver.store.memory.windows")
+logger = logging.getLogger(__name__)
 LOG_EVERY_SECONDS = 60.0
 
 

@@ -14,7 +14,7 @@ from receiver.store.bodies import BoundedFields
 from receiver.store.contract import LogEntry, NewLogEntry, StoredEvent, StoreUnavailable
 from receiver.store.entries import dump_json
 
-logger = logging.getLogger("receiver.store")
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 

@@ -42,7 +42,7 @@ GROUP_ATTEMPTS = 2
 CONFLICT_STATES = {"40001", "40P01"}
 """PostgreSQL's serialization failure and deadlock: the transaction may simply run again."""
 
-logger = logging.getLogger("receiver.store")
+logger = logging.getLogger(__name__)
 
 
 class Conflict(Exception):

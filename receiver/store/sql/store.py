@@ -44,7 +44,7 @@ from receiver.store.sql.group import GroupCommit
 from receiver.store.sql.runner import AsyncRunner, Runner, ThreadRunner, Work
 
 T = TypeVar("T")
-logger = logging.getLogger("receiver.store")
+logger = logging.getLogger(__name__)
 SWEEP_EVERY = 1024
 """Writes between two retention sweeps (per process): each sweep costs five DELETEs, whatever it removes."""
 

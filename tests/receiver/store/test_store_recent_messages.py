@@ -14,8 +14,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from receiver.store import recent_messages_for
 from receiver.store.contract import LoyaltyStore
-from receiver.store.recent import RecentBounds, encode, recent_messages_for, size_of
+from receiver.store.recent import RecentBounds, encode, size_of
 
 _ids = itertools.count()
 
