@@ -98,13 +98,12 @@ class Steps:
         """The webhook core's checks up to the store: what `apply` is handed."""
         service, contract = self.service, self.service.contract
         trusted = next((route.action.validator.schema for route in self.fanout.pipeline.routes), None)
-        api_key = service.config.api_key_bytes()
         made = []
         for call in requests:
             decided = []
             for body, headers in call:
                 action = contract.classify(body)
-                check_api_key(body, contract.auth_field, api_key)
+                check_api_key(body, contract.auth_field, service.api_gate, None)
                 service.redact(body)  # the request as the log keeps it
                 verdict = service.verdict(action, body, trusted)
                 decided.append((verdict, headers.get(IDEMPOTENCY_HEADER), fingerprint(body)))

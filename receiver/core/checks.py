@@ -12,9 +12,9 @@ from typing import Any
 from destination.definition.payload_schemas import strip_comment
 from destination.errors import PayloadValidationError
 from destination.payload.validator import PayloadValidator
+from receiver.auth import KeyGate
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.errors import ApiError, unauthorized
-from receiver.security import same_secret
 from receiver.web.body import dotted
 
 MESSAGE_ID_HEADERS = ("x-segment-message-id", "x-message-id")
@@ -22,13 +22,14 @@ MESSAGE_ID_FIELD = "messageId"
 MAX_MESSAGE_ID_LENGTH = 255
 
 
-def check_api_key(body: Mapping[str, Any], field: str, expected: bytes) -> None:
-    """The key the destination puts in the body (`settings_in_body`), compared in constant time."""
+def check_api_key(body: Mapping[str, Any], field: str, gate: KeyGate, address: str | None) -> None:
+    """The key the destination puts in the body (`settings_in_body`), through the API key's gate."""
     given = body.get(field)
-    if given is None or given == "":
-        raise unauthorized(f"The request body has no '{field}'.")
-    if not same_secret(given, expected):
-        raise unauthorized(f"The '{field}' in the request body is not valid.")
+    if not gate.admit(address, given):
+        missing = given is None or given == ""
+        raise unauthorized(
+            f"The request body has no '{field}'." if missing else f"The '{field}' in the request body is not valid."
+        )
 
 
 def message_id(headers: Mapping[str, str], body: Mapping[str, Any] | None) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from receiver.auth import KeyGate, client_address
 from receiver.config import ReceiverConfig
 from receiver.core.checks import PayloadChecker, check_api_key, message_id
 from receiver.core.contract import ActionContract, WebhookContract
@@ -94,7 +95,8 @@ class WebhookService:
         self.checker = PayloadChecker(contract)
         secrets = [key.get_secret_value() for key in (config.api_key, config.write_key) if key is not None]
         self.redact = Redactor(contract.secret_fields, secrets)
-        self._key = config.api_key_bytes()
+        self.api_gate = KeyGate(self.guard, API_KEY, config.api_key_bytes())
+        """The API key's one check, for the webhook and every page and route that asks for the key."""
         self.listeners: list[Callable[[LogEntry, bool], None]] = []
         """Told of every webhook request's log entry, and whether it was an idempotent replay (metrics)."""
         self.customer_ids: CustomerIds | None = None
@@ -107,7 +109,7 @@ class WebhookService:
             check_content_type(request.headers.get("content-type"))
             return parse_json(await read_body(request, self.config.max_body_bytes))
 
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request)
         done = await self._run(read, request.headers, WEBHOOK, address)
         return JsonAnswer(done.body, status_code=done.status, headers=done.headers)
 
@@ -250,12 +252,7 @@ class WebhookService:
         trace.event_type = action.event_type
         customer = body.get(self.contract.customer_field)
         trace.customer_id = customer if isinstance(customer, str) else None
-        self.guard.check(address, API_KEY)
-        try:
-            check_api_key(body, self.contract.auth_field, self._key)
-        except ApiError:
-            self.guard.failed(address, API_KEY)
-            raise
+        check_api_key(body, self.contract.auth_field, self.api_gate, address)
         trace.authenticated = True
         if trace.request is None:  # an in-process request's was redacted above already
             trace.request = self.redact(parsed)

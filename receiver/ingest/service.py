@@ -40,6 +40,7 @@ from destination.definition.model import Definition
 from destination.definition.project import project_path
 from destination.definition.subscriptions import Subscription
 from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings
+from receiver.auth import KeyGate, client_address
 from receiver.config import ReceiverConfig, env_name
 from receiver.core.checks import MAX_MESSAGE_ID_LENGTH
 from receiver.core.service import WebhookService
@@ -58,7 +59,6 @@ from receiver.ingest.messages import (
 )
 from receiver.logs.sources import tracking_source
 from receiver.ratelimit import WRITE_KEY
-from receiver.security import same_secret
 from receiver.store.contract import RETRY_AFTER_SECONDS
 from receiver.web.body import parse_json, read_body
 
@@ -130,6 +130,7 @@ class Ingest:
     ) -> None:
         self.service = service
         self._key = config.write_key_bytes()
+        self._gate = KeyGate(service.guard, WRITE_KEY, self._key)
         self.before: Callable[[], Awaitable[None]] | None = None
         """Run before an accepted call's messages (the Mappings page's check for a new set of mappings)."""
         try:
@@ -148,7 +149,7 @@ class Ingest:
                     f"{env_name('write_key')} (or pass `antavo-actions serve --write-key`) and restart the receiver.",
                     code="WRITE_KEY_NOT_CONFIGURED",
                 )
-            address = request.client.host if request.client else "unknown"
+            address = client_address(request)
             self._guard(address)
             authorization = request.headers.get("authorization")
             if authorization:
@@ -179,17 +180,20 @@ class Ingest:
     def _guard(self, address: str) -> None:
         """429 for an address that failed too often (see `ratelimit`), before its key is even looked at."""
         try:
-            self.service.guard.check(address, WRITE_KEY)
+            self._gate.check(address)
         except ApiError as exc:
             raise TrackingError(exc.status, exc.code, exc.message, headers=exc.headers) from None
 
     def _check_key(self, given: Any, address: str) -> None:
+        try:
+            admitted = self._gate.admit(address, given)
+        except ApiError as exc:
+            raise TrackingError(exc.status, exc.code, exc.message, headers=exc.headers) from None
+        if admitted:
+            return
         if given is None or given == "":
-            self.service.guard.failed(address, WRITE_KEY)
             raise _unauthorized(f"No write key was sent. {HOW_TO_AUTHENTICATE}")
-        if not same_secret(given, self._key):
-            self.service.guard.failed(address, WRITE_KEY)
-            raise _unauthorized("The write key is not valid.")
+        raise _unauthorized("The write key is not valid.")
 
     async def _read(self, request: Request, call_type: str | None) -> Any:
         limit, what = (EVENT_LIMIT, "The request body") if call_type else (BATCH_LIMIT, "The batch")

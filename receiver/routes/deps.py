@@ -23,8 +23,6 @@ from receiver.live.mappings import MappingsService
 from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
 from receiver.pages.sessions import SessionStore
-from receiver.ratelimit import API_KEY
-from receiver.security import same_secret
 
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
 
@@ -92,7 +90,6 @@ MappingSet = Annotated[MappingsService, Depends(get_mappings)]
 
 async def require_bearer(
     request: Request,
-    config: Config,
     service: Service,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
@@ -100,10 +97,7 @@ async def require_bearer(
 
     An address that failed too often gets 429 before its token is looked at (see `ratelimit`).
     """
-    address = request.client.host if request.client else "unknown"
-    service.guard.check(address, API_KEY)
-    if credentials is None or not same_secret(credentials.credentials, config.api_key_bytes()):
-        service.guard.failed(address, API_KEY)
+    if not service.api_gate.admit(request, credentials.credentials if credentials is not None else None):
         raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
 
 

@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from receiver.config import env_name
 from receiver.errors import ApiError, unauthorized
 from receiver.logs import LogFilter
-from receiver.security import same_secret
+from receiver.routes.deps import Service
 from receiver.web import models
 from receiver.web.metrics import ReceiverMetrics
 
@@ -38,8 +38,11 @@ def _metrics(request: Request) -> ReceiverMetrics:
     return metrics
 
 
-def _scraper(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
-    if credentials is None or not same_secret(credentials.credentials, request.app.state.config.api_key_bytes()):
+def _scraper(
+    request: Request, service: Service, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    """The brand API key as a Bearer token, through the same gate as every other door."""
+    if not service.api_gate.admit(request, credentials.credentials if credentials is not None else None):
         raise unauthorized("Send the brand API key as 'Authorization: Bearer <key>'.", bearer=True)
 
 

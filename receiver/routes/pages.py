@@ -26,9 +26,7 @@ from receiver.logs.stored import StoredLog
 from receiver.pages import views
 from receiver.pages.forms import read_form
 from receiver.pages.sessions import Session, SessionStore, cookie_name
-from receiver.ratelimit import API_KEY
 from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
-from receiver.security import same_secret
 
 HERE = Path(__file__).parent.parent
 STATIC_PATH = "/static"
@@ -126,15 +124,13 @@ async def login(request: Request, config: Config, sessions: Sessions, service: S
     if form is None:
         return _refused(config, "Send the sign-in form as a small URL-encoded form.", 400)
     target = views.safe_next(form.get("next"))
-    address = request.client.host if request.client else "unknown"
     try:
-        service.guard.check(address, API_KEY)
+        admitted = service.api_gate.admit(request, form.get("api_key"))
     except ApiError as exc:
         answer = _login_form(config, target, exc.message, exc.status)
         answer.headers.update(exc.headers)
         return answer
-    if not same_secret(form.get("api_key"), config.api_key_bytes()):
-        service.guard.failed(address, API_KEY)
+    if not admitted:
         return _login_form(config, target, "That API key is not valid.", 401)
     await sessions.revoke(request.cookies.get(session_cookie(request)))
     token, _ = await sessions.create()

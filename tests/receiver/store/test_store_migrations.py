@@ -75,8 +75,7 @@ def test_the_migrations_build_exactly_the_schema_the_code_declares(empty_url):
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import MetaData
 
-    from receiver.store.sql import config_tables
-    from receiver.store.sql import tables
+    from receiver.store.sql import config_tables, tables
     from receiver.store.sql.engine import make_engine
 
     declared = MetaData()
