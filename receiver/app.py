@@ -42,6 +42,7 @@ from receiver.routes import (
     logs,
     mappings,
     metrics,
+    page_kit,
     pages,
     settings,
     tester,
@@ -139,7 +140,7 @@ def create_app(
     for module in (logs, customers, health, docs, pages, dashboard, tester, metrics, settings, mappings):
         app.include_router(module.router)
     install_metrics(app)
-    app.mount(pages.STATIC_PATH, pages.static_files(), name="static")
+    app.mount(page_kit.STATIC_PATH, page_kit.static_files(), name="static")
     mount_assets(app)
     return app
 

@@ -22,7 +22,7 @@ from receiver.logs.stored import StoredLog
 from receiver.pages import charts, dashboard
 from receiver.pages.views import LOGS_PATH
 from receiver.routes.deps import CustomersDep
-from receiver.routes.page import Config, PageSession, render, secured, signed_out_json, to_login
+from receiver.routes.page_kit import PageSession, render, secured, signed_out_json, to_login
 
 DATA_PATH = "/dashboard/data"
 FRAGMENT_PATH = "/dashboard/fragment"
@@ -154,15 +154,15 @@ def refresh_seconds(given: str | None, span: dashboard.Window) -> int:
 
 
 @router.get("/")
-async def dashboard_page(request: Request, session: PageSession, config: Config) -> Response:
+async def dashboard_page(request: Request, session: PageSession) -> Response:
     if session is None:
         return to_login(request)
     span = dashboard.window(request.query_params.get("window"))
     data = await summary(request.app.state, span)
     return render(
+        request,
         "dashboard.html",
         session,
-        config,
         span=span,
         data=data,
         charts=draw(data),
@@ -173,13 +173,13 @@ async def dashboard_page(request: Request, session: PageSession, config: Config)
 
 
 @router.get(FRAGMENT_PATH)
-async def dashboard_fragment(request: Request, session: PageSession, config: Config) -> Response:
+async def dashboard_fragment(request: Request, session: PageSession) -> Response:
     """The page's figures and charts alone (what `dashboard.js` swaps in every few seconds); 401 signed out."""
     if session is None:
         return signed_out_json()
     span = dashboard.window(request.query_params.get("window"))
     data = await summary(request.app.state, span)
-    return render("_dashboard_body.html", session, config, span=span, data=data, charts=draw(data))
+    return render(request, "_dashboard_body.html", session, span=span, data=data, charts=draw(data))
 
 
 @router.get(DATA_PATH)

@@ -31,8 +31,8 @@ from receiver.routes.page_kit import (
     json_answer,
     redirect,
     render,
+    signed_out_json,
     to_login,
-    unauthorized_json,
     who,
 )
 
@@ -103,7 +103,7 @@ async def download(request: Request, key: str, service: Mappings, session: Signe
 async def check_fql(request: Request, session: SignedIn) -> Response:
     """The live check of the raw FQL box: Segment's parser, as `validate` runs it."""
     if session is None:
-        return unauthorized_json()
+        return signed_out_json()
     query = request.query_params.get("q", "")[:4000]
     problems = fql_problems(query) if query.strip() else ["write a trigger"]
     return json_answer({"ok": not problems, "problems": problems})

@@ -1,30 +1,67 @@
-"""What the configuration pages share: the signed-in session, larger forms with CSRF, rendering.
+"""The one page kit every page route uses: the signed-in session, rendering with the pages' headers,
+the sign-in redirect, and the same-origin and CSRF checks on forms.
 
-The session, sign-in redirect, same-origin check and headers are `receiver.routes.page`'s (the
-same per-instance cookie, the same per-session CSRF token); this adds the larger multi-value forms. Every state-changing form must come from
-this site (Origin / Sec-Fetch-Site) and carry the session's CSRF token.
+The pages sit behind the brand API key, entered once on the sign-in form and traded for a random
+session token (see `pages.sessions`); the cookie never holds the key. Templates are the receiver's
+own, autoescaped, and every answer carries a Content-Security-Policy that allows only this site's
+own scripts and styles, because everything a page shows came from event data, which anyone holding
+a Segment write key can fill with markup. Every state-changing form must come from this site
+(Origin / Sec-Fetch-Site) and carry the session's CSRF token.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.staticfiles import StaticFiles
 
+from receiver.errors import error_body
 from receiver.live.settings import session_label
 from receiver.pages.forms import read_form_lists
-from receiver.pages.sessions import Session
+from receiver.pages.sessions import Session, cookie_name
 from receiver.routes.deps import Sessions, config_of
-from receiver.routes.page import same_origin, secured, signed_out_json, to_login
-from receiver.routes.pages import _redirect, _render, session_cookie
 
-__all__ = ["to_login"]
-
+HERE = Path(__file__).parent.parent
+STATIC_PATH = "/static"
 MAX_CONFIG_FORM_BYTES = 256 * 1024
 MAX_CONFIG_FORM_FIELDS = 600
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 Form = dict[str, list[str]]
+
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def static_files() -> StaticFiles:
+    """The pages' CSS, JS and icon, to mount at `STATIC_PATH`."""
+    return StaticFiles(directory=HERE / "static")
+
+
+def session_cookie(request: Request) -> str:
+    """This instance's cookie name (see `sessions.cookie_name`)."""
+    return cookie_name(request.url.netloc)
 
 
 async def signed_in(request: Request, sessions: Sessions) -> Session | None:
@@ -33,28 +70,57 @@ async def signed_in(request: Request, sessions: Sessions) -> Session | None:
 
 
 SignedIn = Annotated[Session | None, Depends(signed_in)]
+PageSession = SignedIn
 
 
-def redirect(target: str) -> Response:
-    return _redirect(target)
+def secured(response: Response) -> Response:
+    """Any page answer, with the pages' headers (CSP, no framing, no caching)."""
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+def render_template(template: str, context: Mapping[str, Any], status: int = 200) -> Response:
+    """A template with no session behind it (the sign-in form, a refusal)."""
+    html = templates.get_template(template).render(static=STATIC_PATH, **context)
+    return secured(HTMLResponse(html, status_code=status))
 
 
 def render(request: Request, template: str, session: Session, status: int = 200, **context: Any) -> Response:
+    """A signed-in page: its forms carry the session's CSRF token."""
     stack = config_of(request).stack
-    return _render(template, {"csrf": session.csrf, "stack": stack, **context}, status)
+    return render_template(template, {"csrf": session.csrf, "stack": stack, **context}, status)
 
 
-def refused(request: Request, message: str, status: int = 403) -> Response:
-    context = {"title": "Request refused", "message": message, "stack": config_of(request).stack}
-    return _render("message.html", context, status)
+def redirect(target: str) -> Response:
+    return secured(RedirectResponse(target, status_code=303))
 
 
-def unauthorized_json() -> Response:
-    return signed_out_json()
+def to_login(request: Request) -> Response:
+    """Signed out: to the sign-in form, which comes back here afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect("/login?" + urlencode({"next": here}))
+
+
+def signed_out_json() -> Response:
+    """A data endpoint's answer without a session: 401 in the receiver's one error shape, not a redirect."""
+    return json_answer(error_body("UNAUTHORIZED", "Sign in again."), 401)
 
 
 def json_answer(body: Any, status: int = 200) -> Response:
     return secured(JSONResponse(body, status_code=status))
+
+
+def refused(request: Request, message: str, status: int = 403) -> Response:
+    context = {"title": "Request refused", "message": message, "stack": config_of(request).stack}
+    return render_template("message.html", context, status)
+
+
+def same_origin(request: Request) -> bool:
+    """A form post from this site: browsers send Origin on POST, and a foreign one is refused."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
 async def read_form(request: Request) -> Form | None:

@@ -5,120 +5,64 @@ random session token (see `sessions`); the cookie never holds the key. Every pag
 rendered with autoescaping and sent with a Content-Security-Policy that allows only this
 site's own scripts and styles, because everything a page shows came from event data, which
 anyone holding a Segment write key can fill with markup. What the pages show is built in
-`receiver.pages.views`; this module only checks the session, reads the request and renders.
+`receiver.pages.views`; the session, rendering and form checks are `routes.page_kit`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from starlette.staticfiles import StaticFiles
+from fastapi.responses import Response
 
 from receiver.config import ReceiverConfig
-from receiver.errors import ApiError, error_body
+from receiver.errors import ApiError
 from receiver.logs.stored import StoredLog
 from receiver.pages import views
 from receiver.pages.forms import read_form
-from receiver.pages.sessions import Session, SessionStore, cookie_name
+from receiver.pages.sessions import Session
 from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
+from receiver.routes.page_kit import (
+    json_answer,
+    redirect,
+    render_template,
+    same_origin,
+    session_cookie,
+    signed_in,
+    signed_out_json,
+    to_login,
+)
 
-HERE = Path(__file__).parent.parent
-STATIC_PATH = "/static"
 MAX_FORM_BYTES = 4096
 REFRESH_MS = 5000
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
-PAGE_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-def static_files() -> StaticFiles:
-    """The pages' CSS, JS and icon, to mount at `STATIC_PATH`."""
-    return StaticFiles(directory=HERE / "static")
-
-
-def _secured(response: Response) -> Response:
-    response.headers.update(PAGE_HEADERS)
-    return response
-
-
-def _render(template: str, context: Mapping[str, Any], status: int = 200) -> Response:
-    html = templates.get_template(template).render(static=STATIC_PATH, **context)
-    return _secured(HTMLResponse(html, status_code=status))
-
-
-def _redirect(target: str) -> Response:
-    return _secured(RedirectResponse(target, status_code=303))
-
-
-def _same_origin(request: Request) -> bool:
-    """A form post from this site: browsers send Origin on POST, and a foreign one is refused."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("origin")
-    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
-
 
 router = APIRouter(include_in_schema=False)
 
 
-def session_cookie(request: Request) -> str:
-    """This instance's cookie name (see `sessions.cookie_name`)."""
-    return cookie_name(request.url.netloc)
-
-
-async def _current(request: Request, sessions: SessionStore) -> Session | None:
-    return await sessions.get(request.cookies.get(session_cookie(request)))
-
-
-def _to_login(request: Request) -> Response:
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return _redirect("/login?" + urlencode({"next": here}))
-
-
 def _page(template: str, config: ReceiverConfig, session: Session, status: int = 200, **context: Any) -> Response:
-    return _render(template, {"csrf": session.csrf, "stack": config.stack, **context}, status)
+    return render_template(template, {"csrf": session.csrf, "stack": config.stack, **context}, status)
 
 
 def _login_form(config: ReceiverConfig, target: str, error: str | None = None, status: int = 200) -> Response:
     context = {"next": target, "error": error, "configured": config.has_api_key, "stack": config.stack}
-    return _render("login.html", context, status)
+    return render_template("login.html", context, status)
 
 
 def _refused(config: ReceiverConfig, message: str, status: int = 403) -> Response:
-    return _render("message.html", {"title": "Request refused", "message": message, "stack": config.stack}, status)
+    return render_template(
+        "message.html", {"title": "Request refused", "message": message, "stack": config.stack}, status
+    )
 
 
 @router.get("/login")
 async def login_page(request: Request, config: Config, sessions: Sessions) -> Response:
     target = views.safe_next(request.query_params.get("next"))
-    return _redirect(target) if await _current(request, sessions) else _login_form(config, target)
+    return redirect(target) if await signed_in(request, sessions) else _login_form(config, target)
 
 
 @router.post("/login")
 async def login(request: Request, config: Config, sessions: Sessions, service: Service) -> Response:
-    if not _same_origin(request):
+    if not same_origin(request):
         return _refused(config, "Sign-in forms are accepted from this site only.")
     form = await read_form(request, MAX_FORM_BYTES, max_fields=8)
     if form is None:
@@ -134,7 +78,7 @@ async def login(request: Request, config: Config, sessions: Sessions, service: S
         return _login_form(config, target, "That API key is not valid.", 401)
     await sessions.revoke(request.cookies.get(session_cookie(request)))
     token, _ = await sessions.create()
-    response = _redirect(target)
+    response = redirect(target)
     response.set_cookie(
         session_cookie(request),
         token,
@@ -153,10 +97,10 @@ async def logout(request: Request, config: Config, sessions: Sessions) -> Respon
     session = await sessions.get(token)
     if session is not None:
         form = await read_form(request, MAX_FORM_BYTES, max_fields=8)
-        if not _same_origin(request) or form is None or not session.csrf_matches(form.get("csrf")):
+        if not same_origin(request) or form is None or not session.csrf_matches(form.get("csrf")):
             return _refused(config, "The sign-out form was not sent from this site.")
         await sessions.revoke(token)
-    response = _redirect("/login")
+    response = redirect("/login")
     response.delete_cookie(session_cookie(request), path="/", httponly=True, samesite="lax")
     return response
 
@@ -191,9 +135,9 @@ async def _log_page(
 async def _log_data(request: Request, view: views.LogView, source: StoredLog, session: Session | None) -> Response:
     """The same rows as the page, for its auto-refresh; 401 (not a redirect) when signed out."""
     if session is None:
-        return _secured(JSONResponse(error_body("UNAUTHORIZED", "Sign in again."), status_code=401))
+        return signed_out_json()
     query = views.parse_log_form(request.query_params, min_status=view.min_status)
-    return _secured(JSONResponse(await views.log_page(source, query, view.path)))
+    return json_answer(await views.log_page(source, query, view.path))
 
 
 def _event_types(contract: Contract) -> tuple[str, ...]:
@@ -204,39 +148,39 @@ def _event_types(contract: Contract) -> tuple[str, ...]:
 async def inbound_log_page(
     request: Request, config: Config, contract: Contract, sessions: Sessions, log: Log
 ) -> Response:
-    session = await _current(request, sessions)
+    session = await signed_in(request, sessions)
     if session is None:
-        return _to_login(request)
+        return to_login(request)
     return await _log_page(request, views.INBOUND_LOG, log, config, session, _event_types(contract))
 
 
 @router.get(views.INBOUND_LOG.path + "/data")
 async def inbound_log_data(request: Request, sessions: Sessions, log: Log) -> Response:
-    return await _log_data(request, views.INBOUND_LOG, log, await _current(request, sessions))
+    return await _log_data(request, views.INBOUND_LOG, log, await signed_in(request, sessions))
 
 
 @router.get(views.OUTBOUND_LOG.path)
 async def outbound_log_page(
     request: Request, config: Config, contract: Contract, sessions: Sessions, log: OutLog
 ) -> Response:
-    session = await _current(request, sessions)
+    session = await signed_in(request, sessions)
     if session is None:
-        return _to_login(request)
+        return to_login(request)
     return await _log_page(request, views.OUTBOUND_LOG, log, config, session, _event_types(contract))
 
 
 @router.get(views.OUTBOUND_LOG.path + "/data")
 async def outbound_log_data(request: Request, sessions: Sessions, log: OutLog) -> Response:
-    return await _log_data(request, views.OUTBOUND_LOG, log, await _current(request, sessions))
+    return await _log_data(request, views.OUTBOUND_LOG, log, await signed_in(request, sessions))
 
 
 @router.get(views.CUSTOMERS_PATH + "{customer_id:path}")
 async def customer_page(
     request: Request, customer_id: str, config: Config, contract: Contract, sessions: Sessions, customers: CustomersDep
 ) -> Response:
-    session = await _current(request, sessions)
+    session = await signed_in(request, sessions)
     if session is None:
-        return _to_login(request)
+        return to_login(request)
     found = await customers.profile(customer_id)
     if found is None:
         return _page("not_found.html", config, session, 404, customer_id=customer_id)

@@ -18,8 +18,8 @@ from receiver.ingest.service import IngestSetupError, load_subscriptions
 from receiver.pages import tester
 from receiver.pages.forms import read_form
 from receiver.pages.sessions import Session
-from receiver.routes.deps import IngestDep
-from receiver.routes.page import Config, PageSession, render, same_origin, to_login
+from receiver.routes.deps import Config, IngestDep
+from receiver.routes.page_kit import PageSession, render, same_origin, to_login
 
 PATH = "/tester"
 MAX_FORM_BYTES = 128 * 1024
@@ -41,6 +41,7 @@ def _default_mapping(files: list[Any]) -> str:
 
 
 def _page(
+    request: Request,
     session: Session,
     config: Any,
     definition: Definition,
@@ -58,9 +59,9 @@ def _page(
         files, problem = [], str(exc)
     presets = load_presets(definition)
     return render(
+        request,
         "tester.html",
         session,
-        config,
         status,
         event_text=event_text,
         choice=choice,
@@ -81,7 +82,9 @@ async def tester_page(request: Request, session: PageSession, config: Config, de
     problem = f"There is no example named {example!r}." if example and text is None else None
     text = text or ""
     choice = request.query_params.get("choice") or tester.ALL
-    return _page(session, config, definition, event_text=text, choice=choice, mapping_text=None, form_problem=problem)
+    return _page(
+        request, session, config, definition, event_text=text, choice=choice, mapping_text=None, form_problem=problem
+    )
 
 
 @router.post(PATH)
@@ -94,6 +97,7 @@ async def tester_run(
     if form is None or not same_origin(request) or not session.csrf_matches(form.get("csrf")):
         problem = "The form was not sent from this page, or it is larger than 128 KB."
         return _page(
+            request,
             session,
             config,
             definition,
@@ -120,11 +124,13 @@ async def tester_run(
     )
     if event is None or chosen is None:
         unknown = None if chosen is not None or edited is not None else "Choose a subscription from the list."
-        return _page(session, config, definition, status=422, event_problem=event_problem, form_problem=unknown, **page)
+        return _page(
+            request, session, config, definition, status=422, event_problem=event_problem, form_problem=unknown, **page
+        )
     settings = ingest.fanout.pipeline.settings
     redact = ingest.service.redact
     results = tester.try_event(definition, chosen, event, settings, redact, force=choice != tester.ALL)
     sent = None
     if form.get("do") == "send":
         sent = await tester.send(ingest.fanout, definition, event, None if choice == tester.ALL else chosen)
-    return _page(session, config, definition, results=results, sent=sent, **page)
+    return _page(request, session, config, definition, results=results, sent=sent, **page)

@@ -18,7 +18,7 @@ import pytest
 from destination.definition.model import PROJECT_ROOT, load_definition
 from destination.lint.checks import check_file, check_text
 from receiver.pages.sessions import cookie_name
-from receiver.routes.pages import CSP
+from receiver.routes.page_kit import CSP
 from receiver.security import REDACTED
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')

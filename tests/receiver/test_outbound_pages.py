@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from receiver.pages.sessions import cookie_name
 from receiver.pages.views import OUTBOUND_LOGS_PATH, logs_url, parse_log_form, status_class
-from receiver.routes.pages import CSP
+from receiver.routes.page_kit import CSP
 
 WRITE_KEY = "wk-pages-8d2e4f6a1c"
 IDENTS = re.compile(r'class="mono ident">([^<]*)<')
