@@ -13,10 +13,10 @@ from receiver.core.idempotency import Idempotency, Reservation, StoredResponse
 from receiver.errors import ApiError
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ratelimit import API_KEY, AuthGuard
-from receiver.store.entries import InboundLog
 from receiver.store.entries import LogFilter as InboundLogFilter
 from receiver.store.limits import StoreLimits
 from receiver.store.memory.expiring import ExpiringMap
+from receiver.store.memory.ring import InboundLog
 from receiver.store.memory.store import MemoryStore
 
 WEBHOOK = "/v1/webhook/segment"

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from receiver.pages.sessions import Session, SessionStore, cookie_name
 from receiver.pages.views import customer_url, history_window, logs_url, parse_log_form, safe_next
 from receiver.routes.page_kit import CSP
-from receiver.store.entries import InboundLog, LogFilter
+from receiver.store.entries import LogFilter
 from receiver.store.limits import StoreLimits
+from receiver.store.memory.ring import InboundLog
 from receiver.store.memory.store import MemoryStore
 
 SCRIPT = "<script>alert(1)</script>"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from served import on_every_store
 
-from receiver.store.entries import InboundLog, LogFilter
+from receiver.store.entries import LogFilter
+from receiver.store.memory.ring import InboundLog
 
 pytest_generate_tests = on_every_store
 

@@ -27,7 +27,8 @@ from receiver.core.contract import build_contract
 from receiver.errors import ApiError
 from receiver.jsontext import dumps_text, json_copy, loads
 from receiver.security import REDACTED, Redactor
-from receiver.store.entries import LogEntry, LogRing
+from receiver.store.entries import LogEntry
+from receiver.store.memory.ring import LogRing
 from receiver.web.body import MAX_DEPTH, parse_json
 
 DEFINITION = load_definition()

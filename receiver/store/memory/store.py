@@ -34,10 +34,11 @@ from receiver.store.contract import (
     StoredResponse,
     StoredSession,
 )
-from receiver.store.entries import InboundLog, LogEntry, LogFilter, LogPage
+from receiver.store.entries import LogEntry, LogFilter, LogPage
 from receiver.store.keys import MemoryKeys
 from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.memory.expiring import ExpiringMap
+from receiver.store.memory.ring import InboundLog
 from receiver.store.memory.windows import WindowWatch
 
 _ABSENT = object()

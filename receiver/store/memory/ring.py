@@ -1,0 +1,155 @@
+"""The logs' ring: how the memory store keeps its logs (inbound, outbound, duplicates).
+
+Memory is bounded by bytes, not only by entries: bodies are kept as their JSON text (so
+the bytes counted are the bytes held, whatever the shape of the JSON), a body longer than
+`body_bytes` is cut and the entry marked `truncated` (`store.bodies`, the rule every store
+applies), and the ring drops its oldest entries
+once it holds `size` entries or `max_bytes` bytes. Unauthenticated refusals live in their own
+small lane (a `anonymous_share` of both bounds): however many arrive, they only ever push
+out each other, never an authenticated entry.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections import deque
+from datetime import datetime
+from typing import Any
+
+from receiver.store.bodies import anonymous_entries, bounded
+from receiver.store.entries import LogEntry, LogFilter, LogPage
+
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+DEFAULT_BODY_BYTES = 16 * 1024
+
+
+class _Lane:
+    """Entries in arrival order, bounded by count and bytes."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.entries: deque[LogEntry] = deque()
+        self._sizes: deque[int] = deque()
+        self.bytes = 0
+        self._max_entries = max(1, max_entries)
+        self._max_bytes = max_bytes
+
+    def add(self, entry: LogEntry) -> None:
+        size = entry.size
+        self.entries.append(entry)
+        self._sizes.append(size)
+        self.bytes += size
+        while self.entries and (len(self.entries) > self._max_entries or self.bytes > self._max_bytes):
+            self.entries.popleft()
+            self.bytes -= self._sizes.popleft()
+
+
+class LogRing:
+    """A thread-safe ring bounded by entries and bytes; `seq` grows forever and is the cursor."""
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        body_bytes: int = DEFAULT_BODY_BYTES,
+        anonymous_share: float = 0.1,
+    ) -> None:
+        self.body_bytes = body_bytes
+        anonymous = anonymous_entries(size, anonymous_share)
+        anonymous_bytes = int(max_bytes * anonymous_share)
+        self._trusted = _Lane(size, max_bytes - anonymous_bytes)
+        self._anonymous = _Lane(anonymous, anonymous_bytes)
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._trusted.entries) + len(self._anonymous.entries)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes held by the entries (as `LogEntry.size` counts them)."""
+        return self._trusted.bytes + self._anonymous.bytes
+
+    def add(
+        self,
+        *,
+        id: str,
+        timestamp: datetime,
+        customer_id: str | None,
+        event_type: str | None,
+        status: int,
+        response_time: float,
+        error: str | None,
+        error_code: str | None,
+        request: Any,
+        response: Any,
+        authenticated: bool = True,
+        internal_customer_id: str | None = None,
+        source: str | None = None,
+    ) -> LogEntry:
+        """Add an entry; an unauthenticated one goes to its own lane, which cannot evict the others."""
+        kept = bounded(
+            id=id, customer_id=customer_id, error=error, request=request, response=response, body_bytes=self.body_bytes
+        )
+        with self._lock:
+            entry = LogEntry._quick(
+                {
+                    "seq": next(self._seq),
+                    "id": kept.id,
+                    "timestamp": timestamp,
+                    "customer_id": kept.customer_id,
+                    "event_type": event_type,
+                    "status": status,
+                    "response_time": response_time,
+                    "error": kept.error,
+                    "error_code": error_code,
+                    "request_json": kept.request.text,
+                    "response_json": kept.response.text,
+                    "truncated": kept.truncated,
+                    "authenticated": authenticated,
+                    "internal_customer_id": internal_customer_id,
+                    "source": source,
+                }
+            )
+            (self._trusted if authenticated else self._anonymous).add(entry)
+            return entry
+
+    def _snapshot(self) -> list[LogEntry]:
+        """Every entry, oldest first (the two lanes merged by `seq`)."""
+        with self._lock:
+            trusted, anonymous = list(self._trusted.entries), list(self._anonymous.entries)
+        if not anonymous:
+            return trusted
+        return list(heapq.merge(trusted, anonymous, key=lambda entry: entry.seq))
+
+    def count(self, where: LogFilter) -> int:
+        """How many entries the log holds that match (whatever page is being shown)."""
+        return sum(1 for entry in self._snapshot() if where(entry))
+
+    def latest_by_source(self, where: LogFilter) -> dict[str, datetime]:
+        """The newest matching entry's time per source (entries without one are left out)."""
+        latest: dict[str, datetime] = {}
+        for entry in self._snapshot():
+            if entry.source is not None and where(entry):
+                latest[entry.source] = max(entry.timestamp, latest.get(entry.source, entry.timestamp))
+        return latest
+
+    def query(self, where: LogFilter, *, limit: int, cursor: int | None = None) -> LogPage:
+        """Matching entries, newest first, older than `cursor` (a `seq` from a previous page)."""
+        found: list[LogEntry] = []
+        for entry in reversed(self._snapshot()):
+            if cursor is not None and entry.seq >= cursor:
+                continue
+            if where(entry):
+                found.append(entry)
+                if len(found) > limit:
+                    break
+        more = len(found) > limit
+        page = found[:limit]
+        return LogPage(entries=page, next_cursor=page[-1].seq if more and page else None)
+
+
+class InboundLog(LogRing):
+    """The inbound log: one entry per webhook request (or refused Tracking-API call), redacted by the caller."""
