@@ -33,7 +33,7 @@ from receiver.logs.sources import WEBHOOK
 from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
 from receiver.security import Redactor
-from receiver.store.contract import LoyaltyStore, StoreUnavailable
+from receiver.store.contract import LoyaltyStore, NewLogEntry, StoreUnavailable
 from receiver.store.entries import LogEntry, unstored_entry
 from receiver.web.body import check_content_type, parse_json, read_body, require_object
 
@@ -147,17 +147,19 @@ class WebhookService:
     ) -> LogEntry:
         """An inbound-log entry for something that never became a webhook request (`error` is code, message)."""
         return await self._log(
-            id=self.redact.text(identifier),
-            timestamp=datetime.now(UTC),
-            customer_id=self.redact.text(customer_id) if customer_id is not None else None,
-            event_type=event_type,
-            status=status,
-            response_time=0.0,
-            error=self.redact.text(error[1]) if error else None,
-            error_code=error[0] if error else None,
-            request=self.redact(request),
-            response=self.redact(response),
-            source=source,
+            NewLogEntry(
+                id=self.redact.text(identifier),
+                timestamp=datetime.now(UTC),
+                customer_id=self.redact.text(customer_id) if customer_id is not None else None,
+                event_type=event_type,
+                status=status,
+                response_time=0.0,
+                error=self.redact.text(error[1]) if error else None,
+                error_code=error[0] if error else None,
+                request=self.redact(request),
+                response=self.redact(response),
+                source=source,
+            )
         )
 
     async def _run(
@@ -187,58 +189,50 @@ class WebhookService:
         elapsed = round(time.perf_counter() - started, 6)
         error = body.get("error") if status >= 400 else None
         identifier = self.redact.text(trace.identifier) if trace.identifier else random_id("req_")
-        entry: LogEntry | None = None
-        if trace.authenticated:
-            entry = await self._log(
-                id=identifier,
-                timestamp=received,
-                customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
-                internal_customer_id=trace.internal_customer_id,
-                event_type=trace.event_type,
-                status=status,
-                response_time=elapsed,
-                error=error["message"] if error else None,
-                error_code=error["code"] if error else None,
-                request=trace.request,
-                response=self.redact(body),
-                source=trace.source,
-            )
-        elif self._anonymous_log.take(time.monotonic()):
-            # Who sent it is unknown: no body, no customer the sender chose, in the log's own small lane.
-            entry = await self._log(
-                id=random_id("req_"),
-                timestamp=received,
-                customer_id=None,
-                event_type=trace.event_type,
-                status=status,
-                response_time=elapsed,
-                error=error["message"] if error else None,
-                error_code=error["code"] if error else None,
-                request=None,
-                response=self.redact(body),
-                authenticated=False,
-                source=trace.source,
-            )
+        outcome: dict[str, Any] = {
+            "timestamp": received,
+            "event_type": trace.event_type,
+            "status": status,
+            "response_time": elapsed,
+            "error": error["message"] if error else None,
+            "error_code": error["code"] if error else None,
+        }
+        entry = await self._logged(trace, identifier, body, outcome)
         if error:
             logger.info("webhook %s refused: %s %s", identifier, status, error["code"])
         if self.listeners:
             # A refusal past the log's rate is still counted: listeners get an entry that was not stored.
             seen = entry or unstored_entry(
-                id=identifier,
-                timestamp=received,
-                customer_id=None,
-                event_type=trace.event_type,
-                status=status,
-                response_time=elapsed,
-                error=error["message"] if error else None,
-                error_code=error["code"] if error else None,
-                request=None,
-                response=None,
-                authenticated=False,
+                id=identifier, customer_id=None, request=None, response=None, authenticated=False, **outcome
             )
             for listener in self.listeners:
                 listener(seen, REPLAY_HEADER in trace.headers)
         return Delivery(status, body, trace.headers, entry)
+
+    async def _logged(
+        self, trace: _Trace, identifier: str, body: dict[str, Any], outcome: dict[str, Any]
+    ) -> LogEntry | None:
+        """The request's one inbound-log entry, or None for an unauthenticated one past the log's rate.
+
+        Who sent an unauthenticated request is unknown: no body, no customer the sender chose, and
+        only as many as the log's rate for those allows, in its own small lane.
+        """
+        trusted = trace.authenticated
+        if not trusted and not self._anonymous_log.take(time.monotonic()):
+            return None
+        customer = trace.customer_id if trusted else None
+        return await self._log(
+            NewLogEntry(
+                id=identifier if trusted else random_id("req_"),
+                customer_id=self.redact.text(customer) if customer is not None else None,
+                internal_customer_id=trace.internal_customer_id if trusted else None,
+                request=trace.request if trusted else None,
+                response=self.redact(body),
+                authenticated=trusted,
+                source=trace.source,
+                **outcome,
+            )
+        )
 
     async def _process(
         self, parsed: Any, headers: Mapping[str, str], trace: _Trace, address: str | None
@@ -276,13 +270,13 @@ class WebhookService:
         await self.idempotency.finish(claim, StoredResponse(status, answer))
         return status, answer
 
-    async def _log(self, **fields: Any) -> LogEntry:
+    async def _log(self, entry: NewLogEntry) -> LogEntry:
         """Write the entry; with the database down the answer still goes out (the entry is only in the process log)."""
         try:
-            return await self.log.add(**fields)
+            return await self.log.add(entry)
         except StoreUnavailable as exc:
             logger.warning("inbound log entry not stored (store unavailable): %s", exc.detail)
-            return unstored_entry(**fields)
+            return unstored_entry(**vars(entry))
 
     def verdict(
         self, action: ActionContract, body: dict[str, Any], validated_with: Mapping[str, Any] | None = None

@@ -55,6 +55,7 @@ from receiver.ingest.integrations import destination_enabled
 from receiver.ingest.recent import RecentFeed
 from receiver.logs.sources import tracking_source
 from receiver.logs.stored import StoredLog
+from receiver.store.contract import NewLogEntry
 from receiver.store.entries import LogEntry
 from receiver.web.body import dotted
 
@@ -255,17 +256,19 @@ class Fanout:
     async def _duplicate(self, message: Mapping[str, Any]) -> None:
         user = message.get("userId")
         await self.duplicates.add(
-            id=self.service.redact.text(message["messageId"]),
-            timestamp=datetime.now(UTC),
-            customer_id=self.service.redact.text(user) if isinstance(user, str) else None,
-            event_type=message["type"],
-            status=200,
-            response_time=0.0,
-            error=None,
-            error_code=None,
-            request=None,
-            response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
-            source=tracking_source(message),
+            NewLogEntry(
+                id=self.service.redact.text(message["messageId"]),
+                timestamp=datetime.now(UTC),
+                customer_id=self.service.redact.text(user) if isinstance(user, str) else None,
+                event_type=message["type"],
+                status=200,
+                response_time=0.0,
+                error=None,
+                error_code=None,
+                request=None,
+                response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
+                source=tracking_source(message),
+            )
         )
 
     async def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:

@@ -8,7 +8,6 @@ webhook, the outbox and the pages write and read it the same way on every backen
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from receiver.store.contract import LogKind, LoyaltyStore, NewLogEntry
 from receiver.store.entries import LogEntry, LogFilter, LogPage
@@ -21,39 +20,8 @@ class StoredLog:
         self.store = store
         self.kind: LogKind = kind
 
-    async def add(
-        self,
-        *,
-        id: str,
-        timestamp: datetime,
-        customer_id: str | None,
-        event_type: str | None,
-        status: int,
-        response_time: float,
-        error: str | None,
-        error_code: str | None,
-        request: Any,
-        response: Any,
-        authenticated: bool = True,
-        internal_customer_id: str | None = None,
-        source: str | None = None,
-    ) -> LogEntry:
-        """`authenticated` False: a refusal whose sender is unknown (the memory store keeps those apart)."""
-        entry = NewLogEntry(
-            id,
-            timestamp,
-            customer_id,
-            event_type,
-            status,
-            response_time,
-            error,
-            error_code,
-            request,
-            response,
-            authenticated,
-            internal_customer_id,
-            source,
-        )
+    async def add(self, entry: NewLogEntry) -> LogEntry:
+        """Store the entry as it is (the store gives it its `seq` and cuts long bodies)."""
         [written] = await self.store.log_add(self.kind, [entry])
         return written
 

@@ -35,7 +35,7 @@ from destination.js.time import now_iso
 from receiver.config.outbound import OutboundConfig
 from receiver.logs.stored import StoredLog
 from receiver.security import Redactor
-from receiver.store.contract import LoyaltyStore, OutboxRow, StoreUnavailable
+from receiver.store.contract import LoyaltyStore, NewLogEntry, OutboxRow, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_FACTOR = 60
@@ -330,14 +330,16 @@ class Outbox:
     async def _record(self, row: OutboxRow, when: datetime, outcome: _Outcome, elapsed: float, attempts: int) -> None:
         item = row.item
         await self._log.add(
-            id=item.message_id,
-            timestamp=when,
-            customer_id=item.customer_id,
-            event_type=item.event_type,
-            status=outcome.status,
-            response_time=round(elapsed, 6),
-            error=outcome.error,
-            error_code=outcome.code,
-            request=self._redact(item.message),
-            response=self._redact({"attempts": attempts, "body": outcome.answer}),
+            NewLogEntry(
+                id=item.message_id,
+                timestamp=when,
+                customer_id=item.customer_id,
+                event_type=item.event_type,
+                status=outcome.status,
+                response_time=round(elapsed, 6),
+                error=outcome.error,
+                error_code=outcome.code,
+                request=self._redact(item.message),
+                response=self._redact({"attempts": attempts, "body": outcome.answer}),
+            )
         )

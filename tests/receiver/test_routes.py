@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from receiver.core.customers import Customers
 from receiver.logs.stored import StoredLog
 from receiver.routes import customers, deps, health, ingest, logs, metrics
+from receiver.store.contract import NewLogEntry
 from receiver.store.memory.store import MemoryStore
 
 
@@ -31,16 +32,18 @@ def test_a_dependency_override_replaces_the_piece_of_state_a_route_reads(receive
     stand_in = StoredLog(MemoryStore(), "inbound")
     receiver_server.call(
         stand_in.add(
-            id="from-the-override",
-            timestamp=datetime.now(UTC),
-            customer_id="c1",
-            event_type="track",
-            status=202,
-            response_time=0.0,
-            error=None,
-            error_code=None,
-            request={},
-            response={},
+            NewLogEntry(
+                id="from-the-override",
+                timestamp=datetime.now(UTC),
+                customer_id="c1",
+                event_type="track",
+                status=202,
+                response_time=0.0,
+                error=None,
+                error_code=None,
+                request={},
+                response={},
+            )
         )
     )
     receiver_server.app.dependency_overrides[deps.get_log] = lambda: stand_in
