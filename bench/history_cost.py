@@ -20,6 +20,7 @@ import time
 
 from receiver.app import create_app
 from receiver.config import ReceiverConfig
+from receiver.core.service import InProcessCall
 
 
 def body(api_key: str, customer: str) -> dict[str, object]:
@@ -45,7 +46,7 @@ async def measure(history: int, requests: int) -> None:
     for n in range(requests):
         for customer, times in (("old", old), (f"new-{n}", new)):
             t0 = time.perf_counter()
-            done = await service.deliver(body(api_key, customer), {})
+            done = await service.deliver(InProcessCall(body(api_key, customer), None, None, source="bench"))
             times.append((time.perf_counter() - t0) * 1e6)
             if done.status != 202:
                 raise SystemExit(f"request for {customer} answered {done.status}: {done.body}")

@@ -50,10 +50,9 @@ from receiver_speed import TEMPORARY_POSTGRES, TEMPORARY_SQLITE, batch_body, tem
 
 from receiver.app import create_app  # noqa: E402
 from receiver.config import load_config  # noqa: E402
-from receiver.core.checks import check_api_key  # noqa: E402
+from receiver.core.checks import MESSAGE_ID_HEADERS, check_api_key  # noqa: E402
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER  # noqa: E402
 from receiver.core.idempotency import fingerprint  # noqa: E402
-from receiver.ingest.fanout import MESSAGE_ID_HEADER  # noqa: E402
 from receiver.ingest.messages import parse_batch  # noqa: E402
 from receiver.jsontext import loads  # noqa: E402
 from receiver.store.contract import NewLogEntry  # noqa: E402
@@ -87,7 +86,7 @@ class Steps:
         for call in calls:
             made.append(
                 [
-                    (outcome.request.json, {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]})
+                    (outcome.request.json, {**outcome.request.headers, MESSAGE_ID_HEADERS[0]: message["messageId"]})
                     for message in call
                     for outcome in self.fanout.pipeline.run(message)
                 ]
@@ -167,7 +166,7 @@ async def one_round(steps: Steps, calls: int) -> dict[str, float]:
 
     def entry(body: dict[str, Any], headers: dict[str, Any]) -> NewLogEntry:
         return NewLogEntry(
-            headers[MESSAGE_ID_HEADER], now, "bench", "point_add", 202, 0.001, None, None,
+            headers[MESSAGE_ID_HEADERS[0]], now, "bench", "point_add", 202, 0.001, None, None,
             service.redact(body), {"id": "evt_0", "status": "accepted"}, True, None, "tracking",
         )  # fmt: skip
 

@@ -1,13 +1,14 @@
 """The webhook's work, start to finish: check, deduplicate, apply, answer, and log.
 
 The route hands the raw request here and returns whatever comes back; the Tracking API
-ingest hands over the destination's requests (already-parsed JSON and headers) through
-`deliver`, so both go down one path that checks, applies and logs. Each request gets
+ingest hands over the destination's requests as typed `InProcessCall`s (parsed JSON, messageId,
+idempotency key) through `deliver`, so both go down one path that checks, applies and logs. Each request gets
 exactly one inbound-log entry, whatever happens, and a refused request changes nothing else.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -54,6 +55,34 @@ class _Trace:
     headers: dict[str, str] = field(default_factory=dict)
     authenticated: bool = False
     source: str = WEBHOOK
+    validated_with: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a request names besides its body: its messageId and idempotency key."""
+
+    message_id: str | None
+    idempotency_key: str | None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> Named:
+        """An HTTP request's, from its headers (the body's messageId is read later, if these give none)."""
+        return cls(message_id(headers, None), headers.get(IDEMPOTENCY_HEADER.lower()))
+
+
+@dataclass(frozen=True)
+class InProcessCall:
+    """A webhook call made inside this process (the Tracking API ingest): trusted, already parsed.
+
+    `source` is what the log records as its sender (see `receiver.logs.sources`); `validated_with`:
+    the schema the pipeline validated the payload against (`PayloadChecker.check`).
+    """
+
+    body: Mapping[str, Any]
+    message_id: str | None
+    idempotency_key: str | None
+    source: str
     validated_with: Mapping[str, Any] | None = None
 
 
@@ -110,28 +139,13 @@ class WebhookService:
             return parse_json(await read_body(request, self.config.max_body_bytes))
 
         address = client_address(request)
-        done = await self._run(read, request.headers, WEBHOOK, address)
+        done = await self._run(read(), Named.from_headers(request.headers), WEBHOOK, address)
         return JsonAnswer(done.body, status_code=done.status, headers=done.headers)
 
-    async def deliver(
-        self,
-        body: Mapping[str, Any],
-        headers: Mapping[str, str],
-        *,
-        source: str,
-        validated_with: Mapping[str, Any] | None = None,
-    ) -> Delivery:
-        """A request made inside this process (the Tracking API ingest): the same checks, rules and log entry.
-
-        `source` is what the log records as its sender (see `receiver.logs.sources`); `validated_with`:
-        the schema the pipeline validated the payload against (`PayloadChecker.check`).
-        """
-
-        async def given() -> Any:
-            return body
-
-        headers = {name.lower(): value for name, value in headers.items()}
-        return await self._run(given, headers, source, validated_with=validated_with)
+    async def deliver(self, call: InProcessCall) -> Delivery:
+        """A request made inside this process: the same checks, rules and log entry as an HTTP one."""
+        named = Named(call.message_id, call.idempotency_key)
+        return await self._run(call.body, named, call.source, validated_with=call.validated_with)
 
     async def note(
         self,
@@ -164,8 +178,8 @@ class WebhookService:
 
     async def _run(
         self,
-        read: Callable[[], Awaitable[Any]],
-        headers: Mapping[str, str],
+        parsed: Awaitable[Any] | Mapping[str, Any],
+        named: Named,
         source: str,
         address: str | None = None,
         validated_with: Mapping[str, Any] | None = None,
@@ -179,7 +193,8 @@ class WebhookService:
             validated_with=validated_with if address is None else None,
         )
         try:
-            status, body = await self._process(await read(), headers, trace, address)
+            value = await parsed if inspect.isawaitable(parsed) else parsed
+            status, body = await self._process(value, named, trace, address)
         except ApiError as exc:
             status, body = exc.status, exc.body()
             trace.headers.update(exc.headers)
@@ -235,14 +250,14 @@ class WebhookService:
         )
 
     async def _process(
-        self, parsed: Any, headers: Mapping[str, str], trace: _Trace, address: str | None
+        self, parsed: Any, named: Named, trace: _Trace, address: str | None
     ) -> tuple[int, dict[str, Any]]:
         if trace.authenticated:
             trace.request = self.redact(parsed)
-        trace.identifier = message_id(headers, None)
+        trace.identifier = named.message_id
         body = require_object(parsed)
         action = self.contract.classify(body)
-        trace.identifier = message_id(headers, body)
+        trace.identifier = named.message_id or message_id({}, body)
         trace.event_type = action.event_type
         customer = body.get(self.contract.customer_field)
         trace.customer_id = customer if isinstance(customer, str) else None
@@ -250,7 +265,7 @@ class WebhookService:
         trace.authenticated = True
         if trace.request is None:  # an in-process request's was redacted above already
             trace.request = self.redact(parsed)
-        key = check_key(headers.get(IDEMPOTENCY_HEADER.lower()))
+        key = check_key(named.idempotency_key)
         if key is None:
             return await self._apply(action, body, trace)
         claim = await self.idempotency.begin(key, fingerprint(body))

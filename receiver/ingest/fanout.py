@@ -47,8 +47,8 @@ from destination.delivery.pipeline import Outcome, Pipeline
 from destination.errors import DestinationError
 from destination.mapping.engine import CompiledMapping, compile_mapping
 from receiver.config import ReceiverConfig
-from receiver.core.checks import MESSAGE_ID_HEADERS
-from receiver.core.service import WebhookService
+from receiver.core.idempotency import HEADER
+from receiver.core.service import InProcessCall, WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
@@ -60,7 +60,7 @@ from receiver.store.entries import LogEntry
 from receiver.web.body import dotted
 
 logger = logging.getLogger(__name__)
-MESSAGE_ID_HEADER = MESSAGE_ID_HEADERS[0]
+IDEMPOTENCY_HEADER = HEADER.lower()
 MAPPING_FAILED = "MAPPING_FAILED"
 TRIGGER_FAILED = "TRIGGER_FAILED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -240,11 +240,15 @@ class Fanout:
             text = f"{outcome.subscription.name}: {outcome.error}"
             body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
             return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
-        headers = {**outcome.request.headers, MESSAGE_ID_HEADER: message["messageId"]}
-        validated_with = self._schemas.get(id(outcome.subscription))
-        delivery = await self.service.deliver(
-            outcome.request.json, headers, source=tracking_source(message), validated_with=validated_with
+        headers = {name.lower(): value for name, value in outcome.request.headers.items()}
+        call = InProcessCall(
+            outcome.request.json,
+            message_id=message["messageId"],
+            idempotency_key=headers.get(IDEMPOTENCY_HEADER),
+            source=tracking_source(message),
+            validated_with=self._schemas.get(id(outcome.subscription)),
         )
+        delivery = await self.service.deliver(call)
         if delivery.accepted:
             self.stats.delivered += 1
         else:
