@@ -78,16 +78,17 @@ def create_app(
     config_state = config_state if config_state is not None else config_state_for(store)
     live = SettingsService(config, config_state, os.environ if environ is None else environ)
     log = StoredLog(store, "inbound")
-    service = WebhookService(config, contract, store, log)
     outbound = build_outbound(config, store, definition)
     live.listeners.append(lambda current: outbound.reconfigure(current.outbound))
     profile_fields = contract.action_by_type("identify").data_properties
     ids = CustomerIds(config_state, store, live.refresh, profile_fields)
     live.listeners.append(lambda current: ids.use_attribute(current.outbound.user_id_attribute))
-    service.customer_ids = ids
-    tracking = Ingest(config, service, load_subscriptions(config, definition), definition)
+    service = WebhookService(config, contract, store, log, customer_ids=ids)
     bounds = RecentBounds(config.limits.recent_messages, config.limits.recent_messages_max_bytes)
-    tracking.fanout.recent = RecentFeed(recent_messages_for(store, bounds))
+    recent = RecentFeed(recent_messages_for(store, bounds))
+    tracking = Ingest(config, service, load_subscriptions(config, definition), definition, recent=recent)
+    # The one wiring after construction: the mappings service edits the ingest's fan-out, and the
+    # ingest asks it before each call whether the saved set moved.
     mapping_set = MappingsService(config, config_state, definition, tracking.fanout)
     tracking.before = mapping_set.sync_ingest
     queue_depth = QueueDepthHistory(store.outbox_pending, config.queue_sample_seconds)

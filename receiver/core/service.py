@@ -110,6 +110,7 @@ class WebhookService:
         contract: WebhookContract,
         store: LoyaltyStore,
         log: StoredLog,
+        customer_ids: CustomerIds | None = None,
     ) -> None:
         self.config = config
         self.contract = contract
@@ -128,8 +129,8 @@ class WebhookService:
         """The API key's one check, for the webhook and every page and route that asks for the key."""
         self.listeners: list[Callable[[LogEntry, bool], None]] = []
         """Told of every webhook request's log entry, and whether it was an idempotent replay (metrics)."""
-        self.customer_ids: CustomerIds | None = None
-        """Set when the Customer ID mapping may name an external-ID attribute (see `core.customer_ids`)."""
+        self.customer_ids = customer_ids
+        """Given when the Customer ID mapping may name an external-ID attribute (see `core.customer_ids`)."""
 
     async def handle(self, request: Request) -> JSONResponse:
         """An HTTP request: media type, size and JSON first, then the shared path."""

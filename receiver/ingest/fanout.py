@@ -138,6 +138,7 @@ class Fanout:
         subscriptions: Iterable[Subscription],
         *,
         definition: Definition,
+        recent: RecentFeed | None = None,
     ) -> None:
         config = service.config
         self.service = service
@@ -146,8 +147,8 @@ class Fanout:
         self.dedup = MessageDeduplicator(service.store, config.dedup_window_seconds)
         self.stats = IngestStats()
         self.duplicates = StoredLog(service.store, "duplicate")
-        self.recent = RecentFeed()
-        """Accepted messages for the Mappings page's "Load event from source" (the app points it at the store)."""
+        self.recent = recent if recent is not None else RecentFeed()
+        """Accepted messages for the Mappings page's "Load event from source" (the app gives the store's)."""
         self._customer_field = definition.field_for("customer")
         self.use(subscriptions)
 

@@ -57,6 +57,7 @@ from receiver.ingest.messages import (
     parse_call,
     too_large,
 )
+from receiver.ingest.recent import RecentFeed
 from receiver.logs.sources import tracking_source
 from receiver.ratelimit import WRITE_KEY
 from receiver.store.contract import RETRY_AFTER_SECONDS
@@ -127,6 +128,8 @@ class Ingest:
         service: WebhookService,
         subscriptions: Iterable[Subscription],
         definition: Definition,
+        *,
+        recent: RecentFeed | None = None,
     ) -> None:
         self.service = service
         self._key = config.write_key_bytes()
@@ -134,7 +137,7 @@ class Ingest:
         self.before: Callable[[], Awaitable[None]] | None = None
         """Run before an accepted call's messages (the Mappings page's check for a new set of mappings)."""
         try:
-            self.fanout = Fanout(service, subscriptions, definition=definition)
+            self.fanout = Fanout(service, subscriptions, definition=definition, recent=recent)
         except Exception as exc:
             raise IngestSetupError(f"cannot compile the ingest's subscriptions: {exc}") from exc
 

@@ -21,7 +21,7 @@ from receiver.logs.sources import SEGMENT, WEBHOOK
 from receiver.logs.stored import StoredLog
 from receiver.pages import charts, dashboard
 from receiver.pages.views import LOGS_PATH
-from receiver.routes.deps import CustomersDep
+from receiver.routes.deps import CustomersDep, DashboardDep, DashboardSources
 from receiver.routes.page_kit import PageSession, render, secured, signed_out_json, to_login
 
 DATA_PATH = "/dashboard/data"
@@ -55,17 +55,17 @@ async def _latest(log: StoredLog, event_type: str) -> datetime | None:
     return entries[0].timestamp if entries else None
 
 
-async def summary(state: Any, span: dashboard.Window, now: datetime | None = None) -> dict[str, Any]:
+async def summary(state: DashboardSources, span: dashboard.Window, now: datetime | None = None) -> dict[str, Any]:
     """The dashboard's figures for one window: what `GET /dashboard/data` answers and the page draws."""
     now = now or datetime.now(UTC)
     since, until = dashboard.bounds(now, span)
-    inbound = await window_entries(state.log, since, until)
-    duplicates = await window_entries(state.ingest.fanout.duplicates, since, until)
+    inbound = await window_entries(state.inbound, since, until)
+    duplicates = await window_entries(state.duplicates, since, until)
     outbound = state.outbound
     outbox = outbound.outbox
-    event_types = list(dict.fromkeys(action.event_type for action in state.service.contract.actions))
+    event_types = list(dict.fromkeys(action.event_type for action in state.contract.actions))
     sent = {f"To Segment · {kind}": await _latest(outbound.log, kind) for kind in event_types}
-    seen = [await state.log.sources(), await state.ingest.fanout.duplicates.sources()]
+    seen = [await state.inbound.sources(), await state.duplicates.sources()]
     queue_depth = await outbox.pending() if outbox else None
     history = state.queue_depth.series(since, span.bucket_seconds, span.seconds // span.bucket_seconds)
     outbound_entries = await window_entries(outbound.log, since, until)
@@ -154,11 +154,11 @@ def refresh_seconds(given: str | None, span: dashboard.Window) -> int:
 
 
 @router.get("/")
-async def dashboard_page(request: Request, session: PageSession) -> Response:
+async def dashboard_page(request: Request, session: PageSession, sources: DashboardDep) -> Response:
     if session is None:
         return to_login(request)
     span = dashboard.window(request.query_params.get("window"))
-    data = await summary(request.app.state, span)
+    data = await summary(sources, span)
     return render(
         request,
         "dashboard.html",
@@ -173,21 +173,21 @@ async def dashboard_page(request: Request, session: PageSession) -> Response:
 
 
 @router.get(FRAGMENT_PATH)
-async def dashboard_fragment(request: Request, session: PageSession) -> Response:
+async def dashboard_fragment(request: Request, session: PageSession, sources: DashboardDep) -> Response:
     """The page's figures and charts alone (what `dashboard.js` swaps in every few seconds); 401 signed out."""
     if session is None:
         return signed_out_json()
     span = dashboard.window(request.query_params.get("window"))
-    data = await summary(request.app.state, span)
+    data = await summary(sources, span)
     return render(request, "_dashboard_body.html", session, span=span, data=data, charts=draw(data))
 
 
 @router.get(DATA_PATH)
-async def dashboard_data(request: Request, session: PageSession) -> Response:
+async def dashboard_data(request: Request, session: PageSession, sources: DashboardDep) -> Response:
     """The summary the page draws; 401 (not a redirect) when signed out."""
     if session is None:
         return signed_out_json()
-    return secured(JSONResponse(await summary(request.app.state, dashboard.window(request.query_params.get("window")))))
+    return secured(JSONResponse(await summary(sources, dashboard.window(request.query_params.get("window")))))
 
 
 async def _balances(customers: Customers, customer_id: str) -> dict[str, Any] | None:

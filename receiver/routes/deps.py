@@ -8,6 +8,7 @@ a hop between threads on every request (measured by `bench/profile_receiver.py`)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,6 +23,8 @@ from receiver.ingest.service import Ingest
 from receiver.live.mappings import MappingsService
 from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
+from receiver.outbound.messages import Outbound
+from receiver.outbound.queue_depth import QueueDepthHistory
 from receiver.pages.sessions import SessionStore
 
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
@@ -76,6 +79,24 @@ async def get_mappings(request: Request) -> MappingsService:
     return request.app.state.mappings
 
 
+@dataclass(frozen=True)
+class DashboardSources:
+    """What the dashboard reads: the inbound and duplicate logs, the outbound side, the actions, the queue's history."""
+
+    inbound: StoredLog
+    duplicates: StoredLog
+    outbound: Outbound
+    contract: WebhookContract
+    queue_depth: QueueDepthHistory
+
+
+async def get_dashboard_sources(request: Request) -> DashboardSources:
+    state = request.app.state
+    return DashboardSources(
+        state.log, state.ingest.fanout.duplicates, state.outbound, state.contract, state.queue_depth
+    )
+
+
 Config = Annotated[ReceiverConfig, Depends(get_config)]
 Contract = Annotated[WebhookContract, Depends(get_contract)]
 Service = Annotated[WebhookService, Depends(get_service)]
@@ -86,6 +107,7 @@ OutLog = Annotated[StoredLog, Depends(get_outbound_log)]
 Sessions = Annotated[SessionStore, Depends(get_sessions)]
 LiveSettings = Annotated[SettingsService, Depends(get_settings)]
 MappingSet = Annotated[MappingsService, Depends(get_mappings)]
+DashboardDep = Annotated[DashboardSources, Depends(get_dashboard_sources)]
 
 
 async def require_bearer(
