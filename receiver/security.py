@@ -1,4 +1,8 @@
-"""Keeping the API key secret: constant-time checks, and redaction before anything is stored.
+"""Keeping the keys secret: one gate for every key check, and redaction before anything is stored.
+
+Every door that checks a key (the webhook's body key, the Tracking API's write key, the Bearer
+routes and `/metrics`, the sign-in form) asks a `KeyGate`, so an address that guesses at a key
+through one door is slowed down at every other, and no door compares a secret by hand.
 
 The key travels in the webhook body (the destination's `settings_in_body`) and as a Bearer
 token on the inspection routes. Both are compared in constant time, and every body is
@@ -13,6 +17,9 @@ from collections.abc import Collection
 from typing import Any
 
 import orjson
+from starlette.requests import HTTPConnection
+
+from receiver.ratelimit import AuthGuard
 
 REDACTED = "[REDACTED]"
 
@@ -130,3 +137,35 @@ def _escaped(text: str) -> bytes:
         return orjson.dumps(text)[1:-1]
     except orjson.JSONEncodeError:  # a lone surrogate: no body orjson writes can hold it
         return text.encode("utf-8", "surrogatepass")
+
+
+UNKNOWN_ADDRESS = "unknown"
+
+
+def client_address(request: HTTPConnection) -> str:
+    """The HTTP client's address, as the failure guard counts it (one name when the server gives none)."""
+    return request.client.host if request.client else UNKNOWN_ADDRESS
+
+
+class KeyGate:
+    """One secret (`kind` names it to the guard, e.g. `api_key`), checked for one receiver."""
+
+    def __init__(self, guard: AuthGuard, kind: str, expected: bytes) -> None:
+        self.guard, self.kind, self._expected = guard, kind, expected
+
+    def check(self, address: str | None) -> None:
+        """429 (`ApiError`) for an address that failed too often, before its key is looked at."""
+        self.guard.check(address, self.kind)
+
+    def admit(self, request: HTTPConnection | str | None, given: Any) -> bool:
+        """Whether `given` is the key; a failure is counted against the request's client address
+        (or an address already read; None is a call made in this process, which is trusted).
+
+        Raises the guard's 429 first, so a blocked address learns nothing about its guess.
+        """
+        address = client_address(request) if isinstance(request, HTTPConnection) else request
+        self.guard.check(address, self.kind)
+        if same_secret(given, self._expected):
+            return True
+        self.guard.failed(address, self.kind)
+        return False

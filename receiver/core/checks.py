@@ -12,9 +12,9 @@ from typing import Any
 from destination.definition.payload_schemas import strip_comment
 from destination.errors import PayloadValidationError
 from destination.payload.validator import PayloadValidator
-from receiver.auth import KeyGate
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.errors import ApiError, unauthorized
+from receiver.security import KeyGate
 from receiver.web.body import dotted
 
 MESSAGE_ID_HEADERS = ("x-segment-message-id", "x-message-id")

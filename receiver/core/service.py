@@ -19,7 +19,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from receiver.auth import KeyGate, client_address
 from receiver.config import ReceiverConfig
 from receiver.core.checks import PayloadChecker, check_api_key, message_id
 from receiver.core.contract import ActionContract, WebhookContract
@@ -33,7 +32,7 @@ from receiver.jsontext import JsonAnswer
 from receiver.logs.sources import WEBHOOK
 from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
-from receiver.security import Redactor
+from receiver.security import KeyGate, Redactor, client_address
 from receiver.store.contract import LoyaltyStore, NewLogEntry, StoreUnavailable
 from receiver.store.entries import LogEntry, unstored_entry
 from receiver.web.body import check_content_type, parse_json, read_body, require_object

@@ -40,7 +40,6 @@ from destination.definition.model import Definition
 from destination.definition.project import project_path
 from destination.definition.subscriptions import Subscription
 from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings
-from receiver.auth import KeyGate, client_address
 from receiver.config import ReceiverConfig, env_name
 from receiver.core.checks import MAX_MESSAGE_ID_LENGTH
 from receiver.core.service import WebhookService
@@ -60,6 +59,7 @@ from receiver.ingest.messages import (
 from receiver.ingest.recent import RecentFeed
 from receiver.logs.sources import tracking_source
 from receiver.ratelimit import WRITE_KEY
+from receiver.security import KeyGate, client_address
 from receiver.store.contract import RETRY_AFTER_SECONDS
 from receiver.web.body import parse_json, read_body
 

@@ -1,4 +1,4 @@
-"""`/mappings`: Segment's Mappings page for the destination (signed in; see `mappings_service`)."""
+"""`/mappings`: Segment's Mappings page for the destination (signed in; see `live.mappings`)."""
 
 from __future__ import annotations
 

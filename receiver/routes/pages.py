@@ -1,7 +1,7 @@
 """The receiver's web pages: login, the inbound log and the customer page. Thin on purpose.
 
 The pages sit behind the brand API key, entered once on the login form and traded for a
-random session token (see `sessions`); the cookie never holds the key. Every page is
+random session token (see `pages.sessions`); the cookie never holds the key. Every page is
 rendered with autoescaping and sent with a Content-Security-Policy that allows only this
 site's own scripts and styles, because everything a page shows came from event data, which
 anyone holding a Segment write key can fill with markup. What the pages show is built in

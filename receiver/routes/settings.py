@@ -1,4 +1,4 @@
-"""`/settings`: Antavo's module settings for the Segment integration (signed in; see `settings_service`)."""
+"""`/settings`: Antavo's module settings for the Segment integration (signed in; see `live.settings`)."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ class SqlStore:
     def __init__(self, url: str, limits: StoreLimits | None = None, engine: EngineSettings | None = None) -> None:
         self.url = url
         self.engine: AsyncEngine = make_engine(url, engine)
-        """The async engine: migrations, and the configuration pages' state (`config_state_sql`)."""
+        """The async engine: migrations, and the configuration pages' state (`store/sql/config_state.py`)."""
         self.name = "postgresql" if is_postgres(self.engine) else "sqlite"
         self._limits = limits or StoreLimits()
         self._runner: Runner = (
