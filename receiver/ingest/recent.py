@@ -17,7 +17,8 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from receiver.store.recent import MemoryRecentMessages, RecentMessage, RecentMessages
+from receiver.store.memory.recent import MemoryRecentMessages
+from receiver.store.recent import RecentMessage, RecentMessages
 
 logger = logging.getLogger(__name__)
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from receiver.store.config_state import ConfigState, MemoryConfigState
+from receiver.store.config_state import ConfigState
 from receiver.store.contract import LoyaltyStore
 from receiver.store.limits import StoreLimits
+from receiver.store.memory.config_state import MemoryConfigState
+from receiver.store.memory.recent import MemoryRecentMessages
 from receiver.store.memory.store import MemoryStore
-from receiver.store.recent import MemoryRecentMessages, RecentBounds, RecentMessages
+from receiver.store.recent import RecentBounds, RecentMessages
 
 
 def make_store(

@@ -12,13 +12,12 @@ One small protocol, `ConfigState`, so every backend keeps the same four things:
   brand. `claim_external_id` is the only way in and is atomic (under the lock here, a UNIQUE
   constraint on SQL), so two concurrent first events for one external ID get the same customer.
 
-`MemoryConfigState` keeps it in one process (`shared` is False: no other instance can change it).
+`store.memory.config_state.MemoryConfigState` keeps it in one process (`shared` is False: no other
+instance can change it); `store.sql.config_state.SqlConfigState` on the store's database.
 """
 
 from __future__ import annotations
 
-import copy
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -102,77 +101,3 @@ class ConfigState(Protocol):
     async def external_ids_of(self, customer_id: str) -> dict[str, str]:
         """The external IDs (by attribute) the index holds for an internal ID."""
         ...
-
-
-class MemoryConfigState:
-    """`ConfigState` in one process, guarded by one lock (a thread lock, so tests may read from another thread)."""
-
-    shared = False
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._settings: dict[str, Any] = {}
-        self._settings_version = 0
-        self._audit: list[AuditEntry] = []
-        self._mappings: dict[str, StoredMapping] = {}
-        self._mappings_version = 0
-        self._owners: dict[tuple[str, str], str] = {}
-        self._by_customer: dict[str, dict[str, str]] = {}
-
-    async def settings(self) -> tuple[int, dict[str, Any]]:
-        with self._lock:
-            return self._settings_version, copy.deepcopy(self._settings)
-
-    async def settings_version(self) -> int:
-        return self._settings_version
-
-    async def save_settings(self, values: Mapping[str, Any], entry: AuditEntry) -> int:
-        with self._lock:
-            self._settings = copy.deepcopy(dict(values))
-            self._settings_version += 1
-            self._append(entry)
-            return self._settings_version
-
-    def _append(self, entry: AuditEntry) -> None:
-        self._audit.append(entry)
-        del self._audit[:-AUDIT_KEEP]
-
-    async def audit(self, limit: int) -> list[AuditEntry]:
-        with self._lock:
-            return list(reversed(self._audit[-limit:])) if limit > 0 else []
-
-    async def mappings(self) -> tuple[int, list[StoredMapping]]:
-        with self._lock:
-            return self._mappings_version, sorted(self._mappings.values(), key=lambda m: m.key)
-
-    async def mappings_version(self) -> int:
-        return self._mappings_version
-
-    async def save_mapping(self, mapping: StoredMapping, entry: AuditEntry) -> int:
-        with self._lock:
-            self._mappings[mapping.key] = mapping
-            self._mappings_version += 1
-            self._append(entry)
-            return self._mappings_version
-
-    async def delete_mapping(self, key: str, entry: AuditEntry) -> int:
-        with self._lock:
-            if self._mappings.pop(key, None) is not None:
-                self._mappings_version += 1
-                self._append(entry)
-            return self._mappings_version
-
-    async def external_id_owner(self, attribute: str, external_id: str) -> str | None:
-        with self._lock:
-            return self._owners.get((attribute, external_id))
-
-    async def claim_external_id(self, attribute: str, external_id: str, candidate: str) -> str:
-        with self._lock:
-            owner = self._owners.setdefault((attribute, external_id), candidate)
-            if owner == candidate:
-                self._by_customer.setdefault(candidate, {})[attribute] = external_id
-            return owner
-
-    async def external_ids_of(self, customer_id: str) -> dict[str, str]:
-        with self._lock:
-            return dict(self._by_customer.get(customer_id, {}))

@@ -6,15 +6,13 @@ message's compact UTF-8 JSON), oldest dropped first; a message larger than the b
 its own is not kept. On a shared database every instance writes to and reads from one list, so
 a message one instance ingested is offered on another's setup page.
 
-The memory backend keeps the JSON text (not the caller's dict), so what a reader gets is a
-copy as it was accepted, as on the durable backends.
+The memory backend (`store.memory.recent`) keeps the JSON text (not the caller's dict), so what a
+reader gets is a copy as it was accepted, as on the durable backends (`store.sql.recent`).
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -79,35 +77,3 @@ class RecentMessages(Protocol):
         """How many messages and bytes the backend holds now: the bounds' proof (writers racing on a
         database may leave one batch more for a moment; the next write trims it)."""
         ...
-
-
-class MemoryRecentMessages:
-    """`RecentMessages` in one process: a deque of JSON texts and their byte total, under one lock."""
-
-    def __init__(self, bounds: RecentBounds | None = None) -> None:
-        self.bounds = bounds or RecentBounds()
-        self._lock = threading.Lock()
-        self._kept: deque[tuple[int, str, int]] = deque()
-        self._bytes = 0
-        self._seq = 0
-
-    async def remember(self, messages: Sequence[Mapping[str, Any]]) -> None:
-        texts = [(text, size_of(text)) for text in map(encode, messages)]
-        with self._lock:
-            for text, size in texts:
-                if size > self.bounds.max_bytes:
-                    continue
-                self._seq += 1
-                self._kept.append((self._seq, text, size))
-                self._bytes += size
-                while len(self._kept) > self.bounds.count or self._bytes > self.bounds.max_bytes:
-                    self._bytes -= self._kept.popleft()[2]
-
-    async def recent(self) -> list[RecentMessage]:
-        with self._lock:
-            rows = [(seq, text) for seq, text, _ in reversed(self._kept)]
-        return within(rows, self.bounds)
-
-    async def usage(self) -> tuple[int, int]:
-        with self._lock:
-            return len(self._kept), self._bytes

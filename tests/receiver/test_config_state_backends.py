@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stores import sqlite_url
 
-from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, MemoryConfigState, StoredMapping
+from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, StoredMapping
+from receiver.store.memory.config_state import MemoryConfigState
 from receiver.store.sql.config_state import SqlConfigState
 from receiver.store.sql.engine import make_engine
 

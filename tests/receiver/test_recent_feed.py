@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from receiver.ingest.recent import RecentFeed
-from receiver.store.recent import MemoryRecentMessages, RecentBounds, RecentMessage
+from receiver.store.memory.recent import MemoryRecentMessages
+from receiver.store.recent import RecentBounds, RecentMessage
 
 
 class CountingStore(MemoryRecentMessages):

@@ -12,7 +12,8 @@ from signed_in import Browser
 
 from receiver.config import ReceiverConfig
 from receiver.live.settings import SettingsService
-from receiver.store.config_state import AuditEntry, MemoryConfigState
+from receiver.store.config_state import AuditEntry
+from receiver.store.memory.config_state import MemoryConfigState
 
 
 def _saved(values: dict[str, Any]) -> MemoryConfigState:
