@@ -61,7 +61,8 @@ INBOUND_LOG = LogView(
     "logs",
     "Inbound log",
     "Segment inbound log",
-    "Every request the Antavo (Actions) destination sent to the webhook, newest first. "
+    "Every request that reached the receiver, newest first: the Antavo (Actions) destination's webhook calls "
+    "and the Segment libraries' Tracking API calls (the Source column tells which). "
     "Click a row to see its request and response.",
 )
 OUTBOUND_LOG = LogView(
@@ -78,8 +79,8 @@ OUTBOUND_LOG = LogView(
 NO_MATCH = "No requests match these filters."
 SYNC_OFF = (
     "Outbound sync is off, so nothing is sent to Segment. To turn it on, set the Segment source's write key as "
-    "outbound.write_key in receiver.yaml or as the ANTAVO_OUTBOUND_WRITE_KEY environment variable, and restart "
-    "the receiver."
+    "outbound.write_key on the Settings page (it applies at once), in receiver.yaml or as the "
+    "ANTAVO_OUTBOUND_WRITE_KEY environment variable."
 )
 
 
