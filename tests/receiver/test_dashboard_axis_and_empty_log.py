@@ -48,3 +48,22 @@ def test_the_inbound_log_says_it_lists_tracking_api_calls_too(start_receiver) ->
         page = client.get(INBOUND_LOG.path)
     assert page.status_code == 200
     assert "Tracking API" in page.text and "webhook" in page.text
+
+
+def test_the_log_filter_asks_in_milliseconds_as_the_column_shows_and_old_links_still_work(start_receiver) -> None:
+    receiver = start_receiver()
+    with receiver.client() as client:
+        signed_in(receiver, client)
+        assert client.post("/v1/webhook/segment", json={"api_key": "wrong"}).status_code == 401
+        page = client.get(INBOUND_LOG.path)
+        assert 'name="min_time_ms"' in page.text and "(ms)" in page.text
+        assert "Response time (ms)" in page.text
+        kept = client.get(INBOUND_LOG.path, params={"min_time_ms": "0"}).text
+        dropped = client.get(INBOUND_LOG.path, params={"min_time_ms": "3600000"}).text
+        old = client.get(INBOUND_LOG.path, params={"min_time": "3600"}).text
+        bad = client.get(INBOUND_LOG.path, params={"min_time_ms": "-1"}).text
+        api = client.get("/v1/logs", params={"min_time_ms": 3_600_000}, headers=receiver.auth).json()
+        api_kept = client.get("/v1/logs", params={"min_time_ms": 0}, headers=receiver.auth).json()
+    assert 'class="entry"' in kept and 'class="entry"' not in dropped and 'class="entry"' not in old
+    assert "Response time must be a number of milliseconds, 0 or more." in bad
+    assert api["items"] == [] and len(api_kept["items"]) == 1
