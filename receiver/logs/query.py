@@ -33,9 +33,13 @@ class LogQuery:
     until: Annotated[
         datetime | None, Query(description="Before this time (exclusive, ISO 8601; UTC without an offset).")
     ] = None
-    min_time: Annotated[float | None, Query(ge=0, description="Only entries that took at least this many seconds.")] = (
-        None
-    )
+    min_time_ms: Annotated[
+        float | None, Query(ge=0, description="Only entries that took at least this many milliseconds.")
+    ] = None
+    min_time: Annotated[
+        float | None,
+        Query(ge=0, description="The same in seconds (kept for old callers; `min_time_ms` wins when both are given)."),
+    ] = None
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page.")] = 50
     cursor: Annotated[int | None, Query(ge=1, description="`next_cursor` of the previous page.")] = None
 
@@ -49,7 +53,7 @@ class LogQuery:
             status=self.status,
             since=self.since,
             until=self.until,
-            min_response_time=self.min_time,
+            min_response_time=self.min_time_ms / 1000 if self.min_time_ms is not None else self.min_time,
             error_code=self.error_code,
         )
 

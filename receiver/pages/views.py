@@ -37,6 +37,7 @@ FORM_LABELS = {
     "since": "Timestamp from",
     "until": "Timestamp to",
     "status": "Status code",
+    "min_time_ms": "Response time",
     "min_time": "Response time",
     "error": "Error",
     "limit": "Per page",
@@ -61,7 +62,8 @@ INBOUND_LOG = LogView(
     "logs",
     "Inbound log",
     "Segment inbound log",
-    "Every request the Antavo (Actions) destination sent to the webhook, newest first. "
+    "Every request that reached the receiver, newest first: the Antavo (Actions) destination's webhook calls "
+    "and the Segment libraries' Tracking API calls. "
     "Click a row to see its request and response.",
 )
 OUTBOUND_LOG = LogView(
@@ -78,8 +80,8 @@ OUTBOUND_LOG = LogView(
 NO_MATCH = "No requests match these filters."
 SYNC_OFF = (
     "Outbound sync is off, so nothing is sent to Segment. To turn it on, set the Segment source's write key as "
-    "outbound.write_key in receiver.yaml or as the ANTAVO_OUTBOUND_WRITE_KEY environment variable, and restart "
-    "the receiver."
+    "outbound.write_key on the Settings page (it applies at once), in receiver.yaml or as the "
+    "ANTAVO_OUTBOUND_WRITE_KEY environment variable."
 )
 
 
@@ -155,17 +157,21 @@ def parse_log_form(params: Mapping[str, str], *, min_status: int = 100) -> LogFo
             problems.append(f"{label} must be a date and time like 2026-01-31T14:05.")
             continue
         values[name] = _input_value(criteria[name])
-    min_time = (params.get("min_time") or "").strip()
-    if min_time:
+    # The form asks in milliseconds, as the table shows; `min_time` in seconds keeps old links working.
+    for name, per_second, unit in (("min_time_ms", 1000.0, "milliseconds"), ("min_time", 1.0, "seconds")):
+        text = (params.get(name) or "").strip()
+        if not text:
+            continue
         try:
-            seconds = float(min_time)
+            amount = float(text)
         except ValueError:
-            seconds = math.nan
-        if math.isfinite(seconds) and seconds >= 0:
-            criteria["min_response_time"] = seconds
-            values["min_time"] = min_time
+            amount = math.nan
+        if math.isfinite(amount) and amount >= 0:
+            criteria["min_response_time"] = amount / per_second
+            values[name] = text
         else:
-            problems.append(f"{FORM_LABELS['min_time']} must be a number of seconds, 0 or more.")
+            problems.append(f"{FORM_LABELS[name]} must be a number of {unit}, 0 or more.")
+        break
     limit = small_int(params.get("limit"))
     if limit in PAGE_SIZES and limit != DEFAULT_PAGE_SIZE:
         values["limit"] = str(limit)

@@ -82,7 +82,9 @@ async def summary(state: DashboardSources, span: dashboard.Window, now: datetime
 
 
 def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2g} ms"
+    """An axis tick in milliseconds, as a person writes it: `250 ms`, `1,000 ms`, `0.5 ms` (never `1e+03`)."""
+    ms = seconds * 1000
+    return f"{ms:,.0f} ms" if ms >= 10 or ms == 0 else f"{ms:.2g} ms"
 
 
 def draw(data: dict[str, Any]) -> dict[str, Any]:

@@ -103,9 +103,11 @@ def test_configure_everything_in_the_browser(browser: BrowserContext, start_rece
     expect(page.locator("label[for=field_account] .required")).to_have_count(1)
     expect(page.locator("#built-fql")).to_have_text('type = "track" and event = "Quiz Won"')
     page.uncheck("#multi_accounts")
+    page.check("input[name=trigger_mode][value=raw]")  # one way of writing the trigger shows at a time
     page.fill("#raw_fql", 'type = "track" and (event = "x"')
     expect(page.locator("#fql-status")).to_contain_text("never closed")
     page.fill("#raw_fql", "")
+    page.check("input[name=trigger_mode][value=builder]")
     page.fill("#sample", '{"type": "track", "userId": "crm-77", "event": "Quiz Won", "properties": {"points": 5}}')
     page.click("#test-mapping")
     expect(page.locator("#test-matched")).to_have_text("matches")
