@@ -7,7 +7,7 @@ import re
 from markupsafe import escape
 from test_dashboard_tester_http import signed_in
 
-from receiver.views import DASHBOARD_PATH, INBOUND_LOG, OUTBOUND_LOG, SYNC_OFF
+from receiver.pages.views import DASHBOARD_PATH, INBOUND_LOG, OUTBOUND_LOG, SYNC_OFF
 
 TICK = re.compile(r'<text x="[\d.]+" y="[\d.]+" text-anchor="end"[^>]*>([^<]*)</text>')
 
