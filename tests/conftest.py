@@ -40,7 +40,7 @@ from receiver.config import ConfigError, ReceiverConfig, load_config
 from receiver.store.contract import CustomerSnapshot, LoyaltyStore
 from receiver.web.server import make_server
 
-pytest_plugins = ["postgres"]
+pytest_plugins = ["postgres", "segment_peer"]
 
 # Timing is the benchmarks' business: on a loaded 2-core CI machine a per-example deadline only
 # makes property tests flaky, so examples are judged on behaviour alone.

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cases import CASE_FILES, CONFORMANCE, load_cases
+from cases import CORPUS_FILES, CONFORMANCE, load_cases
 
 from destination.conformance.runner import agrees, run_case, same
 from destination.definition.model import load_definition
@@ -19,20 +19,21 @@ DEFINITION = load_definition()
 
 def test_there_are_cases() -> None:
     assert CONFORMANCE.is_dir(), f"the conformance cases are missing: expected them in {CONFORMANCE}"
-    assert CASE_FILES, "no conformance files found beside the repository"
-    assert any(path.parent.name == "liquid" for path in CASE_FILES), "the cases in subfolders are not read"
+    assert CORPUS_FILES, f"no conformance files in {CONFORMANCE}"
+    assert any(path.parent.name == "liquid" for path in CORPUS_FILES), "the cases in subfolders are not read"
+    assert len(load_cases(files=CORPUS_FILES)) >= 838, "the corpus covers at least what was first recorded"
 
 
 def test_runner_agrees_on_every_case_and_reports_per_kind() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "destination.conformance.runner", *map(str, CASE_FILES)],
+        [sys.executable, "-m", "destination.conformance.runner", *map(str, CORPUS_FILES)],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=ROOT,
     )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    cases = load_cases()
+    cases = load_cases(files=CORPUS_FILES)
     assert [r["id"] for r in lines] == [c["id"] for c in cases]
     wrong = [(c["id"], c["expect"], r) for c, r in zip(cases, lines) if not agrees(c, r)]
     assert not wrong, wrong[:5]

@@ -1,10 +1,13 @@
 """Proof with Segment's own toolchain that the exported TypeScript is the destination.
 
-The export is laid out as in segmentio/action-destinations beside Segment's tests for this
-destination (unchanged, with their snapshots) and compiled and run with the harness's pinned
-packages: `tsc --noEmit --strict` against @segment/actions-core, then one jest run of Segment's
-tests, the export's tests from examples/, and a replay of every recorded `action` case through
-`createTestIntegration`. Needs `npm ci --prefix harness/segment` (the README's test command).
+The export is laid out as in segmentio/action-destinations and compiled and run with the harness's
+pinned packages, from npm alone: `tsc --noEmit --strict` against @segment/actions-core; the
+declarations tsc emits for it byte-equal to the `.d.ts` files the published
+@segment/action-destinations ships for Antavo; one jest run of the export's tests from examples/
+and a replay of every recorded `action` case through `createTestIntegration`. Segment's own tests
+for this destination (unchanged, with their snapshots) need its TypeScript source, which this
+repository does not hold: that one proof runs when `$SEGMENT_TYPESCRIPT` names it (see segment_node).
+Needs `npm ci --prefix harness/segment` (the README's test command).
 """
 
 from __future__ import annotations
@@ -14,7 +17,17 @@ from typing import Any
 
 import pytest
 from cases import load_cases
-from segment_node import REFERENCE, conformance_results, jest, lay_out, reference_tests, require_node, tsc
+from segment_node import (
+    PUBLISHED,
+    REFERENCE,
+    conformance_results,
+    jest,
+    lay_out,
+    reference_tests,
+    require_node,
+    require_segment_source,
+    tsc,
+)
 
 from destination.conformance.runner import same
 from destination.export import export_files, load_project
@@ -56,11 +69,64 @@ def _failures(report: dict[str, Any]) -> str:
     return "\n\n".join(lines)
 
 
-def test_segments_tests_the_examples_and_every_recorded_case_pass_on_the_export(
+def test_the_exported_declarations_are_byte_for_byte_what_segment_publishes(
+    tmp_path: Path, exported: dict[str, str]
+) -> None:
+    require_node()
+    lay_out(tmp_path, exported)
+    out = tmp_path / "out"
+    emitted = tsc(
+        tmp_path,
+        "--noEmit",
+        "false",
+        "--declaration",
+        "--emitDeclarationOnly",
+        "--removeComments",
+        "--outDir",
+        str(out),
+    )
+    assert emitted.returncode == 0, f"tsc --declaration failed:\n{emitted.stdout}\n{emitted.stderr}"
+    published = sorted(p.relative_to(PUBLISHED) for p in PUBLISHED.rglob("*.d.ts"))
+    assert len(published) == 6, published  # index and generated-types, for the destination and each action
+    ours = out / "src" / "destinations" / "antavo"
+    for relative in published:
+        assert (ours / relative).read_bytes() == (PUBLISHED / relative).read_bytes(), relative
+
+
+def test_the_examples_and_every_recorded_action_case_pass_on_the_export(
     tmp_path: Path, exported: dict[str, str]
 ) -> None:
     require_node()
     destination = lay_out(tmp_path, exported)
+    report, output = jest(tmp_path, destination, ACTION_CASES)
+    files = _by_file(report, destination)
+    assert report["success"], f"jest failed:\n{_failures(report)}\n{output[-3000:]}"
+
+    # The tests generated from examples/ ran and passed: one per (example, matching preset).
+    generated = [name for name in exported if name.endswith(".test.ts")]
+    assert generated
+    for name in generated:
+        statuses = [t["status"] for t in files[name]["assertionResults"]]
+        assert statuses and set(statuses) == {"passed"}, (name, statuses)
+        assert len(statuses) == exported[name].count("\n    it(")
+
+    # 100 % of the public `action` cases get Segment's recorded request or error.
+    answers = conformance_results(tmp_path)
+    wrong = [
+        (c["id"], answers.get(c["id"]), c["expect"])
+        for c in ACTION_CASES
+        if not same(answers.get(c["id"]), c["expect"])
+    ]
+    assert len(ACTION_CASES) > 0 and len(answers) == len(ACTION_CASES)
+    assert not wrong, f"{len(wrong)} of {len(ACTION_CASES)} action cases disagree, e.g. {wrong[:3]}"
+
+
+def test_segments_own_tests_and_snapshots_pass_unchanged_on_the_export(
+    tmp_path: Path, exported: dict[str, str]
+) -> None:
+    require_node()
+    require_segment_source()
+    destination = lay_out(tmp_path, exported, with_segment_tests=True)
     report, output = jest(tmp_path, destination, ACTION_CASES)
     files = _by_file(report, destination)
     assert report["success"], f"jest failed:\n{_failures(report)}\n{output[-3000:]}"
@@ -80,24 +146,6 @@ def test_segments_tests_the_examples_and_every_recorded_case_pass_on_the_export(
     )
     summary = report["snapshot"]
     assert (summary["matched"], summary["unmatched"], summary["added"], summary["unchecked"]) == (snapshots, 0, 0, 0)
-
-    # The tests generated from examples/ ran and passed: one per (example, matching preset).
-    generated = [name for name in exported if name.endswith(".test.ts")]
-    assert generated
-    for name in generated:
-        statuses = [t["status"] for t in files[name]["assertionResults"]]
-        assert statuses and set(statuses) == {"passed"}, (name, statuses)
-        assert len(statuses) == exported[name].count("\n    it(")
-
-    # 100 % of the public `action` cases get Segment's recorded request or error.
-    answers = conformance_results(tmp_path)
-    wrong = [
-        (c["id"], answers.get(c["id"]), c["expect"])
-        for c in ACTION_CASES
-        if not same(answers.get(c["id"]), c["expect"])
-    ]
-    assert len(ACTION_CASES) > 0 and len(answers) == len(ACTION_CASES)
-    assert not wrong, f"{len(wrong)} of {len(ACTION_CASES)} action cases disagree, e.g. {wrong[:3]}"
 
 
 def test_a_missing_toolchain_fails_with_the_command_that_fixes_it(

@@ -67,12 +67,25 @@ async def burst(base_url: str, bodies: list[dict[str, Any]], answered: list[tupl
         await asyncio.gather(*(worker(client) for _ in range(20)))
 
 
+def answer(client: httpx.Client, path: str, params: dict[str, Any]) -> httpx.Response:
+    """GET as a well-behaved client does: a 503 carries Retry-After (the store was briefly unavailable,
+    e.g. while PostgreSQL reaps the killed process's sessions), so it is retried a bounded number of times."""
+    for _ in range(20):
+        response = client.get(path, params=params)
+        if response.status_code != 503:
+            return response
+        assert "retry-after" in response.headers, response.text
+        time.sleep(min(float(response.headers["retry-after"]), 1.0))
+    return response
+
+
 def history(client: httpx.Client, customer: str) -> list[dict[str, Any]]:
     found, offset = [], 0
     while True:
-        page = client.get(f"/v1/customers/{customer}/events", params={"offset": offset, "limit": 500})
+        page = answer(client, f"/v1/customers/{customer}/events", {"offset": offset, "limit": 500})
         if page.status_code == 404:
             return []
+        assert page.status_code == 200, (page.status_code, page.text)
         body = page.json()
         found += body["items"]
         if body["next_offset"] is None:
