@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cases import CORPUS_FILES, CONFORMANCE, load_cases
+from cases import CONFORMANCE, CORPUS_FILES, load_cases
 
 from destination.conformance.runner import agrees, run_case, same
 from destination.definition.model import load_definition
