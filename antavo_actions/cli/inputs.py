@@ -2,11 +2,13 @@
 
 Every broken input ends the command with exit code 2 and the lines `validate` prints,
 `file:line:col: rule: message`, so a person (or an editor, or CI) can go straight to it.
+Warnings are printed on stderr the same way and never stop a command, unless `--strict`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -19,6 +21,7 @@ from destination.definition.subscriptions import Subscription
 from destination.definition.yamlsrc import YAMLSyntaxError, load_source, plain
 from destination.delivery.events import EventsError, read_events
 from destination.errors import PayloadValidationError
+from destination.lint.checks import Problem
 from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings, checked_presets
 from destination.payload.validator import PayloadValidator
 
@@ -39,26 +42,34 @@ def events(source: str) -> list[dict[str, Any]]:
         fail(str(exc))
 
 
-def mappings(definition: Definition, folder: Path | None = None) -> list[Subscription]:
+def _loaded(load: Callable[[list[Problem]], list[Subscription]]) -> list[Subscription]:
+    """Run a checked load: errors (warnings too when strict) end the command, warnings are shown on stderr."""
+    warnings: list[Problem] = []
+    try:
+        loaded = load(warnings)
+    except ProjectFilesError as exc:
+        fail(*(p.text() for p in exc.problems))
+    for warning in warnings:
+        err.print(warning.text(), markup=False, highlight=False)
+    return loaded
+
+
+def mappings(definition: Definition, folder: Path | None = None, *, strict: bool = False) -> list[Subscription]:
     """The subscriptions of a mappings folder (default: the project's), every file checked first."""
     try:
-        return checked_mappings(definition, checked_mapping_files(folder))
+        files = checked_mapping_files(folder)
     except ProjectFilesError as exc:
         fail(*(p.text() for p in exc.problems))
+    return _loaded(lambda warnings: checked_mappings(definition, files, strict=strict, warnings=warnings))
 
 
-def mapping_file(definition: Definition, path: Path) -> list[Subscription]:
-    try:
-        return checked_mappings(definition, [path])
-    except ProjectFilesError as exc:
-        fail(*(p.text() for p in exc.problems))
+def mapping_file(definition: Definition, path: Path, *, strict: bool = False) -> list[Subscription]:
+    return _loaded(lambda warnings: checked_mappings(definition, [path], strict=strict, warnings=warnings))
 
 
-def presets(definition: Definition) -> list[Subscription]:
-    try:
-        return checked_presets(definition)
-    except ProjectFilesError as exc:
-        fail(*(p.text() for p in exc.problems))
+def presets(definition: Definition, *, strict: bool = False) -> list[Subscription]:
+    """The presets of `presets.yaml`, checked first."""
+    return _loaded(lambda warnings: checked_presets(definition, strict=strict, warnings=warnings))
 
 
 def settings(definition: Definition, path: Path | None, stack: str | None, api_key: str | None) -> dict[str, Any]:

@@ -40,18 +40,22 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     inputs.fail(f"error: {message}", code=code)
 
 
+STRICT_HELP = "Stop on warnings too, as `validate --strict` does (warnings are shown and never stop a run)."
+
+
 def _candidates(
-    definition: Definition, mapping: Path | None, preset: str | None, action: str | None
+    definition: Definition, mapping: Path | None, preset: str | None, action: str | None, strict: bool = False
 ) -> list[Subscription]:
     chosen = [x for x in (mapping, preset, action) if x is not None]
     if len(chosen) > 1:
         raise _fail("give at most one of --mapping, --preset and --action")
     if mapping is not None:
-        return inputs.mapping_file(definition, mapping)
+        return inputs.mapping_file(definition, mapping, strict=strict)
     if preset is not None:
-        found = [p for p in inputs.presets(definition) if p.name == preset]
+        every = inputs.presets(definition, strict=strict)
+        found = [p for p in every if p.name == preset]
         if not found:
-            names = ", ".join(p.name for p in inputs.presets(definition))
+            names = ", ".join(p.name for p in every)
             raise _fail(f"no preset named {preset!r}; presets: {names}")
         return found
     if action is not None:
@@ -67,7 +71,7 @@ def _candidates(
                 source=str(Path("destination") / "antavo.yaml"),
             )
         ]
-    return inputs.mappings(definition)
+    return inputs.mappings(definition, strict=strict)
 
 
 def _json_block(value: Any) -> None:
@@ -110,6 +114,7 @@ def map_event(
     preset: Annotated[str | None, typer.Option(help="A preset, by name.")] = None,
     action: Annotated[str | None, typer.Option(help="An action with its default trigger and mapping.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON for scripts.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
     """Show which triggers match an event and why, the mapped payload, and validation errors."""
     definition = load_definition()
@@ -118,7 +123,8 @@ def map_event(
         raise _fail(f"{event_file}: `map` takes one event, this input has {len(events)}")
     forced = any(x is not None for x in (mapping, preset, action))
     reports = [
-        explain(definition, s, events[0], force=forced) for s in _candidates(definition, mapping, preset, action)
+        explain(definition, s, events[0], force=forced)
+        for s in _candidates(definition, mapping, preset, action, strict)
     ]
     if as_json:
         print(json.dumps([r.as_dict() for r in reports], indent=2, ensure_ascii=False))
@@ -144,12 +150,13 @@ def send(
         Path | None, typer.Option("--mappings", help="Folder of mapping files (default: the project's mappings/).")
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per attempt.")] = 10.0,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
     """Run every enabled mapping whose trigger matches each event, and post the requests."""
     definition = load_definition()
     settings = inputs.settings(definition, settings_file, stack, api_key)
     events = inputs.events(events_file)
-    subscriptions = inputs.mappings(definition, mappings_dir)
+    subscriptions = inputs.mappings(definition, mappings_dir, strict=strict)
     pipeline = Pipeline(definition, subscriptions, settings, base_url=_base(to, definition))
     counts = {"events": len(events), "unmatched": 0, "accepted": 0, "refused": 0, "not sent": 0}
     with (

@@ -17,8 +17,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from destination.definition.model import load_definition
+from destination.definition.model import Definition, load_definition
 from destination.definition.project import find_project, project_path
+from destination.lint.checks import Problem
 from receiver.config import ConfigError, ReceiverConfig, default_config_path, env_name, load_config
 from receiver.web.server import make_server, server_config
 
@@ -77,6 +78,9 @@ def serve(
             "--generate-key", help="Print a freshly generated random key (for the API or write key) and exit."
         ),
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse to start on mapping warnings too, as `validate --strict` does.")
+    ] = False,
 ) -> None:
     """Run the reference Antavo receiver (Segment webhook + in-memory loyalty store)."""
     if generate_key:
@@ -113,6 +117,7 @@ def serve(
     if workers > 1 and settings.store.backend == "memory":
         _fail("several workers need a shared store: pass --store sqlite:///file.db or --store postgresql://…")
     definition = load_definition()
+    warned = _mapping_warnings(settings, definition, strict)
     try:
         app = create_app(settings, definition=definition)
     except (ContractError, IngestSetupError, ValueError) as exc:
@@ -127,6 +132,8 @@ def serve(
     root = find_project()
     typer.echo(f"  Project files:       {root.path}  ({root.how})")
     typer.echo(f"  Mappings:            {settings.mappings_dir or project_path('mappings')}")
+    if warned:
+        typer.echo(f"  Mapping warnings:    {warned} (listed above; they never stop the receiver, --strict does)")
     typer.echo(f"  API docs:            {base}/docs")
     typer.echo(f"  Segment webhook URL: {webhook_url(host, port, path)}")
     if settings.has_write_key:
@@ -163,6 +170,23 @@ def serve(
     except KeyboardInterrupt:
         pass
     typer.echo("Receiver stopped.")
+
+
+def _mapping_warnings(settings: ReceiverConfig, definition: Definition, strict: bool) -> int:
+    """Show the mappings' warnings on stderr as `validate` prints them (errors are left to the ingest's load,
+    which names them); with `strict` a warning stops the start. The number of warnings."""
+    from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings
+
+    warnings: list[Problem] = []
+    try:
+        checked_mappings(definition, checked_mapping_files(settings.mappings_dir), warnings=warnings)
+    except ProjectFilesError:
+        return 0
+    for warning in warnings:
+        typer.echo(warning.text(), err=True)
+    if strict and warnings:
+        _fail(f"{len(warnings)} mapping warning(s) above, and --strict stops on warnings")
+    return len(warnings)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -3,6 +3,10 @@
 A run reads every file of `mappings/`, so one broken file, even one unrelated to the event,
 would stop it with a Python error. Checking first turns that into the same
 `file:line:col: rule: message` lines `validate` prints, for every broken file at once.
+
+Only errors stop a run, as they make `validate` exit 1; warnings (what Segment accepts but will
+not do what it says) are handed to the caller to show, and stop the run only when `strict`,
+as `validate --strict` exits 1 for them.
 """
 
 from __future__ import annotations
@@ -25,10 +29,17 @@ class ProjectFilesError(DestinationError):
         self.problems = problems
 
 
-def _checked(files: Iterable[Path], definition: Definition) -> None:
+def blocking(problems: Iterable[Problem], *, strict: bool = False) -> bool:
+    """True when these problems stop a run: any error, or any warning when `strict`."""
+    return any(p.severity == "error" or strict for p in problems)
+
+
+def _checked(files: Iterable[Path], definition: Definition, *, strict: bool, warnings: list[Problem] | None) -> None:
     problems = [p for f in files for p in check_file(f, definition)]
-    if problems:
+    if blocking(problems, strict=strict):
         raise ProjectFilesError(problems)
+    if warnings is not None:
+        warnings.extend(problems)
 
 
 def checked_mapping_files(directory: Path | None = None) -> list[Path]:
@@ -42,15 +53,30 @@ def checked_mapping_files(directory: Path | None = None) -> list[Path]:
         ) from None
 
 
-def checked_mappings(definition: Definition, paths: Iterable[Path] | None = None) -> list[Subscription]:
-    """The subscriptions of these files (default: the mappings folder), once every file passes the checks."""
+def checked_mappings(
+    definition: Definition,
+    paths: Iterable[Path] | None = None,
+    *,
+    strict: bool = False,
+    warnings: list[Problem] | None = None,
+) -> list[Subscription]:
+    """The subscriptions of these files (default: the mappings folder), once no file has an error.
+
+    Warnings are added to `warnings` (when given); with `strict` they stop the run as errors do.
+    """
     files = list(paths) if paths is not None else checked_mapping_files()
-    _checked(files, definition)
+    _checked(files, definition, strict=strict, warnings=warnings)
     return [subscription_from(load_yaml(p), definition, str(p)) for p in files]
 
 
-def checked_presets(definition: Definition, path: Path | None = None) -> list[Subscription]:
-    """The presets of `presets.yaml`, once the file passes the checks."""
+def checked_presets(
+    definition: Definition,
+    path: Path | None = None,
+    *,
+    strict: bool = False,
+    warnings: list[Problem] | None = None,
+) -> list[Subscription]:
+    """The presets of `presets.yaml`, once the file has no error (warnings as for `checked_mappings`)."""
     file = path or project_path("presets.yaml")
-    _checked([file], definition)
+    _checked([file], definition, strict=strict, warnings=warnings)
     return load_presets(definition, file)

@@ -4,8 +4,9 @@ The set is the mapping files of the ingest's folder (`mappings/` or `mappings_di
 overlaid by the mappings saved from the page, which the store's `ConfigState` keeps as YAML
 text by key (the file stem): a saved mapping with a file's key replaces that file, so a
 status toggle or an edit of a shipped mapping is saved the same way as a new one. Nothing
-is saved that `validate` would report — the same rules (`destination.lint`), the same
-messages, with the file's would-be name.
+is saved that `validate` reports as an error — the same rules (`destination.lint`), the same
+messages, with the file's would-be name; its warnings are shown and, as everywhere, never
+stop the save. The raw-FQL box's live check runs those same rules on the trigger alone.
 
 The ingest runs the new set without a restart: before each Tracking API call it compares
 the store's mappings version with the one it compiled (an integer; one cheap read), and
@@ -15,6 +16,7 @@ all of them run the same set from their next call on.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -89,6 +91,19 @@ def fql_problems(query: str) -> list[str]:
     return []
 
 
+TRIGGER_PROBE = "mappings/trigger.yaml"
+
+
+def trigger_check(query: str, definition: Definition) -> list[Problem]:
+    """What Save's check (`validate`'s rules) reports about this trigger: its `fql` error or its warnings."""
+    text = f"name: trigger\nsubscribe: {json.dumps(query)}\npartnerAction: event\n"
+    return [p for p in check_text(text, TRIGGER_PROBE, definition) if p.rule == "fql" or p.rule.startswith("fql-")]
+
+
+def errors_of(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
 class MappingsService:
     """The mappings of one receiver, shared through its store."""
 
@@ -139,16 +154,16 @@ class MappingsService:
         )
 
     async def save(self, key: str, text: str, session: str, what: str) -> list[Problem]:
-        """Store the mapping unless `validate` would report anything (then nothing changes)."""
+        """Store the mapping unless `validate` reports an error (then nothing changes); what it reports either way."""
         found = self.problems(text, key)
-        if found:
+        if errors_of(found):
             return found
         before = await self.entry(key)
         changes = _changes(before.data if before else {}, load_text(text))
         entry = AuditEntry(datetime.now(UTC), session, what, changes)
         await self.state.save_mapping(StoredMapping(key, text), entry)
         await self.sync_ingest()
-        return []
+        return found
 
     def has_file(self, key: str) -> bool:
         """True when the mappings folder has this mapping, so removing the saved one reverts to the file."""

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from receiver.live.mappings import MappingsService, fql_problems, slug
+from receiver.live.mappings import MappingsService, errors_of, fql_problems, slug, trigger_check
 from receiver.pages.sessions import Session
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.mapping_form import (
@@ -45,12 +45,15 @@ async def mappings_page(request: Request, service: Mappings, session: SignedIn) 
     if session is None:
         return to_login(request)
     await service.sync_ingest()
+    saved = request.query_params.get("saved")
+    entry = await service.entry(saved) if saved else None
     return render(
         request,
         "mappings.html",
         session,
         entries=[(entry, service.has_file(entry.key)) for entry in await service.entries()],
-        saved=request.query_params.get("saved"),
+        saved=saved,
+        saved_warnings=service.problems(entry.text, entry.key) if entry else [],
         reverted=request.query_params.get("reverted"),
         deleted=request.query_params.get("deleted"),
     )
@@ -100,13 +103,17 @@ async def download(request: Request, key: str, service: Mappings, session: Signe
 
 
 @router.get(MAPPINGS_PATH + "/check-fql")
-async def check_fql(request: Request, session: SignedIn) -> Response:
-    """The live check of the raw FQL box: Segment's parser, as `validate` runs it."""
+async def check_fql(request: Request, service: Mappings, session: SignedIn) -> Response:
+    """The live check of the raw FQL box: the trigger rules Save runs (`validate`'s), errors and warnings."""
     if session is None:
         return signed_out_json()
     query = request.query_params.get("q", "")[:4000]
-    problems = fql_problems(query) if query.strip() else ["write a trigger"]
-    return json_answer({"ok": not problems, "problems": problems})
+    if not query.strip():
+        return json_answer({"ok": False, "problems": ["write a trigger"], "warnings": []})
+    found = trigger_check(query, service.definition)
+    problems = [p.message for p in found if p.severity == "error"]
+    warnings = [f"{p.rule}: {p.message}" for p in found if p.severity == "warning"]
+    return json_answer({"ok": not problems, "problems": problems, "warnings": warnings})
 
 
 @router.get(MAPPINGS_PATH + "/new")
@@ -191,7 +198,7 @@ def _test(service: MappingsService, form: MappingForm) -> dict[str, Any]:
             "error": "the test event must be a JSON object (Load event from source, or paste one)",
             "field": "sample",
         }
-    problems = service.problems(to_yaml(data), form.key or slug(form.name))
+    problems = errors_of(service.problems(to_yaml(data), form.key or slug(form.name)))
     if problems:
         return {"error": "; ".join(f"{p.rule}: {p.message}" for p in problems), "field": None}
     report = service.test(data, event).as_dict()
@@ -213,7 +220,7 @@ async def _save(request: Request, session: Session, service: MappingsService, fo
     text = to_yaml(data, existing.text if existing else None)
     verb = "created" if existing is None else "saved"
     problems = await service.save(key, text, who(session), f"Mapping {form.name}: {verb}")
-    if problems:
+    if errors_of(problems):
         return _editor(request, session, service, form, 422, lint=problems, yaml_text=text)
     return redirect(f"{MAPPINGS_PATH}?saved={key}")
 

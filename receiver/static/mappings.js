@@ -13,8 +13,18 @@
       const answer = await fetch("/mappings/check-fql?q=" + encodeURIComponent(query), { credentials: "same-origin" });
       const body = await answer.json();
       if (ticket !== asked) return;
-      status.textContent = body.ok ? "✔ Segment's parser accepts this trigger." : "✘ " + body.problems.join("; ");
-      status.className = body.ok ? "help ok" : "help error";
+      // The rules Save runs: an error is refused; a warning is saved, but Segment will not do what it says.
+      const warnings = body.warnings || [];
+      if (!body.ok) {
+        status.textContent = "✘ " + body.problems.join("; ");
+        status.className = "help error";
+      } else if (warnings.length) {
+        status.textContent = "⚠ Segment accepts this trigger, but: " + warnings.join("; ");
+        status.className = "help warn";
+      } else {
+        status.textContent = "✔ Segment's parser accepts this trigger.";
+        status.className = "help ok";
+      }
     } catch (error) {
       status.textContent = "The trigger could not be checked.";
     }

@@ -68,6 +68,28 @@ def test_save_refuses_what_validate_reports_with_the_same_messages(receiver_serv
     assert missing.status_code == 422 and "missing-required" in missing.text
 
 
+WARNED_TRIGGER = 'type == "track" and evnt = "Quiz Won"'
+
+
+def test_the_live_check_shows_the_warnings_save_reports_and_save_keeps_the_mapping(receiver_server, tmp_path):
+    """The live check and Save run the same rules: a warning is shown by both and stops neither."""
+    browser = Browser(receiver_server.base_url, receiver_server.api_key)
+    live = browser.get("/mappings/check-fql", params={"q": WARNED_TRIGGER}).json()
+    file = tmp_path / "warned.yaml"
+    file.write_text(
+        f"name: Warned\nsubscribe: '{WARNED_TRIGGER}'\npartnerAction: event\nmapping: {{action: point_add}}\n"
+    )
+    expected = [p for p in check_file(file, load_definition()) if p.rule.startswith("fql")]
+    assert expected and all(p.severity == "warning" for p in expected)
+    assert live == {"ok": True, "problems": [], "warnings": [f"{p.rule}: {p.message}" for p in expected]}
+    form = {**BONUS, "name": "Warned", "trigger_mode": "raw", "raw_fql": WARNED_TRIGGER, "op": "save"}
+    answer = browser.post("/mappings/edit", form)
+    assert answer.status_code == 303, answer.text
+    listing = html.unescape(browser.get(answer.headers["location"]).text)
+    assert "Saved with warnings" in listing
+    assert all(f"{p.rule}: {p.message}" in listing for p in expected), listing
+
+
 def test_a_toggled_shipped_mapping_keeps_its_comments(receiver_server):
     browser = Browser(receiver_server.base_url, receiver_server.api_key)
     assert browser.post("/mappings/points-earned/status", {}).status_code == 303
@@ -80,7 +102,7 @@ def test_the_live_check_and_the_builder_speak_segments_fql(receiver_server):
     browser = Browser(receiver_server.base_url, receiver_server.api_key)
     good = browser.get("/mappings/check-fql", params={"q": 'type = "track"'}).json()
     bad = browser.get("/mappings/check-fql", params={"q": 'type = "track" and (event = "A"'}).json()
-    assert good == {"ok": True, "problems": []} and not bad["ok"] and bad["problems"]
+    assert good == {"ok": True, "problems": [], "warnings": []} and not bad["ok"] and bad["problems"]
     rows = [
         Condition("type", "", "is", "track"),
         Condition("properties", "total", "exists", ""),
