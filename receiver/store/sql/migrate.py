@@ -70,7 +70,15 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def check_current(engine: AsyncEngine, url: str) -> None:
-    """Refuse a database whose schema is not the code's (the message says which command fixes it)."""
+    """Refuse a database whose schema is not the code's (the message says which command fixes it).
+
+    A SQLite file that does not exist is refused before connecting, which would create it empty."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and not Path(database).exists():
+        raise SchemaBehind(
+            f"the store database {redact_url(url)} does not exist yet: "
+            f"run `antavo-actions db upgrade --store {redact_url(url)}` to create it"
+        )
     current, head = await current_revision(engine), head_revision()
     if current != head:
         state = "has no receiver schema yet" if current is None else f"is at schema {current}, the code needs {head}"

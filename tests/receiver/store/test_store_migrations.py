@@ -17,6 +17,7 @@ from receiver.store.sql.migrate import SchemaBehind, head_revision, upgrade
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
+        (tmp_path / "fresh.db").touch()  # an existing, empty file: a missing one is refused earlier
         return f"sqlite:///{tmp_path / 'fresh.db'}"
     return request.getfixturevalue("postgres_server").new_database()
 
