@@ -64,7 +64,7 @@ def contract_warnings(
                     "contract-date",
                     pointer,
                     f"'{data}.{name}' is a date for Antavo "
-                    f"(YYYY-MM-DD), but it is mapped to {value!r}: Antavo refuses it",
+                    f"(YYYY-MM-DD, or a date-time at midnight), but it is mapped to {value!r}: Antavo refuses it",
                 )
             )
     return found

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeGuard
 
-from destination.js.time import is_calendar_date
+from destination.js.time import calendar_date
 from receiver.config import ReceiverConfig
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.errors import ApiError
@@ -130,12 +130,20 @@ class LoyaltyRules:
 
     def _profile_update(self, account: str, name: str, data: Mapping[str, Any]) -> Decision:
         named = self._profile.data_properties
+        dates: dict[str, str] = {}
         for key in self._profile.date_fields:
             value = data.get(key)
-            if value is not None and not is_calendar_date(value):
+            if value is None:
+                continue
+            day = calendar_date(value)
+            if day is None:
                 raise _unprocessable(
-                    "INVALID_DATE", f"{named[key]} must be a date in the form YYYY-MM-DD.", self._field(key)
+                    "INVALID_DATE",
+                    f"{named[key]} must be a date in the form YYYY-MM-DD (or a date-time at midnight).",
+                    self._field(key),
                 )
+            dates[key] = day
+        data = {**data, **dates}
         profile = {key: value for key, value in data.items() if key in named}
         attributes = {key: value for key, value in data.items() if key not in named}
 

@@ -13,6 +13,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +283,19 @@ def test_server_logs_never_show_the_write_key(receiver_server, make_client):
     assert receiver_server.log_lines and not any(
         receiver_server.write_key in line for line in receiver_server.log_lines
     )
+
+
+def test_a_birthday_held_as_a_python_datetime_is_stored_as_that_day(receiver_server, make_client):
+    """The library writes `datetime(1943, 2, 4)` as `1943-02-04T00:00:00`; Antavo's date field takes
+    the day, and a birthday at any other time of day is refused alone, with its field named."""
+    client, errors = make_client(receiver_server.write_key, receiver_server.base_url)
+    client.identify("u-bd", {"first_name": "Ada", "birthday": datetime(1943, 2, 4)}, message_id="bd-1")
+    client.identify("u-bd2", {"first_name": "Alan", "birthday": datetime(1912, 6, 23, 13, 5)}, message_id="bd-2")
+    client.flush()
+    assert errors == []
+    assert receiver_server.customer("u-bd").profile == {"first_name": "Ada", "birth_date": "1943-02-04"}
+    assert receiver_server.customer("u-bd2") is None
+    with receiver_server.client(headers=receiver_server.auth) as http:
+        [refused] = http.get("/v1/logs", params={"id": "bd-2"}).json()["items"]
+    assert (refused["status"], refused["error_code"]) == (422, "INVALID_DATE")
+    assert "midnight" in refused["error"] and refused["response"]["error"]["field"] == "data.birth_date"

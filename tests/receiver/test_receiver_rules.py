@@ -163,7 +163,9 @@ def test_profile_splits_named_fields_from_custom_attributes(rules_for, contract)
     assert customer_sync(store, "u1").profile["last_name"] == "v-last_name"
 
 
-@pytest.mark.parametrize("value", ["10/12/1815", "1815-13-01", "1815-02-30", "18151210", "2024-W01-1", ""])
+@pytest.mark.parametrize(
+    "value", ["10/12/1815", "1815-13-01", "1815-02-30", "18151210", "2024-W01-1", "", "1815-12-10T13:00:00"]
+)
 def test_birth_date_must_be_an_iso_date(rules_for, contract, value):
     store = MemoryStore()
     err = refusal(
@@ -171,6 +173,16 @@ def test_birth_date_must_be_an_iso_date(rules_for, contract, value):
     )
     assert (err.status, err.code, err.field) == (422, "INVALID_DATE", "data.birth_date")
     assert customer_sync(store, "u1") is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1815-12-10", "1815-12-10T00:00:00", "1815-12-10T00:00", "1815-12-10T00:00:00.000Z", "1815-12-10T00:00:00+02:00"],
+)
+def test_a_date_time_at_midnight_is_stored_as_that_day(rules_for, contract, value):
+    store = MemoryStore()
+    run(rules_for(), store, contract, {"customer": "u1", "data": {"birth_date": value}}, kind="identify")
+    assert customer_sync(store, "u1").profile == {"birth_date": "1815-12-10"}
 
 
 def test_multi_accounts_requires_a_known_account(rules_for, contract):
