@@ -17,10 +17,10 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from antavo_actions.cli.banner import print_banner
 from destination.definition.model import Definition, load_definition
-from destination.definition.project import find_project, project_path
 from destination.lint.checks import Problem
-from receiver.config import ConfigError, ReceiverConfig, default_config_path, env_name, load_config
+from receiver.config import ConfigError, ReceiverConfig, env_name, load_config
 from receiver.web.server import make_server, server_config
 
 EXIT_USAGE = 2
@@ -127,32 +127,15 @@ def serve(
     sock = listen(host, port)
     port = sock.getsockname()[1]
     base = webhook_url(host, port, "")
-    typer.echo(f"Antavo receiver (stack {settings.stack!r}, store {app.state.store.name!r}) on {base}")
-    typer.echo(f"  Settings:            {config or default_config_path() or 'defaults (no receiver.yaml)'}")
-    root = find_project()
-    typer.echo(f"  Project files:       {root.path}  ({root.how})")
-    typer.echo(f"  Mappings:            {settings.mappings_dir or project_path('mappings')}")
-    if warned:
-        typer.echo(f"  Mapping warnings:    {warned} (listed above; they never stop the receiver, --strict does)")
-    typer.echo(f"  API docs:            {base}/docs")
-    typer.echo(f"  Segment webhook URL: {webhook_url(host, port, path)}")
-    if settings.has_write_key:
-        typer.echo(f"  Tracking API (host): {base}  (POST /v1/track, /v1/identify, /v1/batch)")
-    else:
-        typer.echo(f"  Tracking API:        off until a write key is set ({env_name('write_key')} or --write-key)")
-    typer.echo(f"  Dashboard:           {base}/  (sign in with the API key)")
-    typer.echo(f"  Event tester:        {base}/tester")
-    typer.echo(f"  Inbound log page:    {base}/logs  (sign in with the API key)")
-    if settings.metrics:
-        typer.echo(f"  Prometheus metrics:  {base}/metrics  (Bearer API key)")
-    else:
-        typer.echo(f"  Prometheus metrics:  off until metrics is on ({env_name('metrics')}=true)")
-    if settings.outbound.enabled:
-        typer.echo(f"  Outbound sync:       to {settings.outbound.endpoint}")
-    else:
-        typer.echo("  Outbound sync:       off until a Segment write key is set (ANTAVO_OUTBOUND_WRITE_KEY)")
-    _describe_store(settings, workers)
-    typer.echo("Press Ctrl-C to stop.")
+    print_banner(
+        settings,
+        store_name=app.state.store.name,
+        base=base,
+        webhook=webhook_url(host, port, path),
+        config=config,
+        warned=warned,
+        workers=workers,
+    )
     try:
         if workers > 1:
             # Each worker builds its own app from the same settings, passed on in the environment,
@@ -227,19 +210,6 @@ def _check_store(settings: ReceiverConfig) -> None:
         _fail(str(exc))
     except StoreUnavailable as exc:
         _fail(f"cannot reach the store database {redact_url(settings.store.url)}: {exc.detail}")
-
-
-def _describe_store(settings: ReceiverConfig, workers: int) -> None:
-    if settings.store.backend == "memory":
-        typer.echo(
-            "  Store:               memory — a restart forgets every customer, balance and log entry "
-            f"(keep them with --store sqlite:///receiver.db or {env_name('store_url')})"
-        )
-        return
-    from receiver.store.sql.migrate import redact_url
-
-    shown = redact_url(settings.store.url)
-    typer.echo(f"  Store:               {settings.store.backend} ({shown}), {workers} worker(s)")
 
 
 def _worker_environment(settings: ReceiverConfig, config: Path | None) -> dict[str, str]:

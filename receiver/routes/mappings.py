@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from receiver.live.mappings import MappingsService, errors_of, fql_problems, slug, trigger_check
+from receiver.pages.nav import MAPPINGS_PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.mapping_form import (
@@ -36,7 +37,6 @@ from receiver.routes.page_kit import (
     who,
 )
 
-MAPPINGS_PATH = "/mappings"
 router = APIRouter(include_in_schema=False)
 
 

@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from receiver.errors import error_body
 from receiver.live.settings import session_label
 from receiver.pages.forms import read_form_lists
+from receiver.pages.nav import PAGES
 from receiver.pages.sessions import Session, cookie_name
 from receiver.routes.deps import Sessions, config_of
 
@@ -52,6 +53,7 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+templates.globals["pages"] = PAGES
 
 
 def static_files() -> StaticFiles:

@@ -16,12 +16,12 @@ from receiver.live.settings import (
     SettingsService,
     mask,
 )
+from receiver.pages.nav import SETTINGS_PATH
 from receiver.pages.sessions import Session
 from receiver.pages.views import customer_url
 from receiver.routes.deps import LiveSettings, Service
 from receiver.routes.page_kit import SignedIn, checked_form, redirect, render, to_login, who
 
-SETTINGS_PATH = "/settings"
 AUDIT_SHOWN = 50
 router = APIRouter(include_in_schema=False)
 

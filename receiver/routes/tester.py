@@ -17,11 +17,11 @@ from destination.definition.subscriptions import load_presets
 from receiver.ingest.service import IngestSetupError, load_subscriptions
 from receiver.pages import tester
 from receiver.pages.forms import read_form
+from receiver.pages.nav import TESTER_PATH as PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import Config, IngestDep
 from receiver.routes.page_kit import PageSession, render, same_origin, to_login
 
-PATH = "/tester"
 MAX_FORM_BYTES = 128 * 1024
 
 router = APIRouter(include_in_schema=False)

@@ -17,6 +17,7 @@ import pytest
 
 from destination.definition.model import PROJECT_ROOT, load_definition
 from destination.lint.checks import check_file, check_text
+from receiver.pages.nav import PAGES
 from receiver.pages.sessions import cookie_name
 from receiver.routes.page_kit import CSP
 from receiver.security import REDACTED
@@ -199,13 +200,24 @@ def test_metrics_need_the_api_key_and_count_what_happened(start_receiver):
 
 
 def test_serve_prints_where_the_pages_are(serve_process):
-    running = serve_process(env={"ANTAVO_API_KEY": "banner-key-0123456789", "ANTAVO_METRICS": "true"})
+    running = serve_process(
+        "--multi-accounts",
+        "--account",
+        "eu",
+        "--account",
+        "us",
+        env={"ANTAVO_API_KEY": "banner-key-0123456789", "ANTAVO_METRICS": "true"},
+    )
     assert running.until(lambda base: httpx.get(f"{base}/healthz").status_code == 200)
-    metrics = httpx.get(f"{running.base_url}/metrics", headers={"Authorization": "Bearer banner-key-0123456789"})
-    output = running.interrupt()
     base = running.base_url
-    assert f"Dashboard:           {base}/  (sign in with the API key)" in output
-    assert f"Event tester:        {base}/tester" in output
+    metrics = httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer banner-key-0123456789"})
+    unsigned = {page.path: httpx.get(f"{base}{page.path}").status_code for page in PAGES}
+    output = running.interrupt()
+    assert "  Pages (sign in once with the API key):\n" in output
+    for page in PAGES:  # every page the top bar links, the tester included, and each asks for sign-in
+        assert re.search(rf"\n    {page.label}: +{re.escape(base + page.path)}\n", output), page
+    assert set(unsigned.values()) == {303}
+    assert "  Multi-accounts:      on: every request names one of eu, us\n" in output
     assert f"Prometheus metrics:  {base}/metrics  (Bearer API key)" in output
     assert metrics.status_code == 200 and "antavo_receiver_http_requests_total" in metrics.text
     assert "banner-key-0123456789" not in output
