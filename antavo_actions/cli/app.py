@@ -19,15 +19,16 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,
     )
-    app.command()(check.validate)
-    app.command()(check.schemas)
-    app.command()(check.presets)
-    app.command("map")(run.map_event)
-    app.command()(run.send)
-    app.command()(serve.serve)
+    app.command(short_help="Check the definition, presets and mappings.")(check.validate)
+    app.command(short_help="Regenerate schemas/ from the YAML.")(check.schemas)
+    app.command(short_help="Print the presets as Segment's docs table.")(check.presets)
+    app.command("map", short_help="Show which triggers match an event, and the payload.")(run.map_event)
+    app.command(short_help="Map events and post the requests to a receiver.")(run.send)
+    app.command(short_help="Run the reference Antavo receiver.")(serve.serve)
     app.add_typer(db.app, name="db")
-    app.add_typer(export_app, name="export")
+    app.add_typer(export_app, name="export", short_help="Export the destination to Segment's TypeScript.")
     return app
 
 

@@ -43,8 +43,12 @@ def settings_problems() -> list[Problem]:
 
 
 def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the shipped ones).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="text, json or github annotations.")] = Format.text,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(metavar="PATH", help="Files or folders (default: the shipped ones).")
+    ] = None,
+    format: Annotated[
+        Format, typer.Option("--format", "-f", metavar="text|json|github", help="text, json or github annotations.")
+    ] = Format.text,
     multi_accounts: Annotated[bool, typer.Option(help="Check as for a brand with Multi-accounts on.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
 ) -> None:
@@ -73,7 +77,9 @@ def validate(
 
 def schemas(
     check: Annotated[bool, typer.Option("--check", help="Only report files that differ; exit 1 if any.")] = False,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: schemas/).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", metavar="DIR", help="Folder to write (default: schemas/).")
+    ] = None,
 ) -> None:
     """Regenerate schemas/ from destination/antavo.yaml (and the receiver's settings model)."""
     directory = out_dir or project_path("schemas")

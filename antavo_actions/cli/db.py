@@ -31,13 +31,15 @@ def store_url(store: str | None, config: Path | None) -> str:
     return settings.store.url
 
 
-@app.command()
+@app.command(short_help="Apply the schema migrations to the store's database.")
 def upgrade(
     store: Annotated[
         str | None,
-        typer.Option(help=f"Store URL (default: store.url from the settings, or {env_name('store_url')})."),
+        typer.Option(
+            metavar="URL", help=f"Store URL (default: store.url from the settings, or {env_name('store_url')})."
+        ),
     ] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Settings file.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", help="Settings file.")] = None,
 ) -> None:
     """Apply the schema migrations to the store's database (SQLite or PostgreSQL)."""
     from sqlalchemy.exc import SQLAlchemyError

@@ -36,7 +36,7 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-@export_app.command()
+@export_app.command(short_help="Write the destination as Segment's repository lays it out.")
 def segment(
     directory: Annotated[
         Path,
@@ -46,11 +46,15 @@ def segment(
         ),
     ],
     check: Annotated[
-        bool, typer.Option("--check", help="Compare DIRECTORY with what the YAML generates; exit 1 if they differ.")
+        bool, typer.Option("--check", help="Compare DIR with what the YAML generates; exit 1 if they differ.")
     ] = False,
-    definition: Annotated[Path | None, typer.Option(help="The definition (default: destination/antavo.yaml).")] = None,
-    presets: Annotated[Path | None, typer.Option(help="The presets (default: presets.yaml).")] = None,
-    examples: Annotated[Path | None, typer.Option(help="Example events for the tests (default: examples/).")] = None,
+    definition: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="The definition (default: destination/antavo.yaml).")
+    ] = None,
+    presets: Annotated[Path | None, typer.Option(metavar="FILE", help="The presets (default: presets.yaml).")] = None,
+    examples: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="Example events for the tests (default: examples/).")
+    ] = None,
 ) -> None:
     """Write the destination as Segment's repository lays it out (or --check a folder against it)."""
     for option, path in (("--definition", definition), ("--presets", presets), ("--examples", examples)):

@@ -110,9 +110,11 @@ def _show(report: Report) -> None:
 
 def map_event(
     event_file: Annotated[str, typer.Argument(metavar="EVENT.json", help="One Segment event (`-` for stdin).")],
-    mapping: Annotated[Path | None, typer.Option(help="A mapping file to apply.")] = None,
-    preset: Annotated[str | None, typer.Option(help="A preset, by name.")] = None,
-    action: Annotated[str | None, typer.Option(help="An action with its default trigger and mapping.")] = None,
+    mapping: Annotated[Path | None, typer.Option(metavar="FILE", help="A mapping file to apply.")] = None,
+    preset: Annotated[str | None, typer.Option(metavar="NAME", help="A preset, by name.")] = None,
+    action: Annotated[
+        str | None, typer.Option(metavar="NAME", help="An action with its default trigger and mapping.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON for scripts.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
@@ -139,17 +141,21 @@ def send(
         str, typer.Argument(metavar="EVENTS", help="One event, a JSON array or JSON Lines; `-` for stdin.")
     ],
     to: Annotated[
-        str, typer.Option("--to", help="Where to send: the receiver's base URL, e.g. http://127.0.0.1:8000.")
+        str,
+        typer.Option("--to", metavar="URL", help="Where to send: the receiver's base URL, e.g. http://127.0.0.1:8000."),
     ],
     settings_file: Annotated[
-        Path | None, typer.Option("--settings", help="YAML/JSON file with stack and api_key.")
+        Path | None, typer.Option("--settings", metavar="FILE", help="YAML/JSON file with stack and api_key.")
     ] = None,
-    stack: Annotated[str | None, typer.Option(help="Antavo stack.")] = None,
-    api_key: Annotated[str | None, typer.Option(help="Brand API key (default: $ANTAVO_API_KEY).")] = None,
+    stack: Annotated[str | None, typer.Option(metavar="NAME", help="Antavo stack.")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(metavar="KEY", help="Brand API key (default: $ANTAVO_API_KEY).")
+    ] = None,
     mappings_dir: Annotated[
-        Path | None, typer.Option("--mappings", help="Folder of mapping files (default: the project's mappings/).")
+        Path | None,
+        typer.Option("--mappings", metavar="DIR", help="Folder of mapping files (default: the project's mappings/)."),
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds per attempt.")] = 10.0,
+    timeout: Annotated[float, typer.Option(metavar="SECONDS", help="Seconds per attempt.")] = 10.0,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
     """Run every enabled mapping whose trigger matches each event, and post the requests."""

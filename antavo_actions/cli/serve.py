@@ -33,32 +33,47 @@ def webhook_url(host: str, port: int, path: str) -> str:
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, metavar="PORT", help="Port to listen on.")] = 8080,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Settings file (default: ./receiver.yaml, else the project's)."),
+        typer.Option(
+            "--config", "-c", metavar="FILE", help="Settings file (default: ./receiver.yaml, else the project's)."
+        ),
     ] = None,
-    log_level: Annotated[str, typer.Option(help=f"uvicorn log level: {', '.join(LOG_LEVELS)}.")] = "info",
+    log_level: Annotated[
+        str, typer.Option(metavar="LEVEL", help=f"uvicorn log level: {', '.join(LOG_LEVELS)}.")
+    ] = "info",
     api_key: Annotated[
         str | None,
-        typer.Option(help=f"Brand API key; prefer the {env_name('api_key')} environment variable.", show_default=False),
+        typer.Option(
+            metavar="KEY",
+            help=f"Brand API key; prefer the {env_name('api_key')} environment variable.",
+            show_default=False,
+        ),
     ] = None,
-    stack: Annotated[str | None, typer.Option(help="Antavo stack name to report.")] = None,
+    stack: Annotated[str | None, typer.Option(metavar="NAME", help="Antavo stack name to report.")] = None,
     multi_accounts: Annotated[
         bool | None,
         typer.Option("--multi-accounts/--single-account", help="Multi Accounts extension on or off."),
     ] = None,
     account: Annotated[
         list[str] | None,
-        typer.Option("--account", help="A brand account ID (repeat for several)."),
+        typer.Option("--account", metavar="ID", help="A brand account ID (repeat for several)."),
     ] = None,
-    default_account: Annotated[str | None, typer.Option(help="Account used when Multi Accounts is off.")] = None,
-    earn_rate: Annotated[float | None, typer.Option(help="Points per unit of a checkout's total.")] = None,
-    max_body_bytes: Annotated[int | None, typer.Option(help="Largest accepted webhook body in bytes.")] = None,
+    default_account: Annotated[
+        str | None, typer.Option(metavar="ID", help="Account used when Multi Accounts is off.")
+    ] = None,
+    earn_rate: Annotated[
+        float | None, typer.Option(metavar="RATE", help="Points per unit of a checkout's total.")
+    ] = None,
+    max_body_bytes: Annotated[
+        int | None, typer.Option(metavar="BYTES", help="Largest accepted webhook body in bytes.")
+    ] = None,
     write_key: Annotated[
         str | None,
         typer.Option(
+            metavar="KEY",
             help=f"Write key of the Tracking API ingest; prefer the {env_name('write_key')} environment variable.",
             show_default=False,
         ),
@@ -66,11 +81,13 @@ def serve(
     store: Annotated[
         str | None,
         typer.Option(
-            help=f"Store URL: memory:// (default), sqlite:///file.db or postgresql://…; or {env_name('store_url')}."
+            metavar="URL",
+            help=f"Store URL: memory:// (default), sqlite:///file.db or postgresql://…; or {env_name('store_url')}.",
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Worker processes (several need a sqlite or postgresql store).")
+        int,
+        typer.Option(min=1, max=64, metavar="N", help="Worker processes (several need a sqlite or postgresql store)."),
     ] = 1,
     generate_key: Annotated[
         bool,
@@ -82,7 +99,7 @@ def serve(
         bool, typer.Option("--strict", help="Refuse to start on mapping warnings too, as `validate --strict` does.")
     ] = False,
 ) -> None:
-    """Run the reference Antavo receiver (Segment webhook + in-memory loyalty store)."""
+    """Run the reference Antavo receiver: the webhook, the Tracking API, the pages and the loyalty store."""
     if generate_key:
         typer.echo(secrets.token_urlsafe(24))
         return

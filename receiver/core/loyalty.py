@@ -11,8 +11,9 @@ destination's: the destination forwards whatever event name a mapping produces.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeGuard
@@ -91,7 +92,12 @@ class LoyaltyRules:
                 field,
             )
         if given not in self._config.accounts:
-            raise _unprocessable("UNKNOWN_ACCOUNT", "The brand has no account with this ID.", field)
+            raise _unprocessable(
+                "UNKNOWN_ACCOUNT",
+                f"The brand has no account {_shown(given)}; the field '{field}' must name one of: "
+                f"{_listed(self._config.accounts)}.",
+                field,
+            )
         return given
 
     def decide(self, action: ActionContract, payload: Mapping[str, Any], name: str) -> Verdict:
@@ -241,3 +247,15 @@ def _duplicate_message(seen: SeenTransaction | bool, account: str) -> str:
         f"Account '{account}' already has a transaction with this ID: customer '{seen.customer_id}' recorded it "
         f"at {when}."
     )
+
+
+def _shown(value: Any, limit: int = 64) -> str:
+    """A caller's value quoted for a message, cut to `limit` characters (it is event data)."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _listed(accounts: Sequence[str], limit: int = 10) -> str:
+    """The brand's account IDs, the first `limit` of them."""
+    shown = ", ".join(repr(account) for account in accounts[:limit])
+    return shown if len(accounts) <= limit else f"{shown} and {len(accounts) - limit} more"

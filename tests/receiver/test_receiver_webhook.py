@@ -195,7 +195,11 @@ def test_multi_accounts_refusals(start_receiver):
         assert_error(client.post(WEBHOOK, json=no_account), 422, "ACCOUNT_REQUIRED", "account")
         assert_error(client.post(WEBHOOK, json={**no_account, "account": ""}), 422, "ACCOUNT_REQUIRED", "account")
         assert_error(client.post(WEBHOOK, json=profile(key, first_name="A")), 422, "ACCOUNT_REQUIRED", "account")
-        assert_error(client.post(WEBHOOK, json={**no_account, "account": "acc-9"}), 422, "UNKNOWN_ACCOUNT", "account")
+        unknown = client.post(WEBHOOK, json={**no_account, "account": "acc-9"})
+        assert_error(unknown, 422, "UNKNOWN_ACCOUNT", "account")
+        assert unknown.json()["error"]["message"] == (
+            "The brand has no account 'acc-9'; the field 'account' must name one of: 'acc-1', 'acc-2'."
+        )
         assert client.get("/v1/customers/u1", headers=server.auth).status_code == 404
         for account, points in [("acc-1", 3), ("acc-2", 4)]:
             body = {**event(key, data={"points": points}), "account": account}
