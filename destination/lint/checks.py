@@ -167,12 +167,26 @@ def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]
     multi = c.multi_accounts or sub.get("multi_accounts") is True
     account = c.definition.field_for("account")
     if multi and account in action.fields and (full or {}).get(account, "") == "":
-        yield c.at(
-            [*at, "mapping", account] if account in (mapping or {}) else [*at, "mapping"],
-            "multi-accounts",
-            f"Multi-accounts is on: action '{key}' must map '{account}' to a non-empty value",
-            key=True,
-        )
+        where = [*at, "mapping", account] if account in (mapping or {}) else [*at, "mapping"]
+        if at[:1] == ["presets"]:
+            # A preset is the destination's, not the brand's: the brand sets the account when it adds it.
+            yield replace(
+                c.at(
+                    where,
+                    "multi-accounts",
+                    f"Multi-accounts is on: this preset leaves '{account}' empty; presets are the "
+                    f"destination's, so the brand sets '{account}' when it adds the preset in Segment",
+                    key=True,
+                ),
+                severity="warning",
+            )
+        else:
+            yield c.at(
+                where,
+                "multi-accounts",
+                f"Multi-accounts is on: action '{key}' must map '{account}' to a non-empty value",
+                key=True,
+            )
     for w in contract_warnings(c.definition, action, mapping or {}, full):
         yield replace(c.at([*at, "mapping", *w.pointer], w.rule, w.message, key=w.key), severity="warning")
 

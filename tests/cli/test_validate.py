@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from installed_cli import run_cli
 
 from destination.definition.model import load_definition
 from destination.lint.checks import check_file, check_paths
@@ -117,3 +118,16 @@ def test_roles_must_name_declared_fields(tmp_path: Path) -> None:
     f.write_text(text)
     problems = [p for p in check_file(f, DEFINITION) if p.rule == "unknown-field"]
     assert [(p.line, p.message) for p in problems] == [(9, "role 'customer' names 'client', which no action declares")]
+
+
+def test_the_shipped_presets_only_warn_with_multi_accounts(tmp_path: Path) -> None:
+    """A brand cannot change the destination's presets: with Multi-accounts they get a warning saying the
+    brand sets the account when it adds them, and `validate` still passes (unless --strict)."""
+    presets = str(Path(__file__).resolve().parents[2] / "presets.yaml")
+    checked = run_cli("validate", presets, "--multi-accounts", cwd=tmp_path)
+    lines = checked.stdout.splitlines()
+    warned = [line for line in lines if ": warning: multi-accounts: " in line]
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert len(warned) == 6 and all("the brand sets 'account' when it adds the preset in Segment" in w for w in warned)
+    assert checked.stderr.strip().endswith("no problems, 6 warning(s) in 1 path(s)")
+    assert run_cli("validate", presets, "--multi-accounts", "--strict", cwd=tmp_path).returncode == 1
