@@ -164,7 +164,7 @@ def send(
     events = inputs.events(events_file)
     subscriptions = inputs.mappings(definition, mappings_dir, strict=strict)
     pipeline = Pipeline(definition, subscriptions, settings, base_url=_base(to, definition))
-    counts = {"events": len(events), "unmatched": 0, "accepted": 0, "refused": 0, "not sent": 0}
+    counts = {"events": len(events), "unmatched": 0, "accepted": 0, "replayed": 0, "refused": 0, "not sent": 0}
     with (
         AntavoClient(timeout=timeout) as client,
         Progress(console=err, transient=True, disable=len(events) <= PROGRESS_ABOVE) as progress,
@@ -188,7 +188,9 @@ def send(
                     out.print(f"{ident}  {name}  [red]not sent[/]: {escape(result.error or 'no answer')}")
                 elif result.ok:
                     counts["accepted"] += 1
-                    out.print(f"{ident}  {name}  [green]{result.status}[/]")
+                    counts["replayed"] += result.replayed
+                    again = "  (replayed: the receiver had this request already and answered it as before)"
+                    out.print(f"{ident}  {name}  [green]{result.status}[/]{again if result.replayed else ''}")
                 else:
                     counts["refused"] += 1
                     out.print(f"{ident}  {name}  [red]{result.status}[/]: {escape(refusal(result))}")

@@ -40,6 +40,8 @@ __all__ = [
 # Mapping keys Segment's runtime strips before transforming (sync mode / matching key).
 INTERNAL_MAPPING_KEYS = frozenset({"__segment_internal_sync_mode", "__segment_internal_matching_key"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The answer header saying a request with a seen Idempotency-Key got the first answer again.
+REPLAY_HEADER = "Idempotent-Replayed"
 logger = logging.getLogger(__name__)
 REDACTED = "[redacted]"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

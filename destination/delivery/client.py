@@ -18,7 +18,7 @@ from typing import Self
 
 import httpx
 
-from destination.delivery.action import REDACTED, PreparedRequest
+from destination.delivery.action import REDACTED, REPLAY_HEADER, PreparedRequest
 from destination.delivery.retry import RetryPolicy, parse_retry_after
 
 __all__ = ["AntavoClient", "AsyncAntavoClient", "DeliveryResult", "RetryPolicy", "parse_retry_after", "scrub"]
@@ -39,6 +39,7 @@ class DeliveryResult:
     body: str | None = None
     error: str | None = None
     delays: tuple[float, ...] = field(default=())
+    replayed: bool = False  # the receiver answered a seen Idempotency-Key with its first answer
 
     @property
     def ok(self) -> bool:
@@ -67,7 +68,9 @@ class _Delivery:
         self.attempt = 0
         self.delays: list[float] = []
 
-    def result(self, status: int | None, body: str | None, error: str | None) -> DeliveryResult:
+    def result(
+        self, status: int | None, body: str | None, error: str | None, *, replayed: bool = False
+    ) -> DeliveryResult:
         return DeliveryResult(
             status=status,
             attempts=self.attempt,
@@ -75,6 +78,7 @@ class _Delivery:
             body=None if body is None else scrub(body[:MAX_BODY_CHARS], self.secrets),
             error=None if error is None else scrub(error, self.secrets),
             delays=tuple(self.delays),
+            replayed=replayed,
         )
 
     def after_response(self, response: httpx.Response) -> tuple[DeliveryResult | None, float]:
@@ -83,7 +87,8 @@ class _Delivery:
         text = response.text
         if not self.policy.retryable(status) or not self.policy.may_retry(self.attempt):
             error = None if 200 <= status < 300 else f"HTTP {status} {response.reason_phrase}".rstrip()
-            return self.result(status, text, error), 0.0
+            replayed = response.headers.get(REPLAY_HEADER, "").lower() == "true"
+            return self.result(status, text, error, replayed=replayed), 0.0
         delay = self.policy.delay(self.attempt, parse_retry_after(response.headers.get("retry-after")), self.rng)
         self._log_retry(f"HTTP {status}", delay)
         return None, delay

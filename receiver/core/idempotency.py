@@ -21,12 +21,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from destination.delivery.action import IDEMPOTENCY_HEADER as HEADER
+from destination.delivery.action import REPLAY_HEADER as REPLAY_HEADER
 from receiver.errors import ApiError
 from receiver.jsontext import canonical_bytes
 from receiver.store.contract import LoyaltyStore, StoredResponse, StoreUnavailable
 
-__all__ = ["HEADER", "Idempotency", "Reservation", "StoredResponse", "check_key", "fingerprint"]
-HEADER = "Idempotency-Key"
+__all__ = ["HEADER", "REPLAY_HEADER", "Idempotency", "Reservation", "StoredResponse", "check_key", "fingerprint"]
 MAX_KEY_LENGTH = 255
 DEFAULT_WAIT_SECONDS = 5.0
 DEFAULT_LEASE_SECONDS = 60.0

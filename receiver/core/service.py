@@ -24,7 +24,7 @@ from receiver.core.checks import PayloadChecker, check_api_key, message_id
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.core.customer_ids import CustomerIds
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from receiver.core.idempotency import Idempotency, StoredResponse, check_key, fingerprint
+from receiver.core.idempotency import REPLAY_HEADER, Idempotency, StoredResponse, check_key, fingerprint
 from receiver.core.loyalty import LoyaltyRules, Verdict
 from receiver.errors import ApiError, error_body
 from receiver.ids import random_id
@@ -38,7 +38,6 @@ from receiver.store.entries import LogEntry, unstored_entry
 from receiver.web.body import check_content_type, parse_json, read_body, require_object
 
 logger = logging.getLogger(__name__)
-REPLAY_HEADER = "Idempotent-Replayed"
 ACCEPTED = 202
 
 
