@@ -22,7 +22,7 @@ from receiver.logs.stored import StoredLog
 from receiver.pages import charts, dashboard
 from receiver.pages.views import LOGS_PATH
 from receiver.routes.deps import CustomersDep, DashboardDep, DashboardSources
-from receiver.routes.page_kit import PageSession, render, secured, signed_out_json, to_login
+from receiver.routes.page_kit import DataReader, PageSession, render, secured, signed_out_json, to_login
 
 DATA_PATH = "/dashboard/data"
 FRAGMENT_PATH = "/dashboard/fragment"
@@ -185,10 +185,10 @@ async def dashboard_fragment(request: Request, session: PageSession, sources: Da
 
 
 @router.get(DATA_PATH)
-async def dashboard_data(request: Request, session: PageSession, sources: DashboardDep) -> Response:
-    """The summary the page draws; 401 (not a redirect) when signed out."""
-    if session is None:
-        return signed_out_json()
+async def dashboard_data(request: Request, allowed: DataReader, sources: DashboardDep) -> Response:
+    """The summary the page draws; 401 (not a redirect) without a session or the API key as Bearer."""
+    if not allowed:
+        return signed_out_json(bearer=True)
     return secured(JSONResponse(await summary(sources, dashboard.window(request.query_params.get("window")))))
 
 
@@ -200,10 +200,10 @@ async def _balances(customers: Customers, customer_id: str) -> dict[str, Any] | 
 
 
 @router.get(BALANCES_PATH)
-async def balances_data(request: Request, session: PageSession, customers: CustomersDep) -> Response:
+async def balances_data(request: Request, allowed: DataReader, customers: CustomersDep) -> Response:
     """Each account's balance after each event that moved it: what the customer page's chart draws."""
-    if session is None:
-        return signed_out_json()
+    if not allowed:
+        return signed_out_json(bearer=True)
     data = await _balances(customers, request.query_params.get("customer_id") or "")
     if data is None:
         body = error_body("CUSTOMER_NOT_FOUND", "No customer with this ID.", "customer_id")

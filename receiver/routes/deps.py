@@ -124,3 +124,4 @@ async def require_bearer(
 
 
 AUTHED = [Depends(require_bearer)]
+BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

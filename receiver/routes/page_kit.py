@@ -26,7 +26,7 @@ from receiver.live.settings import session_label
 from receiver.pages.forms import read_form_lists
 from receiver.pages.nav import PAGES
 from receiver.pages.sessions import Session, cookie_name
-from receiver.routes.deps import Sessions, config_of
+from receiver.routes.deps import BearerToken, Service, Sessions, config_of
 
 HERE = Path(__file__).parent.parent
 STATIC_PATH = "/static"
@@ -75,6 +75,17 @@ SignedIn = Annotated[Session | None, Depends(signed_in)]
 PageSession = SignedIn
 
 
+async def data_reader(request: Request, session: SignedIn, service: Service, token: BearerToken) -> bool:
+    """Whether a page's JSON data may be read: with the page session, or, as every other JSON API, the
+    API key as `Authorization: Bearer` (a wrong one counts as a failed attempt, see `ratelimit`)."""
+    if token is not None:
+        return service.api_gate.admit(request, token.credentials)
+    return session is not None
+
+
+DataReader = Annotated[bool, Depends(data_reader)]
+
+
 def secured(response: Response) -> Response:
     """Any page answer, with the pages' headers (CSP, no framing, no caching)."""
     response.headers.update(PAGE_HEADERS)
@@ -103,9 +114,15 @@ def to_login(request: Request) -> Response:
     return redirect("/login?" + urlencode({"next": here}))
 
 
-def signed_out_json() -> Response:
-    """A data endpoint's answer without a session: 401 in the receiver's one error shape, not a redirect."""
-    return json_answer(error_body("UNAUTHORIZED", "Sign in again."), 401)
+def signed_out_json(*, bearer: bool = False) -> Response:
+    """A data endpoint's answer without a session: 401 in the receiver's one error shape, not a redirect;
+    `bearer` when the API key as Bearer would also do."""
+    if not bearer:
+        return json_answer(error_body("UNAUTHORIZED", "Sign in again."), 401)
+    message = "Sign in on the pages, or send the brand API key as 'Authorization: Bearer <key>'."
+    answer = json_answer(error_body("UNAUTHORIZED", message), 401)
+    answer.headers["WWW-Authenticate"] = "Bearer"
+    return answer
 
 
 def json_answer(body: Any, status: int = 200) -> Response:

@@ -67,6 +67,24 @@ def test_signed_out_data_is_refused_with_401(receiver_server, path):
             assert response.json()["error"]["code"] == "UNAUTHORIZED"
 
 
+@pytest.mark.parametrize("path", ["/dashboard/data?window=1h", "/dashboard/balances?customer_id=bearer-1"])
+def test_the_dashboards_json_takes_the_api_key_as_bearer_like_the_other_json_apis(receiver_server, path):
+    """Scripts read the dashboard's figures with the API key, no page session (a wrong key is a 401)."""
+    earn = {"userId": "bearer-1", "event": "Points Earned", "properties": {"points": 5, "source": "s", "reason": "r"}}
+    track(receiver_server, {**earn, "messageId": "bearer-m1"})
+    with receiver_server.client() as client:
+        read = client.get(path, headers=receiver_server.auth)
+        wrong = client.get(path, headers={"Authorization": "Bearer not-the-key-0123456789"})
+    assert read.status_code == 200 and read.headers["content-type"] == "application/json"
+    body = read.json()
+    if path.startswith("/dashboard/data"):
+        assert body["inbound"]["window"] == "1h" and body["inbound"]["totals"]["applied"] == 1
+    else:
+        assert body["customer_id"] == "bearer-1" and [v for _, v in body["balances"]["default"]] == [5]
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+    assert "Authorization: Bearer" in wrong.json()["error"]["message"]
+
+
 def test_dashboard_data_counts_equal_the_logs(receiver_server):
     earn = {"userId": "d1", "event": "Points Earned", "properties": {"points": 5, "source": "s", "reason": "r"}}
     track(
