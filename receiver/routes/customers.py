@@ -42,17 +42,25 @@ async def get_customer(customer_id: CustomerId, customers: CustomersDep) -> dict
 async def customer_events(
     customer_id: CustomerId,
     customers: CustomersDep,
-    offset: Annotated[int, Query(ge=0, description="Events to skip.")] = 0,
+    cursor: Annotated[int | None, Query(ge=0, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Events per page.")] = 50,
+    offset: Annotated[
+        int | None, Query(ge=0, deprecated=True, description="Events to skip: the older name of `cursor`.")
+    ] = None,
 ) -> dict[str, Any]:
-    found = await customers.history(customer_id, offset=offset, limit=limit)
+    if cursor is not None and offset is not None and cursor != offset:
+        raise ApiError(422, "INVALID_REQUEST", "Give `cursor` (or the older `offset`), not both.", field="cursor")
+    start = next((given for given in (cursor, offset) if given is not None), 0)
+    found = await customers.history(customer_id, offset=start, limit=limit)
     if found is None:
         raise _not_found()
-    following = offset + len(found.events)
+    following = start + len(found.events)
+    more = following if following < found.total else None
     return {
         "items": [vars(event) for event in found.events],
+        "next_cursor": more,
         "total": found.total,
-        "offset": offset,
+        "offset": start,
         "limit": limit,
-        "next_offset": following if following < found.total else None,
+        "next_offset": more,
     }

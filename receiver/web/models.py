@@ -93,11 +93,14 @@ class Event(BaseModel):
 
 
 class EventPage(BaseModel):
+    """Paged as the logs are: `items`, and `next_cursor` to pass as `cursor`; the rest is kept for old callers."""
+
     items: list[Event] = Field(description="Oldest first.")
-    total: int
-    offset: int
+    next_cursor: int | None = Field(description="Pass as `cursor` for the next page; `null` on the last one.")
+    total: int = Field(description="Events the customer has in all.")
+    offset: int = Field(description="Where this page starts (the `cursor` given).")
     limit: int
-    next_offset: int | None = Field(description="Pass as `offset` for the next page; `null` on the last one.")
+    next_offset: int | None = Field(description="The same as `next_cursor` (the older name).", deprecated=True)
 
 
 class LogEntry(BaseModel):

@@ -75,6 +75,37 @@ def test_event_history_is_paginated_oldest_first(receiver_server):
         assert bad.status_code == 422 and bad.json()["error"]["field"] == "limit"
 
 
+def test_the_logs_and_the_event_history_page_the_same_way(receiver_server):
+    """One convention: `items`, and `next_cursor` to pass back as `cursor` until it is null; the history's
+    older `offset` / `next_offset` keep working and give the same pages."""
+    key = receiver_server.api_key
+
+    def walk(client, path: str, param: str = "cursor", field: str = "next_cursor") -> list[str]:
+        seen, given = [], None
+        for _ in range(20):  # bounded: 5 entries, 2 a page
+            params = {"limit": 2, **({param: given} if given is not None else {})}
+            page = client.get(path, params=params, headers=receiver_server.auth).json()
+            seen += [item["id"] for item in page["items"]]
+            given = page[field]
+            if given is None:
+                return seen
+        raise AssertionError(f"{path} never reached its last page")
+
+    with receiver_server.client() as client:
+        ids = [
+            client.post(
+                WEBHOOK, json={"customer": "p1", "action": "point_add", "data": {"points": n}, "api_key": key}
+            ).json()["id"]
+            for n in range(1, 6)
+        ]
+        assert walk(client, "/v1/customers/p1/events") == ids  # oldest first
+        assert walk(client, "/v1/customers/p1/events", "offset", "next_offset") == ids
+        logged = walk(client, "/v1/logs?customer_id=p1")  # newest first; a log entry has the request's own ID
+        assert len(set(logged)) == len(logged) == len(ids)
+        both = client.get("/v1/customers/p1/events", params={"cursor": 2, "offset": 4}, headers=receiver_server.auth)
+    assert both.status_code == 422 and both.json()["error"]["field"] == "cursor"
+
+
 def test_inbound_log_filters_and_pages_newest_first(receiver_server):
     key = receiver_server.api_key
     with receiver_server.client() as client:
