@@ -37,7 +37,7 @@ async def get_customer(customer_id: CustomerId, customers: CustomersDep) -> dict
     summary="A customer's event history",
     description="Accepted events, oldest first, as written (events are never changed).",
     response_model=models.EventPage,
-    responses=models.error_responses(401, 404, 429),
+    responses=models.error_responses(401, 404, 422, 429),
 )
 async def customer_events(
     customer_id: CustomerId,
