@@ -40,6 +40,7 @@ from receiver.routes import (
     health,
     ingest,
     logs,
+    mapping_api,
     mappings,
     metrics,
     page_kit,
@@ -138,7 +139,7 @@ def create_app(
     install_not_found(app)
     app.include_router(ingest.router)
     app.include_router(hook_routes)
-    for module in (logs, customers, health, docs, pages, dashboard, tester, metrics, settings, mappings):
+    for module in (logs, customers, mapping_api, health, docs, pages, dashboard, tester, metrics, settings, mappings):
         app.include_router(module.router)
     install_metrics(app)
     app.mount(page_kit.STATIC_PATH, page_kit.static_files(), name="static")

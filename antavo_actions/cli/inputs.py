@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+import httpx
 import typer
 
 from antavo_actions.cli.console import err
@@ -22,7 +23,13 @@ from destination.definition.yamlsrc import YAMLSyntaxError, load_source, plain
 from destination.delivery.events import EventsError, read_events
 from destination.errors import PayloadValidationError
 from destination.lint.checks import Problem
-from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings, checked_presets
+from destination.lint.loading import (
+    ProjectFilesError,
+    checked_mapping_files,
+    checked_mappings,
+    checked_presets,
+    checked_texts,
+)
 from destination.payload.validator import PayloadValidator
 
 EXIT_USAGE = 2
@@ -61,6 +68,30 @@ def mappings(definition: Definition, folder: Path | None = None, *, strict: bool
     except ProjectFilesError as exc:
         fail(*(p.text() for p in exc.problems))
     return _loaded(lambda warnings: checked_mappings(definition, files, strict=strict, warnings=warnings))
+
+
+def mappings_from(
+    definition: Definition, url: str, api_key: str | None, *, strict: bool = False, timeout: float = 10.0
+) -> list[Subscription]:
+    """The set a running receiver's ingest runs (its files and the mappings saved on its Mappings page),
+    read from `GET /v1/mappings` with the API key, and checked as files are."""
+    base = url.rstrip("/")
+    key = api_key or os.environ.get("ANTAVO_API_KEY")
+    if not key:
+        fail(f"error: --mappings-from {base}: give the receiver's API key (--api-key or ANTAVO_API_KEY)")
+    try:
+        answer = httpx.get(f"{base}/v1/mappings", headers={"Authorization": f"Bearer {key}"}, timeout=timeout)
+    except httpx.HTTPError as exc:
+        fail(f"error: --mappings-from {base}: cannot reach the receiver: {type(exc).__name__}: {exc}")
+    if answer.status_code != 200:
+        fail(f"error: --mappings-from {base}: the receiver answered {answer.status_code} to GET /v1/mappings")
+    try:
+        items = answer.json()["items"]
+        where = httpx.URL(base).netloc.decode()  # problems name `host:port/mappings/<key>.yaml`
+        texts = {f"{where}/mappings/{item['file_name']}": str(item["text"]) for item in items}
+    except (ValueError, KeyError, TypeError):
+        fail(f"error: --mappings-from {base}: GET /v1/mappings did not answer a mapping set (is it a receiver?)")
+    return _loaded(lambda warnings: checked_texts(definition, texts, strict=strict, warnings=warnings))
 
 
 def mapping_file(definition: Definition, path: Path, *, strict: bool = False) -> list[Subscription]:

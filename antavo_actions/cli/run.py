@@ -40,6 +40,9 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     inputs.fail(f"error: {message}", code=code)
 
 
+MAPPINGS_FROM_HELP = (
+    "Use the mappings a running receiver's ingest runs (its files and those saved on its Mappings page)."
+)
 STRICT_HELP = "Stop on warnings too, as `validate --strict` does (warnings are shown and never stop a run)."
 
 
@@ -115,6 +118,10 @@ def map_event(
     action: Annotated[
         str | None, typer.Option(metavar="NAME", help="An action with its default trigger and mapping.")
     ] = None,
+    mappings_from: Annotated[str | None, typer.Option(metavar="URL", help=MAPPINGS_FROM_HELP)] = None,
+    api_key: Annotated[
+        str | None, typer.Option(metavar="KEY", help="The receiver's API key for --mappings-from (or ANTAVO_API_KEY).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON for scripts.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
@@ -124,9 +131,15 @@ def map_event(
     if len(events) != 1:
         raise _fail(f"{event_file}: `map` takes one event, this input has {len(events)}")
     forced = any(x is not None for x in (mapping, preset, action))
+    if forced and mappings_from is not None:
+        raise _fail("give at most one of --mapping, --preset, --action and --mappings-from")
     reports = [
         explain(definition, s, events[0], force=forced)
-        for s in _candidates(definition, mapping, preset, action, strict)
+        for s in (
+            inputs.mappings_from(definition, mappings_from, api_key, strict=strict)
+            if mappings_from is not None
+            else _candidates(definition, mapping, preset, action, strict)
+        )
     ]
     if as_json:
         print(json.dumps([r.as_dict() for r in reports], indent=2, ensure_ascii=False))
@@ -155,6 +168,7 @@ def send(
         Path | None,
         typer.Option("--mappings", metavar="DIR", help="Folder of mapping files (default: the project's mappings/)."),
     ] = None,
+    mappings_from: Annotated[str | None, typer.Option(metavar="URL", help=MAPPINGS_FROM_HELP)] = None,
     timeout: Annotated[float, typer.Option(metavar="SECONDS", help="Seconds per attempt.")] = 10.0,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
@@ -162,7 +176,13 @@ def send(
     definition = load_definition()
     settings = inputs.settings(definition, settings_file, stack, api_key)
     events = inputs.events(events_file)
-    subscriptions = inputs.mappings(definition, mappings_dir, strict=strict)
+    if mappings_from is not None and mappings_dir is not None:
+        raise _fail("give --mappings DIR or --mappings-from URL, not both")
+    subscriptions = (
+        inputs.mappings_from(definition, mappings_from, settings.get("api_key"), strict=strict, timeout=timeout)
+        if mappings_from is not None
+        else inputs.mappings(definition, mappings_dir, strict=strict)
+    )
     pipeline = Pipeline(definition, subscriptions, settings, base_url=_base(to, definition))
     counts = {"events": len(events), "unmatched": 0, "accepted": 0, "replayed": 0, "refused": 0, "not sent": 0}
     with (

@@ -11,14 +11,15 @@ as `validate --strict` exits 1 for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from destination.definition.model import Definition, load_yaml
 from destination.definition.project import project_path
 from destination.definition.subscriptions import Subscription, load_presets, mapping_files, subscription_from
+from destination.definition.yamlsrc import parse_source, plain
 from destination.errors import DestinationError
-from destination.lint.checks import Problem, check_file
+from destination.lint.checks import Problem, check_file, check_text
 
 
 class ProjectFilesError(DestinationError):
@@ -80,3 +81,20 @@ def checked_presets(
     file = path or project_path("presets.yaml")
     _checked([file], definition, strict=strict, warnings=warnings)
     return load_presets(definition, file)
+
+
+def checked_texts(
+    definition: Definition,
+    texts: Mapping[str, str],
+    *,
+    strict: bool = False,
+    warnings: list[Problem] | None = None,
+) -> list[Subscription]:
+    """The subscriptions of mapping texts not in files (e.g. a receiver's saved set), named by `texts`' keys,
+    once none has an error (warnings as for `checked_mappings`)."""
+    problems = [p for name, text in texts.items() for p in check_text(text, name, definition)]
+    if blocking(problems, strict=strict):
+        raise ProjectFilesError(problems)
+    if warnings is not None:
+        warnings.extend(problems)
+    return [subscription_from(plain(parse_source(text, Path(name))), definition, name) for name, text in texts.items()]

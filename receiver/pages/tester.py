@@ -28,6 +28,7 @@ from destination.lint.explain import explain
 from receiver.errors import ApiError
 from receiver.ingest.fanout import Fanout
 from receiver.ingest.messages import parse_batch
+from receiver.live.mappings import FROM_SAVED, MappingEntry, MappingsService
 from receiver.pages.views import logs_url, pretty_json
 
 ALL = "all"
@@ -57,17 +58,52 @@ def read_example(name: str, folder: Path | None = None) -> str | None:
     return (folder / name).read_text(encoding="utf-8") if name in example_names(folder) else None
 
 
-def choices(files: Sequence[Subscription], presets: Sequence[Subscription]) -> list[Choice]:
-    """ "All enabled" first, then each mapping file, each preset, and the mapping edited in the page."""
+@dataclass(frozen=True)
+class Offered:
+    """One mapping of the Mappings page's set (a file, or saved on the page), as the tester offers it."""
+
+    entry: MappingEntry
+    subscription: Subscription
+
+
+async def offered(service: MappingsService) -> tuple[list[Offered], list[str]]:
+    """The set the Mappings page shows, with a problem line for any mapping that cannot run."""
+    found, problems = [], []
+    for entry in await service.entries():
+        if not entry.data:
+            problems.append(f"{entry.origin}: {entry.file_name} is not a mapping; run validate on it.")
+            continue
+        try:
+            found.append(Offered(entry, service.subscription(entry)))
+        except (DestinationError, KeyError, TypeError) as exc:
+            problems.append(f"{entry.origin}: {entry.file_name} cannot run: {exc}")
+    return found, problems
+
+
+def choices(mappings: Sequence[Offered], presets: Sequence[Subscription]) -> list[Choice]:
+    """ "All enabled" first, then each mapping (files and those saved on the Mappings page), each preset,
+    and the mapping edited in the page."""
     found = [Choice(ALL, "All enabled subscriptions (what the ingest runs)", "")]
-    for sub in files:
-        state = "" if sub.enabled else " (disabled)"
-        found.append(
-            Choice(MAPPING_PREFIX + Path(sub.source).name, f"{Path(sub.source).name}: {sub.name}{state}", "Mappings")
-        )
+    for item in mappings:
+        state = "" if item.entry.enabled else " (disabled)"
+        where = " (saved on the Mappings page)" if item.entry.origin == FROM_SAVED else ""
+        label = f"{item.entry.file_name}: {item.subscription.name}{state}{where}"
+        found.append(Choice(MAPPING_PREFIX + item.entry.file_name, label, "Mappings"))
     found += [Choice(PRESET_PREFIX + sub.name, sub.name, "Presets") for sub in presets]
     found.append(Choice(EDITED, "The mapping edited below (not saved)", ""))
     return found
+
+
+def default_mapping_text(mappings: Sequence[Offered]) -> str:
+    """The mapping the edit box starts with: the first enabled one (a disabled one would not run)."""
+    enabled = [item for item in mappings if item.entry.enabled]
+    return next((item.entry.text for item in enabled or mappings), "")
+
+
+def default_example(names: Sequence[str]) -> str:
+    """The example the event box starts with, so Try works at once: a track event if there is one."""
+    preferred = [name for name in names if name != "identify.json"]
+    return (preferred or list(names) or [""])[0]
 
 
 def parse_event(text: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -127,7 +163,7 @@ def resolve(
     choice: str,
     *,
     enabled: Sequence[Subscription],
-    files: Sequence[Subscription],
+    mappings: Sequence[Offered],
     presets: Sequence[Subscription],
     edited: Edited | None,
 ) -> list[Subscription] | None:
@@ -138,7 +174,7 @@ def resolve(
         return [edited.subscription] if edited is not None and edited.subscription is not None else None
     if choice.startswith(MAPPING_PREFIX):
         name = choice.removeprefix(MAPPING_PREFIX)
-        return [sub for sub in files if Path(sub.source).name == name] or None
+        return [item.subscription for item in mappings if item.entry.file_name == name] or None
     if choice.startswith(PRESET_PREFIX):
         return [sub for sub in presets if sub.name == choice.removeprefix(PRESET_PREFIX)] or None
     return None

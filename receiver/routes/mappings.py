@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 from receiver.live.mappings import MappingsService, errors_of, fql_problems, slug, trigger_check
 from receiver.pages.nav import MAPPINGS_PATH
 from receiver.pages.sessions import Session
+from receiver.routes.deps import Config
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.mapping_form import (
     CONDITION_FIELDS,
@@ -41,7 +42,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get(MAPPINGS_PATH)
-async def mappings_page(request: Request, service: Mappings, session: SignedIn) -> Response:
+async def mappings_page(request: Request, service: Mappings, session: SignedIn, config: Config) -> Response:
     if session is None:
         return to_login(request)
     await service.sync_ingest()
@@ -56,6 +57,7 @@ async def mappings_page(request: Request, service: Mappings, session: SignedIn) 
         saved_warnings=service.problems(entry.text, entry.key) if entry else [],
         reverted=request.query_params.get("reverted"),
         deleted=request.query_params.get("deleted"),
+        forgets=config.store.backend == "memory",
     )
 
 

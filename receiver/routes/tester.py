@@ -14,12 +14,12 @@ from fastapi.responses import Response
 
 from destination.definition.model import Definition, load_definition
 from destination.definition.subscriptions import load_presets
-from receiver.ingest.service import IngestSetupError, load_subscriptions
 from receiver.pages import tester
 from receiver.pages.forms import read_form
 from receiver.pages.nav import TESTER_PATH as PATH
 from receiver.pages.sessions import Session
-from receiver.routes.deps import Config, IngestDep
+from receiver.routes.deps import IngestDep
+from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.page_kit import PageSession, render, same_origin, to_login
 
 MAX_FORM_BYTES = 128 * 1024
@@ -30,78 +30,76 @@ router = APIRouter(include_in_schema=False)
 DefinitionDep = Annotated[Definition, Depends(load_definition)]
 
 
-def _default_mapping(files: list[Any]) -> str:
-    for sub in files:
-        try:
-            with open(sub.source, encoding="utf-8") as handle:
-                return handle.read()
-        except OSError:
-            continue
-    return ""
-
-
-def _page(
+async def _page(
     request: Request,
     session: Session,
-    config: Any,
+    mappings: Mappings,
     definition: Definition,
     *,
     event_text: str,
+    example: str,
     choice: str,
     mapping_text: str | None,
     status: int = 200,
     **results: Any,
 ) -> Response:
-    try:
-        files = load_subscriptions(config, definition)
-        problem = None
-    except IngestSetupError as exc:
-        files, problem = [], str(exc)
-    presets = load_presets(definition)
+    offered, problems = await tester.offered(mappings)
     return render(
         request,
         "tester.html",
         session,
         status,
         event_text=event_text,
+        example=example,
         choice=choice,
-        choices=tester.choices(files, presets),
+        choices=tester.choices(offered, load_presets(definition)),
         examples=tester.example_names(),
-        mapping_text=mapping_text if mapping_text is not None else _default_mapping(files),
-        setup_problem=problem,
+        mapping_text=mapping_text if mapping_text is not None else tester.default_mapping_text(offered),
+        setup_problem="; ".join(problems) or None,
         **{"results": None, "edited": None, "event_problem": None, "sent": None, "form_problem": None, **results},
     )
 
 
 @router.get(PATH)
-async def tester_page(request: Request, session: PageSession, config: Config, definition: DefinitionDep) -> Response:
+async def tester_page(
+    request: Request, session: PageSession, mappings: Mappings, definition: DefinitionDep
+) -> Response:
     if session is None:
         return to_login(request)
-    example = request.query_params.get("example") or ""
+    example = request.query_params.get("example") or tester.default_example(tester.example_names())
     text = tester.read_example(example) if example else None
     problem = f"There is no example named {example!r}." if example and text is None else None
-    text = text or ""
     choice = request.query_params.get("choice") or tester.ALL
-    return _page(
-        request, session, config, definition, event_text=text, choice=choice, mapping_text=None, form_problem=problem
+    return await _page(
+        request,
+        session,
+        mappings,
+        definition,
+        event_text=text or "",
+        example=example if text is not None else "",
+        choice=choice,
+        mapping_text=None,
+        form_problem=problem,
     )
 
 
 @router.post(PATH)
 async def tester_run(
-    request: Request, session: PageSession, config: Config, definition: DefinitionDep, ingest: IngestDep
+    request: Request, session: PageSession, mappings: Mappings, definition: DefinitionDep, ingest: IngestDep
 ) -> Response:
     if session is None:
         return to_login(request)
+    await mappings.sync_ingest()
     form = await read_form(request, MAX_FORM_BYTES)
     if form is None or not same_origin(request) or not session.csrf_matches(form.get("csrf")):
         problem = "The form was not sent from this page, or it is larger than 128 KB."
-        return _page(
+        return await _page(
             request,
             session,
-            config,
+            mappings,
             definition,
             event_text="",
+            example="",
             choice=tester.ALL,
             mapping_text=None,
             status=400,
@@ -109,23 +107,29 @@ async def tester_run(
         )
     event_text, choice, mapping_text = form.get("event", ""), form.get("choice", tester.ALL), form.get("mapping", "")
     edited = tester.edited_mapping(mapping_text, definition) if choice == tester.EDITED else None
-    page: dict[str, Any] = {"event_text": event_text, "choice": choice, "mapping_text": mapping_text, "edited": edited}
+    page: dict[str, Any] = {
+        "event_text": event_text,
+        "example": form.get("example", ""),
+        "choice": choice,
+        "mapping_text": mapping_text,
+        "edited": edited,
+    }
     event, event_problem = tester.parse_event(event_text)
-    try:
-        files = load_subscriptions(config, definition)
-    except IngestSetupError:
-        files = []
+    offered, _ = await tester.offered(mappings)
     chosen = tester.resolve(
-        choice,
-        enabled=ingest.fanout.subscriptions,
-        files=files,
-        presets=load_presets(definition),
-        edited=edited,
+        choice, enabled=ingest.fanout.subscriptions, mappings=offered, presets=load_presets(definition), edited=edited
     )
     if event is None or chosen is None:
         unknown = None if chosen is not None or edited is not None else "Choose a subscription from the list."
-        return _page(
-            request, session, config, definition, status=422, event_problem=event_problem, form_problem=unknown, **page
+        return await _page(
+            request,
+            session,
+            mappings,
+            definition,
+            status=422,
+            event_problem=event_problem,
+            form_problem=unknown,
+            **page,
         )
     settings = ingest.fanout.pipeline.settings
     redact = ingest.service.redact
@@ -133,4 +137,4 @@ async def tester_run(
     sent = None
     if form.get("do") == "send":
         sent = await tester.send(ingest.fanout, definition, event, None if choice == tester.ALL else chosen)
-    return _page(request, session, config, definition, results=results, sent=sent, **page)
+    return await _page(request, session, mappings, definition, results=results, sent=sent, **page)

@@ -133,6 +133,19 @@ class LogPage(BaseModel):
     next_cursor: int | None = Field(description="Pass as `cursor` for older entries; `null` on the last page.")
 
 
+class MappingItem(BaseModel):
+    key: str = Field(description="The file stem; a saved mapping with a file's key replaces that file.")
+    file_name: str
+    origin: Literal["file", "saved"] = Field(description="A file of the mappings folder, or saved on the page.")
+    name: str
+    enabled: bool
+    text: str = Field(description="The mapping file's YAML, as `validate` reads it.")
+
+
+class MappingSetPage(BaseModel):
+    items: list[MappingItem] = Field(description="By key.")
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the given error statuses, all with the error shape."""
     reasons = {

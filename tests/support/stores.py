@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from receiver.store.contract import CustomerSnapshot, Decision, LoyaltyStore, StoredEvent
@@ -10,8 +11,11 @@ from receiver.store.sql.migrate import upgrade
 
 
 def migrate(url: str) -> str:
-    """Bring the database at `url` to the code's schema (as `antavo-actions db upgrade` does); the URL."""
-    asyncio.run(upgrade(url))
+    """Bring the database at `url` to the code's schema (as `antavo-actions db upgrade` does); the URL.
+
+    On its own thread, so a caller with a running event loop (Playwright's sync API) can use it too."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, upgrade(url)).result(timeout=120)
     return url
 
 
