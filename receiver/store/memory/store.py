@@ -19,12 +19,16 @@ from typing import Any
 
 from receiver.ids import random_id
 from receiver.jsontext import json_copy
+from receiver.store.batch import write_by_steps
 from receiver.store.contract import (
+    BatchMessage,
+    BatchWindows,
     Change,
     CustomerSnapshot,
     Decision,
     IdempotencyClaim,
     LogKind,
+    MessageResult,
     NewLogEntry,
     OutboxItem,
     OutboxRow,
@@ -213,6 +217,9 @@ class MemoryStore:
         if queued and wake is not None:
             wake()
         return event
+
+    async def write_batch(self, messages: Sequence[BatchMessage], windows: BatchWindows) -> list[MessageResult]:
+        return await write_by_steps(self, messages, windows)  # no call here waits: the steps cannot interleave
 
     def _items(
         self, before: _Customer | None, after: _Customer, change: Change, event: StoredEvent
