@@ -57,7 +57,10 @@ class WriteBatch:
         keyed = [n for n, r in enumerate(requests) if r.decide is not None and r.idempotency_key is not None]
         keys = ClaimKey.run_many(
             conn,
-            [ClaimKey(requests[n].idempotency_key or "", requests[n].fingerprint, now, windows.ttl, windows.lease) for n in keyed],
+            [
+                ClaimKey(requests[n].idempotency_key or "", requests[n].fingerprint, now, windows.ttl, windows.lease)
+                for n in keyed
+            ],
         )
         for n, (_, claim) in zip(keyed, keys, strict=True):
             if claim != "reserved":
