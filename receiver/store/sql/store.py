@@ -40,8 +40,8 @@ from receiver.store.contract import (
 )
 from receiver.store.limits import StoreLimits
 from receiver.store.sql import claims, ledger, records
-from receiver.store.sql.batch import WriteBatch
 from receiver.store.sql import tables as t
+from receiver.store.sql.batch import WriteBatch
 from receiver.store.sql.convert import guarded
 from receiver.store.sql.engine import EngineSettings, is_postgres, make_engine, make_sqlite_engine
 from receiver.store.sql.group import GroupCommit
