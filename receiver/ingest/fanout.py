@@ -35,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,7 +55,7 @@ from receiver.ingest.integrations import destination_enabled
 from receiver.ingest.recent import RecentFeed
 from receiver.logs.sources import tracking_source
 from receiver.logs.stored import StoredLog
-from receiver.store.contract import NewLogEntry
+from receiver.store.contract import BatchMessage, BatchRequest, BatchWindows, MessageResult, NewLogEntry
 from receiver.store.entries import LogEntry
 from receiver.web.body import dotted
 
@@ -129,6 +129,34 @@ def carried_id(message: Mapping[str, Any]) -> str | None:
     return None
 
 
+@dataclass
+class _Plan:
+    """A message of a unit: its requests (and notes) in order, each with the call it makes (None for a note)."""
+
+    message: dict[str, Any]
+    kind: str = "routed"
+    """Which counter it adds to once it is known not to be a duplicate (`IngestStats`), besides `accepted`."""
+    mapping_failed: int = 0
+    requests: list[BatchRequest] = field(default_factory=list)
+    calls: list[InProcessCall | None] = field(default_factory=list)
+    duplicate: NewLogEntry | None = None
+    """The entry it leaves in the duplicate log if it is one."""
+
+    def note(self, entry: NewLogEntry) -> None:
+        self.requests.append(BatchRequest(lambda _outcome: entry))
+        self.calls.append(None)
+
+    def done(self, duplicate: NewLogEntry) -> _Plan:
+        self.duplicate = duplicate
+        return self
+
+    @property
+    def unit(self) -> BatchMessage:
+        if self.duplicate is None:
+            raise RuntimeError("a plan is done before it is written")
+        return BatchMessage(self.message["messageId"], self.duplicate, tuple(self.requests))
+
+
 class Fanout:
     """The compiled subscriptions, the deduplicator and the counters of one app."""
 
@@ -180,7 +208,7 @@ class Fanout:
         """
         reports: list[MessageReport] = []
         if self.service.store.groups_writes:
-            return list(await asyncio.gather(*(self.process(message) for message in messages)))
+            return await self._as_unit(messages)
         for start in range(0, len(messages), SIDE_BY_SIDE):
             # Nothing waits on this store: one after another, no task per message, a turn for others
             # before each chunk (the first follows the call's parsing, which took a turn of its own).
@@ -188,6 +216,97 @@ class Fanout:
             for message in messages[start : start + SIDE_BY_SIDE]:
                 reports.append(await self.process(message))
         return reports
+
+    async def _as_unit(self, messages: Sequence[dict[str, Any]]) -> list[MessageReport]:
+        """The call as one unit of work (`LoyaltyStore.write_batch`): each message routed and checked here,
+        then the store writes every claim, event, answer and entry at once; the results settled in order."""
+        plans = [await self._plan(message) for message in messages]
+        service = self.service
+        windows = BatchWindows(self.dedup.window, service.idempotency.ttl, service.idempotency.lease)
+        try:
+            results = await service.store.write_batch([plan.unit for plan in plans], windows)
+        except Exception as error:
+            # Nothing of the unit was written (one transaction): each message runs on its own instead,
+            # where a database that is down gives each its 503 entry and the call its 503.
+            logger.warning("a call's unit of work failed (%s); its messages run one by one", type(error).__name__)
+            return list(await asyncio.gather(*(self.process(message) for message in messages)))
+        return [await self._settle(plan, result) for plan, result in zip(plans, results, strict=True)]
+
+    async def _plan(self, message: dict[str, Any]) -> _Plan:
+        """`process`'s routing, without its writes: what the message's requests are and what each will log."""
+        plan = _Plan(message)
+        note = plan.note
+        if not destination_enabled(message.get("integrations"), self.destination):
+            plan.kind = "filtered"
+            reason = f"The message's 'integrations' turn off the {self.destination} destination."
+            note(
+                self.service.note_entry(
+                    **self._noted(message, 200, {"status": "ignored", "reason": reason}, None, None)
+                )
+            )
+            return plan.done(self._duplicate_entry(message))
+        try:
+            outcomes = self.pipeline.run(message)
+        except Exception as exc:
+            if not isinstance(exc, DestinationError):
+                logger.exception("routing message %s failed unexpectedly", message["messageId"])
+            code, text = (
+                (TRIGGER_FAILED, f"A subscription's trigger cannot be evaluated: {exc.message}")
+                if isinstance(exc, DestinationError)
+                else (INTERNAL_ERROR, "The receiver failed to route this message.")
+            )
+            plan.kind = "failed"
+            status = 400 if code != INTERNAL_ERROR else 500
+            note(self.service.note_entry(**self._noted(message, status, error_body(code, text), (code, text), None)))
+            return plan.done(self._duplicate_entry(message))
+        if not outcomes:
+            plan.kind = "unmatched"
+            reason = f"No enabled subscription's trigger matches this {message['type']} call."
+            note(
+                self.service.note_entry(
+                    **self._noted(message, 200, {"status": "ignored", "reason": reason}, None, None)
+                )
+            )
+        for outcome in outcomes:
+            if outcome.request is None:
+                plan.mapping_failed += 1
+                text = f"{outcome.subscription.name}: {outcome.error}"
+                body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
+                error = (MAPPING_FAILED, text)
+                note(self.service.note_entry(**self._noted(message, 400, body, error, outcome)))
+                continue
+            call = self._call(message, outcome)
+            plan.requests.append(await self.service.prepare(call))
+            plan.calls.append(call)
+        return plan.done(self._duplicate_entry(message))
+
+    async def _settle(self, plan: _Plan, result: MessageResult) -> MessageReport:
+        """Count, feed and report one message of a unit; a request whose key another one held runs now, alone."""
+        message_id = plan.message["messageId"]
+        if result.duplicate:
+            self.stats.duplicates += 1
+            return MessageReport(message_id, duplicate=True)
+        self.stats.accepted += 1
+        self.recent.append(plan.message)
+        if plan.kind != "routed":
+            setattr(self.stats, plan.kind, getattr(self.stats, plan.kind) + 1)
+        self.stats.mapping_failed += plan.mapping_failed
+        entries: list[LogEntry] = []
+        for call, outcome, entry in zip(plan.calls, result.outcomes, result.entries, strict=True):
+            if outcome.deferred and call is not None:
+                delivery = await self.service.deliver(call)
+                entry = delivery.entry
+            elif call is not None and entry is not None:
+                self.service.settled(entry, outcome)
+            if entry is None:
+                raise RuntimeError("an in-process delivery is always logged")
+            if call is not None:
+                if entry.status < 400:
+                    self.stats.delivered += 1
+                else:
+                    self.stats.refused += 1
+            entries.append(entry)
+        return MessageReport(message_id, entries=tuple(entries))
 
     async def process(self, message: dict[str, Any], *, pipeline: Pipeline | None = None) -> MessageReport:
         """Deduplicate, route and deliver one message that the Tracking API accepted.
@@ -241,15 +360,7 @@ class Fanout:
             text = f"{outcome.subscription.name}: {outcome.error}"
             body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
             return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
-        headers = {name.lower(): value for name, value in outcome.request.headers.items()}
-        call = InProcessCall(
-            outcome.request.json,
-            message_id=message["messageId"],
-            idempotency_key=headers.get(IDEMPOTENCY_HEADER),
-            source=tracking_source(message),
-            validated_with=self._schemas.get(id(outcome.subscription)),
-        )
-        delivery = await self.service.deliver(call)
+        delivery = await self.service.deliver(self._call(message, outcome))
         if delivery.accepted:
             self.stats.delivered += 1
         else:
@@ -258,22 +369,35 @@ class Fanout:
             raise RuntimeError("an in-process delivery is always logged")
         return delivery.entry
 
+    def _call(self, message: Mapping[str, Any], outcome: Outcome) -> InProcessCall:
+        """The webhook request a subscription's outcome makes (it has a request)."""
+        assert outcome.request is not None
+        headers = {name.lower(): value for name, value in outcome.request.headers.items()}
+        return InProcessCall(
+            outcome.request.json,
+            message_id=message["messageId"],
+            idempotency_key=headers.get(IDEMPOTENCY_HEADER),
+            source=tracking_source(message),
+            validated_with=self._schemas.get(id(outcome.subscription)),
+        )
+
     async def _duplicate(self, message: Mapping[str, Any]) -> None:
+        await self.duplicates.add(self._duplicate_entry(message))
+
+    def _duplicate_entry(self, message: Mapping[str, Any]) -> NewLogEntry:
         user = message.get("userId")
-        await self.duplicates.add(
-            NewLogEntry(
-                id=self.service.redact.text(message["messageId"]),
-                timestamp=datetime.now(UTC),
-                customer_id=self.service.redact.text(user) if isinstance(user, str) else None,
-                event_type=message["type"],
-                status=200,
-                response_time=0.0,
-                error=None,
-                error_code=None,
-                request=None,
-                response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
-                source=tracking_source(message),
-            )
+        return NewLogEntry(
+            id=self.service.redact.text(message["messageId"]),
+            timestamp=datetime.now(UTC),
+            customer_id=self.service.redact.text(user) if isinstance(user, str) else None,
+            event_type=message["type"],
+            status=200,
+            response_time=0.0,
+            error=None,
+            error_code=None,
+            request=None,
+            response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
+            source=tracking_source(message),
         )
 
     async def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
@@ -294,16 +418,26 @@ class Fanout:
         error: tuple[str, str] | None,
         outcome: Outcome | None,
     ) -> LogEntry:
-        return await self.service.note(
-            identifier=message["messageId"],
-            customer_id=(self._customer(outcome.subscription, message) if outcome else None) or carried_id(message),
-            event_type=message["type"],
-            status=status,
-            response=response,
-            request=message,
-            error=error,
-            source=tracking_source(message),
-        )
+        return await self.service.note(**self._noted(message, status, response, error, outcome))
+
+    def _noted(
+        self,
+        message: Mapping[str, Any],
+        status: int,
+        response: dict[str, Any],
+        error: tuple[str, str] | None,
+        outcome: Outcome | None,
+    ) -> dict[str, Any]:
+        return {
+            "identifier": message["messageId"],
+            "customer_id": (self._customer(outcome.subscription, message) if outcome else None) or carried_id(message),
+            "event_type": message["type"],
+            "status": status,
+            "response": response,
+            "request": message,
+            "error": error,
+            "source": tracking_source(message),
+        }
 
     def _customer(self, subscription: Subscription, message: Mapping[str, Any]) -> str | None:
         key = id(subscription)
