@@ -21,13 +21,13 @@ Where each message ends up, so that every one can be accounted for:
 
 `IngestStats` counts all of these.
 
-On a durable store a call's messages run side by side, one task each, started in the order
-sent: every message takes the same steps (dedup, then the webhook's write, then its log
-entry), so their writes reach the store in the order sent, and the store commits each step of
-the whole call as one grouped transaction (see `receiver.store.sql.group`) instead of several
-transactions per message. On the memory store nothing waits, so they run one after another,
-with a turn for other requests every `SIDE_BY_SIDE` messages. One refused message never
-refuses another: each keeps its own outcome and log entry.
+On a durable store a call is one unit of work: every message is routed and checked first
+(`WebhookService.prepare`), then the store writes the whole call — messageId claims, key
+claims, events, key answers, log entries — in one transaction (`LoyaltyStore.write_batch`), and
+each message settles its own outcome. A unit that fails writes nothing, and its messages then
+run one by one, each a task, side by side. On the memory store nothing waits, so they run one
+after another, with a turn for other requests every `SIDE_BY_SIDE` messages. One refused
+message never refuses another: each keeps its own outcome and log entry.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,10 +51,11 @@ from receiver.core.service import InProcessCall, WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
+from receiver.ingest.outcomes import IngestStats, MessageReport, UnitPlan, carried_id
 from receiver.ingest.recent import RecentFeed
 from receiver.logs.sources import tracking_source
 from receiver.logs.stored import StoredLog
-from receiver.store.contract import BatchMessage, BatchRequest, BatchWindows, MessageResult, NewLogEntry
+from receiver.store.contract import BatchWindows, MessageResult, NewLogEntry
 from receiver.store.entries import LogEntry
 from receiver.web.body import dotted
 
@@ -64,38 +64,9 @@ IDEMPOTENCY_HEADER = HEADER.lower()
 MAPPING_FAILED = "MAPPING_FAILED"
 TRIGGER_FAILED = "TRIGGER_FAILED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
-UNAVAILABLE = 503
 SIDE_BY_SIDE = 8
 """Messages of one call run between two turns for other requests on the memory store (see
 `Fanout.process_all`): about 0.6 ms of the loop, under 5 ms even in asyncio's debug mode."""
-
-
-@dataclass
-class IngestStats:
-    """Counters since the app started; `accepted` = duplicates excluded."""
-
-    accepted: int = 0
-    duplicates: int = 0
-    filtered: int = 0
-    unmatched: int = 0
-    mapping_failed: int = 0
-    delivered: int = 0
-    refused: int = 0
-    failed: int = 0
-
-
-@dataclass(frozen=True)
-class MessageReport:
-    """What became of one message: the inbound-log entries it made (none for a duplicate)."""
-
-    message_id: str
-    duplicate: bool = False
-    entries: tuple[LogEntry, ...] = ()
-
-    @property
-    def unfinished(self) -> LogEntry | None:
-        """The entry of a request the store could not take (503), if any: the sender must retry."""
-        return next((entry for entry in self.entries if entry.status == UNAVAILABLE), None)
 
 
 def destination_settings(definition: Definition, config: ReceiverConfig) -> dict[str, Any]:
@@ -118,43 +89,6 @@ def _customer_mapping(subscription: Subscription, field: str) -> CompiledMapping
         return compile_mapping({field: subscription.mapping[field]})
     except DestinationError:
         return None
-
-
-def carried_id(message: Mapping[str, Any]) -> str | None:
-    """The userId (else anonymousId) a message carried: what the log's customer filter finds it by."""
-    for key in ("userId", "anonymousId"):
-        value = message.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-@dataclass
-class _Plan:
-    """A message of a unit: its requests (and notes) in order, each with the call it makes (None for a note)."""
-
-    message: dict[str, Any]
-    kind: str = "routed"
-    """Which counter it adds to once it is known not to be a duplicate (`IngestStats`), besides `accepted`."""
-    mapping_failed: int = 0
-    requests: list[BatchRequest] = field(default_factory=list)
-    calls: list[InProcessCall | None] = field(default_factory=list)
-    duplicate: NewLogEntry | None = None
-    """The entry it leaves in the duplicate log if it is one."""
-
-    def note(self, entry: NewLogEntry) -> None:
-        self.requests.append(BatchRequest(lambda _outcome: entry))
-        self.calls.append(None)
-
-    def done(self, duplicate: NewLogEntry) -> _Plan:
-        self.duplicate = duplicate
-        return self
-
-    @property
-    def unit(self) -> BatchMessage:
-        if self.duplicate is None:
-            raise RuntimeError("a plan is done before it is written")
-        return BatchMessage(self.message["messageId"], self.duplicate, tuple(self.requests))
 
 
 class Fanout:
@@ -199,12 +133,12 @@ class Fanout:
         return [route.subscription for route in self.pipeline.routes]
 
     async def process_all(self, messages: Sequence[dict[str, Any]]) -> list[MessageReport]:
-        """A call's messages, side by side and in order (see the module's docstring); reports in that order.
+        """A call's messages in order (see the module's docstring); reports in that order.
 
-        On a store that groups writes the whole call goes at once, one task per message: three
-        transactions (messageId claims, events, log entries), whatever its size. Elsewhere (memory)
-        nothing waits, so the messages run one after another in the caller's task (a task each
-        would cost more than the work), with a turn for other requests every `SIDE_BY_SIDE`.
+        On a store that groups writes the whole call is one unit of work (`_as_unit`), one
+        transaction whatever its size. Elsewhere (memory) nothing waits, so the messages run one
+        after another in the caller's task (a task each would cost more than the work), with a
+        turn for other requests every `SIDE_BY_SIDE`.
         """
         reports: list[MessageReport] = []
         if self.service.store.groups_writes:
@@ -232,9 +166,9 @@ class Fanout:
             return list(await asyncio.gather(*(self.process(message) for message in messages)))
         return [await self._settle(plan, result) for plan, result in zip(plans, results, strict=True)]
 
-    async def _plan(self, message: dict[str, Any]) -> _Plan:
+    async def _plan(self, message: dict[str, Any]) -> UnitPlan:
         """`process`'s routing, without its writes: what the message's requests are and what each will log."""
-        plan = _Plan(message)
+        plan = UnitPlan(message)
         note = plan.note
         if not destination_enabled(message.get("integrations"), self.destination):
             plan.kind = "filtered"
@@ -280,7 +214,7 @@ class Fanout:
             plan.calls.append(call)
         return plan.done(self._duplicate_entry(message))
 
-    async def _settle(self, plan: _Plan, result: MessageResult) -> MessageReport:
+    async def _settle(self, plan: UnitPlan, result: MessageResult) -> MessageReport:
         """Count, feed and report one message of a unit; a request whose key another one held runs now, alone."""
         message_id = plan.message["messageId"]
         if result.duplicate:
