@@ -36,6 +36,7 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import SecretStr
@@ -178,7 +179,7 @@ class Fanout:
                     **self._noted(message, 200, {"status": "ignored", "reason": reason}, None, None)
                 )
             )
-            return plan.done(self._duplicate_entry(message))
+            return plan.done(partial(self._duplicate_entry, message))
         try:
             outcomes = self.pipeline.run(message)
         except Exception as exc:
@@ -192,7 +193,7 @@ class Fanout:
             plan.kind = "failed"
             status = 400 if code != INTERNAL_ERROR else 500
             note(self.service.note_entry(**self._noted(message, status, error_body(code, text), (code, text), None)))
-            return plan.done(self._duplicate_entry(message))
+            return plan.done(partial(self._duplicate_entry, message))
         if not outcomes:
             plan.kind = "unmatched"
             reason = f"No enabled subscription's trigger matches this {message['type']} call."
@@ -212,7 +213,7 @@ class Fanout:
             call = self._call(message, outcome)
             plan.requests.append(await self.service.prepare(call))
             plan.calls.append(call)
-        return plan.done(self._duplicate_entry(message))
+        return plan.done(partial(self._duplicate_entry, message))
 
     async def _settle(self, plan: UnitPlan, result: MessageResult) -> MessageReport:
         """Count, feed and report one message of a unit; a request whose key another one held runs now, alone."""

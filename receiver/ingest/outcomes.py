@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,14 +60,14 @@ class UnitPlan:
     mapping_failed: int = 0
     requests: list[BatchRequest] = field(default_factory=list)
     calls: list[InProcessCall | None] = field(default_factory=list)
-    duplicate: NewLogEntry | None = None
+    duplicate: Callable[[], NewLogEntry] | None = None
     """The entry it leaves in the duplicate log if it is one."""
 
     def note(self, entry: NewLogEntry) -> None:
         self.requests.append(BatchRequest(lambda _outcome: entry))
         self.calls.append(None)
 
-    def done(self, duplicate: NewLogEntry) -> UnitPlan:
+    def done(self, duplicate: Callable[[], NewLogEntry]) -> UnitPlan:
         self.duplicate = duplicate
         return self
 

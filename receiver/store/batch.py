@@ -49,7 +49,7 @@ async def write_by_steps(
     results: list[MessageResult] = []
     for message in messages:
         if not await store.first_time(message.message_id, window=windows.dedup):
-            await store.log_add("duplicate", [message.duplicate])
+            await store.log_add("duplicate", [message.duplicate()])
             results.append(MessageResult(duplicate=True))
             continue
         outcomes: list[RequestOutcome] = []

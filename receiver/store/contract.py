@@ -242,7 +242,8 @@ class BatchMessage:
     """A message: its messageId claim, the entry it leaves if a duplicate, and its requests in order."""
 
     message_id: str
-    duplicate: NewLogEntry
+    duplicate: Callable[[], NewLogEntry]
+    """Its entry in the duplicate log, made only when it is one (most messages are not)."""
     requests: tuple[BatchRequest, ...] = ()
 
 

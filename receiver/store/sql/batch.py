@@ -81,7 +81,7 @@ class WriteBatch:
                     False, tuple(outcomes.get(k, RequestOutcome()) for k in own), tuple(entries.get(k) for k in own)
                 )
             )
-        duplicates = [m.duplicate for m, new in zip(self.messages, first, strict=True) if not new]
+        duplicates = [m.duplicate() for m, new in zip(self.messages, first, strict=True) if not new]
         if duplicates:
             AddLog.run_many(conn, [AddLog("duplicate", duplicates, self.body_bytes)])
         return results, queued

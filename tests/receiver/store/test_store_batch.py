@@ -60,7 +60,7 @@ def request(message_id: str, customer: str, decide, key: str | None = None, fing
 
 
 def message(message_id: str, *requests: BatchRequest) -> BatchMessage:
-    return BatchMessage(message_id, log_entry(message_id, 200), tuple(requests))
+    return BatchMessage(message_id, lambda: log_entry(message_id, 200), tuple(requests))
 
 
 def note(message_id: str) -> BatchRequest:
