@@ -34,14 +34,9 @@ TRANSACTION = select(_x.customer_id, _x.recorded_at).where(
 INSERT_CUSTOMER = insert(t.customers)
 UPDATE_CUSTOMER = update(t.customers).where(_c.id == bindparam("customer"))
 """SET takes the columns the call passes (profile, attributes, opted_in, event_count)."""
-INSERT_EVENT = insert(t.events)
 INSERT_TRANSACTION = insert(t.transactions)
 KEY_ANSWER = update(t.idempotency_keys).where(_k.key == bindparam("key_"))
 """SET takes status and body."""
-INSERT_LOG = insert(t.log_entries).returning(t.log_entries.c.seq)
-"""One statement for many rows; their `seq`s come back in no promised order, but one statement
-numbers its rows in the order given, so the sorted `seq`s are the rows' in order. (Asking for
-the order — `sort_by_parameter_order` — makes SQLite insert row by row.)"""
 KEYS = select(t.idempotency_keys).where(_k.key.in_(bindparam("keys", expanding=True)))
 INSERT_KEY = insert(t.idempotency_keys)
 RENEW_KEY = update(t.idempotency_keys).where(
