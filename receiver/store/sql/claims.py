@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, update
 from receiver.store.contract import IdempotencyClaim, StoredResponse
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
+from receiver.store.sql.driver import insert_many
 from receiver.store.sql.group import Bulk, Conflict
 
 
@@ -71,7 +72,8 @@ class ClaimKey(Bulk[IdempotencyClaim]):
                 fresh[work.key] = {"key": work.key, **vars(claim)}
             answers.append((True, "reserved"))
         if fresh:
-            conn.execute(sql.INSERT_KEY, list(fresh.values()))
+            rows = [(r["key"], r["fingerprint"], r["locked_until"], r["expires_at"]) for r in fresh.values()]
+            insert_many(conn, t.idempotency_keys, ("key", "fingerprint", "locked_until", "expires_at"), rows)
         return answers
 
 
@@ -103,7 +105,7 @@ class ClaimMessage(Bulk[bool]):
     def run_many(conn: Connection, works: Sequence[ClaimMessage]) -> list[tuple[bool, Any]]:
         ids = list({work.message_id for work in works})
         known = {row.message_id: row.expires_at for row in conn.execute(sql.SEEN, {"ids": ids})}
-        fresh: list[dict[str, Any]] = []
+        fresh: list[tuple[str, float]] = []
         answers: list[tuple[bool, Any]] = []
         for work in works:
             expires = known.get(work.message_id)
@@ -112,13 +114,13 @@ class ClaimMessage(Bulk[bool]):
                 continue
             known[work.message_id] = work.now + work.window
             if expires is None:
-                fresh.append({"message_id": work.message_id, "expires_at": work.now + work.window})
+                fresh.append((work.message_id, work.now + work.window))
             else:
                 renewal = {"message_id_": work.message_id, "expires_at": work.now + work.window, "now": work.now}
                 _renew(conn, sql.RENEW_SEEN, renewal)
             answers.append((True, True))
         if fresh:
-            conn.execute(sql.INSERT_SEEN, fresh)
+            insert_many(conn, t.seen_messages, ("message_id", "expires_at"), fresh)
         return answers
 
 

@@ -38,14 +38,12 @@ INSERT_TRANSACTION = insert(t.transactions)
 KEY_ANSWER = update(t.idempotency_keys).where(_k.key == bindparam("key_"))
 """SET takes status and body."""
 KEYS = select(t.idempotency_keys).where(_k.key.in_(bindparam("keys", expanding=True)))
-INSERT_KEY = insert(t.idempotency_keys)
 RENEW_KEY = update(t.idempotency_keys).where(
     _k.key == bindparam("key_"),
     (_k.expires_at <= bindparam("now")) | (_k.status.is_(None) & (_k.locked_until <= bindparam("now"))),
 )
 """SET takes fingerprint, status, body, locked_until and expires_at from the call."""
 SEEN = select(_m.message_id, _m.expires_at).where(_m.message_id.in_(bindparam("ids", expanding=True)))
-INSERT_SEEN = insert(t.seen_messages)
 RENEW_SEEN = update(t.seen_messages).where(_m.message_id == bindparam("message_id_"), _m.expires_at <= bindparam("now"))
 INSERT_OUTBOX = insert(t.outbox)
 
