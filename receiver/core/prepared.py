@@ -6,9 +6,8 @@ from typing import Any
 
 from receiver.core.idempotency import reused
 from receiver.errors import ApiError
+from receiver.store.batch import accepted_answer
 from receiver.store.contract import Change, CustomerView, Decision, RequestOutcome, StoredResponse
-
-ACCEPTED = 202
 
 
 def refusing(refusal: ApiError) -> Decision:
@@ -32,7 +31,8 @@ def answer_of(outcome: RequestOutcome, early: tuple[int, dict[str, Any]] | None)
     if refusal is not None:
         return refusal.status, refusal.body()
     if outcome.event is not None:
-        return ACCEPTED, {"id": outcome.event.id, "status": "accepted"}
+        answer = accepted_answer(outcome.event)
+        return answer.status, answer.body
     if early is None:
         raise RuntimeError("a prepared request without a decision was refused before the store")
     return early

@@ -34,6 +34,7 @@ from receiver.logs.sources import WEBHOOK
 from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
 from receiver.security import KeyGate, Redactor, client_address
+from receiver.store.batch import accepted_answer
 from receiver.store.contract import (
     BatchRequest,
     Decision,
@@ -47,7 +48,6 @@ from receiver.web.body import check_content_type, parse_json, read_body, require
 
 logger = logging.getLogger(__name__)
 REPLAY_HEADER = "Idempotent-Replayed"
-ACCEPTED = 202
 
 
 @dataclass
@@ -389,5 +389,5 @@ class WebhookService:
     ) -> tuple[int, dict[str, Any]]:
         """Schema, then request rules, then the store's atomic check-and-write."""
         customer, decide = await self._decision(action, body, trace)
-        event = await self.store.apply(customer, decide, idempotency_key=idempotency_key)
-        return ACCEPTED, {"id": event.id, "status": "accepted"}
+        answer = accepted_answer(await self.store.apply(customer, decide, idempotency_key=idempotency_key))
+        return answer.status, answer.body

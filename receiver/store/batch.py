@@ -31,10 +31,16 @@ from receiver.store.contract import (
     LoyaltyStore,
     MessageResult,
     RequestOutcome,
+    StoredEvent,
     StoredResponse,
 )
 
-__all__ = ["key_answer", "write_by_steps"]
+__all__ = ["accepted_answer", "key_answer", "write_by_steps"]
+
+
+def accepted_answer(event: StoredEvent) -> StoredResponse:
+    """The answer to an accepted event: what the webhook sends and its Idempotency-Key replays (every store's)."""
+    return StoredResponse(202, {"id": event.id, "status": "accepted"})
 
 
 def key_answer(refusal: ApiError) -> StoredResponse:

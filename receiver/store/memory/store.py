@@ -19,7 +19,7 @@ from typing import Any
 
 from receiver.ids import random_id
 from receiver.jsontext import json_copy
-from receiver.store.batch import write_by_steps
+from receiver.store.batch import accepted_answer, write_by_steps
 from receiver.store.contract import (
     BatchMessage,
     BatchWindows,
@@ -211,7 +211,7 @@ class MemoryStore:
                 self._transactions.setdefault(change.account, {})[change.transaction_id] = seen
             self._writes += 1
             if idempotency_key is not None:
-                self._keys.answer(idempotency_key, StoredResponse(202, {"id": event.id, "status": "accepted"}))
+                self._keys.answer(idempotency_key, accepted_answer(event))
             self._put(items)
             queued, wake = bool(items), self._wake
         if queued and wake is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from receiver.store.batch import key_answer
+from receiver.store.batch import accepted_answer, key_answer
 from receiver.store.contract import (
     BatchMessage,
     BatchRequest,
@@ -30,7 +30,8 @@ from receiver.store.contract import (
     RequestOutcome,
 )
 from receiver.store.sql import statements as sql
-from receiver.store.sql.claims import ClaimKey, ClaimMessage
+from receiver.store.sql.claims import ClaimKey, ClaimMessage, insert_keys
+from receiver.store.sql.engine import json_text
 from receiver.store.sql.ledger import Apply
 from receiver.store.sql.records import AddLog
 
@@ -55,7 +56,7 @@ class WriteBatch:
         requests = [r for m, new in zip(self.messages, first, strict=True) if new for r in m.requests]
         outcomes: dict[int, RequestOutcome] = {}
         keyed = [n for n, r in enumerate(requests) if r.decide is not None and r.idempotency_key is not None]
-        keys = ClaimKey.run_many(
+        keys, fresh = ClaimKey.claim_many(
             conn,
             [
                 ClaimKey(requests[n].idempotency_key or "", requests[n].fingerprint, now, windows.ttl, windows.lease)
@@ -66,7 +67,7 @@ class WriteBatch:
             if claim != "reserved":
                 outcomes[n] = RequestOutcome(claim=claim)
         to_apply = [n for n, r in enumerate(requests) if r.decide is not None and n not in outcomes]
-        queued = self._apply(conn, requests, to_apply, outcomes)
+        queued = self._apply(conn, requests, to_apply, outcomes, fresh)
         entries = self._log(conn, requests, outcomes)
         results: list[MessageResult] = []
         n = 0
@@ -87,31 +88,46 @@ class WriteBatch:
         return results, queued
 
     def _apply(
-        self, conn: Connection, requests: list[BatchRequest], chosen: list[int], outcomes: dict[int, RequestOutcome]
+        self,
+        conn: Connection,
+        requests: list[BatchRequest],
+        chosen: list[int],
+        outcomes: dict[int, RequestOutcome],
+        fresh: dict[str, tuple[Any, ...]],
     ) -> bool:
-        """The decisions in order, as one `Apply` group; a refused keyed request's answer is stored as the key's."""
-        if not chosen:
-            return False
+        """The decisions in order, as one `Apply` group; each reserved key gets its request's answer.
+
+        A key new to the table (`fresh`) is inserted here once, with its answer; a key taken over
+        from an expired row was renewed by its claim, and its answer is an update (by `Apply` for
+        an accepted request, here for a refused one).
+        """
         works = []
         for n in chosen:
             r = requests[n]
             assert r.decide is not None  # chosen: the requests with a decision
-            works.append(Apply(r.customer_id, r.decide, r.idempotency_key, self.now, self.source, self.write_outbox))
+            updated = r.idempotency_key if r.idempotency_key not in fresh else None
+            works.append(Apply(r.customer_id, r.decide, updated, self.now, self.source, self.write_outbox))
         queued = False
         refused: list[dict[str, Any]] = []
-        for n, (ok, answer) in zip(chosen, Apply.run_many(conn, works), strict=True):
+        rows: list[tuple[Any, ...]] = []
+        for n, (ok, answer) in zip(chosen, Apply.run_many(conn, works) if works else [], strict=True):
             if ok:
                 event, items = answer
                 queued = queued or items
                 outcomes[n] = RequestOutcome(event=event)
-                continue
-            outcomes[n] = RequestOutcome(refusal=answer)
-            key = requests[n].idempotency_key
-            if key is not None:
+                stored = accepted_answer(event)
+            else:
+                outcomes[n] = RequestOutcome(refusal=answer)
                 stored = key_answer(answer)
+            key = requests[n].idempotency_key
+            if key in fresh:
+                row = fresh.pop(key)
+                rows.append((*row[:2], stored.status, json_text(stored.body), *row[4:]))
+            elif key is not None and not ok:
                 refused.append({"key_": key, "status": stored.status, "body": stored.body})
         if refused:
             conn.execute(sql.KEY_ANSWER, refused)
+        insert_keys(conn, rows + list(fresh.values()))  # (none left in `fresh`: every reserved key's request ran)
         return queued
 
     def _log(

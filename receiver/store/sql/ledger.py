@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 from receiver.errors import ApiError
 from receiver.ids import random_id
 from receiver.jsontext import json_copy
+from receiver.store.batch import accepted_answer
 from receiver.store.contract import (
     Change,
     CustomerSnapshot,
@@ -234,9 +235,8 @@ class Apply(Bulk[tuple[StoredEvent, bool]]):
                 }
             )
         if self.idempotency_key is not None:
-            writes.answers.append(
-                {"key_": self.idempotency_key, "status": 202, "body": {"id": event.id, "status": "accepted"}}
-            )
+            answer = accepted_answer(event)
+            writes.answers.append({"key_": self.idempotency_key, "status": answer.status, "body": answer.body})
         if self.source is None:
             return event, False
         merged = {**customer.profile, **customer.attributes}

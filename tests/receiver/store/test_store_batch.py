@@ -254,3 +254,26 @@ def test_refusal_errors_keep_their_code(backend):
         assert isinstance(refusal, ApiError) and refusal.code == "INSUFFICIENT_POINTS"
 
     backend.run(body)
+
+
+def test_expired_keys_are_taken_over_inside_a_unit_and_answer_anew(backend):
+    async def body(store: LoyaltyStore) -> None:
+        assert await store.idempotency_begin("old-ok", "fp", ttl=60, lease=30) == "reserved"
+        await store.idempotency_finish("old-ok", StoredResponse(202, {"id": "evt_old", "status": "accepted"}))
+        assert await store.idempotency_begin("old-no", "fp", ttl=60, lease=30) == "reserved"  # abandoned
+        backend.clock.now += 120  # both past their TTL and lease
+        batch = [
+            message("e1", request("e1", "u", add(3), key="old-ok")),
+            message("e2", request("e2", "u", subtract(10), key="old-no")),
+        ]
+        results = await store.write_batch(batch, WINDOWS)
+        assert statuses(results) == [[202], [422]]
+        event = results[0].outcomes[0].event
+        assert event is not None
+        assert await store.idempotency_begin("old-ok", "fp", ttl=60, lease=30) == StoredResponse(
+            202, {"id": event.id, "status": "accepted"}
+        )
+        refused = await store.idempotency_begin("old-no", "fp", ttl=60, lease=30)
+        assert isinstance(refused, StoredResponse) and refused.status == 422
+
+    backend.run(body)
