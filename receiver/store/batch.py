@@ -14,8 +14,11 @@ request still holds (`in_progress`) writes nothing: the caller runs that request
 own, where the webhook's wait applies. The store's rules (no negative balance, one transaction
 ID per account) hold as in `apply`; a conflict with another process reruns the whole unit.
 
-`write_by_steps` is the same unit through the contract's single calls: right for a store whose
-calls never wait (memory), where the steps cannot interleave with another request.
+A unit that fails (`StoreUnavailable`, a full outbox among them, or any error that is not a
+decision's refusal) raises: on SQL nothing of it stands. `write_by_steps` is the same unit
+through the contract's single calls: right for a store whose calls never wait (memory), where
+the steps cannot interleave with another request; there a failure leaves the messages before
+the failing one written, and that one's messageId free again.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from receiver.store.contract import (
     RequestOutcome,
     StoredEvent,
     StoredResponse,
+    StoreUnavailable,
 )
 
 __all__ = ["accepted_answer", "key_answer", "write_by_steps"]
@@ -60,11 +64,16 @@ async def write_by_steps(
             continue
         outcomes: list[RequestOutcome] = []
         entries: list[LogEntry | None] = []
-        for request in message.requests:
-            outcome = await _one(store, request, windows)
-            entry = request.entry(outcome)
-            outcomes.append(outcome)
-            entries.append((await store.log_add("inbound", [entry]))[0] if entry is not None else None)
+        try:
+            for request in message.requests:
+                outcome = await _one(store, request, windows)
+                entry = request.entry(outcome)
+                outcomes.append(outcome)
+                entries.append((await store.log_add("inbound", [entry]))[0] if entry is not None else None)
+        except BaseException:
+            # The messages before it stand; this one is let through again (its applied requests' keys replay).
+            await store.forget_message(message.message_id)
+            raise
         results.append(MessageResult(False, tuple(outcomes), tuple(entries)))
     return results
 
@@ -79,6 +88,10 @@ async def _one(store: LoyaltyStore, request: BatchRequest, windows: BatchWindows
             return RequestOutcome(claim=claim)
     try:
         return RequestOutcome(event=await store.apply(request.customer_id, request.decide, idempotency_key=key))
+    except StoreUnavailable:
+        if key is not None:
+            await store.idempotency_release(key)  # not an answer (a full outbox): the retry runs afresh
+        raise
     except ApiError as refusal:
         if key is not None:
             await store.idempotency_finish(key, key_answer(refusal))

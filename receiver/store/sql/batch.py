@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from receiver.errors import ApiError
 from receiver.store.batch import accepted_answer, key_answer
 from receiver.store.contract import (
     BatchMessage,
@@ -36,6 +37,19 @@ from receiver.store.sql.ledger import Apply
 from receiver.store.sql.records import AddLog
 
 
+class UnitUndone(Exception):
+    """A unit that met an `ApiError` of its own (a full outbox), raised so that its transaction is undone.
+
+    `group` commits what a plain work wrote before an `ApiError` (it takes one for a decision's
+    refusal); a unit has written its claims by then, so the error leaves it as this instead,
+    and `SqlStore.write_batch` raises the refusal again once nothing of the unit stands.
+    """
+
+    def __init__(self, refusal: ApiError) -> None:
+        super().__init__(refusal.code)
+        self.refusal = refusal
+
+
 @dataclass(frozen=True)
 class WriteBatch:
     """The unit of work (a function of a connection, run by `group` as one transaction)."""
@@ -49,6 +63,12 @@ class WriteBatch:
 
     def __call__(self, conn: Connection) -> tuple[list[MessageResult], bool]:
         """The results in message order, and whether any outbox row was queued."""
+        try:
+            return self._run(conn)
+        except ApiError as refusal:
+            raise UnitUndone(refusal) from refusal
+
+    def _run(self, conn: Connection) -> tuple[list[MessageResult], bool]:
         now, windows = self.now, self.windows
         claimed = ClaimMessage.run_many(conn, [ClaimMessage(m.message_id, now, windows.dedup) for m in self.messages])
         first = [bool(answer) for _, answer in claimed]

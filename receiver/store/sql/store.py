@@ -41,7 +41,7 @@ from receiver.store.contract import (
 from receiver.store.limits import StoreLimits
 from receiver.store.sql import claims, ledger, records
 from receiver.store.sql import tables as t
-from receiver.store.sql.batch import WriteBatch
+from receiver.store.sql.batch import UnitUndone, WriteBatch
 from receiver.store.sql.convert import guarded
 from receiver.store.sql.engine import EngineSettings, is_postgres, make_engine, make_sqlite_engine
 from receiver.store.sql.group import GroupCommit
@@ -142,7 +142,10 @@ class SqlStore:
             partial(records.write_outbox, limit=self._limits.outbox_size),
             self._limits.log_body_bytes,
         )
-        results, queued = await self._write(work)
+        try:
+            results, queued = await self._write(work)
+        except UnitUndone as undone:
+            raise undone.refusal from None  # e.g. the outbox is full: nothing of the unit was written
         if queued and self._wake is not None:
             self._wake()
         await self.maintain(writes=2 * len(messages))  # as many as the claims and log entries one by one

@@ -277,3 +277,28 @@ def test_expired_keys_are_taken_over_inside_a_unit_and_answer_anew(backend):
         assert isinstance(refused, StoredResponse) and refused.status == 422
 
     backend.run(body)
+
+
+def test_a_full_outbound_queue_refuses_the_unit_whole_and_it_runs_again_later(backend):
+    from test_store_records import Source
+
+    from receiver.store.contract import OutboxItem
+    from receiver.store.limits import OutboxFull
+
+    async def body(store: LoyaltyStore) -> None:
+        store.set_outbox_source(Source())
+        await store.outbox_put([OutboxItem("u", f"q-{n}", "track", {"messageId": f"q-{n}"}) for n in range(3)])
+        batch = [message("f1", request("f1", "u", add(5), key="kf")), message("f2", request("f2", "v", add(1)))]
+        with pytest.raises(OutboxFull):
+            await store.write_batch(batch, WINDOWS)
+        assert await store.event_count() == 0 and await store.customer("u") is None  # the first message failed
+        assert await store.log_count("inbound", LogFilter()) == 0 and await store.outbox_pending() == 3
+        if store.durable:  # one transaction: not even the claims stand
+            assert await store.first_time("f2", window=600) and await store.forget_message("f2") is None
+        # Room again: the retry runs afresh (the key was released, not answered with the 503).
+        claimed = await store.outbox_claim(3, lease=30)
+        await store.outbox_done([row.seq for row in claimed])
+        assert statuses(await store.write_batch(batch, WINDOWS)) == [[202], [202]]
+        assert await store.event_count() == 2
+
+    backend.run(body, outbox_size=3)
