@@ -76,8 +76,8 @@ def summarize(raw: Path, top: int) -> str:
     samples = 0
     for line in raw.read_text(encoding="utf-8").splitlines():
         stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or not count_text.isdigit():
+            continue  # py-spy now and then writes a frame it could not read whole (no count to take)
         count = int(count_text)
         frames = [frame_name(frame) for frame in stack.split(";")]
         samples += count

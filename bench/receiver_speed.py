@@ -8,6 +8,11 @@ Two measurements, each printed next to its reference and as a ratio:
 2. Ingest: `/v1/batch` with 100 `Points Earned` events per call (fresh `messageId`s per call,
    so nothing is deduplicated away), 8 connections; events/s through the full path.
 
+On a durable store the ingest is printed beside the same-run limit: `bench/store_limit.py`, the
+batched two-statement write (two `executemany` INSERTs per transaction of `--batch` events) from
+Python through the bare driver, on the same database and core once the receiver has stopped —
+into plain tables, and into copies of the receiver's own `events` and `log_entries` (their indexes).
+
 Beside each rate, the server's own CPU time per request (per event for the ingest), read
 from the process (psutil) around the load: on a machine other work is sharing, the rates and
 latencies move with that load, the CPU cost per request much less.
@@ -305,11 +310,16 @@ def measure(args: argparse.Namespace) -> None:
                 store = stack.enter_context(temporary_postgres())
             elif store == TEMPORARY_SQLITE:
                 store = f"sqlite:///{stack.enter_context(tempfile.TemporaryDirectory())}/bench.db"
-            url = stack.enter_context(
-                receiver(api_key, write_key, None if store == "memory://" else store, args.workers)
+            durable = None if store == "memory://" else store
+            with receiver(api_key, write_key, durable, args.workers) as url:
+                figures = webhook(url)
+                batch = ingest(url)
+            # The receiver has stopped: the database's own limit, on the same core, the same database.
+            limits = (
+                [database_limit(durable, args.seconds, args.batch, tables) for tables in LIMIT_TABLES]
+                if durable
+                else []
             )
-            figures = webhook(url)
-            batch = ingest(url)
         label = f"receiver [{store.split(':')[0]}{f', {args.workers} workers' if args.workers > 1 else ''}]"
         print(figures.row(label))
         print(
@@ -318,6 +328,26 @@ def measure(args: argparse.Namespace) -> None:
         )
         print(f"  /v1/batch x{args.batch}, {args.batch_connections} connections:")
         print(batch.row("  ingest", "events/s"))
+        for tables, limit in zip(LIMIT_TABLES, limits):  # none for the memory store
+            print(
+                f"    {'same-run limit, ' + tables + ' tables':<32} {limit['events_per_s']:>10,.0f} events/s  "
+                f"(bare driver, 2 x executemany per {args.batch}-event transaction, CPU {limit['cpu_us_per_event']:.1f} us/event)"
+            )
+            print(f"    {'  ingest / limit':<32} {batch.rps / limit['events_per_s']:>10.2f}x")
+
+
+LIMIT_TABLES = ("plain", "receiver")
+"""`store_limit.py --tables`: scratch tables without indexes, and copies of the receiver's own (every index)."""
+
+
+def database_limit(url: str, seconds: int, batch: int, tables: str) -> dict[str, float]:
+    """`bench/store_limit.py` on `url`, pinned to the server's core: the batched two-statement write's rate."""
+    cmd = pinned([sys.executable, str(ROOT / "bench" / "store_limit.py"), url, "--seconds", str(seconds)], SERVER_CPU)
+    cmd += ["--batch", str(batch), "--tables", tables]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise SystemExit(f"store_limit.py failed on {url}: {done.stderr.strip()}")
+    return json.loads(done.stdout)
 
 
 def main() -> None:

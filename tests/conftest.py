@@ -203,6 +203,7 @@ def start_receiver(
     _stopping_receivers: list[tuple[uvicorn.Server, threading.Thread]],
     receiver_backend: str,
     tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., RunningReceiver]]:
     """Start receivers with given settings overrides; every one is stopped after the test.
 
@@ -220,6 +221,8 @@ def start_receiver(
         # A callable override is given the receiver's own base URL (to point the receiver at itself).
         if "store" not in overrides and receiver_backend == "sqlite":
             overrides["store"] = {"url": sqlite_url(tmp_path / f"receiver-{port}.db")}
+        elif "store" not in overrides and receiver_backend == "postgresql":
+            overrides["store"] = {"url": request.getfixturevalue("postgres_url")()}
         config = make_config(**{name: v(own_url) if callable(v) else v for name, v in overrides.items()})
         store = store_from_config(config)
         app = create_app(config, store=store, config_state=config_state)

@@ -27,7 +27,16 @@ from receiver.errors import ApiError
 from receiver.jsontext import canonical_bytes
 from receiver.store.contract import LoyaltyStore, StoredResponse, StoreUnavailable
 
-__all__ = ["HEADER", "REPLAY_HEADER", "Idempotency", "Reservation", "StoredResponse", "check_key", "fingerprint"]
+__all__ = [
+    "HEADER",
+    "REPLAY_HEADER",
+    "Idempotency",
+    "Reservation",
+    "StoredResponse",
+    "check_key",
+    "fingerprint",
+    "reused",
+]
 MAX_KEY_LENGTH = 255
 DEFAULT_WAIT_SECONDS = 5.0
 DEFAULT_LEASE_SECONDS = 60.0
@@ -70,6 +79,15 @@ def in_progress() -> ApiError:
     )
 
 
+def reused() -> ApiError:
+    return ApiError(
+        422,
+        "IDEMPOTENCY_KEY_REUSED",
+        f"This {HEADER} was already used with a different request body.",
+        field=HEADER,
+    )
+
+
 class Idempotency:
     """Keys and their first answers, kept by the store for `ttl` seconds."""
 
@@ -86,6 +104,14 @@ class Idempotency:
         self._wait = wait_seconds
         self._lease = lease_seconds
 
+    @property
+    def ttl(self) -> float:
+        return self._ttl
+
+    @property
+    def lease(self) -> float:
+        return self._lease
+
     async def begin(self, key: str, body_fingerprint: str) -> Reservation | StoredResponse:
         """Reserve `key`, or return the answer to replay; refuse a reused key (422) or one still in progress (409)."""
         deadline = time.monotonic() + self._wait
@@ -97,12 +123,7 @@ class Idempotency:
             if isinstance(claim, StoredResponse):
                 return claim
             if isinstance(claim, tuple):
-                raise ApiError(
-                    422,
-                    "IDEMPOTENCY_KEY_REUSED",
-                    f"This {HEADER} was already used with a different request body.",
-                    field=HEADER,
-                )
+                raise reused()
             if time.monotonic() >= deadline:
                 raise in_progress()
             await asyncio.sleep(pause)

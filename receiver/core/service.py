@@ -26,6 +26,7 @@ from receiver.core.customer_ids import CustomerIds
 from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from receiver.core.idempotency import REPLAY_HEADER, Idempotency, StoredResponse, check_key, fingerprint
 from receiver.core.loyalty import LoyaltyRules, Verdict
+from receiver.core.prepared import answer_of, refusing
 from receiver.errors import ApiError, error_body
 from receiver.ids import random_id
 from receiver.jsontext import JsonAnswer
@@ -33,12 +34,19 @@ from receiver.logs.sources import WEBHOOK
 from receiver.logs.stored import StoredLog
 from receiver.ratelimit import API_KEY, AuthGuard, TokenBucket
 from receiver.security import KeyGate, Redactor, client_address
-from receiver.store.contract import LoyaltyStore, NewLogEntry, StoreUnavailable
+from receiver.store.batch import accepted_answer
+from receiver.store.contract import (
+    BatchRequest,
+    Decision,
+    LoyaltyStore,
+    NewLogEntry,
+    RequestOutcome,
+    StoreUnavailable,
+)
 from receiver.store.entries import LogEntry, unstored_entry
 from receiver.web.body import check_content_type, parse_json, read_body, require_object
 
 logger = logging.getLogger(__name__)
-ACCEPTED = 202
 
 
 @dataclass
@@ -146,7 +154,11 @@ class WebhookService:
         named = Named(call.message_id, call.idempotency_key)
         return await self._run(call.body, named, call.source, validated_with=call.validated_with)
 
-    async def note(
+    async def note(self, **what: Any) -> LogEntry:
+        """An inbound-log entry for something that never became a webhook request (see `note_entry`), written."""
+        return await self._log(self.note_entry(**what))
+
+    def note_entry(
         self,
         *,
         identifier: str,
@@ -157,23 +169,77 @@ class WebhookService:
         request: Any = None,
         error: tuple[str, str] | None = None,
         source: str | None = None,
-    ) -> LogEntry:
-        """An inbound-log entry for something that never became a webhook request (`error` is code, message)."""
-        return await self._log(
-            NewLogEntry(
-                id=self.redact.text(identifier),
-                timestamp=datetime.now(UTC),
-                customer_id=self.redact.text(customer_id) if customer_id is not None else None,
-                event_type=event_type,
-                status=status,
-                response_time=0.0,
-                error=self.redact.text(error[1]) if error else None,
-                error_code=error[0] if error else None,
-                request=self.redact(request),
-                response=self.redact(response),
-                source=source,
-            )
+    ) -> NewLogEntry:
+        """The entry of something that never became a webhook request (`error` is code, message)."""
+        return NewLogEntry(
+            id=self.redact.text(identifier),
+            timestamp=datetime.now(UTC),
+            customer_id=self.redact.text(customer_id) if customer_id is not None else None,
+            event_type=event_type,
+            status=status,
+            response_time=0.0,
+            error=self.redact.text(error[1]) if error else None,
+            error_code=error[0] if error else None,
+            request=self.redact(request),
+            response=self.redact(response),
+            source=source,
         )
+
+    async def prepare(self, call: InProcessCall) -> BatchRequest:
+        """An in-process request as one step of the store's unit of work (`LoyaltyStore.write_batch`):
+        the checks and the rules' decision now, its key, event, answer and log entry in the unit.
+
+        The same path as `deliver`, cut where the store begins: a refusal before the key stays
+        outside the unit (no key claimed), a refusal of the schema or the rules becomes the
+        decision's own, so a key still stores it as its answer. Call `settled` with the entry written.
+        """
+        started = time.perf_counter()
+        received = datetime.now(UTC)
+        trace = _Trace(authenticated=True, source=call.source, validated_with=call.validated_with)
+        early: tuple[int, dict[str, Any]] | None = None
+        key, fingerprinted, customer, decide = None, "", "", None
+        try:
+            action, body, key = self._checked(call.body, Named(call.message_id, call.idempotency_key), trace, None)
+            fingerprinted = fingerprint(body) if key is not None else ""
+            try:
+                customer, decide = await self._decision(action, body, trace)
+            except ApiError as exc:
+                decide = refusing(exc)
+        except ApiError as exc:
+            early = exc.status, exc.body()
+        except Exception:
+            logger.exception("webhook request failed unexpectedly")
+            early = 500, error_body("INTERNAL_ERROR", "The receiver failed to process the request.")
+        identifier = self.redact.text(trace.identifier) if trace.identifier else random_id("req_")
+
+        def entry(outcome: RequestOutcome) -> NewLogEntry | None:
+            if outcome.deferred:
+                return None  # the caller runs it again through `deliver`, where the wait for the key applies
+            status, answer = answer_of(outcome, early)
+            error = answer.get("error") if status >= 400 else None
+            return NewLogEntry(
+                id=identifier,
+                timestamp=received,
+                customer_id=self.redact.text(trace.customer_id) if trace.customer_id is not None else None,
+                internal_customer_id=trace.internal_customer_id,
+                event_type=trace.event_type,
+                status=status,
+                response_time=round(time.perf_counter() - started, 6),
+                error=error["message"] if error else None,
+                error_code=error["code"] if error else None,
+                request=trace.request,
+                response=self.redact(answer),
+                source=trace.source,
+            )
+
+        return BatchRequest(entry, customer, decide, key, fingerprinted)
+
+    def settled(self, entry: LogEntry, outcome: RequestOutcome) -> None:
+        """What `deliver` does once a request is answered, for a prepared one the store wrote."""
+        if entry.error_code is not None:
+            logger.info("webhook %s refused: %s %s", entry.id, entry.status, entry.error_code)
+        for listener in self.listeners:
+            listener(entry, isinstance(outcome.claim, StoredResponse))
 
     async def _run(
         self,
@@ -251,20 +317,7 @@ class WebhookService:
     async def _process(
         self, parsed: Any, named: Named, trace: _Trace, address: str | None
     ) -> tuple[int, dict[str, Any]]:
-        if trace.authenticated:
-            trace.request = self.redact(parsed)
-        trace.identifier = named.message_id
-        body = require_object(parsed)
-        action = self.contract.classify(body)
-        trace.identifier = named.message_id or message_id({}, body)
-        trace.event_type = action.event_type
-        customer = body.get(self.contract.customer_field)
-        trace.customer_id = customer if isinstance(customer, str) else None
-        check_api_key(body, self.contract.auth_field, self.api_gate, address)
-        trace.authenticated = True
-        if trace.request is None:  # an in-process request's was redacted above already
-            trace.request = self.redact(parsed)
-        key = check_key(named.idempotency_key)
+        action, body, key = self._checked(parsed, named, trace, address)
         if key is None:
             return await self._apply(action, body, trace)
         claim = await self.idempotency.begin(key, fingerprint(body))
@@ -284,6 +337,25 @@ class WebhookService:
         await self.idempotency.finish(claim, StoredResponse(status, answer))
         return status, answer
 
+    def _checked(
+        self, parsed: Any, named: Named, trace: _Trace, address: str | None
+    ) -> tuple[ActionContract, dict[str, Any], str | None]:
+        """The checks before the Idempotency-Key is claimed: the action, the key, and the valid key's value."""
+        if trace.authenticated:
+            trace.request = self.redact(parsed)
+        trace.identifier = named.message_id
+        body = require_object(parsed)
+        action = self.contract.classify(body)
+        trace.identifier = named.message_id or message_id({}, body)
+        trace.event_type = action.event_type
+        customer = body.get(self.contract.customer_field)
+        trace.customer_id = customer if isinstance(customer, str) else None
+        check_api_key(body, self.contract.auth_field, self.api_gate, address)
+        trace.authenticated = True
+        if trace.request is None:  # an in-process request's was redacted above already
+            trace.request = self.redact(parsed)
+        return action, body, check_key(named.idempotency_key)
+
     async def _log(self, entry: NewLogEntry) -> LogEntry:
         """Write the entry; with the database down the answer still goes out (the entry is only in the process log)."""
         try:
@@ -301,15 +373,20 @@ class WebhookService:
         name = payload.get(self.contract.name_field, action.extras.get(self.contract.name_field))
         return self.rules.decide(action, payload, name if isinstance(name, str) else "")
 
-    async def _apply(
-        self, action: ActionContract, body: dict[str, Any], trace: _Trace, idempotency_key: str | None = None
-    ) -> tuple[int, dict[str, Any]]:
-        """Schema, then request rules, then the store's atomic check-and-write."""
+    async def _decision(self, action: ActionContract, body: dict[str, Any], trace: _Trace) -> tuple[str, Decision]:
+        """Schema and request rules: whom the event is for and the decision the store runs."""
         verdict = self.verdict(action, body, trace.validated_with)
         customer, decide = verdict.customer, verdict.decide
         if self.customer_ids is not None:
             resolved = await self.customer_ids.resolve(customer, decide)
             customer, decide = resolved.customer, resolved.decide
             trace.internal_customer_id = customer if resolved.external is not None else None
-        event = await self.store.apply(customer, decide, idempotency_key=idempotency_key)
-        return ACCEPTED, {"id": event.id, "status": "accepted"}
+        return customer, decide
+
+    async def _apply(
+        self, action: ActionContract, body: dict[str, Any], trace: _Trace, idempotency_key: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """Schema, then request rules, then the store's atomic check-and-write."""
+        customer, decide = await self._decision(action, body, trace)
+        answer = accepted_answer(await self.store.apply(customer, decide, idempotency_key=idempotency_key))
+        return answer.status, answer.body

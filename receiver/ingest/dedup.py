@@ -21,6 +21,10 @@ class MessageDeduplicator:
         self._store = store
         self._window = window
 
+    @property
+    def window(self) -> float:
+        return self._window
+
     async def first_time(self, message_id: str) -> bool:
         """Remember `message_id`; True unless it was already seen within the window (check and claim in one step)."""
         return await self._store.first_time(message_id, window=self._window)

@@ -21,13 +21,13 @@ Where each message ends up, so that every one can be accounted for:
 
 `IngestStats` counts all of these.
 
-On a durable store a call's messages run side by side, one task each, started in the order
-sent: every message takes the same steps (dedup, then the webhook's write, then its log
-entry), so their writes reach the store in the order sent, and the store commits each step of
-the whole call as one grouped transaction (see `receiver.store.sql.group`) instead of several
-transactions per message. On the memory store nothing waits, so they run one after another,
-with a turn for other requests every `SIDE_BY_SIDE` messages. One refused message never
-refuses another: each keeps its own outcome and log entry.
+On a durable store a call is one unit of work: every message is routed and checked first
+(`WebhookService.prepare`), then the store writes the whole call — messageId claims, key
+claims, events, key answers, log entries — in one transaction (`LoyaltyStore.write_batch`), and
+each message settles its own outcome. A unit that fails writes nothing, and its messages then
+run one by one, each a task, side by side. On the memory store nothing waits, so they run one
+after another, with a turn for other requests every `SIDE_BY_SIDE` messages. One refused
+message never refuses another: each keeps its own outcome and log entry.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import SecretStr
@@ -52,10 +52,11 @@ from receiver.core.service import InProcessCall, WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
+from receiver.ingest.outcomes import IngestStats, MessageReport, UnitPlan, carried_id
 from receiver.ingest.recent import RecentFeed
 from receiver.logs.sources import tracking_source
 from receiver.logs.stored import StoredLog
-from receiver.store.contract import NewLogEntry
+from receiver.store.contract import BatchWindows, MessageResult, NewLogEntry
 from receiver.store.entries import LogEntry
 from receiver.web.body import dotted
 
@@ -64,38 +65,9 @@ IDEMPOTENCY_HEADER = HEADER.lower()
 MAPPING_FAILED = "MAPPING_FAILED"
 TRIGGER_FAILED = "TRIGGER_FAILED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
-UNAVAILABLE = 503
 SIDE_BY_SIDE = 8
 """Messages of one call run between two turns for other requests on the memory store (see
 `Fanout.process_all`): about 0.6 ms of the loop, under 5 ms even in asyncio's debug mode."""
-
-
-@dataclass
-class IngestStats:
-    """Counters since the app started; `accepted` = duplicates excluded."""
-
-    accepted: int = 0
-    duplicates: int = 0
-    filtered: int = 0
-    unmatched: int = 0
-    mapping_failed: int = 0
-    delivered: int = 0
-    refused: int = 0
-    failed: int = 0
-
-
-@dataclass(frozen=True)
-class MessageReport:
-    """What became of one message: the inbound-log entries it made (none for a duplicate)."""
-
-    message_id: str
-    duplicate: bool = False
-    entries: tuple[LogEntry, ...] = ()
-
-    @property
-    def unfinished(self) -> LogEntry | None:
-        """The entry of a request the store could not take (503), if any: the sender must retry."""
-        return next((entry for entry in self.entries if entry.status == UNAVAILABLE), None)
 
 
 def destination_settings(definition: Definition, config: ReceiverConfig) -> dict[str, Any]:
@@ -118,15 +90,6 @@ def _customer_mapping(subscription: Subscription, field: str) -> CompiledMapping
         return compile_mapping({field: subscription.mapping[field]})
     except DestinationError:
         return None
-
-
-def carried_id(message: Mapping[str, Any]) -> str | None:
-    """The userId (else anonymousId) a message carried: what the log's customer filter finds it by."""
-    for key in ("userId", "anonymousId"):
-        value = message.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
 
 
 class Fanout:
@@ -171,16 +134,16 @@ class Fanout:
         return [route.subscription for route in self.pipeline.routes]
 
     async def process_all(self, messages: Sequence[dict[str, Any]]) -> list[MessageReport]:
-        """A call's messages, side by side and in order (see the module's docstring); reports in that order.
+        """A call's messages in order (see the module's docstring); reports in that order.
 
-        On a store that groups writes the whole call goes at once, one task per message: three
-        transactions (messageId claims, events, log entries), whatever its size. Elsewhere (memory)
-        nothing waits, so the messages run one after another in the caller's task (a task each
-        would cost more than the work), with a turn for other requests every `SIDE_BY_SIDE`.
+        On a store that groups writes the whole call is one unit of work (`_as_unit`), one
+        transaction whatever its size. Elsewhere (memory) nothing waits, so the messages run one
+        after another in the caller's task (a task each would cost more than the work), with a
+        turn for other requests every `SIDE_BY_SIDE`.
         """
         reports: list[MessageReport] = []
         if self.service.store.groups_writes:
-            return list(await asyncio.gather(*(self.process(message) for message in messages)))
+            return await self._as_unit(messages)
         for start in range(0, len(messages), SIDE_BY_SIDE):
             # Nothing waits on this store: one after another, no task per message, a turn for others
             # before each chunk (the first follows the call's parsing, which took a turn of its own).
@@ -188,6 +151,97 @@ class Fanout:
             for message in messages[start : start + SIDE_BY_SIDE]:
                 reports.append(await self.process(message))
         return reports
+
+    async def _as_unit(self, messages: Sequence[dict[str, Any]]) -> list[MessageReport]:
+        """The call as one unit of work (`LoyaltyStore.write_batch`): each message routed and checked here,
+        then the store writes every claim, event, answer and entry at once; the results settled in order."""
+        plans = [await self._plan(message) for message in messages]
+        service = self.service
+        windows = BatchWindows(self.dedup.window, service.idempotency.ttl, service.idempotency.lease)
+        try:
+            results = await service.store.write_batch([plan.unit for plan in plans], windows)
+        except Exception as error:
+            # Nothing of the unit was written (one transaction): each message runs on its own instead,
+            # where a database that is down gives each its 503 entry and the call its 503.
+            logger.warning("a call's unit of work failed (%s); its messages run one by one", type(error).__name__)
+            return list(await asyncio.gather(*(self.process(message) for message in messages)))
+        return [await self._settle(plan, result) for plan, result in zip(plans, results, strict=True)]
+
+    async def _plan(self, message: dict[str, Any]) -> UnitPlan:
+        """`process`'s routing, without its writes: what the message's requests are and what each will log."""
+        plan = UnitPlan(message)
+        note = plan.note
+        if not destination_enabled(message.get("integrations"), self.destination):
+            plan.kind = "filtered"
+            reason = f"The message's 'integrations' turn off the {self.destination} destination."
+            note(
+                self.service.note_entry(
+                    **self._noted(message, 200, {"status": "ignored", "reason": reason}, None, None)
+                )
+            )
+            return plan.done(partial(self._duplicate_entry, message))
+        try:
+            outcomes = self.pipeline.run(message)
+        except Exception as exc:
+            if not isinstance(exc, DestinationError):
+                logger.exception("routing message %s failed unexpectedly", message["messageId"])
+            code, text = (
+                (TRIGGER_FAILED, f"A subscription's trigger cannot be evaluated: {exc.message}")
+                if isinstance(exc, DestinationError)
+                else (INTERNAL_ERROR, "The receiver failed to route this message.")
+            )
+            plan.kind = "failed"
+            status = 400 if code != INTERNAL_ERROR else 500
+            note(self.service.note_entry(**self._noted(message, status, error_body(code, text), (code, text), None)))
+            return plan.done(partial(self._duplicate_entry, message))
+        if not outcomes:
+            plan.kind = "unmatched"
+            reason = f"No enabled subscription's trigger matches this {message['type']} call."
+            note(
+                self.service.note_entry(
+                    **self._noted(message, 200, {"status": "ignored", "reason": reason}, None, None)
+                )
+            )
+        for outcome in outcomes:
+            if outcome.request is None:
+                plan.mapping_failed += 1
+                text = f"{outcome.subscription.name}: {outcome.error}"
+                body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
+                error = (MAPPING_FAILED, text)
+                note(self.service.note_entry(**self._noted(message, 400, body, error, outcome)))
+                continue
+            call = self._call(message, outcome)
+            plan.requests.append(await self.service.prepare(call))
+            plan.calls.append(call)
+        return plan.done(partial(self._duplicate_entry, message))
+
+    async def _settle(self, plan: UnitPlan, result: MessageResult) -> MessageReport:
+        """Count, feed and report one message of a unit; a request whose key another one held runs now, alone."""
+        message_id = plan.message["messageId"]
+        if result.duplicate:
+            self.stats.duplicates += 1
+            return MessageReport(message_id, duplicate=True)
+        self.stats.accepted += 1
+        self.recent.append(plan.message)
+        if plan.kind != "routed":
+            setattr(self.stats, plan.kind, getattr(self.stats, plan.kind) + 1)
+        self.stats.mapping_failed += plan.mapping_failed
+        entries: list[LogEntry] = []
+        for call, outcome, entry in zip(plan.calls, result.outcomes, result.entries, strict=True):
+            if outcome.deferred and call is not None:
+                delivery = await self.service.deliver(call)
+                entry = delivery.entry
+            elif call is not None and entry is not None:
+                self.service.settled(entry, outcome)
+            if entry is None:
+                raise RuntimeError("an in-process delivery is always logged")
+            if call is not None:
+                if entry.status < 400:
+                    self.stats.delivered += 1
+                else:
+                    self.stats.refused += 1
+            entries.append(entry)
+        return MessageReport(message_id, entries=tuple(entries))
 
     async def process(self, message: dict[str, Any], *, pipeline: Pipeline | None = None) -> MessageReport:
         """Deduplicate, route and deliver one message that the Tracking API accepted.
@@ -241,15 +295,7 @@ class Fanout:
             text = f"{outcome.subscription.name}: {outcome.error}"
             body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
             return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
-        headers = {name.lower(): value for name, value in outcome.request.headers.items()}
-        call = InProcessCall(
-            outcome.request.json,
-            message_id=message["messageId"],
-            idempotency_key=headers.get(IDEMPOTENCY_HEADER),
-            source=tracking_source(message),
-            validated_with=self._schemas.get(id(outcome.subscription)),
-        )
-        delivery = await self.service.deliver(call)
+        delivery = await self.service.deliver(self._call(message, outcome))
         if delivery.accepted:
             self.stats.delivered += 1
         else:
@@ -258,22 +304,35 @@ class Fanout:
             raise RuntimeError("an in-process delivery is always logged")
         return delivery.entry
 
+    def _call(self, message: Mapping[str, Any], outcome: Outcome) -> InProcessCall:
+        """The webhook request a subscription's outcome makes (it has a request)."""
+        assert outcome.request is not None
+        headers = {name.lower(): value for name, value in outcome.request.headers.items()}
+        return InProcessCall(
+            outcome.request.json,
+            message_id=message["messageId"],
+            idempotency_key=headers.get(IDEMPOTENCY_HEADER),
+            source=tracking_source(message),
+            validated_with=self._schemas.get(id(outcome.subscription)),
+        )
+
     async def _duplicate(self, message: Mapping[str, Any]) -> None:
+        await self.duplicates.add(self._duplicate_entry(message))
+
+    def _duplicate_entry(self, message: Mapping[str, Any]) -> NewLogEntry:
         user = message.get("userId")
-        await self.duplicates.add(
-            NewLogEntry(
-                id=self.service.redact.text(message["messageId"]),
-                timestamp=datetime.now(UTC),
-                customer_id=self.service.redact.text(user) if isinstance(user, str) else None,
-                event_type=message["type"],
-                status=200,
-                response_time=0.0,
-                error=None,
-                error_code=None,
-                request=None,
-                response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
-                source=tracking_source(message),
-            )
+        return NewLogEntry(
+            id=self.service.redact.text(message["messageId"]),
+            timestamp=datetime.now(UTC),
+            customer_id=self.service.redact.text(user) if isinstance(user, str) else None,
+            event_type=message["type"],
+            status=200,
+            response_time=0.0,
+            error=None,
+            error_code=None,
+            request=None,
+            response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
+            source=tracking_source(message),
         )
 
     async def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
@@ -294,16 +353,26 @@ class Fanout:
         error: tuple[str, str] | None,
         outcome: Outcome | None,
     ) -> LogEntry:
-        return await self.service.note(
-            identifier=message["messageId"],
-            customer_id=(self._customer(outcome.subscription, message) if outcome else None) or carried_id(message),
-            event_type=message["type"],
-            status=status,
-            response=response,
-            request=message,
-            error=error,
-            source=tracking_source(message),
-        )
+        return await self.service.note(**self._noted(message, status, response, error, outcome))
+
+    def _noted(
+        self,
+        message: Mapping[str, Any],
+        status: int,
+        response: dict[str, Any],
+        error: tuple[str, str] | None,
+        outcome: Outcome | None,
+    ) -> dict[str, Any]:
+        return {
+            "identifier": message["messageId"],
+            "customer_id": (self._customer(outcome.subscription, message) if outcome else None) or carried_id(message),
+            "event_type": message["type"],
+            "status": status,
+            "response": response,
+            "request": message,
+            "error": error,
+            "source": tracking_source(message),
+        }
 
     def _customer(self, subscription: Subscription, message: Mapping[str, Any]) -> str | None:
         key = id(subscription)

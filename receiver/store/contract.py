@@ -25,6 +25,9 @@ from receiver.store.entries import LogEntry, LogFilter, LogPage
 __all__ = [
     "IN_PROGRESS",
     "Change",
+    "BatchMessage",
+    "BatchRequest",
+    "BatchWindows",
     "CustomerSnapshot",
     "CustomerView",
     "Decision",
@@ -34,10 +37,12 @@ __all__ = [
     "LogKind",
     "LogPage",
     "LoyaltyStore",
+    "MessageResult",
     "NewLogEntry",
     "OutboxItem",
     "OutboxRow",
     "OutboxSource",
+    "RequestOutcome",
     "SeenTransaction",
     "StoreUnavailable",
     "StoredEvent",
@@ -202,6 +207,64 @@ class StoredSession:
     expires_at: float
 
 
+# --- a Tracking-API call as one unit of work (`LoyaltyStore.write_batch`, see `receiver.store.batch`) ---
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    """What became of one request: its event, its refusal, or (a key not reserved) the key's claim."""
+
+    event: StoredEvent | None = None
+    refusal: ApiError | None = None
+    claim: IdempotencyClaim | None = None
+    """Set only when the key was not reserved: a `StoredResponse` to replay, `in_progress`, or a mismatch."""
+
+    @property
+    def deferred(self) -> bool:
+        """Another request holds the key: nothing was written, the caller runs this one again on its own."""
+        return self.claim == "in_progress"
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One webhook request of a message; without `decide` it is a note (its entry alone is written)."""
+
+    entry: Callable[[RequestOutcome], NewLogEntry | None]
+    """Its inbound-log entry from its outcome (None: nothing is logged). Pure and quick: it runs in the transaction."""
+    customer_id: str = ""
+    decide: Decision | None = None
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class BatchMessage:
+    """A message: its messageId claim, the entry it leaves if a duplicate, and its requests in order."""
+
+    message_id: str
+    duplicate: Callable[[], NewLogEntry]
+    """Its entry in the duplicate log, made only when it is one (most messages are not)."""
+    requests: tuple[BatchRequest, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchWindows:
+    """How long claims last: messageIds (`dedup`), and Idempotency-Keys' answers (`ttl`) and reservations (`lease`)."""
+
+    dedup: float
+    ttl: float
+    lease: float
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    """One message's result: a duplicate (its entry in the duplicate log), or one outcome and entry per request."""
+
+    duplicate: bool
+    outcomes: tuple[RequestOutcome, ...] = ()
+    entries: tuple[LogEntry | None, ...] = ()
+
+
 @runtime_checkable
 class LoyaltyStore(Protocol):
     """What every backend implements; see each method for the rule it must hold under concurrency."""
@@ -236,6 +299,14 @@ class LoyaltyStore(Protocol):
         A transaction ID is unique per account, enforced by the backend (not only by the
         decision); a balance never goes below zero. With `idempotency_key`, the key's answer
         (202 and the event's ID) is stored in the same transaction.
+        """
+        ...
+
+    async def write_batch(self, messages: Sequence[BatchMessage], windows: BatchWindows) -> list[MessageResult]:
+        """A call's messages as one unit of work (one transaction on SQL), one result per message in order.
+
+        Each message's messageId claim, its requests' key claims, events, key answers and log
+        entries, with `apply`'s rules; a refusal refuses its own request only (`receiver.store.batch`).
         """
         ...
 

@@ -19,12 +19,16 @@ from typing import Any
 
 from receiver.ids import random_id
 from receiver.jsontext import json_copy
+from receiver.store.batch import accepted_answer, write_by_steps
 from receiver.store.contract import (
+    BatchMessage,
+    BatchWindows,
     Change,
     CustomerSnapshot,
     Decision,
     IdempotencyClaim,
     LogKind,
+    MessageResult,
     NewLogEntry,
     OutboxItem,
     OutboxRow,
@@ -207,12 +211,15 @@ class MemoryStore:
                 self._transactions.setdefault(change.account, {})[change.transaction_id] = seen
             self._writes += 1
             if idempotency_key is not None:
-                self._keys.answer(idempotency_key, StoredResponse(202, {"id": event.id, "status": "accepted"}))
+                self._keys.answer(idempotency_key, accepted_answer(event))
             self._put(items)
             queued, wake = bool(items), self._wake
         if queued and wake is not None:
             wake()
         return event
+
+    async def write_batch(self, messages: Sequence[BatchMessage], windows: BatchWindows) -> list[MessageResult]:
+        return await write_by_steps(self, messages, windows)  # no call here waits: the steps cannot interleave
 
     def _items(
         self, before: _Customer | None, after: _Customer, change: Change, event: StoredEvent

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, update
 from receiver.store.contract import IdempotencyClaim, StoredResponse
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
+from receiver.store.sql.driver import insert_many
 from receiver.store.sql.group import Bulk, Conflict
 
 
@@ -43,12 +44,22 @@ class ClaimKey(Bulk[IdempotencyClaim]):
 
     @staticmethod
     def run_many(conn: Connection, works: Sequence[ClaimKey]) -> list[tuple[bool, Any]]:
+        answers, fresh = ClaimKey.claim_many(conn, works)
+        insert_keys(conn, list(fresh.values()))
+        return answers
+
+    @staticmethod
+    def claim_many(
+        conn: Connection, works: Sequence[ClaimKey]
+    ) -> tuple[list[tuple[bool, Any]], dict[str, tuple[Any, ...]]]:
+        """The claims' answers, and the rows (`KEY_COLUMNS`) of the keys new to the table, which the caller
+        inserts (a unit of work inserts them once, with their answers, instead of a row and then its update)."""
         keys: dict[str, _Key] = {
             row.key: _Key(row.fingerprint, row.status, row.body, row.locked_until, row.expires_at)
             for row in conn.execute(sql.KEYS, {"keys": list({work.key for work in works})})
         }
         stored = set(keys)
-        fresh: dict[str, dict[str, Any]] = {}
+        fresh: dict[str, tuple[Any, ...]] = {}
         answers: list[tuple[bool, Any]] = []
         for work in works:
             held = keys.get(work.key)
@@ -68,11 +79,17 @@ class ClaimKey(Bulk[IdempotencyClaim]):
             if work.key in stored:
                 _renew(conn, sql.RENEW_KEY, {"key_": work.key, "now": work.now, **vars(claim)})
             else:
-                fresh[work.key] = {"key": work.key, **vars(claim)}
+                fresh[work.key] = (work.key, claim.fingerprint, None, None, claim.locked_until, claim.expires_at)
             answers.append((True, "reserved"))
-        if fresh:
-            conn.execute(sql.INSERT_KEY, list(fresh.values()))
-        return answers
+        return answers, fresh
+
+
+KEY_COLUMNS = ("key", "fingerprint", "status", "body", "locked_until", "expires_at")
+"""A key's row as `insert_keys` takes it: `body` as JSON text (or None)."""
+
+
+def insert_keys(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    insert_many(conn, t.idempotency_keys, KEY_COLUMNS, rows)
 
 
 def _renew(conn: Connection, statement: Any, values: dict[str, Any]) -> None:
@@ -103,7 +120,7 @@ class ClaimMessage(Bulk[bool]):
     def run_many(conn: Connection, works: Sequence[ClaimMessage]) -> list[tuple[bool, Any]]:
         ids = list({work.message_id for work in works})
         known = {row.message_id: row.expires_at for row in conn.execute(sql.SEEN, {"ids": ids})}
-        fresh: list[dict[str, Any]] = []
+        fresh: list[tuple[str, float]] = []
         answers: list[tuple[bool, Any]] = []
         for work in works:
             expires = known.get(work.message_id)
@@ -112,13 +129,13 @@ class ClaimMessage(Bulk[bool]):
                 continue
             known[work.message_id] = work.now + work.window
             if expires is None:
-                fresh.append({"message_id": work.message_id, "expires_at": work.now + work.window})
+                fresh.append((work.message_id, work.now + work.window))
             else:
                 renewal = {"message_id_": work.message_id, "expires_at": work.now + work.window, "now": work.now}
                 _renew(conn, sql.RENEW_SEEN, renewal)
             answers.append((True, True))
         if fresh:
-            conn.execute(sql.INSERT_SEEN, fresh)
+            insert_many(conn, t.seen_messages, ("message_id", "expires_at"), fresh)
         return answers
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 from receiver.errors import ApiError
 from receiver.ids import random_id
 from receiver.jsontext import json_copy
+from receiver.store.batch import accepted_answer
 from receiver.store.contract import (
     Change,
     CustomerSnapshot,
@@ -35,6 +36,8 @@ from receiver.store.memory.store import changed_keys
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import event_of, from_micros
+from receiver.store.sql.driver import EVENT_COLUMNS, insert_many
+from receiver.store.sql.engine import json_text
 from receiver.store.sql.group import Bulk
 
 
@@ -127,7 +130,8 @@ def _load(conn: Connection, ids: Sequence[str], *, lock: bool = True) -> dict[st
 class _Writes:
     """What a group of events writes, collected so each table gets one statement."""
 
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    """Rows in `driver.EVENT_COLUMNS`' order."""
     transactions: list[dict[str, Any]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[OutboxItem] = field(default_factory=list)
@@ -150,8 +154,7 @@ class _Writes:
                 for cid, account in sorted(self.balances)
             ]
             conn.execute(sql.set_balance(conn), held)
-        if self.events:
-            conn.execute(sql.INSERT_EVENT, self.events)
+        insert_many(conn, t.events, EVENT_COLUMNS, self.events)
         if self.transactions:
             conn.execute(sql.INSERT_TRANSACTION, self.transactions)
         if self.answers:
@@ -218,15 +221,7 @@ class Apply(Bulk[tuple[StoredEvent, bool]]):
             received_at=from_micros(now_us),
         )
         writes.events.append(
-            {
-                "id": event.id,
-                "customer_id": customer.id,
-                "account": event.account,
-                "action": event.action,
-                "data": event.data,
-                "points": event.points,
-                "received_at": now_us,
-            }
+            (event.id, customer.id, event.account, event.action, json_text(event.data), event.points, now_us)
         )
         if change.transaction_id is not None:
             seen[(change.account, change.transaction_id)] = SeenTransaction(customer.id, event.received_at)
@@ -240,9 +235,8 @@ class Apply(Bulk[tuple[StoredEvent, bool]]):
                 }
             )
         if self.idempotency_key is not None:
-            writes.answers.append(
-                {"key_": self.idempotency_key, "status": 202, "body": {"id": event.id, "status": "accepted"}}
-            )
+            answer = accepted_answer(event)
+            writes.answers.append({"key_": self.idempotency_key, "status": answer.status, "body": answer.body})
         if self.source is None:
             return event, False
         merged = {**customer.profile, **customer.attributes}

@@ -33,7 +33,7 @@ from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import from_micros, log_entry_from, log_entry_of, micros
-from receiver.store.sql.engine import JsonText
+from receiver.store.sql.driver import LOG_COLUMNS, insert_returning
 from receiver.store.sql.group import Bulk
 
 LOG_KINDS: tuple[LogKind, ...] = ("inbound", "outbound", "duplicate")
@@ -143,7 +143,9 @@ class AddLog(Bulk[list[LogEntry]]):
             for work, cut in zip(works, kept, strict=True)
             for entry, bounds in zip(work.entries, cut, strict=True)
         ]
-        seqs = iter(sorted(seq for (seq,) in conn.execute(sql.INSERT_LOG, rows)) if rows else [])
+        # The `seq`s come back in no promised order, but one statement numbers its rows in the order
+        # given (and so do its chunks, one after another in the transaction): sorted, they are the rows'.
+        seqs = iter(sorted(insert_returning(conn, t.log_entries, LOG_COLUMNS, rows, "seq")))
         return [
             (True, [log_entry_from(entry, bounds, next(seqs)) for entry, bounds in zip(work.entries, cut, strict=True)])
             for work, cut in zip(works, kept, strict=True)
@@ -161,19 +163,25 @@ def _bounded(entry: NewLogEntry, body_bytes: int) -> BoundedFields:
     )
 
 
-def _log_row(kind: LogKind, entry: NewLogEntry, kept: BoundedFields) -> dict[str, Any]:
-    """The row of a new entry, cut to the bounds every log keeps (`receiver.store.bodies`)."""
-    return {
-        **vars(entry),
-        "kind": kind,
-        "id": kept.id,
-        "timestamp": micros(entry.timestamp),
-        "customer_id": kept.customer_id,
-        "error": kept.error,
-        "request": JsonText(kept.request.text),
-        "response": JsonText(kept.response.text),
-        "truncated": kept.truncated,
-    }
+def _log_row(kind: LogKind, entry: NewLogEntry, kept: BoundedFields) -> tuple[Any, ...]:
+    """The row of a new entry in `driver.LOG_COLUMNS`' order, cut to the bounds every log keeps (`receiver.store.bodies`)."""
+    return (
+        kind,
+        kept.id,
+        micros(entry.timestamp),
+        kept.customer_id,
+        entry.event_type,
+        entry.status,
+        float(entry.response_time),
+        kept.error,
+        entry.error_code,
+        kept.request.text,
+        kept.response.text,
+        entry.internal_customer_id,
+        entry.source,
+        entry.authenticated,
+        kept.truncated,
+    )
 
 
 def count_rows(table: Any, conn: Connection) -> int:

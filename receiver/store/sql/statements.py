@@ -34,23 +34,16 @@ TRANSACTION = select(_x.customer_id, _x.recorded_at).where(
 INSERT_CUSTOMER = insert(t.customers)
 UPDATE_CUSTOMER = update(t.customers).where(_c.id == bindparam("customer"))
 """SET takes the columns the call passes (profile, attributes, opted_in, event_count)."""
-INSERT_EVENT = insert(t.events)
 INSERT_TRANSACTION = insert(t.transactions)
 KEY_ANSWER = update(t.idempotency_keys).where(_k.key == bindparam("key_"))
 """SET takes status and body."""
-INSERT_LOG = insert(t.log_entries).returning(t.log_entries.c.seq)
-"""One statement for many rows; their `seq`s come back in no promised order, but one statement
-numbers its rows in the order given, so the sorted `seq`s are the rows' in order. (Asking for
-the order — `sort_by_parameter_order` — makes SQLite insert row by row.)"""
 KEYS = select(t.idempotency_keys).where(_k.key.in_(bindparam("keys", expanding=True)))
-INSERT_KEY = insert(t.idempotency_keys)
 RENEW_KEY = update(t.idempotency_keys).where(
     _k.key == bindparam("key_"),
     (_k.expires_at <= bindparam("now")) | (_k.status.is_(None) & (_k.locked_until <= bindparam("now"))),
 )
 """SET takes fingerprint, status, body, locked_until and expires_at from the call."""
 SEEN = select(_m.message_id, _m.expires_at).where(_m.message_id.in_(bindparam("ids", expanding=True)))
-INSERT_SEEN = insert(t.seen_messages)
 RENEW_SEEN = update(t.seen_messages).where(_m.message_id == bindparam("message_id_"), _m.expires_at <= bindparam("now"))
 INSERT_OUTBOX = insert(t.outbox)
 

@@ -20,6 +20,8 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from receiver.store.contract import (
+    BatchMessage,
+    BatchWindows,
     CustomerSnapshot,
     Decision,
     IdempotencyClaim,
@@ -27,6 +29,7 @@ from receiver.store.contract import (
     LogFilter,
     LogKind,
     LogPage,
+    MessageResult,
     NewLogEntry,
     OutboxItem,
     OutboxRow,
@@ -38,6 +41,7 @@ from receiver.store.contract import (
 from receiver.store.limits import StoreLimits
 from receiver.store.sql import claims, ledger, records
 from receiver.store.sql import tables as t
+from receiver.store.sql.batch import UnitUndone, WriteBatch
 from receiver.store.sql.convert import guarded
 from receiver.store.sql.engine import EngineSettings, is_postgres, make_engine, make_sqlite_engine
 from receiver.store.sql.group import GroupCommit
@@ -99,15 +103,16 @@ class SqlStore:
         the configuration state's per-call ones (see `receiver.store.sql.config_state`)."""
         return await guarded(self._runner.read(work))
 
-    async def maintain(self, *, force: bool = False) -> None:
-        """Every `SWEEP_EVERY` writes: delete what retention and expiry say is gone.
+    async def maintain(self, *, force: bool = False, writes: int = 1) -> None:
+        """Every `SWEEP_EVERY` writes (a call of `writes` of them counts so many): delete what retention
+        and expiry say is gone.
 
         Queued, not awaited (unless `force`): the write that triggers it must not wait longer than
         its neighbours (a call's messages keep pace, see `receiver.ingest.fanout`).
         """
         if force:
             await self._write(partial(self._logs.sweep, self._limits.clock()))
-        elif not next(self._writes) % SWEEP_EVERY:
+        elif any(not next(self._writes) % SWEEP_EVERY for _ in range(writes)):
             self._group.submit(partial(self._logs.sweep, self._limits.clock())).add_done_callback(_sweep_done)
 
     # --- customers ---------------------------------------------------------------------------
@@ -125,6 +130,26 @@ class SqlStore:
         if queued and self._wake is not None:
             self._wake()
         return event
+
+    async def write_batch(self, messages: Sequence[BatchMessage], windows: BatchWindows) -> list[MessageResult]:
+        if not messages:
+            return []
+        work = WriteBatch(
+            tuple(messages),
+            windows,
+            self._limits.clock(),
+            self._source,
+            partial(records.write_outbox, limit=self._limits.outbox_size),
+            self._limits.log_body_bytes,
+        )
+        try:
+            results, queued = await self._write(work)
+        except UnitUndone as undone:
+            raise undone.refusal from None  # e.g. the outbox is full: nothing of the unit was written
+        if queued and self._wake is not None:
+            self._wake()
+        await self.maintain(writes=2 * len(messages))  # as many as the claims and log entries one by one
+        return results
 
     async def customer(self, customer_id: str) -> CustomerSnapshot | None:
         return await self.read(partial(ledger.read_customer, customer_id))

@@ -1,0 +1,78 @@
+"""What the fanout counts and reports per message, and how it plans a message of a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from receiver.core.service import InProcessCall
+from receiver.store.contract import BatchMessage, BatchRequest, NewLogEntry
+from receiver.store.entries import LogEntry
+
+UNAVAILABLE = 503
+
+
+@dataclass
+class IngestStats:
+    """Counters since the app started; `accepted` = duplicates excluded."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    filtered: int = 0
+    unmatched: int = 0
+    mapping_failed: int = 0
+    delivered: int = 0
+    refused: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class MessageReport:
+    """What became of one message: the inbound-log entries it made (none for a duplicate)."""
+
+    message_id: str
+    duplicate: bool = False
+    entries: tuple[LogEntry, ...] = ()
+
+    @property
+    def unfinished(self) -> LogEntry | None:
+        """The entry of a request the store could not take (503), if any: the sender must retry."""
+        return next((entry for entry in self.entries if entry.status == UNAVAILABLE), None)
+
+
+def carried_id(message: Mapping[str, Any]) -> str | None:
+    """The userId (else anonymousId) a message carried: what the log's customer filter finds it by."""
+    for key in ("userId", "anonymousId"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+@dataclass
+class UnitPlan:
+    """A message of a unit (`Fanout.process_all` on a store that groups writes): its requests (and notes) in order, each with the call it makes (None for a note)."""
+
+    message: dict[str, Any]
+    kind: str = "routed"
+    """Which counter it adds to once it is known not to be a duplicate (`IngestStats`), besides `accepted`."""
+    mapping_failed: int = 0
+    requests: list[BatchRequest] = field(default_factory=list)
+    calls: list[InProcessCall | None] = field(default_factory=list)
+    duplicate: Callable[[], NewLogEntry] | None = None
+    """The entry it leaves in the duplicate log if it is one."""
+
+    def note(self, entry: NewLogEntry) -> None:
+        self.requests.append(BatchRequest(lambda _outcome: entry))
+        self.calls.append(None)
+
+    def done(self, duplicate: Callable[[], NewLogEntry]) -> UnitPlan:
+        self.duplicate = duplicate
+        return self
+
+    @property
+    def unit(self) -> BatchMessage:
+        if self.duplicate is None:
+            raise RuntimeError("a plan is done before it is written")
+        return BatchMessage(self.message["messageId"], self.duplicate, tuple(self.requests))
