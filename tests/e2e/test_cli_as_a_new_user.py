@@ -30,7 +30,7 @@ def test_send_shows_the_servers_explanation_connection_errors_and_missing_types(
     assert wrong.returncode == 1, wrong.stdout + wrong.stderr
     assert "401: UNAUTHORIZED: " in wrong.stdout and "HTTP 401 Unauthorized" not in wrong.stdout
     assert re.search(r"nu-2 +unmatched: the event has no \"type\"", wrong.stdout), wrong.stdout
-    assert "2 events, 1 unmatched, 0 accepted, 1 refused, 0 not sent" in wrong.stdout
+    assert "2 events, 1 unmatched, 0 accepted, 0 replayed, 1 refused, 0 not sent" in wrong.stdout
     with socket.socket() as sock:  # a loopback port with nobody listening
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
