@@ -89,8 +89,21 @@ def schemas(
         for name in stale:
             print(f"{schema_path(directory, name)}: differs from what the YAML generates; run `antavo-actions schemas`")
         raise typer.Exit(1 if stale else 0)
-    for path in write_schemas(directory, generated):
-        print(f"wrote {path}")
+    written = write_schemas(directory, generated)
+    for path in written:
+        print(f"wrote {_shown(path)}")
+    if not written:
+        print(f"{_shown(directory)}/ already matches the YAML ({len(generated)} files)")
+    elif len(written) < len(generated):
+        print(f"{len(generated) - len(written)} other file(s) already matched the YAML")
+
+
+def _shown(path: Path) -> str:
+    """A path as a person in the current folder would type it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def presets() -> None:

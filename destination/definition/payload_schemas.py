@@ -164,13 +164,16 @@ def strip_comment(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def write_schemas(directory: Path, schemas: Mapping[str, Mapping[str, Any]]) -> list[Path]:
-    """Write each schema to `<directory>/<name>.schema.json`; returns the paths written."""
+    """Write each schema whose file is missing or differs to `<directory>/<name>.schema.json`; the paths
+    written (a file already equal is left alone, so regenerating an unchanged YAML touches nothing)."""
     directory.mkdir(parents=True, exist_ok=True)
+    stale = set(stale_schemas(directory, schemas))
     written = []
     for name, schema in schemas.items():
-        path = schema_path(directory, name)
-        path.write_text(render_schema(schema), encoding="utf-8")
-        written.append(path)
+        if name in stale:
+            path = schema_path(directory, name)
+            path.write_text(render_schema(schema), encoding="utf-8")
+            written.append(path)
     return written
 
 

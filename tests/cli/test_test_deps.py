@@ -47,11 +47,12 @@ def dry_run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("tools", "chromium", "postgres", "expected"),
     [
-        (set(), False, False, "chromium postgresql prometheus nodejs npm"),
-        ({"node", "npm", "promtool"}, False, True, "chromium"),  # the machine: only Chromium
-        ({"node", "npm"}, True, True, "prometheus"),
-        ({"node", "npm", "promtool"}, True, False, "postgresql"),
-        ({"node", "npm", "promtool", "initdb"}, False, False, "chromium"),  # initdb on PATH counts
+        (set(), False, False, "chromium postgresql prometheus curl nodejs npm"),
+        ({"node", "npm", "promtool", "curl"}, False, True, "chromium"),  # the machine: only Chromium
+        ({"node", "npm", "curl"}, True, True, "prometheus"),
+        ({"node", "npm", "promtool", "curl"}, True, False, "postgresql"),
+        ({"node", "npm", "promtool", "curl", "initdb"}, False, False, "chromium"),  # initdb on PATH counts
+        ({"node", "npm", "promtool"}, True, True, "curl"),
     ],
 )
 def test_only_what_is_missing_is_installed(
@@ -63,13 +64,13 @@ def test_only_what_is_missing_is_installed(
 
 
 def test_a_complete_machine_installs_nothing(tmp_path: Path) -> None:
-    done = dry_run(machine(tmp_path, {"node", "npm", "promtool"}, chromium=True, postgres=True))
+    done = dry_run(machine(tmp_path, {"node", "npm", "promtool", "curl"}, chromium=True, postgres=True))
     assert done.returncode == 0 and "nothing to install" in done.stdout and "apt-get" not in done.stdout
 
 
 @pytest.mark.parametrize("present", ["node", "npm"])
 def test_half_a_node_install_is_an_error_not_debians_npm(tmp_path: Path, present: str) -> None:
-    done = dry_run(machine(tmp_path, {present, "promtool"}, chromium=True, postgres=True))
+    done = dry_run(machine(tmp_path, {present, "promtool", "curl"}, chromium=True, postgres=True))
     assert done.returncode == 1 and "apt-get" not in done.stdout
     assert f"found {present} but no" in done.stderr and "Debian's npm conflicts" in done.stderr
 
