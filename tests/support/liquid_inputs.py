@@ -83,7 +83,9 @@ FILTER_NAMES = [
     "date_to_long_string", "date_to_rfc822", "squish", "sha256",
     "sort", "map", "uniq", "reverse", "concat", "type", "upcase_all", "nope",
 ]  # fmt: skip
-DATE_FORMATS = st.sampled_from(['"%Y-%m-%d"', '"%s"', '"%a %b %e %H:%M"', '"%j %U %Z %z"', '"%-d/%-m/%y %I %p"', '"%q"'])
+DATE_FORMATS = st.sampled_from(
+    ['"%Y-%m-%d"', '"%s"', '"%a %b %e %H:%M"', '"%j %U %Z %z"', '"%-d/%-m/%y %I %p"', '"%q"']
+)
 
 
 @st.composite

@@ -12,9 +12,27 @@ from __future__ import annotations
 from typing import Any
 
 from destination.js.objects import array_index
-from destination.js.values import UNDEFINED, js_number, is_number, number_to_string, to_js_string, utf16_length, utf16_units
+from destination.js.values import (
+    UNDEFINED,
+    is_number,
+    js_number,
+    number_to_string,
+    to_js_string,
+    utf16_length,
+    utf16_units,
+)
 from destination.mapping.liquid.filters import FILTERS
-from destination.mapping.liquid.lexer import Access, Expression, Filtered, Literal, Number, Operator, Quoted, Range, Word
+from destination.mapping.liquid.lexer import (
+    Access,
+    Expression,
+    Filtered,
+    Literal,
+    Number,
+    Operator,
+    Quoted,
+    Range,
+    Word,
+)
 from destination.mapping.liquid.values import (
     Drop,
     LiquidJSError,

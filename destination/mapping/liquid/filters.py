@@ -202,7 +202,7 @@ def _property(item: Any, path: str) -> Any:
 def _sum(value: Any, prop: Any = UNDEFINED, *_: Any) -> float:
     total = 0.0
     for item in to_array(value):
-        x = number(_property(item, stringify(prop)) if truthy(js(prop)) and js(prop) != "" else item)
+        x = number(_property(item, stringify(prop)) if isinstance(prop, Drop) or js_truthy(prop) else item)
         total += 0.0 if math.isnan(x) else x
     return total
 

@@ -88,15 +88,15 @@ class Delimited(Token):
     trim_right: bool = False
 
     def __post_init__(self) -> None:
-        s, l, r = self.source, self.content_begin, self.content_end
-        self.trim_left = l < len(s) and s[l] == "-"
-        self.trim_right = 0 <= r - 1 < len(s) and s[r - 1] == "-"
-        l, r = l + self.trim_left, r - self.trim_right
-        while l < r and ctype(s[l]) & BLANK:
-            l += 1
-        while r > l and ctype(s[r - 1]) & BLANK:
-            r -= 1
-        self.content_begin, self.content_end = l, r
+        s, left, right = self.source, self.content_begin, self.content_end
+        self.trim_left = left < len(s) and s[left] == "-"
+        self.trim_right = 0 <= right - 1 < len(s) and s[right - 1] == "-"
+        left, right = left + self.trim_left, right - self.trim_right
+        while left < right and ctype(s[left]) & BLANK:
+            left += 1
+        while right > left and ctype(s[right - 1]) & BLANK:
+            right -= 1
+        self.content_begin, self.content_end = left, right
 
 
 @dataclass(eq=False)
@@ -117,7 +117,9 @@ class Tag(Delimited):
         super().__post_init__()
         self.tokenizer = Tokenizer(self.source, self.content_begin, self.content_end)
         self.name = self.tokenizer.read_tag_name()
-        self.tokenizer.check(bool(self.name), "illegal liquid tag syntax" if self.line else "illegal tag syntax, tag name expected")
+        self.tokenizer.check(
+            bool(self.name), "illegal liquid tag syntax" if self.line else "illegal tag syntax, tag name expected"
+        )
         self.tokenizer.skip_blank()
         self.args = self.source[self.tokenizer.p : self.content_end]
 
@@ -457,7 +459,7 @@ class Tokenizer:
     def read_value(self) -> Any:
         self.skip_blank()
         begin = self.p
-        variable = self._read_literal() or self.read_quoted() or self._read_number()
+        variable: Any = self._read_literal() or self.read_quoted() or self._read_number()
         if variable is None and self.peek() == "(":
             variable = self._read_range()
         props = self._read_properties(variable is None)
@@ -575,7 +577,10 @@ def _whitespace_control(tokens: list[Token]) -> None:
 
 def _trim_end(token: Token) -> None:
     if isinstance(token, HTML):
-        while token.end - 1 - token.trim_right >= token.begin and ctype(token.source[token.end - 1 - token.trim_right]) & BLANK:
+        while (
+            token.end - 1 - token.trim_right >= token.begin
+            and ctype(token.source[token.end - 1 - token.trim_right]) & BLANK
+        ):
             token.trim_right += 1
 
 

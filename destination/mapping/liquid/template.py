@@ -138,9 +138,9 @@ class _Counter(Node):
 
     def render(self, ctx: Context, out: Out) -> Any:
         env = ctx.writable_env()
-        current = env.get(self.key)
-        current = current if is_number(current) else 0
-        env[self.key] = current + self.step
+        found = env.get(self.key)
+        current = found if is_number(found) else 0
+        env[self.key] = current + self.step  # type: ignore[operator]
         out.append(stringify(current if self.step > 0 else env[self.key]))
 
 
@@ -218,6 +218,10 @@ def _assert_empty(args: str) -> None:
         raise LiquidJSError(f"unexpected {json.dumps(args, ensure_ascii=False)}")
 
 
+_NOT_A_TAG = Tag("{%x%}", 0, 5, 2, 3)  # stands for text and outputs, which no block's inner-tag test matches
+_NOT_A_TAG.name = ""
+
+
 def _if(tag: Tag, rest: Tokens) -> Node:
     node = _Branches(tag.begin)
     body: list[Node] = []
@@ -225,19 +229,20 @@ def _if(tag: Tag, rest: Tokens) -> Node:
     otherwise: list[Node] | None = None
     while rest:
         token = rest.popleft()
-        name = token.name if isinstance(token, Tag) else None
+        inner = token if isinstance(token, Tag) else _NOT_A_TAG
+        name = inner.name
         if name == "elsif":
             if otherwise is not None:
                 raise LiquidJSError("unexpected elsif after else")
             body = []
-            node.branches.append((token.tokenizer.read_filtered_value(), True, body))  # type: ignore[union-attr]
+            node.branches.append((inner.tokenizer.read_filtered_value(), True, body))
         elif name == "else":
-            _assert_empty(token.args)  # type: ignore[union-attr]
+            _assert_empty(inner.args)
             if otherwise is not None:
                 raise LiquidJSError("duplicated else")
             body = otherwise = node.otherwise
         elif name == "endif":
-            _assert_empty(token.args)  # type: ignore[union-attr]
+            _assert_empty(inner.args)
             return node
         else:
             body.append(_parse_one(token, rest))
@@ -252,11 +257,12 @@ def _unless(tag: Tag, rest: Tokens) -> Node:
     elses = 0
     while rest:
         token = rest.popleft()
-        name = token.name if isinstance(token, Tag) else None
+        inner = token if isinstance(token, Tag) else _NOT_A_TAG
+        name = inner.name
         if name == "elsif":
             body = []
             if not elses:
-                node.branches.append((token.tokenizer.read_filtered_value(), True, body))  # type: ignore[union-attr]
+                node.branches.append((inner.tokenizer.read_filtered_value(), True, body))
         elif name == "else":
             elses += 1
             body = node.otherwise

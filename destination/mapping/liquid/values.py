@@ -13,7 +13,15 @@ import math
 from contextvars import ContextVar
 from typing import Any
 
-from destination.js.values import JS_WHITESPACE, UNDEFINED, is_number, number_to_string, string_to_number, to_double, to_js_string
+from destination.js.values import (
+    JS_WHITESPACE,
+    UNDEFINED,
+    is_number,
+    number_to_string,
+    string_to_number,
+    to_double,
+    to_js_string,
+)
 
 __all__ = [
     "MEMORY_LIMIT",
