@@ -138,11 +138,12 @@ function caseFiles(folder) {
 
 async function rerecord(folder) {
   for (const file of caseFiles(folder)) {
-    const cases = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line))
+    const cases = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim())
     const lines = []
-    for (const testCase of cases) {
-      const { id, ...expect } = await answer(testCase)
-      lines.push(JSON.stringify({ ...testCase, id, expect }))
+    for (const line of cases) {
+      // answered on a copy: liquidjs's increment/decrement write into the event they render against
+      const { id, ...expect } = await answer(JSON.parse(line))
+      lines.push(JSON.stringify({ ...JSON.parse(line), id, expect }))
     }
     fs.writeFileSync(file, lines.join('\n') + '\n')
     process.stderr.write(`${path.relative(process.cwd(), file)}: ${cases.length} case(s) recorded\n`)

@@ -23,7 +23,7 @@ from destination.errors import MappingError, MappingValidationError
 from destination.mapping.engine import compile_mapping, transform, validate_mapping
 from destination.mapping.liquid.engine import MAX_TEMPLATE_LENGTH, render
 from destination.mapping.liquid.filters import DISABLED_FILTERS
-from destination.mapping.liquid.scan import DISABLED_TAGS
+from destination.mapping.liquid.template import DISABLED_TAGS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "liquid"
 EVENT = json.loads((FIXTURES / "event.json").read_text(encoding="utf-8"))

@@ -1,51 +1,26 @@
-"""`@liquid` rendered as Segment renders it: liquidjs's language, limits and messages, on python-liquid.
+"""`@liquid` rendered as Segment renders it: liquidjs 10.30's language, limits and messages.
 
 Segment's runtime (`liquid-directive.ts` in `@segment/actions-core`) renders a `@liquid`
-template with liquidjs against the event, with six tags and twenty filters disabled and
-templates limited to 1,000 characters. python-liquid parses and runs the template here;
-what liquidjs does differently is supplied around it:
-- the filters are liquidjs's (`liquid_filters`, `liquid_dates`), values follow JavaScript
-  (`liquid_values`): `{{ 259.0 }}` is `259`, `==` is `===`, `<` converts like JavaScript;
-- a missing variable is undefined and only false/null/undefined are falsy; there are no
-  built-in `now`/`today` variables; an unknown filter is skipped;
-- structural errors (unclosed markup, unknown, stray, disabled or unclosed tags) are found
-  by `liquid_scan` in liquidjs's order, with liquidjs's words and `line:L, col:C`.
+template with liquidjs's `parseAndRenderSync` against the event, with six tags and twenty
+filters disabled and templates limited to 1,000 characters. The engine is a port of liquidjs
+(`liquid_lexer`, `liquid_template`, `liquid_evaluate`; filters in `liquid_filters`, values in
+`liquid_values`), not another Liquid bent towards it: liquidjs's leniency (`{{ a | }}`),
+its keywords (`properties.empty` is a property), its error messages and their positions
+(`line:L, col:C` in UTF-16 units) come from reading the template as liquidjs reads it.
 Every failure becomes a `MappingError` carrying liquidjs's message, as Segment reports it.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, TextIO
-
-from liquid import BoundTemplate, Environment, RenderContext
-from liquid.ast import Node as Node_
-from liquid.builtin.expressions import logical
-from liquid.builtin.expressions.primitive import Blank, Empty, Nil
-from liquid.builtin.output import Output, OutputNode
-from liquid.builtin.tags.echo_tag import EchoNode, EchoTag
-from liquid.context import ReadOnlyChainMap
-from liquid.exceptions import LiquidError, StopRender
-from liquid.expression import Expression
-from liquid.extra.tags.extends_tag import BlockTag
-from liquid.stream import TokenStream
-from liquid.tag import Tag
+from typing import Any
 
 from destination.errors import MappingError
 from destination.js.objects import remove_undefined
 from destination.js.values import utf16_length
-from destination.mapping.liquid.filters import FILTERS
-from destination.mapping.liquid.scan import Markup, position, scan
-from destination.mapping.liquid.values import (
-    LiquidJSError,
-    contains,
-    equals,
-    is_nil,
-    less,
-    less_equal,
-    memory,
-    stringify,
-)
+from destination.mapping.liquid.evaluate import Context
+from destination.mapping.liquid.template import parse, render_all
+from destination.mapping.liquid.values import LiquidJSError, memory
 from destination.mapping.node import Compiler, Node, constant, fails
 
 __all__ = ["MAX_TEMPLATE_LENGTH", "LiquidTemplate", "check_template", "compile_liquid", "compile_template", "render"]
@@ -55,221 +30,27 @@ TOO_LONG = f"liquid template values are limited to {MAX_TEMPLATE_LENGTH} charact
 NOT_A_STRING = "liquid template value must be a string"
 
 
-# ---- the engine ---------------------------------------------------------------------------------
-
-
-class _Context(RenderContext):
-    """A render context without python-liquid's built-in `now` and `today` (liquidjs has neither)."""
-
-    def __init__(self, template: BoundTemplate, **kwargs: Any) -> None:
-        super().__init__(template, **kwargs)
-        self.scope = ReadOnlyChainMap(self.locals, self.globals, self.counters)
-
-
-class _Template(BoundTemplate):
-    context_class = _Context
-
-
-class _JSOutputNode(OutputNode):
-    """`{{ value }}` written with liquidjs's `stringify` (JavaScript numbers, '' for nil)."""
-
-    __slots__ = ()
-
-    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
-        return buffer.write(stringify(self.expression.evaluate(context)))
-
-
-class _JSEchoNode(EchoNode):
-    __slots__ = ()
-
-    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
-        return buffer.write(stringify(self.expression.evaluate(context)))
-
-
-class _Output(Output):
-    node_class = _JSOutputNode
-
-
-class _Echo(EchoTag):
-    node_class = _JSEchoNode
-
-
-class _StopNode(Node_):
-    """`break`/`continue` outside a loop: liquidjs stops rendering the rest of the template."""
-
-    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
-        raise StopRender
-
-
-class _Break(Tag):
-    name = "break"
-    block = False
-
-    def parse(self, stream: TokenStream) -> _StopNode:
-        return _StopNode(stream.current)
-
-
-class _Continue(_Break):
-    name = "continue"
-
-
-class _SegmentLiquid(Environment):
-    """python-liquid configured as Segment configures liquidjs (tags and filters, lax filters)."""
-
-    template_class = _Template
-    shorthand_indexes = True
-    logical_not_operator = True
-
-    def __init__(self) -> None:
-        super().__init__(strict_filters=False)
-        for name in ("ifchanged", "doc", "case", "for", "include", "render", "tablerow"):
-            self.tags.pop(name, None)  # not liquidjs's, or disabled (`liquid_scan` refuses them first)
-        for tag in (_Output, _Echo, _Break, _Continue, BlockTag):
-            self.add_tag(tag)
-        self.filters = dict(FILTERS)
-
-
-_ENV = _SegmentLiquid()
-
-
-# ---- JavaScript comparisons -------------------------------------------------------------------
-# The parsed tree's comparison nodes are re-classed to these, which differ only in `evaluate`.
-
-
-def _drop(value: Any) -> bool:
-    return isinstance(value, (Empty, Blank))
-
-
-class _Eq(logical.EqExpression):
-    __slots__ = ()
-
-    def evaluate(self, context: RenderContext) -> object:
-        left, right = self.left.evaluate(context), self.right.evaluate(context)
-        if isinstance(self.left, Nil) or isinstance(self.right, Nil):
-            return is_nil(left) and is_nil(right)  # liquidjs's `nil` equals null and undefined alike
-        if _drop(left):
-            return left == right
-        return right == left if _drop(right) else equals(left, right)
-
-
-class _Ne(logical.NeExpression):
-    __slots__ = ()
-
-    def evaluate(self, context: RenderContext) -> object:
-        return not _Eq.evaluate(self, context)  # type: ignore[arg-type]
-
-
-class _Lt(logical.LtExpression):
-    __slots__ = ()
-
-    def evaluate(self, context: RenderContext) -> object:
-        return less(self.left.evaluate(context), self.right.evaluate(context))
-
-
-class _Gt(logical.GtExpression):
-    __slots__ = ()
-
-    def evaluate(self, context: RenderContext) -> object:
-        return less(self.right.evaluate(context), self.left.evaluate(context))
-
-
-class _Le(logical.LeExpression):
-    __slots__ = ()
-
-    def evaluate(self, context: RenderContext) -> object:
-        return less_equal(self.left.evaluate(context), self.right.evaluate(context))
-
-
-class _Ge(logical.GeExpression):
-    __slots__ = ()
-
-    def evaluate(self, context: RenderContext) -> object:
-        return less_equal(self.right.evaluate(context), self.left.evaluate(context))
-
-
-class _Contains(logical.ContainsExpression):
-    __slots__ = ()
-
-    def evaluate(self, context: RenderContext) -> object:
-        return contains(self.left.evaluate(context), self.right.evaluate(context))
-
-
-_JS_CLASSES: dict[type, type] = {
-    logical.EqExpression: _Eq,
-    logical.NeExpression: _Ne,
-    logical.LtExpression: _Lt,
-    logical.GtExpression: _Gt,
-    logical.LeExpression: _Le,
-    logical.GeExpression: _Ge,
-    logical.ContainsExpression: _Contains,
-}
-
-
-def _use_js_comparisons(template: BoundTemplate) -> None:
-    """Re-class every comparison in the parsed template to its JavaScript twin."""
-    context = _Context(template)
-    nodes = list(template.nodes)
-    while nodes:
-        node = nodes.pop()
-        nodes.extend(node.children(context, include_partials=False))
-        expressions: list[Expression] = list(node.expressions())
-        while expressions:
-            expression = expressions.pop()
-            twin = _JS_CLASSES.get(type(expression))
-            if twin is not None:
-                expression.__class__ = twin
-            expressions.extend(expression.children())
-
-
-# ---- compile and render -----------------------------------------------------------------------
-
-
 class LiquidTemplate:
     """One `@liquid` template, parsed once; `render(payload)` is liquidjs's `parseAndRenderSync`."""
 
-    __slots__ = ("source", "_template", "_markups")
+    __slots__ = ("source", "_nodes")
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self._markups = scan(source)
-        try:
-            self._template = _ENV.from_string(source)
-        except LiquidError as exc:
-            raise self._translate(exc) from None
-        _use_js_comparisons(self._template)
+        self._nodes = parse(source)
 
     def render(self, payload: Any) -> str:
-        scope = payload if isinstance(payload, dict) else {}
+        out: list[str] = []
         token = memory.set([0])
         try:
-            return self._template.render(scope)
+            render_all(self._nodes, Context(self.source, payload), out)
         except LiquidJSError as exc:
-            raise MappingError(self._located(exc)) from None
-        except LiquidError as exc:
-            raise MappingError(self._translate(exc).text) from None
+            raise MappingError(exc.text) from None
         except RecursionError:
             raise MappingError("Maximum call stack size exceeded") from None
         finally:
             memory.reset(token)
-
-    def _enclosing(self, index: int | None) -> Markup | None:
-        """The output or tag holding `index`: liquidjs reports an error at its markup's start."""
-        if index is None or index < 0:
-            return None
-        found = [m for m in self._markups if m.start <= index < max(m.end, m.start + 1)]
-        return found[-1] if found else None
-
-    def _located(self, exc: LiquidJSError) -> str:
-        """A filter's failure, placed as liquidjs places it: at the start of its output or tag."""
-        markup = self._enclosing(exc.where())
-        return f"{exc.text}, {position(self.source, markup.start if markup else 0)}"
-
-    def _translate(self, exc: LiquidError) -> LiquidJSError:
-        """python-liquid's error as liquidjs would place it: its words, at the enclosing markup."""
-        index = exc.token.start_index if exc.token is not None else None
-        markup = self._enclosing(index)
-        where = markup.start if markup else 0
-        return LiquidJSError(f"{exc.message}, {position(self.source, where)}", where)
+        return "".join(out)
 
 
 @lru_cache(maxsize=512)

@@ -1,4 +1,4 @@
-"""liquidjs's filters, as Segment's `@liquid` runs them, for python-liquid.
+"""liquidjs's filters, as Segment's `@liquid` runs them.
 
 python-liquid's own filters follow Ruby Liquid and Python: `3 | divided_by: 2` is 1 there
 and 1.5 in liquidjs, `round` rounds half to even, `truncatewords` counts differently, a
@@ -15,8 +15,6 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from liquid.builtin.expressions.primitive import Blank, Empty
-
 from destination.fql.lexer import from_utf16_units
 from destination.js.objects import json_stringify
 from destination.js.values import UNDEFINED, number_to_string, string_to_number, to_js_string, utf16_length, utf16_units
@@ -24,6 +22,7 @@ from destination.js.values import truthy as js_truthy
 from destination.mapping.liquid.dates import DATE_FILTERS
 from destination.mapping.liquid.strings import STRINGS
 from destination.mapping.liquid.values import (
+    Drop,
     LiquidJSError,
     back,
     equals,
@@ -203,7 +202,7 @@ def _property(item: Any, path: str) -> Any:
 def _sum(value: Any, prop: Any = UNDEFINED, *_: Any) -> float:
     total = 0.0
     for item in to_array(value):
-        x = number(_property(item, stringify(prop)) if truthy(js(prop)) and js(prop) != "" else item)
+        x = number(_property(item, stringify(prop)) if isinstance(prop, Drop) or js_truthy(prop) else item)
         total += 0.0 if math.isnan(x) else x
     return total
 
@@ -260,18 +259,30 @@ ARRAYS: dict[str, Filter] = {
 # ---- misc -------------------------------------------------------------------------------------
 
 
-def _default(value: Any, fallback: Any = UNDEFINED, *_: Any, **kwargs: Any) -> Any:
+def _entries(args: tuple[Any, ...]) -> dict[Any, Any]:
+    """`new Map(args)`: a `key: value` argument is a [key, value] entry; anything else is a TypeError."""
+    found: dict[Any, Any] = {}
+    for arg in args:
+        if isinstance(arg, list):
+            found[js(arg[0]) if arg else UNDEFINED] = arg[1] if len(arg) > 1 else UNDEFINED
+        elif not isinstance(arg, (dict, Drop)):
+            raise LiquidJSError(f"Iterator value {to_js_string(js(arg))} is not an entry object")
+    return found
+
+
+def _default(value: Any, fallback: Any = UNDEFINED, *args: Any) -> Any:
+    """liquidjs's `default` (the fallback kept as given: `nil` stays the nil drop)."""
     value = js(value)
     if isinstance(value, (list, str)):
         return value if value else fallback
-    if value is False and js_truthy(js(kwargs.get("allow_false", UNDEFINED))):
+    if value is False and js_truthy(js(_entries(args).get("allow_false", UNDEFINED))):
         return False
     return fallback if not truthy(value) else value
 
 
 def _json(value: Any, space: Any = 0, *_: Any) -> Any:
-    if isinstance(value, (Empty, Blank)):
-        value = {}  # liquidjs's `empty` and `blank` drops serialize as objects
+    if isinstance(value, Drop):
+        value = {}  # liquidjs's `nil`, `empty` and `blank` drops serialize as objects
     value, space = js(value), js(space)
     indent = _indent(space)
     if not indent:
@@ -301,7 +312,7 @@ def _pretty(value: Any, indent: str, here: str) -> Any:
 
 
 MISC: dict[str, Filter] = {
-    "default": lambda v, *a, **k: back(_default(v, *(js(x) for x in a), **k)),
+    "default": _default,
     "raw": lambda v, *_: v,
     "json": _json,
     "jsonify": _json,

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from destination.js.values import JS_WHITESPACE, UNDEFINED
 from destination.js.values import truthy as js_truthy
-from destination.mapping.liquid.values import LiquidJSError, is_nil, js, number, stringify, to_num, use
+from destination.mapping.liquid.values import LiquidJSError, is_nil, js, less_equal, number, stringify, use
 
 __all__ = ["STRINGS"]
 
@@ -90,12 +90,17 @@ def _truncate(value: Any, length: Any = 50, omission: Any = "...", *_: Any) -> A
 
 
 def _truncatewords(value: Any, words: Any = 15, omission: Any = "...", *_: Any) -> str:
+    """liquidjs's `truncatewords`, its comparisons and `slice` as JavaScript runs them on any `words`."""
     text, omission = stringify(value), stringify(_arg((omission,), 0, "..."))
-    count = to_num(js(words)) if not is_nil(js(words)) else 15.0
+    words = js(words)
+    words = 15 if words is UNDEFINED else words
     parts = _WS.split(text.lstrip(JS_WHITESPACE))
-    count = max(count, 1.0)
-    result = " ".join(parts[: _int(count)])
-    return result + omission if len(parts) >= count else result
+    if less_equal(words, 0):
+        words = 1
+    count = number(words)
+    end = 0 if count != count else int(max(-(2**53), min(2**53, count)))
+    result = " ".join(parts[: max(len(parts) + end, 0) if end < 0 else end])
+    return result + omission if less_equal(words, len(parts)) else result
 
 
 def _number_of_words(text: str, *_: Any) -> int:

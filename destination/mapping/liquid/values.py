@@ -1,10 +1,10 @@
-"""liquidjs's value rules for the `@liquid` glue: stringify, toNumber, equality and comparison.
+"""liquidjs's value rules for `@liquid`: its drops, stringify, toNumber, equality and comparison.
 
-python-liquid parses and runs the templates, but Segment renders them with liquidjs, whose
-values are JavaScript's: numbers are doubles printed as `String(x)` prints them (259, not
-259.0), a missing variable is `undefined` (not `null`), `==` is `===`, and `<` converts
-as JavaScript's `<` does instead of refusing mixed types. The filters (`liquid_filters`)
-and the engine glue (`liquid`) take every such rule from here.
+Segment renders templates with liquidjs, whose values are JavaScript's: numbers are doubles
+printed as `String(x)` prints them (259, not 259.0), a missing variable is `undefined` (not
+`null`), `==` is `===`, and `<` converts as JavaScript's `<` does instead of refusing mixed
+types. The literals `nil`, `empty` and `blank` are liquidjs's drops, compared by their own rules.
+The filters and the renderer take every such rule from here.
 """
 
 from __future__ import annotations
@@ -13,17 +13,26 @@ import math
 from contextvars import ContextVar
 from typing import Any
 
-from liquid import Undefined
-from liquid.builtin.expressions.primitive import Blank, Empty
-from liquid.exceptions import FilterArgumentError
-
-from destination.js.values import UNDEFINED, is_number, number_to_string, string_to_number, to_double, to_js_string
+from destination.js.values import (
+    JS_WHITESPACE,
+    UNDEFINED,
+    is_number,
+    number_to_string,
+    string_to_number,
+    to_double,
+    to_js_string,
+)
 
 __all__ = [
     "MEMORY_LIMIT",
     "memory",
     "use",
     "LiquidJSError",
+    "Drop",
+    "NIL",
+    "EMPTY",
+    "BLANK",
+    "LITERALS",
     "js",
     "back",
     "stringify",
@@ -38,28 +47,59 @@ __all__ = [
 ]
 
 
-class LiquidJSError(FilterArgumentError):
-    """A liquidjs failure with liquidjs's message; `index` is where in the template, when known.
+class LiquidJSError(Exception):
+    """A liquidjs failure with liquidjs's message; `positioned` once it carries `line:L, col:C`.
 
-    A filter argument error to python-liquid, which then attaches the filter's token: that
-    is how a failing filter is traced back to the output or tag it sits in.
+    A filter's error is positioned by the renderer at the output or tag it sits in, as liquidjs's
+    RenderError is; the tokenizer's are positioned where it stopped reading.
     """
 
-    def __init__(self, message: str, index: int | None = None) -> None:
-        super().__init__(message, token=None)
+    def __init__(self, message: str, index: int | None = None, positioned: bool = False) -> None:
+        super().__init__(message)
         self.index = index
+        self.positioned = positioned
 
     @property
     def text(self) -> str:
         return str(self.args[0])
 
-    def where(self) -> int | None:
-        """The offset into the template: given, or the attached token's."""
-        if self.index is not None:
-            return self.index
-        return self.token.start_index if self.token is not None and self.token.start_index >= 0 else None
+
+class Drop:
+    """liquidjs's `nil`, `empty` and `blank` literals: objects with their own `equals`, never ordered."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def value(self) -> Any:
+        """`valueOf()`: null for nil, '' for empty and blank."""
+        return None if self is NIL else ""
+
+    def equals(self, other: Any) -> bool:
+        if self is NIL:
+            return is_nil(js(other))
+        if self is BLANK:
+            if other is False or is_nil(js(other)):
+                return True
+            if isinstance(other, str):
+                return other.strip(_JS_SPACE) == ""
+        if isinstance(other, Drop) and other is not NIL:
+            return False
+        other = js(other)
+        if isinstance(other, (str, list, dict)):
+            return len(other) == 0
+        return False
 
 
+NIL, EMPTY, BLANK = Drop("nil"), Drop("empty"), Drop("blank")
+LITERALS: dict[str, Any] = {"true": True, "false": False, "nil": NIL, "null": NIL, "empty": EMPTY, "blank": BLANK}
+
+
+_JS_SPACE = JS_WHITESPACE
 MEMORY_LIMIT = 100_000_000  # liquidjs's memoryLimit as Segment sets it: characters one render may allocate
 memory: ContextVar[list[int]] = ContextVar("liquid_memory")
 
@@ -75,28 +115,22 @@ def use(count: int) -> None:
 
 
 def js(value: Any) -> Any:
-    """A python-liquid value as the JavaScript value liquidjs would hold.
-
-    Undefined is undefined; a range (`(1..3)`) is the array liquidjs makes of it; `empty`
-    and `blank` are liquidjs drops whose value is ''.
-    """
-    if isinstance(value, Undefined):
-        return UNDEFINED
+    """The value a filter or operator sees (liquidjs's `toValue`): a drop's `valueOf()`, a range as its list."""
+    if isinstance(value, Drop):
+        return value.value()
     if isinstance(value, range):
         return list(value)
-    if isinstance(value, (Empty, Blank)):
-        return ""
     return value
 
 
 def back(value: Any) -> Any:
-    """A filter result handed back to python-liquid: undefined must stay falsy and print as ''."""
-    return Undefined("") if value is UNDEFINED else value
+    """A filter's result as the renderer keeps it (unchanged: undefined stays undefined)."""
+    return value
 
 
 def is_nil(value: Any) -> bool:
     """liquidjs's `isNil`: null or undefined."""
-    return value is None or value is UNDEFINED or isinstance(value, Undefined)
+    return value is None or value is UNDEFINED
 
 
 def truthy(value: Any) -> bool:
@@ -156,7 +190,11 @@ def to_array(value: Any) -> list[Any]:
 
 
 def equals(left: Any, right: Any) -> bool:
-    """liquidjs's `equals`: `===`, arrays item by item; objects only when they are the same object."""
+    """liquidjs's `equals`: a drop's own rule, else `===`, arrays item by item; objects only when the same."""
+    if isinstance(left, Drop):
+        return left.equals(right)
+    if isinstance(right, Drop):
+        return right.equals(left)
     left, right = js(left), js(right)
     if isinstance(left, list):
         return isinstance(right, list) and len(left) == len(right) and all(map(equals, left, right))
