@@ -19,7 +19,8 @@ Where each message ends up, so that every one can be accounted for:
   first copy's entries are in the log under the same ID); the drop itself is kept in
   `duplicates`, a log of its own with the inbound log's columns, for the dashboard's counts.
 
-`IngestStats` counts all of these.
+`IngestStats` counts all of these; `Fanout.deliveries` counts each subscription's requests by
+outcome (delivered, refused, mapping_failed), for the per-mapping success rate the alerts watch.
 
 On a durable store a call is one unit of work: every message is routed and checked first
 (`WebhookService.prepare`), then the store writes the whole call — messageId claims, key
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -109,6 +111,8 @@ class Fanout:
         self._definition = definition
         self.dedup = MessageDeduplicator(service.store, config.dedup_window_seconds)
         self.stats = IngestStats()
+        self.deliveries: Counter[tuple[str, str]] = Counter()
+        """Requests by (subscription name, outcome): names come from the mappings, so the labels stay bounded."""
         self.duplicates = StoredLog(service.store, "duplicate")
         self.recent = recent if recent is not None else RecentFeed()
         """Accepted messages for the Mappings page's "Load event from source" (the app gives the store's)."""
@@ -292,6 +296,7 @@ class Fanout:
     async def _deliver(self, message: Mapping[str, Any], outcome: Outcome) -> LogEntry:
         if outcome.request is None:
             self.stats.mapping_failed += 1
+            self.deliveries[outcome.subscription.name, "mapping_failed"] += 1
             text = f"{outcome.subscription.name}: {outcome.error}"
             body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
             return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
@@ -300,6 +305,7 @@ class Fanout:
             self.stats.delivered += 1
         else:
             self.stats.refused += 1
+        self.deliveries[outcome.subscription.name, "delivered" if delivery.accepted else "refused"] += 1
         if delivery.entry is None:
             raise RuntimeError("an in-process delivery is always logged")
         return delivery.entry

@@ -64,4 +64,6 @@ async def metrics(
     found.store_customers.set(await state.customers.count())
     found.log_entries.set(await state.log.count(LogFilter()))
     found.set_sources(await state.log.sources())
+    if found.queue_depth is not None:
+        found.queue_depth.set(await state.outbound.outbox.pending())
     return Response(generate_latest(found.registry), media_type=CONTENT_TYPE_LATEST)

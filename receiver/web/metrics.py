@@ -7,11 +7,12 @@ Three kinds of figures:
   histogram (a pure ASGI middleware), and webhook requests by status and error code, their
   latency and idempotent replays (a `WebhookService` listener, so the Tracking-API ingest's
   in-process deliveries count too);
-- read when scraped: the ingest's counters (messages by outcome, dedup hits) and the
+- read when scraped: the ingest's counters (messages by outcome, dedup hits, each
+  subscription's requests by outcome) and the
   outbound sync's (queue depth, delivered, failed, refused, retries) — monotonic counters
   the ingest and outbox already keep;
-- sampled by the route just before rendering: the store's size and each source's newest
-  inbound-log entry (async reads).
+- sampled by the route just before rendering: the store's size, the outbound queue's depth
+  and each source's newest inbound-log entry (async reads).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -56,12 +57,17 @@ class _StateCollector(Collector):
             yield CounterMetricFamily(
                 f"{PREFIX}_ingest_dedup_hits", "Messages dropped as duplicates of a messageId.", value=stats.duplicates
             )
+            family = CounterMetricFamily(
+                f"{PREFIX}_subscription_deliveries",
+                "Requests each subscription (mapping) made, by outcome: delivered, refused, mapping_failed.",
+                labels=["subscription", "outcome"],
+            )
+            for (subscription, outcome), count in sorted(ingest.fanout.deliveries.items()):
+                family.add_metric([subscription, outcome], count)
+            yield family
         outbound = getattr(self._state, "outbound", None)
         outbox = outbound.outbox if outbound is not None else None
         if outbox is not None:
-            yield GaugeMetricFamily(
-                f"{PREFIX}_outbound_queue_depth", "Outbound messages queued or in flight.", value=outbox.pending
-            )
             family = CounterMetricFamily(
                 f"{PREFIX}_outbound_messages", "Outbound messages by outcome.", labels=["outcome"]
             )
@@ -118,6 +124,12 @@ class ReceiverMetrics:
             "When the newest inbound-log entry of each source was written (freshness: time() minus this).",
             ["source"],
             registry=registry,
+        )
+        outbound = getattr(state, "outbound", None)
+        self.queue_depth = (
+            Gauge(f"{PREFIX}_outbound_queue_depth", "Outbound messages queued or in flight.", registry=registry)
+            if outbound is not None and outbound.outbox is not None
+            else None
         )
         registry.register(_StateCollector(state))
 
