@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for case in read_cases(streams):
             result = run_case(case, definition)
-            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+            # ASCII escapes: a JavaScript string may hold a lone surrogate, which UTF-8 cannot encode.
+            sys.stdout.write(json.dumps(result) + "\n")
             if "expect" in case:
                 kind = case.get("kind", "?")
                 total[kind] += 1

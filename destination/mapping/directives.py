@@ -173,7 +173,7 @@ def validate_transform(value: Any, loc: Loc, v: MappingValidator) -> None:
 
 def compile_liquid(options: Any, c: Compiler) -> Node:
     from destination.mapping.liquid.engine import (
-        compile_liquid as compile_,  # python-liquid loads only when a mapping uses @liquid
+        compile_liquid as compile_,  # the Liquid engine loads only when a mapping uses @liquid
     )
 
     return compile_(options, c)

@@ -1,8 +1,8 @@
 """liquidjs's filters, as Segment's `@liquid` runs them.
 
-python-liquid's own filters follow Ruby Liquid and Python: `3 | divided_by: 2` is 1 there
-and 1.5 in liquidjs, `round` rounds half to even, `truncatewords` counts differently, a
-missing variable is `nil`. Segment's answers are liquidjs's, so every filter liquidjs has
+Ruby Liquid's filters differ from liquidjs's (`3 | divided_by: 2` is 1 there and 1.5 in
+liquidjs, `round` rounds half to even, `truncatewords` counts differently). Segment's answers
+are liquidjs's, so every filter liquidjs has
 (liquidjs 10.30, which reproduces Segment's recorded cases) is written here with its
 JavaScript semantics; the twenty Segment disables raise its message instead. A filter
 liquidjs lacks is left out, so the engine skips it as liquidjs does.
