@@ -20,7 +20,7 @@ import time
 
 from receiver.app import create_app
 from receiver.config import ReceiverConfig
-from receiver.core.service import InProcessCall
+from receiver.core.calls import InProcessCall
 
 
 def body(api_key: str, customer: str) -> dict[str, object]:

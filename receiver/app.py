@@ -27,6 +27,7 @@ from receiver.errors import install_handlers
 from receiver.ingest.not_found import install_not_found
 from receiver.ingest.recent import RecentFeed
 from receiver.ingest.service import Ingest, load_subscriptions
+from receiver.ingest.versions import MappingVersions
 from receiver.live.mappings import MappingsService
 from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
@@ -87,7 +88,9 @@ def create_app(
     service = WebhookService(config, contract, store, log, customer_ids=ids)
     bounds = RecentBounds(config.limits.recent_messages, config.limits.recent_messages_max_bytes)
     recent = RecentFeed(recent_messages_for(store, bounds))
-    tracking = Ingest(config, service, load_subscriptions(config, definition), definition, recent=recent)
+    versions = MappingVersions(config_state.record_mapping_versions)
+    subscriptions = load_subscriptions(config, definition)
+    tracking = Ingest(config, service, subscriptions, definition, recent=recent, versions=versions)
     # The one wiring after construction: the mappings service edits the ingest's fan-out, and the
     # ingest asks it before each call whether the saved set moved.
     mapping_set = MappingsService(config, config_state, definition, tracking.fanout)

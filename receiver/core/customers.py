@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from receiver.core.customer_ids import CustomerIds
 from receiver.store.contract import CustomerSnapshot, LoyaltyStore, StoredEvent
 
+__all__ = ["Customers", "History", "StoredEvent"]
+
 
 @dataclass(frozen=True)
 class History:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from receiver.config import ReceiverConfig
+from receiver.core.calls import Delivery, InProcessCall, Named, Trace
 from receiver.core.checks import PayloadChecker, check_api_key, message_id
 from receiver.core.contract import ActionContract, WebhookContract
 from receiver.core.customer_ids import CustomerIds
-from receiver.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from receiver.core.idempotency import REPLAY_HEADER, Idempotency, StoredResponse, check_key, fingerprint
 from receiver.core.loyalty import LoyaltyRules, Verdict
 from receiver.core.prepared import answer_of, refusing
@@ -44,67 +43,10 @@ from receiver.store.contract import (
     StoreUnavailable,
 )
 from receiver.store.entries import LogEntry, unstored_entry
+from receiver.store.lineage import Lineage
 from receiver.web.body import check_content_type, parse_json, read_body, require_object
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _Trace:
-    """What the inbound log learns about a request as it is checked."""
-
-    identifier: str | None = None
-    customer_id: str | None = None
-    internal_customer_id: str | None = None
-    event_type: str | None = None
-    request: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    authenticated: bool = False
-    source: str = WEBHOOK
-    validated_with: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class Named:
-    """What a request names besides its body: its messageId and idempotency key."""
-
-    message_id: str | None
-    idempotency_key: str | None
-
-    @classmethod
-    def from_headers(cls, headers: Mapping[str, str]) -> Named:
-        """An HTTP request's, from its headers (the body's messageId is read later, if these give none)."""
-        return cls(message_id(headers, None), headers.get(IDEMPOTENCY_HEADER.lower()))
-
-
-@dataclass(frozen=True)
-class InProcessCall:
-    """A webhook call made inside this process (the Tracking API ingest): trusted, already parsed.
-
-    `source` is what the log records as its sender (see `receiver.logs.sources`); `validated_with`:
-    the schema the pipeline validated the payload against (`PayloadChecker.check`).
-    """
-
-    body: Mapping[str, Any]
-    message_id: str | None
-    idempotency_key: str | None
-    source: str
-    validated_with: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """The webhook's answer to one request, and the inbound-log entry it wrote."""
-
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str]
-    entry: LogEntry | None
-    """None only for an unauthenticated HTTP refusal past the log's rate for those."""
-
-    @property
-    def accepted(self) -> bool:
-        return self.status < 400
 
 
 class WebhookService:
@@ -152,7 +94,7 @@ class WebhookService:
     async def deliver(self, call: InProcessCall) -> Delivery:
         """A request made inside this process: the same checks, rules and log entry as an HTTP one."""
         named = Named(call.message_id, call.idempotency_key)
-        return await self._run(call.body, named, call.source, validated_with=call.validated_with)
+        return await self._run(call.body, named, call.source, validated_with=call.validated_with, made_by=call.made_by)
 
     async def note(self, **what: Any) -> LogEntry:
         """An inbound-log entry for something that never became a webhook request (see `note_entry`), written."""
@@ -195,7 +137,7 @@ class WebhookService:
         """
         started = time.perf_counter()
         received = datetime.now(UTC)
-        trace = _Trace(authenticated=True, source=call.source, validated_with=call.validated_with)
+        trace = Trace(authenticated=True, source=call.source, validated_with=call.validated_with, made_by=call.made_by)
         early: tuple[int, dict[str, Any]] | None = None
         key, fingerprinted, customer, decide = None, "", "", None
         try:
@@ -210,6 +152,7 @@ class WebhookService:
         except Exception:
             logger.exception("webhook request failed unexpectedly")
             early = 500, error_body("INTERNAL_ERROR", "The receiver failed to process the request.")
+        lineage = self._lineage(trace) if decide is not None else None  # first: it may name the entry
         identifier = self.redact.text(trace.identifier) if trace.identifier else random_id("req_")
 
         def entry(outcome: RequestOutcome) -> NewLogEntry | None:
@@ -232,7 +175,7 @@ class WebhookService:
                 source=trace.source,
             )
 
-        return BatchRequest(entry, customer, decide, key, fingerprinted)
+        return BatchRequest(entry, customer, decide, key, fingerprinted, lineage)
 
     def settled(self, entry: LogEntry, outcome: RequestOutcome) -> None:
         """What `deliver` does once a request is answered, for a prepared one the store wrote."""
@@ -243,22 +186,25 @@ class WebhookService:
 
     async def _run(
         self,
-        parsed: Awaitable[Any] | Mapping[str, Any],
+        parsed: Coroutine[Any, Any, Any] | Mapping[str, Any],
         named: Named,
         source: str,
         address: str | None = None,
         validated_with: Mapping[str, Any] | None = None,
+        made_by: tuple[str, str] | None = None,
     ) -> Delivery:
         """`address` is the HTTP client's (None for a request made in this process, which is trusted)."""
         started = time.perf_counter()
         received = datetime.now(UTC)
-        trace = _Trace(
-            authenticated=address is None,
+        trusted = address is None
+        trace = Trace(
+            authenticated=trusted,
             source=source,
-            validated_with=validated_with if address is None else None,
+            validated_with=validated_with if trusted else None,
+            made_by=made_by if trusted else None,
         )
         try:
-            value = await parsed if inspect.isawaitable(parsed) else parsed
+            value = await parsed if inspect.iscoroutine(parsed) else parsed  # a concrete type check: no ABC walk
             status, body = await self._process(value, named, trace, address)
         except ApiError as exc:
             status, body = exc.status, exc.body()
@@ -290,7 +236,7 @@ class WebhookService:
         return Delivery(status, body, trace.headers, entry)
 
     async def _logged(
-        self, trace: _Trace, identifier: str, body: dict[str, Any], outcome: dict[str, Any]
+        self, trace: Trace, identifier: str, body: dict[str, Any], outcome: dict[str, Any]
     ) -> LogEntry | None:
         """The request's one inbound-log entry, or None for an unauthenticated one past the log's rate.
 
@@ -315,7 +261,7 @@ class WebhookService:
         )
 
     async def _process(
-        self, parsed: Any, named: Named, trace: _Trace, address: str | None
+        self, parsed: Any, named: Named, trace: Trace, address: str | None
     ) -> tuple[int, dict[str, Any]]:
         action, body, key = self._checked(parsed, named, trace, address)
         if key is None:
@@ -338,7 +284,7 @@ class WebhookService:
         return status, answer
 
     def _checked(
-        self, parsed: Any, named: Named, trace: _Trace, address: str | None
+        self, parsed: Any, named: Named, trace: Trace, address: str | None
     ) -> tuple[ActionContract, dict[str, Any], str | None]:
         """The checks before the Idempotency-Key is claimed: the action, the key, and the valid key's value."""
         if trace.authenticated:
@@ -346,7 +292,7 @@ class WebhookService:
         trace.identifier = named.message_id
         body = require_object(parsed)
         action = self.contract.classify(body)
-        trace.identifier = named.message_id or message_id({}, body)
+        trace.identifier = trace.message_id = named.message_id or message_id({}, body)
         trace.event_type = action.event_type
         customer = body.get(self.contract.customer_field)
         trace.customer_id = customer if isinstance(customer, str) else None
@@ -373,7 +319,7 @@ class WebhookService:
         name = payload.get(self.contract.name_field, action.extras.get(self.contract.name_field))
         return self.rules.decide(action, payload, name if isinstance(name, str) else "")
 
-    async def _decision(self, action: ActionContract, body: dict[str, Any], trace: _Trace) -> tuple[str, Decision]:
+    async def _decision(self, action: ActionContract, body: dict[str, Any], trace: Trace) -> tuple[str, Decision]:
         """Schema and request rules: whom the event is for and the decision the store runs."""
         verdict = self.verdict(action, body, trace.validated_with)
         customer, decide = verdict.customer, verdict.decide
@@ -383,10 +329,22 @@ class WebhookService:
             trace.internal_customer_id = customer if resolved.external is not None else None
         return customer, decide
 
+    def _lineage(self, trace: Trace) -> Lineage:
+        """The event's origin; a request without a messageId gets its log entry's ID now, so both name one entry."""
+        if trace.identifier is None:
+            trace.identifier = random_id("req_")
+        subscription, version = trace.made_by or (None, None)
+        entry = self.redact.text(trace.identifier)
+        message = trace.message_id
+        if message is not None:
+            message = entry if message == trace.identifier else self.redact.text(message)
+        return Lineage(entry, trace.source, message, subscription, version)
+
     async def _apply(
-        self, action: ActionContract, body: dict[str, Any], trace: _Trace, idempotency_key: str | None = None
+        self, action: ActionContract, body: dict[str, Any], trace: Trace, idempotency_key: str | None = None
     ) -> tuple[int, dict[str, Any]]:
         """Schema, then request rules, then the store's atomic check-and-write."""
         customer, decide = await self._decision(action, body, trace)
-        answer = accepted_answer(await self.store.apply(customer, decide, idempotency_key=idempotency_key))
+        event = await self.store.apply(customer, decide, idempotency_key=idempotency_key, lineage=self._lineage(trace))
+        answer = accepted_answer(event)
         return answer.status, answer.body

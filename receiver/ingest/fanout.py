@@ -49,13 +49,15 @@ from destination.delivery.pipeline import Outcome, Pipeline
 from destination.errors import DestinationError
 from destination.mapping.engine import CompiledMapping, compile_mapping
 from receiver.config import ReceiverConfig
+from receiver.core.calls import InProcessCall
 from receiver.core.idempotency import HEADER
-from receiver.core.service import InProcessCall, WebhookService
+from receiver.core.service import WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
 from receiver.ingest.outcomes import IngestStats, MessageReport, UnitPlan, carried_id
 from receiver.ingest.recent import RecentFeed
+from receiver.ingest.versions import MappingVersions
 from receiver.logs.sources import tracking_source
 from receiver.logs.stored import StoredLog
 from receiver.store.contract import BatchWindows, MessageResult, NewLogEntry
@@ -104,6 +106,7 @@ class Fanout:
         *,
         definition: Definition,
         recent: RecentFeed | None = None,
+        versions: MappingVersions | None = None,
     ) -> None:
         config = service.config
         self.service = service
@@ -117,6 +120,8 @@ class Fanout:
         self.recent = recent if recent is not None else RecentFeed()
         """Accepted messages for the Mappings page's "Load event from source" (the app gives the store's)."""
         self._customer_field = definition.field_for("customer")
+        self.versions = versions if versions is not None else MappingVersions()
+        """Each subscription's mapping version, for the lineage of the events it produces."""
         self.use(subscriptions)
 
     def use(self, subscriptions: Iterable[Subscription]) -> None:
@@ -130,6 +135,7 @@ class Fanout:
         }
         # The schema each route's payload was validated against, so the webhook core need not repeat it.
         self._schemas = {id(route.subscription): route.action.validator.schema for route in pipeline.routes}
+        self.versions.use(route.subscription for route in pipeline.routes)
         self.pipeline = pipeline
 
     @property
@@ -214,7 +220,8 @@ class Fanout:
                 error = (MAPPING_FAILED, text)
                 note(self.service.note_entry(**self._noted(message, 400, body, error, outcome)))
                 continue
-            call = self._call(message, outcome)
+            version = self.versions.known(outcome.subscription) or await self.versions.digest(outcome.subscription)
+            call = self._call(message, outcome, version)
             plan.requests.append(await self.service.prepare(call))
             plan.calls.append(call)
         return plan.done(partial(self._duplicate_entry, message))
@@ -300,7 +307,9 @@ class Fanout:
             text = f"{outcome.subscription.name}: {outcome.error}"
             body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
             return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
-        delivery = await self.service.deliver(self._call(message, outcome))
+        # Recorded in the store before a request names it; known (no await) once it is.
+        version = self.versions.known(outcome.subscription) or await self.versions.digest(outcome.subscription)
+        delivery = await self.service.deliver(self._call(message, outcome, version))
         if delivery.accepted:
             self.stats.delivered += 1
         else:
@@ -310,9 +319,10 @@ class Fanout:
             raise RuntimeError("an in-process delivery is always logged")
         return delivery.entry
 
-    def _call(self, message: Mapping[str, Any], outcome: Outcome) -> InProcessCall:
-        """The webhook request a subscription's outcome makes (it has a request)."""
+    def _call(self, message: Mapping[str, Any], outcome: Outcome, version: str) -> InProcessCall:
+        """The webhook request a subscription's outcome makes (it has a request), made by this mapping version."""
         assert outcome.request is not None
+        made_by = outcome.subscription.name, version
         headers = {name.lower(): value for name, value in outcome.request.headers.items()}
         return InProcessCall(
             outcome.request.json,
@@ -320,6 +330,7 @@ class Fanout:
             idempotency_key=headers.get(IDEMPOTENCY_HEADER),
             source=tracking_source(message),
             validated_with=self._schemas.get(id(outcome.subscription)),
+            made_by=made_by,
         )
 
     async def _duplicate(self, message: Mapping[str, Any]) -> None:

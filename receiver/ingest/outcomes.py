@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from receiver.core.service import InProcessCall
+from receiver.core.calls import InProcessCall
 from receiver.store.contract import BatchMessage, BatchRequest, NewLogEntry
 from receiver.store.entries import LogEntry
 

@@ -57,6 +57,7 @@ from receiver.ingest.messages import (
     too_large,
 )
 from receiver.ingest.recent import RecentFeed
+from receiver.ingest.versions import MappingVersions
 from receiver.logs.sources import tracking_source
 from receiver.ratelimit import WRITE_KEY
 from receiver.security import KeyGate, client_address
@@ -130,6 +131,7 @@ class Ingest:
         definition: Definition,
         *,
         recent: RecentFeed | None = None,
+        versions: MappingVersions | None = None,
     ) -> None:
         self.service = service
         self._key = config.write_key_bytes()
@@ -137,7 +139,7 @@ class Ingest:
         self.before: Callable[[], Awaitable[None]] | None = None
         """Run before an accepted call's messages (the Mappings page's check for a new set of mappings)."""
         try:
-            self.fanout = Fanout(service, subscriptions, definition=definition, recent=recent)
+            self.fanout = Fanout(service, subscriptions, definition=definition, recent=recent, versions=versions)
         except Exception as exc:
             raise IngestSetupError(f"cannot compile the ingest's subscriptions: {exc}") from exc
 

@@ -37,6 +37,7 @@ from destination.lint.explain import Report, explain
 from receiver.config import ReceiverConfig
 from receiver.ingest.fanout import Fanout
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, StoredMapping
+from receiver.store.lineage import MappingVersion
 from receiver.store.recent import RecentMessage
 
 FROM_FILE, FROM_SAVED = "file", "saved"
@@ -146,6 +147,12 @@ class MappingsService:
         subscriptions = [self.subscription(entry) for entry in self._overlay(stored) if entry.data]
         self.fanout.use(subscriptions)
         self._version = version
+
+    async def version(self, digest: str) -> tuple[MappingVersion, bool] | None:
+        """A mapping version an event names, and whether the ingest runs it now."""
+        await self.sync_ingest()
+        found = await self.state.mapping_version(digest)
+        return None if found is None else (found, self.fanout.versions.running(digest))
 
     def problems(self, text: str, key: str) -> list[Problem]:
         """What `antavo-actions validate` would report for this text as `mappings/<key>.yaml`."""

@@ -20,10 +20,12 @@ from urllib.parse import quote, urlencode, urlsplit
 from receiver.logs.stored import StoredLog
 from receiver.store.contract import CustomerSnapshot, StoredEvent
 from receiver.store.entries import LogEntry, LogFilter
+from receiver.store.lineage import Lineage, MappingVersion
 
 LOGS_PATH = "/logs"
 OUTBOUND_LOGS_PATH = "/outbound-logs"
 CUSTOMERS_PATH = "/customers/"
+MAPPING_VERSIONS_PATH = "/mappings/versions/"
 DASHBOARD_PATH = "/"
 DEFAULT_NEXT = DASHBOARD_PATH
 """Where sign-in lands: the dashboard."""
@@ -303,6 +305,38 @@ def history_row(event: StoredEvent) -> dict[str, Any]:
         "points": _signed(event.points),
         "points_class": "plus" if event.points > 0 else "minus" if event.points < 0 else "zero",
         "data": compact_json(dict(event.data)) if event.data else "",
+        "lineage": lineage_cells(event.lineage),
+    }
+
+
+def mapping_version_url(digest: str) -> str:
+    return MAPPING_VERSIONS_PATH + quote(digest, safe="")
+
+
+def lineage_cells(lineage: Lineage | None) -> dict[str, Any] | None:
+    """An event's origin as the history shows it: its sender, and links to its log entry and mapping version."""
+    if lineage is None:
+        return None
+    version = lineage.mapping_version
+    return {
+        "source": lineage.source,
+        "message_id": lineage.message_id,
+        "log_url": logs_url({"id": lineage.log_entry_id}),
+        "subscription": lineage.subscription,
+        "version": version,
+        "mapping_url": mapping_version_url(version) if version else None,
+    }
+
+
+def mapping_version_page(version: MappingVersion, running: bool, file_text: str) -> dict[str, Any]:
+    """A mapping as it ran: as a mapping file (what was written) and as run (with the action's defaults)."""
+    return {
+        "digest": version.digest,
+        "name": version.name,
+        "first_seen": show_time(version.first_seen),
+        "running": running,
+        "file_text": file_text,
+        "as_run": json.dumps(version.definition.get("mapping", {}), indent=2, ensure_ascii=False),
     }
 
 

@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query
 
+from receiver.core.customers import StoredEvent
 from receiver.errors import ApiError
 from receiver.logs.query import MAX_PAGE
 from receiver.routes.deps import AUTHED, CustomersDep
+from receiver.routes.logs import INBOUND_PATH
+from receiver.routes.mapping_api import VERSIONS_PATH
 from receiver.web import models
 
 router = APIRouter(tags=["Inspection"], dependencies=AUTHED)
 CustomerId = Annotated[str, Path(description="The customer ID (what the destination sends as the customer).")]
+
+
+def _event(event: StoredEvent) -> dict[str, Any]:
+    """An event as the API shows it: its lineage with links to the log entry and the mapping version."""
+    lineage = event.lineage
+    if lineage is None:
+        return {**vars(event), "lineage": None}
+    version = lineage.mapping_version
+    return {
+        **vars(event),
+        "lineage": {
+            **lineage.as_json(),
+            "log_entry_url": INBOUND_PATH + "?" + urlencode({"id": lineage.log_entry_id}),
+            "mapping_version_url": VERSIONS_PATH + quote(version, safe="") if version else None,
+        },
+    }
 
 
 def _not_found() -> ApiError:
@@ -57,7 +77,7 @@ async def customer_events(
     following = start + len(found.events)
     more = following if following < found.total else None
     return {
-        "items": [vars(event) for event in found.events],
+        "items": [_event(event) for event in found.events],
         "next_cursor": more,
         "total": found.total,
         "offset": start,

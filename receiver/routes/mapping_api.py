@@ -11,11 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from receiver.errors import ApiError
 from receiver.routes.deps import AUTHED
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.web import models
 
 PATH = "/v1/mappings"
+VERSIONS_PATH = PATH + "/versions/"
 router = APIRouter(tags=["Inspection"], dependencies=AUTHED)
 
 
@@ -41,3 +43,18 @@ async def mapping_set(service: Mappings) -> dict[str, Any]:
             for entry in await service.entries()
         ]
     }
+
+
+@router.get(
+    VERSIONS_PATH + "{digest}",
+    summary="A mapping as it ran",
+    description="The mapping version an event's lineage names (`mapping_version`), as it was when it ran.",
+    response_model=models.MappingVersionItem,
+    responses=models.error_responses(401, 404, 429),
+)
+async def mapping_version(digest: str, service: Mappings) -> dict[str, Any]:
+    found = await service.version(digest)
+    if found is None:
+        raise ApiError(404, "MAPPING_VERSION_NOT_FOUND", "No mapping version with this digest.", field="digest")
+    version, running = found
+    return {**vars(version), "running": running}

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from receiver.live.mappings import MappingsService, errors_of, fql_problems, slug, trigger_check
+from receiver.pages import views
 from receiver.pages.nav import MAPPINGS_PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import Config
@@ -91,6 +92,24 @@ async def remove(request: Request, key: str, service: Mappings, session: SignedI
         return render(request, "message.html", session, 404, title="No such saved mapping", message=message)
     done = "reverted" if service.has_file(key) else "deleted"
     return redirect(f"{MAPPINGS_PATH}?{done}={key}")
+
+
+@router.get(views.MAPPING_VERSIONS_PATH + "{digest}")
+async def mapping_version_page(request: Request, digest: str, service: Mappings, session: SignedIn) -> Response:
+    """The mapping as it ran when an event named it (the customer page's history links here)."""
+    if session is None:
+        return to_login(request)
+    found = await service.version(digest)
+    if found is None:
+        return render(request, "mapping_version.html", session, 404, version=None, digest=digest)
+    version, running = found
+    written = version.definition
+    data = {key: written[key] for key in ("name", "subscribe", "partnerAction") if key in written}
+    if written.get("multi_accounts"):
+        data["multi_accounts"] = True
+    data["mapping"] = dict(written.get("written") or {})
+    model = views.mapping_version_page(version, running, to_yaml(data))
+    return render(request, "mapping_version.html", session, version=model)
 
 
 @router.get(MAPPINGS_PATH + "/{key}/yaml")

@@ -87,7 +87,8 @@ async def _one(store: LoyaltyStore, request: BatchRequest, windows: BatchWindows
         if claim != "reserved":
             return RequestOutcome(claim=claim)
     try:
-        return RequestOutcome(event=await store.apply(request.customer_id, request.decide, idempotency_key=key))
+        event = await store.apply(request.customer_id, request.decide, idempotency_key=key, lineage=request.lineage)
+        return RequestOutcome(event=event)
     except StoreUnavailable:
         if key is not None:
             await store.idempotency_release(key)  # not an answer (a full outbox): the retry runs afresh

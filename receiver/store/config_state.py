@@ -1,6 +1,6 @@
 """What the browser configures, kept by the store: saved settings, the audit trail, mappings, external IDs.
 
-One small protocol, `ConfigState`, so every backend keeps the same four things:
+One small protocol, `ConfigState`, so every backend keeps the same five things:
 
 - **saved settings**: the values a person saved on `/settings` (a partial `receiver.yaml`,
   sections as nested objects), with a version that grows on every save, so every instance
@@ -8,6 +8,8 @@ One small protocol, `ConfigState`, so every backend keeps the same four things:
 - **the audit trail**: when, which session, what changed (secrets already masked by the caller);
 - **stored mappings**: mapping files as YAML text by key, with their own version, which the
   ingest compares per call before it runs its subscriptions;
+- **mapping versions**: every mapping as it ran, by the digest an event's lineage names
+  (`receiver.store.lineage`), written once and never changed;
 - **the external-ID index**: `(attribute, external ID) → internal customer ID`, unique per
   brand. `claim_external_id` is the only way in and is atomic (under the lock here, a UNIQUE
   constraint on SQL), so two concurrent first events for one external ID get the same customer.
@@ -18,13 +20,17 @@ instance can change it); `store.sql.config_state.SqlConfigState` on the store's 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from receiver.store.lineage import MappingVersion
+
 AUDIT_KEEP = 1000
 """The audit trail keeps the newest entries up to this many."""
+VERSIONS_KEPT_IN_MEMORY = 10_000
+"""The memory backend forgets the oldest mapping versions past this many (a store that forgets anyway)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,12 @@ class ConfigState(Protocol):
         ...
 
     async def delete_mapping(self, key: str, entry: AuditEntry) -> int: ...
+
+    async def record_mapping_versions(self, versions: Sequence[MappingVersion]) -> None:
+        """Keep these versions; one already kept (same digest) stays as first recorded."""
+        ...
+
+    async def mapping_version(self, digest: str) -> MappingVersion | None: ...
 
     async def external_id_owner(self, attribute: str, external_id: str) -> str | None:
         """The internal ID of the customer holding this external ID, if any."""

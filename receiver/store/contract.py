@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from receiver.errors import ApiError
 from receiver.store.entries import LogEntry, LogFilter, LogPage
+from receiver.store.lineage import Lineage
 
 __all__ = [
     "IN_PROGRESS",
@@ -36,6 +37,7 @@ __all__ = [
     "LogFilter",
     "LogKind",
     "LogPage",
+    "Lineage",
     "LoyaltyStore",
     "MessageResult",
     "NewLogEntry",
@@ -79,6 +81,7 @@ class StoredEvent:
     data: Mapping[str, Any]
     points: int
     received_at: datetime
+    lineage: Lineage | None = None  # see receiver.store.lineage
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,7 @@ class BatchRequest:
     decide: Decision | None = None
     idempotency_key: str | None = None
     fingerprint: str = ""
+    lineage: Lineage | None = None
 
 
 @dataclass(frozen=True)
@@ -293,12 +297,14 @@ class LoyaltyStore(Protocol):
 
     # --- customers and their history -------------------------------------------------------
 
-    async def apply(self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None) -> StoredEvent:
+    async def apply(
+        self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None, lineage: Lineage | None = None
+    ) -> StoredEvent:
         """Run `decide` on the customer's current state and write its `Change`, atomically.
 
         A transaction ID is unique per account, enforced by the backend (not only by the
         decision); a balance never goes below zero. With `idempotency_key`, the key's answer
-        (202 and the event's ID) is stored in the same transaction.
+        (202 and the event's ID) is stored in the same transaction. `lineage` is kept on the event.
         """
         ...
 

@@ -83,6 +83,22 @@ class Customer(BaseModel):
     )
 
 
+class EventLineage(BaseModel):
+    """Where the event came from; the two URLs lead to the request's log entry and the mapping as it ran."""
+
+    log_entry_id: str = Field(
+        description="The `id` of the request's inbound-log entry (its messageId when it had one)."
+    )
+    source: str = Field(description="`webhook`, or `segment:<library>` for a Tracking-API message.")
+    message_id: str | None = Field(description="Segment's messageId, when the request carried one.")
+    subscription: str | None = Field(
+        description="The mapping (subscription) that made the request; null for a webhook call."
+    )
+    mapping_version: str | None = Field(description="The digest of that mapping as it ran.")
+    log_entry_url: str = Field(description="`GET /v1/logs?id=…`: the request's inbound-log entries.")
+    mapping_version_url: str | None = Field(description="`GET /v1/mappings/versions/{digest}`: the mapping as it ran.")
+
+
 class Event(BaseModel):
     id: str
     account: str
@@ -90,6 +106,7 @@ class Event(BaseModel):
     data: dict[str, Any]
     points: int = Field(description="The event's effect on the account's balance.")
     received_at: datetime
+    lineage: EventLineage | None = Field(description="Where it came from; null for an event kept before lineage was.")
 
 
 class EventPage(BaseModel):
@@ -146,12 +163,24 @@ class MappingSetPage(BaseModel):
     items: list[MappingItem] = Field(description="By key.")
 
 
+class MappingVersionItem(BaseModel):
+    """A mapping as it ran when an event named it (never changed by later edits)."""
+
+    digest: str
+    name: str
+    definition: dict[str, Any] = Field(
+        description="name, subscribe, partnerAction, multi_accounts, the fields as written and as run (with defaults)."
+    )
+    first_seen: datetime
+    running: bool = Field(description="True when the ingest runs this very version now.")
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the given error statuses, all with the error shape."""
     reasons = {
         400: "The body is not JSON, not an object, or a header is malformed.",
         401: "Missing or wrong API key.",
-        404: "No such customer.",
+        404: "No such customer (or mapping version).",
         409: "The account already has this `transaction_id`.",
         413: "The body is larger than the configured limit.",
         415: "The body is not `application/json`.",

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from stores import sqlite_url
 
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, StoredMapping
+from receiver.store.lineage import MappingVersion
 from receiver.store.memory.config_state import MemoryConfigState
 from receiver.store.sql.config_state import SqlConfigState
 from receiver.store.sql.engine import make_engine
@@ -93,6 +94,27 @@ def test_settings_and_mappings_have_their_own_versions_and_one_audit_trail(backe
         assert await state.audit(0) == []
 
     backend.run(body)
+
+
+def test_a_mapping_version_is_kept_as_first_recorded_and_read_by_every_instance(backend: Backend):
+    at = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    first = MappingVersion(
+        "a1b2c3d4e5f60718", "Prämie → point_add", {"subscribe": 'event = "Prämie"', "n": [1, None]}, at
+    )
+    again = MappingVersion(first.digest, "renamed", {"subscribe": "other"}, datetime.now(UTC))
+
+    async def body(one: ConfigState, two: ConfigState) -> None:
+        assert await one.mapping_version(first.digest) is None
+        await one.record_mapping_versions([first])
+        await two.record_mapping_versions([again])  # the same digest from another instance: the first stays
+        await one.record_mapping_versions([])
+        for state in (one, two):
+            kept = await state.mapping_version(first.digest)
+            assert kept is not None
+            assert (kept.name, dict(kept.definition), kept.first_seen) == (first.name, first.definition, at)
+        assert await two.mapping_version("ffffffffffffffff") is None
+
+    backend.run(body, instances=2)
 
 
 def test_a_change_on_one_instance_is_read_by_the_other(backend: Backend):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from receiver.store.config_state import AUDIT_KEEP, AuditEntry, StoredMapping
+from receiver.store.config_state import AUDIT_KEEP, VERSIONS_KEPT_IN_MEMORY, AuditEntry, StoredMapping
+from receiver.store.lineage import MappingVersion
 
 
 class MemoryConfigState:
@@ -24,6 +25,7 @@ class MemoryConfigState:
         self._mappings_version = 0
         self._owners: dict[tuple[str, str], str] = {}
         self._by_customer: dict[str, dict[str, str]] = {}
+        self._versions: dict[str, MappingVersion] = {}
 
     async def settings(self) -> tuple[int, dict[str, Any]]:
         with self._lock:
@@ -67,6 +69,17 @@ class MemoryConfigState:
                 self._mappings_version += 1
                 self._append(entry)
             return self._mappings_version
+
+    async def record_mapping_versions(self, versions: Sequence[MappingVersion]) -> None:
+        with self._lock:
+            for version in versions:
+                self._versions.setdefault(version.digest, version)
+            for digest in list(self._versions)[: max(0, len(self._versions) - VERSIONS_KEPT_IN_MEMORY)]:
+                del self._versions[digest]
+
+    async def mapping_version(self, digest: str) -> MappingVersion | None:
+        with self._lock:
+            return self._versions.get(digest)
 
     async def external_id_owner(self, attribute: str, external_id: str) -> str | None:
         with self._lock:

@@ -41,6 +41,7 @@ from receiver.store.contract import (
 from receiver.store.entries import LogEntry, LogFilter, LogPage
 from receiver.store.keys import MemoryKeys
 from receiver.store.limits import StoreLimits, check_outbox_room
+from receiver.store.lineage import Lineage
 from receiver.store.memory.expiring import ExpiringMap
 from receiver.store.memory.ring import InboundLog
 from receiver.store.memory.windows import WindowWatch
@@ -173,7 +174,9 @@ class MemoryStore:
 
     # --- customers ---------------------------------------------------------------------------
 
-    async def apply(self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None) -> StoredEvent:
+    async def apply(
+        self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None, lineage: Lineage | None = None
+    ) -> StoredEvent:
         with self._lock:
             record = self._customers.get(customer_id)
             change = decide(_View(record, self._transactions))
@@ -186,6 +189,7 @@ class MemoryStore:
                 data=json_copy(dict(change.data)),
                 points=change.points,
                 received_at=now,
+                lineage=lineage,
             )
             # Everything is computed on a copy first, the outbox items included: a failure writes nothing.
             after = _Customer(

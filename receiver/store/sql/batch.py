@@ -126,7 +126,7 @@ class WriteBatch:
             r = requests[n]
             assert r.decide is not None  # chosen: the requests with a decision
             updated = r.idempotency_key if r.idempotency_key not in fresh else None
-            works.append(Apply(r.customer_id, r.decide, updated, self.now, self.source, self.write_outbox))
+            works.append(Apply(r.customer_id, r.decide, updated, self.now, self.source, self.write_outbox, r.lineage))
         queued = False
         refused: list[dict[str, Any]] = []
         rows: list[tuple[Any, ...]] = []

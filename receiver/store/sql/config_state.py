@@ -8,7 +8,7 @@ the database decides which of two concurrent first events wins, on one instance 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -18,10 +18,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from receiver.store.config_state import AUDIT_KEEP, AuditEntry, FieldChange, StoredMapping
+from receiver.store.lineage import MappingVersion
 from receiver.store.sql.config_tables import (
     config_audit,
     config_versions,
     external_ids,
+    mapping_versions,
     saved_settings,
     stored_mappings,
 )
@@ -154,6 +156,22 @@ class SqlConfigState:
             version = await self._bump(conn, MAPPINGS)
             await self._append(conn, entry)
             return version
+
+    async def record_mapping_versions(self, versions: Sequence[MappingVersion]) -> None:
+        rows = [
+            {"digest": v.digest, "name": v.name, "definition": dict(v.definition), "first_seen": _micros(v.first_seen)}
+            for v in versions
+        ]
+        if rows:
+            async with self.engine.begin() as conn:
+                await conn.execute(self._insert(mapping_versions).values(rows).on_conflict_do_nothing())
+
+    async def mapping_version(self, digest: str) -> MappingVersion | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(mapping_versions).where(mapping_versions.c.digest == digest))).first()
+        if row is None:
+            return None
+        return MappingVersion(row.digest, row.name, row.definition, _moment(row.first_seen))
 
     async def external_id_owner(self, attribute: str, external_id: str) -> str | None:
         return await self._quick_read(partial(_read_owner, attribute, external_id))

@@ -61,6 +61,16 @@ external_ids = Table(
     Index("ix_external_ids_customer", "customer_id"),
 )
 
+mapping_versions = Table(
+    "mapping_versions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("definition", Json, nullable=False),
+    Column("first_seen", BigInteger, nullable=False),
+)
+"""Mappings as they ran, by content (migration 0006): what an event's lineage names, never rewritten."""
+
 recent_messages = Table(
     "recent_messages",
     metadata,

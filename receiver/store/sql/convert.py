@@ -13,6 +13,7 @@ from sqlalchemy import exc
 from receiver.store.bodies import BoundedFields
 from receiver.store.contract import LogEntry, NewLogEntry, StoredEvent, StoreUnavailable
 from receiver.store.entries import dump_json
+from receiver.store.lineage import lineage_from
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,6 +38,7 @@ def event_of(row: Any) -> StoredEvent:
         data=row.data,
         points=row.points,
         received_at=from_micros(row.received_at),
+        lineage=lineage_from(row.lineage),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Table
 MAX_ROWS = 500
 """Rows per statement at most: SQLite allows 32,766 placeholders (16 columns × 500 stays well inside)."""
 
-EVENT_COLUMNS = ("id", "customer_id", "account", "action", "data", "points", "received_at")
+EVENT_COLUMNS = ("id", "customer_id", "account", "action", "data", "points", "received_at", "lineage")
 LOG_COLUMNS = (
     "kind",
     "id",

@@ -32,6 +32,7 @@ from receiver.store.contract import (
     SeenTransaction,
     StoredEvent,
 )
+from receiver.store.lineage import Lineage
 from receiver.store.memory.store import changed_keys
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
@@ -174,6 +175,7 @@ class Apply(Bulk[tuple[StoredEvent, bool]]):
     now: float
     source: OutboxSource | None
     write_outbox: Callable[[Connection, Sequence[OutboxItem]], bool]
+    lineage: Lineage | None = None
 
     @staticmethod
     def run_many(conn: Connection, works: Sequence[Apply]) -> list[tuple[bool, Any]]:
@@ -219,9 +221,11 @@ class Apply(Bulk[tuple[StoredEvent, bool]]):
             data=json_copy(dict(change.data)),
             points=change.points,
             received_at=from_micros(now_us),
+            lineage=self.lineage,
         )
+        lineage = json_text(self.lineage.as_json()) if self.lineage is not None else None
         writes.events.append(
-            (event.id, customer.id, event.account, event.action, json_text(event.data), event.points, now_us)
+            (event.id, customer.id, event.account, event.action, json_text(event.data), event.points, now_us, lineage)
         )
         if change.transaction_id is not None:
             seen[(change.account, change.transaction_id)] = SeenTransaction(customer.id, event.received_at)

@@ -39,6 +39,7 @@ from receiver.store.contract import (
     StoredSession,
 )
 from receiver.store.limits import StoreLimits
+from receiver.store.lineage import Lineage
 from receiver.store.sql import claims, ledger, records
 from receiver.store.sql import tables as t
 from receiver.store.sql.batch import UnitUndone, WriteBatch
@@ -117,7 +118,9 @@ class SqlStore:
 
     # --- customers ---------------------------------------------------------------------------
 
-    async def apply(self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None) -> StoredEvent:
+    async def apply(
+        self, customer_id: str, decide: Decision, *, idempotency_key: str | None = None, lineage: Lineage | None = None
+    ) -> StoredEvent:
         work = ledger.Apply(
             customer_id,
             decide,
@@ -125,6 +128,7 @@ class SqlStore:
             self._limits.clock(),
             self._source,
             partial(records.write_outbox, limit=self._limits.outbox_size),
+            lineage,
         )
         event, queued = await self._write(work)
         if queued and self._wake is not None:

@@ -66,6 +66,7 @@ events = Table(
     Column("data", Json, nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("received_at", BigInteger, nullable=False),
+    Column("lineage", Json, nullable=True),
     Index("ix_events_customer_seq", "customer_id", "seq"),
 )
 
