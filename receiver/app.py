@@ -27,6 +27,7 @@ from receiver.errors import install_handlers
 from receiver.ingest.not_found import install_not_found
 from receiver.ingest.recent import RecentFeed
 from receiver.ingest.service import Ingest, load_subscriptions
+from receiver.ingest.verdicts import Verdicts
 from receiver.ingest.versions import MappingVersions
 from receiver.live.mappings import MappingsService
 from receiver.live.settings import SettingsService
@@ -43,6 +44,7 @@ from receiver.routes import (
     logs,
     mapping_api,
     mappings,
+    messages,
     metrics,
     page_kit,
     pages,
@@ -138,11 +140,25 @@ def create_app(
     state.ingest = tracking
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     state.queue_depth = queue_depth
+    state.verdicts = Verdicts(log, tracking.fanout.duplicates)
     install_handlers(app)
     install_not_found(app)
     app.include_router(ingest.router)
     app.include_router(hook_routes)
-    for module in (logs, customers, mapping_api, health, docs, pages, dashboard, tester, metrics, settings, mappings):
+    for module in (
+        logs,
+        customers,
+        mapping_api,
+        messages,
+        health,
+        docs,
+        pages,
+        dashboard,
+        tester,
+        metrics,
+        settings,
+        mappings,
+    ):
         app.include_router(module.router)
     install_metrics(app)
     app.mount(page_kit.STATIC_PATH, page_kit.static_files(), name="static")

@@ -34,6 +34,17 @@ class Trace:
     message_id: str | None = None
     made_by: tuple[str, str] | None = None
     """The subscription's name and mapping version, for a request the ingest made."""
+    test_run: str | None = None
+
+    def origin(self) -> dict[str, Any]:
+        """What every log entry of this request records of where it came from (`NewLogEntry`'s fields)."""
+        subscription, version = self.made_by or (None, None)
+        return {
+            "source": self.source,
+            "subscription": subscription,
+            "mapping_version": version,
+            "test_run": self.test_run,
+        }
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,8 @@ class InProcessCall:
 
     `source` is what the log records as its sender (see `receiver.logs.sources`); `validated_with`:
     the schema the pipeline validated the payload against (`PayloadChecker.check`); `made_by`: the
-    subscription's name and mapping version (`MappingVersion.digest`), for the event's lineage.
+    subscription's name and mapping version (`MappingVersion.digest`), for the event's lineage;
+    `test_run`: the run its message named (`receiver.core.test_runs`).
     """
 
     body: Mapping[str, Any]
@@ -64,6 +76,7 @@ class InProcessCall:
     source: str
     validated_with: Mapping[str, Any] | None = None
     made_by: tuple[str, str] | None = None
+    test_run: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from receiver.config import ReceiverConfig
+from receiver.core import test_runs
 from receiver.core.calls import Delivery, InProcessCall, Named, Trace
 from receiver.core.checks import PayloadChecker, check_api_key, message_id
 from receiver.core.contract import ActionContract, WebhookContract
@@ -88,13 +89,28 @@ class WebhookService:
             return parse_json(await read_body(request, self.config.max_body_bytes))
 
         address = client_address(request)
-        done = await self._run(read(), Named.from_headers(request.headers), WEBHOOK, address)
+
+        async def refused(error: ApiError) -> Any:
+            raise error  # through `_run`, so the refusal is logged like any other
+
+        try:
+            test_run, parsed = test_runs.from_headers(request.headers), read()
+        except ApiError as exc:
+            test_run, parsed = None, refused(exc)
+        done = await self._run(parsed, Named.from_headers(request.headers), WEBHOOK, address, test_run=test_run)
         return JsonAnswer(done.body, status_code=done.status, headers=done.headers)
 
     async def deliver(self, call: InProcessCall) -> Delivery:
         """A request made inside this process: the same checks, rules and log entry as an HTTP one."""
         named = Named(call.message_id, call.idempotency_key)
-        return await self._run(call.body, named, call.source, validated_with=call.validated_with, made_by=call.made_by)
+        return await self._run(
+            call.body,
+            named,
+            call.source,
+            validated_with=call.validated_with,
+            made_by=call.made_by,
+            test_run=call.test_run,
+        )
 
     async def note(self, **what: Any) -> LogEntry:
         """An inbound-log entry for something that never became a webhook request (see `note_entry`), written."""
@@ -111,6 +127,8 @@ class WebhookService:
         request: Any = None,
         error: tuple[str, str] | None = None,
         source: str | None = None,
+        made_by: tuple[str, str] | None = None,
+        test_run: str | None = None,
     ) -> NewLogEntry:
         """The entry of something that never became a webhook request (`error` is code, message)."""
         return NewLogEntry(
@@ -125,6 +143,9 @@ class WebhookService:
             request=self.redact(request),
             response=self.redact(response),
             source=source,
+            subscription=made_by[0] if made_by else None,
+            mapping_version=made_by[1] if made_by else None,
+            test_run=test_run,
         )
 
     async def prepare(self, call: InProcessCall) -> BatchRequest:
@@ -137,7 +158,13 @@ class WebhookService:
         """
         started = time.perf_counter()
         received = datetime.now(UTC)
-        trace = Trace(authenticated=True, source=call.source, validated_with=call.validated_with, made_by=call.made_by)
+        trace = Trace(
+            authenticated=True,
+            source=call.source,
+            validated_with=call.validated_with,
+            made_by=call.made_by,
+            test_run=call.test_run,
+        )
         early: tuple[int, dict[str, Any]] | None = None
         key, fingerprinted, customer, decide = None, "", "", None
         try:
@@ -172,7 +199,7 @@ class WebhookService:
                 error_code=error["code"] if error else None,
                 request=trace.request,
                 response=self.redact(answer),
-                source=trace.source,
+                **trace.origin(),
             )
 
         return BatchRequest(entry, customer, decide, key, fingerprinted, lineage)
@@ -192,6 +219,7 @@ class WebhookService:
         address: str | None = None,
         validated_with: Mapping[str, Any] | None = None,
         made_by: tuple[str, str] | None = None,
+        test_run: str | None = None,
     ) -> Delivery:
         """`address` is the HTTP client's (None for a request made in this process, which is trusted)."""
         started = time.perf_counter()
@@ -202,6 +230,7 @@ class WebhookService:
             source=source,
             validated_with=validated_with if trusted else None,
             made_by=made_by if trusted else None,
+            test_run=test_run,
         )
         try:
             value = await parsed if inspect.iscoroutine(parsed) else parsed  # a concrete type check: no ABC walk
@@ -255,7 +284,7 @@ class WebhookService:
                 request=trace.request if trusted else None,
                 response=self.redact(body),
                 authenticated=trusted,
-                source=trace.source,
+                **trace.origin(),
                 **outcome,
             )
         )

@@ -41,21 +41,31 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from pydantic import SecretStr
-
 from destination.definition.model import Definition
 from destination.definition.subscriptions import Subscription
 from destination.delivery.pipeline import Outcome, Pipeline
 from destination.errors import DestinationError
-from destination.mapping.engine import CompiledMapping, compile_mapping
-from receiver.config import ReceiverConfig
+from receiver.core import test_runs
 from receiver.core.calls import InProcessCall
 from receiver.core.idempotency import HEADER
 from receiver.core.service import WebhookService
 from receiver.errors import error_body
 from receiver.ingest.dedup import MessageDeduplicator
 from receiver.ingest.integrations import destination_enabled
-from receiver.ingest.outcomes import IngestStats, MessageReport, UnitPlan, carried_id
+from receiver.ingest.outcomes import (
+    DESTINATION_DISABLED,
+    INTERNAL_ERROR,
+    MAPPING_FAILED,
+    NO_TRIGGER_MATCHED,
+    TRIGGER_FAILED,
+    IngestStats,
+    MessageReport,
+    UnitPlan,
+    carried_id,
+    customer_mapping,
+    destination_settings,
+    ignored,
+)
 from receiver.ingest.recent import RecentFeed
 from receiver.ingest.versions import MappingVersions
 from receiver.logs.sources import tracking_source
@@ -66,34 +76,9 @@ from receiver.web.body import dotted
 
 logger = logging.getLogger(__name__)
 IDEMPOTENCY_HEADER = HEADER.lower()
-MAPPING_FAILED = "MAPPING_FAILED"
-TRIGGER_FAILED = "TRIGGER_FAILED"
-INTERNAL_ERROR = "INTERNAL_ERROR"
 SIDE_BY_SIDE = 8
 """Messages of one call run between two turns for other requests on the memory store (see
 `Fanout.process_all`): about 0.6 ms of the loop, under 5 ms even in asyncio's debug mode."""
-
-
-def destination_settings(definition: Definition, config: ReceiverConfig) -> dict[str, Any]:
-    """The destination's settings as this receiver plays them: each read from the receiver's setting of that name."""
-    settings: dict[str, Any] = {}
-    for name in definition.settings:
-        value = getattr(config, name, None)
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if value is not None:
-            settings[name] = value
-    return settings
-
-
-def _customer_mapping(subscription: Subscription, field: str) -> CompiledMapping | None:
-    """The subscription's mapping of the customer field alone, to name the customer when the whole mapping fails."""
-    if field not in subscription.mapping:
-        return None
-    try:
-        return compile_mapping({field: subscription.mapping[field]})
-    except DestinationError:
-        return None
 
 
 class Fanout:
@@ -130,7 +115,7 @@ class Fanout:
             self._definition, subscriptions, destination_settings(self._definition, self.service.config)
         )
         self._customers = {
-            id(route.subscription): _customer_mapping(route.subscription, self._customer_field)
+            id(route.subscription): customer_mapping(route.subscription, self._customer_field)
             for route in pipeline.routes
         }
         # The schema each route's payload was validated against, so the webhook core need not repeat it.
@@ -185,9 +170,7 @@ class Fanout:
             plan.kind = "filtered"
             reason = f"The message's 'integrations' turn off the {self.destination} destination."
             note(
-                self.service.note_entry(
-                    **self._noted(message, 200, {"status": "ignored", "reason": reason}, None, None)
-                )
+                self.service.note_entry(**self._noted(message, 200, ignored(DESTINATION_DISABLED, reason), None, None))
             )
             return plan.done(partial(self._duplicate_entry, message))
         try:
@@ -207,20 +190,13 @@ class Fanout:
         if not outcomes:
             plan.kind = "unmatched"
             reason = f"No enabled subscription's trigger matches this {message['type']} call."
-            note(
-                self.service.note_entry(
-                    **self._noted(message, 200, {"status": "ignored", "reason": reason}, None, None)
-                )
-            )
+            note(self.service.note_entry(**self._noted(message, 200, ignored(NO_TRIGGER_MATCHED, reason), None, None)))
         for outcome in outcomes:
+            version = await self._version(outcome.subscription)
             if outcome.request is None:
                 plan.mapping_failed += 1
-                text = f"{outcome.subscription.name}: {outcome.error}"
-                body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
-                error = (MAPPING_FAILED, text)
-                note(self.service.note_entry(**self._noted(message, 400, body, error, outcome)))
+                note(self.service.note_entry(**self._mapping_failed(message, outcome, version)))
                 continue
-            version = self.versions.known(outcome.subscription) or await self.versions.digest(outcome.subscription)
             call = self._call(message, outcome, version)
             plan.requests.append(await self.service.prepare(call))
             plan.calls.append(call)
@@ -271,7 +247,9 @@ class Fanout:
         if not destination_enabled(message.get("integrations"), self.destination):
             self.stats.filtered += 1
             return await self._ignored(
-                message, f"The message's 'integrations' turn off the {self.destination} destination."
+                message,
+                DESTINATION_DISABLED,
+                f"The message's 'integrations' turn off the {self.destination} destination.",
             )
         try:
             outcomes = (pipeline or self.pipeline).run(message)
@@ -287,7 +265,7 @@ class Fanout:
         if not outcomes:
             self.stats.unmatched += 1
             return await self._ignored(
-                message, f"No enabled subscription's trigger matches this {message['type']} call."
+                message, NO_TRIGGER_MATCHED, f"No enabled subscription's trigger matches this {message['type']} call."
             )
         if len(outcomes) == 1 or not self.service.store.groups_writes:
             entries = [await self._deliver(message, outcome) for outcome in outcomes]
@@ -301,14 +279,11 @@ class Fanout:
         return report
 
     async def _deliver(self, message: Mapping[str, Any], outcome: Outcome) -> LogEntry:
+        version = await self._version(outcome.subscription)
         if outcome.request is None:
             self.stats.mapping_failed += 1
             self.deliveries[outcome.subscription.name, "mapping_failed"] += 1
-            text = f"{outcome.subscription.name}: {outcome.error}"
-            body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
-            return await self._note(message, 400, body, (MAPPING_FAILED, text), outcome)
-        # Recorded in the store before a request names it; known (no await) once it is.
-        version = self.versions.known(outcome.subscription) or await self.versions.digest(outcome.subscription)
+            return await self.service.note(**self._mapping_failed(message, outcome, version))
         delivery = await self.service.deliver(self._call(message, outcome, version))
         if delivery.accepted:
             self.stats.delivered += 1
@@ -318,6 +293,17 @@ class Fanout:
         if delivery.entry is None:
             raise RuntimeError("an in-process delivery is always logged")
         return delivery.entry
+
+    async def _version(self, subscription: Subscription) -> str:
+        """Recorded in the store before an entry or event names it; known (no await) once it is."""
+        return self.versions.known(subscription) or await self.versions.digest(subscription)
+
+    def _mapping_failed(self, message: Mapping[str, Any], outcome: Outcome, version: str) -> dict[str, Any]:
+        """The entry of a subscription that matched but could not build its request."""
+        text = f"{outcome.subscription.name}: {outcome.error}"
+        body = error_body(MAPPING_FAILED, text, dotted(outcome.field or ""))
+        noted = self._noted(message, 400, body, (MAPPING_FAILED, text), outcome)
+        return {**noted, "made_by": (outcome.subscription.name, version)}
 
     def _call(self, message: Mapping[str, Any], outcome: Outcome, version: str) -> InProcessCall:
         """The webhook request a subscription's outcome makes (it has a request), made by this mapping version."""
@@ -331,6 +317,7 @@ class Fanout:
             source=tracking_source(message),
             validated_with=self._schemas.get(id(outcome.subscription)),
             made_by=made_by,
+            test_run=test_runs.of_message(message),
         )
 
     async def _duplicate(self, message: Mapping[str, Any]) -> None:
@@ -350,10 +337,11 @@ class Fanout:
             request=None,
             response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
             source=tracking_source(message),
+            test_run=test_runs.of_message(message),
         )
 
-    async def _ignored(self, message: Mapping[str, Any], reason: str) -> MessageReport:
-        entry = await self._note(message, 200, {"status": "ignored", "reason": reason}, None, None)
+    async def _ignored(self, message: Mapping[str, Any], code: str, reason: str) -> MessageReport:
+        entry = await self._note(message, 200, ignored(code, reason), None, None)
         return MessageReport(message["messageId"], entries=(entry,))
 
     async def _failed(self, message: Mapping[str, Any], code: str, text: str) -> MessageReport:
@@ -389,13 +377,14 @@ class Fanout:
             "request": message,
             "error": error,
             "source": tracking_source(message),
+            "test_run": test_runs.of_message(message),
         }
 
     def _customer(self, subscription: Subscription, message: Mapping[str, Any]) -> str | None:
         key = id(subscription)
         # A subscription of another pipeline (the tester's) is compiled on the spot, not cached.
         known = key in self._customers
-        compiled = self._customers[key] if known else _customer_mapping(subscription, self._customer_field)
+        compiled = self._customers[key] if known else customer_mapping(subscription, self._customer_field)
         if compiled is None:
             return None
         try:

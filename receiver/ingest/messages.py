@@ -27,6 +27,7 @@ from functools import cached_property
 from typing import Any
 
 from destination.js.time import iso_string
+from receiver.core import test_runs
 from receiver.core.checks import MAX_MESSAGE_ID_LENGTH
 from receiver.errors import ApiError
 from receiver.ingest.integrations import effective_integrations
@@ -91,6 +92,8 @@ class Envelope:
     sent_at: Any = None
     context: Any = None
     integrations: Any = None
+    test_run: str | None = None
+    """The call's `X-Test-Run` header: every message of the call belongs to that run."""
 
     @cached_property
     def received_text(self) -> str:
@@ -98,14 +101,14 @@ class Envelope:
         return iso_string(self.received_at)
 
 
-def parse_call(body: Any, call_type: str, received_at: datetime) -> list[dict[str, Any]]:
+def parse_call(body: Any, call_type: str, received_at: datetime, test_run: str | None = None) -> list[dict[str, Any]]:
     """`/v1/track`, `/v1/identify`: one message, whose type is the route's."""
     if not isinstance(body, dict):
         raise invalid("The request body must be a JSON object.", "")
-    return [normalize(body, call_type, Envelope(received_at), "")]
+    return [normalize(body, call_type, Envelope(received_at, test_run=test_run), "")]
 
 
-def parse_batch(body: Any, received_at: datetime) -> list[dict[str, Any]]:
+def parse_batch(body: Any, received_at: datetime, test_run: str | None = None) -> list[dict[str, Any]]:
     """`/v1/batch`: every item checked (32 KB each) before any is accepted."""
     if not isinstance(body, dict):
         raise invalid("The request body must be a JSON object.", "")
@@ -114,7 +117,7 @@ def parse_batch(body: Any, received_at: datetime) -> list[dict[str, Any]]:
         raise invalid(f"The request body must hold '{BATCH_FIELD}', an array of messages.", BATCH_FIELD)
     for name in ("context", "integrations"):
         _check_object(body, name, "")
-    envelope = Envelope(received_at, body.get("sentAt"), body.get("context"), body.get("integrations"))
+    envelope = Envelope(received_at, body.get("sentAt"), body.get("context"), body.get("integrations"), test_run)
     if envelope.sent_at is not None:
         _instant(envelope.sent_at, "sentAt")
     messages = []
@@ -152,9 +155,22 @@ def normalize(item: Mapping[str, Any], call_type: str, envelope: Envelope, where
     _fill_times(message, envelope, prefix, item)
     if isinstance(envelope.context, Mapping):
         message["context"] = {**envelope.context, **(message.get("context") or {})}
+    _test_run(message, envelope.test_run, prefix, item)
     if isinstance(envelope.integrations, Mapping):
         message["integrations"] = effective_integrations(envelope.integrations, message.get("integrations"))
     return message
+
+
+def _test_run(message: dict[str, Any], header: str | None, prefix: str, item: Any) -> None:
+    """The call's header names the run of every message; else a message may name its own."""
+    if header is not None:
+        message["context"] = {**(message.get("context") or {}), test_runs.FIELD: header}
+        return
+    context = message.get("context")
+    if isinstance(context, Mapping) and test_runs.FIELD in context and not test_runs.valid(context[test_runs.FIELD]):
+        raise invalid(
+            f"'context.{test_runs.FIELD}' must be {test_runs.RULE}.", f"{prefix}context.{test_runs.FIELD}", item
+        )
 
 
 def _check_object(message: Mapping[str, Any], name: str, prefix: str, item: Any = None) -> None:

@@ -1,4 +1,4 @@
-"""What the fanout counts and reports per message, and how it plans a message of a unit of work."""
+"""What the fanout counts and reports per message, the codes it logs, and how it plans a message of a unit of work."""
 
 from __future__ import annotations
 
@@ -6,11 +6,51 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import SecretStr
+
+from destination.definition.model import Definition
+from destination.definition.subscriptions import Subscription
+from destination.errors import DestinationError
+from destination.mapping.engine import CompiledMapping, compile_mapping
+from receiver.config import ReceiverConfig
 from receiver.core.calls import InProcessCall
 from receiver.store.contract import BatchMessage, BatchRequest, NewLogEntry
 from receiver.store.entries import LogEntry
 
 UNAVAILABLE = 503
+MAPPING_FAILED = "MAPPING_FAILED"
+TRIGGER_FAILED = "TRIGGER_FAILED"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+NO_TRIGGER_MATCHED = "NO_TRIGGER_MATCHED"
+DESTINATION_DISABLED = "DESTINATION_DISABLED"
+"""The codes of an ignored message's entry (its response's `code`): why it stopped before any mapping."""
+
+
+def destination_settings(definition: Definition, config: ReceiverConfig) -> dict[str, Any]:
+    """The destination's settings as this receiver plays them: each read from the receiver's setting of that name."""
+    settings: dict[str, Any] = {}
+    for name in definition.settings:
+        value = getattr(config, name, None)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is not None:
+            settings[name] = value
+    return settings
+
+
+def customer_mapping(subscription: Subscription, field: str) -> CompiledMapping | None:
+    """The subscription's mapping of the customer field alone, to name the customer when the whole mapping fails."""
+    if field not in subscription.mapping:
+        return None
+    try:
+        return compile_mapping({field: subscription.mapping[field]})
+    except DestinationError:
+        return None
+
+
+def ignored(code: str, reason: str) -> dict[str, Any]:
+    """The answer logged for a message that stopped before any mapping: why, as a code and in words."""
+    return {"status": "ignored", "code": code, "reason": reason}
 
 
 @dataclass

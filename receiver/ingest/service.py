@@ -41,6 +41,7 @@ from destination.definition.project import project_path
 from destination.definition.subscriptions import Subscription
 from destination.lint.loading import ProjectFilesError, checked_mapping_files, checked_mappings
 from receiver.config import ReceiverConfig, env_name
+from receiver.core import test_runs
 from receiver.core.checks import MAX_MESSAGE_ID_LENGTH
 from receiver.core.service import WebhookService
 from receiver.errors import ApiError
@@ -164,7 +165,10 @@ class Ingest:
             if not authenticated:
                 self._check_key(body.get(WRITE_KEY_FIELD) if isinstance(body, dict) else None, address)
                 authenticated = True
-            messages = parse_call(body, call_type, received) if call_type else parse_batch(body, received)
+            test_run = self._test_run(request)
+            messages = (
+                parse_call(body, call_type, received, test_run) if call_type else parse_batch(body, received, test_run)
+            )
         except TrackingError as exc:
             return await self._refuse(exc, call_type, logged=authenticated)
         if self.before is not None:
@@ -181,6 +185,13 @@ class Ingest:
             )
             return JSONResponse(retry.body(), status_code=503, headers=retry.headers)
         return JSONResponse({"success": True})
+
+    @staticmethod
+    def _test_run(request: Request) -> str | None:
+        try:
+            return test_runs.from_headers(request.headers)
+        except ApiError as exc:
+            raise TrackingError(exc.status, exc.code, exc.message, field=exc.field) from None
 
     def _guard(self, address: str) -> None:
         """429 for an address that failed too often (see `ratelimit`), before its key is even looked at."""

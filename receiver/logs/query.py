@@ -40,6 +40,7 @@ class LogQuery:
         float | None,
         Query(ge=0, description="The same in seconds (kept for old callers; `min_time_ms` wins when both are given)."),
     ] = None
+    test_run: Annotated[str | None, Query(description="Only the entries of this test run (`X-Test-Run`).")] = None
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page.")] = 50
     cursor: Annotated[int | None, Query(ge=1, description="`next_cursor` of the previous page.")] = None
 
@@ -55,6 +56,7 @@ class LogQuery:
             until=self.until,
             min_response_time=self.min_time_ms / 1000 if self.min_time_ms is not None else self.min_time,
             error_code=self.error_code,
+            test_run=self.test_run,
         )
 
     async def page(self, log: StoredLog) -> dict[str, Any]:

@@ -31,6 +31,10 @@ class StoredLog:
     async def count(self, where: LogFilter) -> int:
         return await self.store.log_count(self.kind, where)
 
+    async def forget(self, where: LogFilter) -> int:
+        """Delete the matching entries (a test run's reset); how many went."""
+        return await self.store.log_forget(self.kind, where)
+
     async def sources(self) -> dict[str, datetime]:
         """When each source's newest entry was written (the dashboard's freshness)."""
         return await self.store.log_sources(self.kind)

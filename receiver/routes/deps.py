@@ -20,6 +20,7 @@ from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
 from receiver.errors import unauthorized
 from receiver.ingest.service import Ingest
+from receiver.ingest.verdicts import Verdicts
 from receiver.live.mappings import MappingsService
 from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
@@ -74,6 +75,10 @@ async def get_settings(request: Request) -> SettingsService:
     return request.app.state.settings
 
 
+async def get_verdicts(request: Request) -> Verdicts:
+    return request.app.state.verdicts
+
+
 async def get_mappings(request: Request) -> MappingsService:
     """The set of mappings the ingest runs (`/mappings`): files overlaid by saved ones."""
     return request.app.state.mappings
@@ -108,6 +113,7 @@ Sessions = Annotated[SessionStore, Depends(get_sessions)]
 LiveSettings = Annotated[SettingsService, Depends(get_settings)]
 MappingSet = Annotated[MappingsService, Depends(get_mappings)]
 DashboardDep = Annotated[DashboardSources, Depends(get_dashboard_sources)]
+VerdictsDep = Annotated[Verdicts, Depends(get_verdicts)]
 
 
 async def require_bearer(

@@ -199,6 +199,10 @@ class NewLogEntry:
     """The store's own ID when `customer_id` was an external ID (Customer ID mapping)."""
     source: str | None = None
     """Who sent it: `webhook`, or `segment:<library>` for a Tracking-API message (`receiver.logs.sources`)."""
+    subscription: str | None = None
+    mapping_version: str | None = None
+    test_run: str | None = None
+    """Which mapping (and version) made the logged request, and the test run it came in (`LogEntry`)."""
 
 
 @dataclass(frozen=True)
@@ -366,6 +370,10 @@ class LoyaltyStore(Protocol):
         ...
 
     async def log_count(self, kind: LogKind, where: LogFilter) -> int: ...
+
+    async def log_forget(self, kind: LogKind, where: LogFilter) -> int:
+        """Delete the matching entries (a test run's reset); how many went."""
+        ...
 
     async def log_sources(self, kind: LogKind) -> dict[str, datetime]:
         """The newest kept entry's time per `source` (entries without a source are left out)."""

@@ -44,6 +44,12 @@ class LogEntry:
     source: str | None = None
     """Who sent it: `webhook` for an HTTP webhook request, `segment:<library>` for a Tracking-API message
     (see `receiver.logs.sources`); None for entries written before sources were recorded."""
+    subscription: str | None = None
+    """The mapping whose request this entry logs (a Tracking-API message's delivery or mapping failure)."""
+    mapping_version: str | None = None
+    """That mapping's version (`receiver.ingest.versions`): the mapping as it ran."""
+    test_run: str | None = None
+    """The test run the message was sent under (`X-Test-Run`), so a CI job can fetch and reset its verdicts."""
 
     @classmethod
     def _quick(cls, fields: dict[str, Any]) -> LogEntry:
@@ -65,6 +71,7 @@ class LogEntry:
     def size(self) -> int:
         """Bytes this entry holds, roughly (strings count one byte per character, plus a fixed overhead)."""
         text = len(self.id) + len(self.customer_id or "") + len(self.error or "") + len(self.source or "")
+        text += len(self.subscription or "") + len(self.mapping_version or "") + len(self.test_run or "")
         return ENTRY_OVERHEAD + text + len(self.request_json) + len(self.response_json)
 
     def public(self) -> dict[str, Any]:
@@ -84,6 +91,9 @@ class LogEntry:
             "truncated": self.truncated,
             "internal_customer_id": self.internal_customer_id,
             "source": self.source,
+            "subscription": self.subscription,
+            "mapping_version": self.mapping_version,
+            "test_run": self.test_run,
         }
 
 
@@ -121,6 +131,7 @@ class LogFilter:
     until: datetime | None = None
     min_response_time: float | None = None
     error_code: str | None = None
+    test_run: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "since", _aware(self.since))
@@ -141,6 +152,7 @@ class LogFilter:
             and (self.until is None or entry.timestamp < self.until)
             and (self.min_response_time is None or entry.response_time >= self.min_response_time)
             and (self.error_code is None or entry.error_code == self.error_code)
+            and (self.test_run is None or entry.test_run == self.test_run)
         )
 
 

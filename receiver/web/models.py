@@ -121,6 +121,7 @@ class EventPage(BaseModel):
 
 
 class LogEntry(BaseModel):
+    seq: int = Field(description="The entry's number in its log (what `cursor` and a verdict's `log_entry` name).")
     id: str = Field(description="Segment's messageId when the request gave one, else a generated ID.")
     timestamp: datetime
     customer_id: str | None
@@ -143,6 +144,9 @@ class LogEntry(BaseModel):
         description="Who sent it: `webhook` for a webhook request, `segment:<library>` (or `segment`) for a "
         "Tracking-API message, named by its `context.library.name`.",
     )
+    subscription: str | None = Field(None, description="The mapping whose request this entry logs (ingest only).")
+    mapping_version: str | None = Field(None, description="That mapping's version (`/v1/mappings/versions/{digest}`).")
+    test_run: str | None = Field(None, description="The test run the message was sent under (`X-Test-Run`).")
 
 
 class LogPage(BaseModel):
@@ -175,12 +179,71 @@ class MappingVersionItem(BaseModel):
     running: bool = Field(description="True when the ingest runs this very version now.")
 
 
+class VerdictRouting(BaseModel):
+    status: Literal["routed", "ignored", "failed", "none"] = Field(
+        description="`routed` to at least one mapping; `ignored` before any (see `code`); `failed` to evaluate a "
+        "trigger; `none` when only dropped copies were logged."
+    )
+    code: str | None = Field(description="`NO_TRIGGER_MATCHED`, `DESTINATION_DISABLED`, `TRIGGER_FAILED`, ...")
+    reason: str | None
+
+
+class VerdictDelivery(BaseModel):
+    subscription: str | None = Field(description="The mapping that made the request; null for a direct webhook call.")
+    mapping_version: str | None
+    mapping_version_url: str | None
+    stage: Literal["mapping", "store"] = Field(
+        description="`mapping`: the mapping could not build its payload; `store`: the payload reached the rules."
+    )
+    status: int
+    applied: bool
+    payload: Any = Field(description="The payload the mapping built (redacted as the log keeps it).")
+    answer: Any = Field(description="What the receiver answered: the event ID, or the error.")
+    error: ErrorDetail | None
+    log_entry: int = Field(description="The inbound-log entry's `seq`.")
+    log_entry_url: str
+
+
+class VerdictCopy(BaseModel):
+    received_at: datetime
+    log_entry: int = Field(description="The duplicate log's entry `seq`.")
+
+
+class Verdict(BaseModel):
+    """What happened to one message at every stage, from the logs, with no waiting."""
+
+    message_id: str
+    outcome: Literal["applied", "partly_applied", "refused", "mapping_failed", "ignored", "failed", "duplicate"]
+    received_at: datetime | None
+    source: str | None
+    event_type: str | None
+    customer_id: str | None
+    test_run: str | None
+    routing: VerdictRouting
+    deliveries: list[VerdictDelivery]
+    duplicates: list[VerdictCopy] = Field(description="Later copies of the messageId, dropped.")
+    log_url: str
+
+
+class RunVerdicts(BaseModel):
+    test_run: str
+    count: int
+    outcomes: dict[str, int] = Field(description="How many messages ended each way.")
+    truncated: bool = Field(description="True when the run holds more than one answer shows (1,000 messages).")
+    items: list[Verdict] = Field(description="Oldest message first.")
+
+
+class RunReset(BaseModel):
+    test_run: str
+    forgotten: int = Field(description="Log entries deleted; the events the run applied stay in the store.")
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the given error statuses, all with the error shape."""
     reasons = {
         400: "The body is not JSON, not an object, or a header is malformed.",
         401: "Missing or wrong API key.",
-        404: "No such customer (or mapping version).",
+        404: "No such customer, mapping version or message.",
         409: "The account already has this `transaction_id`.",
         413: "The body is larger than the configured limit.",
         415: "The body is not `application/json`.",

@@ -113,6 +113,7 @@ def test_a_disabled_mapping_whose_trigger_matches_does_nothing(app_with, write_k
     assert entry.status == 200 and entry.error is None
     assert entry.response == {
         "status": "ignored",
+        "code": "NO_TRIGGER_MATCHED",
         "reason": "No enabled subscription's trigger matches this track call.",
     }
     assert asyncio.run(app.state.store.customer("c1")) is None and app.state.ingest.fanout.stats.unmatched == 1

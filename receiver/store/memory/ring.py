@@ -44,6 +44,16 @@ class _Lane:
             self.entries.popleft()
             self.bytes -= self._sizes.popleft()
 
+    def drop(self, where: LogFilter) -> int:
+        """Remove the matching entries, keeping the others in order; how many went."""
+        kept = [(entry, size) for entry, size in zip(self.entries, self._sizes, strict=True) if not where(entry)]
+        gone = len(self.entries) - len(kept)
+        if gone:
+            self.entries = deque(entry for entry, _ in kept)
+            self._sizes = deque(size for _, size in kept)
+            self.bytes = sum(self._sizes)
+        return gone
+
 
 class LogRing:
     """A thread-safe ring bounded by entries and bytes; `seq` grows forever and is the cursor."""
@@ -88,6 +98,9 @@ class LogRing:
         authenticated: bool = True,
         internal_customer_id: str | None = None,
         source: str | None = None,
+        subscription: str | None = None,
+        mapping_version: str | None = None,
+        test_run: str | None = None,
     ) -> LogEntry:
         """Add an entry; an unauthenticated one goes to its own lane, which cannot evict the others."""
         kept = bounded(
@@ -111,10 +124,18 @@ class LogRing:
                     "authenticated": authenticated,
                     "internal_customer_id": internal_customer_id,
                     "source": source,
+                    "subscription": subscription,
+                    "mapping_version": mapping_version,
+                    "test_run": test_run,
                 }
             )
             (self._trusted if authenticated else self._anonymous).add(entry)
             return entry
+
+    def forget(self, where: LogFilter) -> int:
+        """Drop the matching entries; how many went (the lanes are rebuilt, keeping their order and bounds)."""
+        with self._lock:
+            return self._trusted.drop(where) + self._anonymous.drop(where)
 
     def _snapshot(self) -> list[LogEntry]:
         """Every entry, oldest first (the two lanes merged by `seq`)."""

@@ -335,6 +335,9 @@ class MemoryStore:
     async def log_count(self, kind: LogKind, where: LogFilter) -> int:
         return self._logs[kind].count(self._aged(where))
 
+    async def log_forget(self, kind: LogKind, where: LogFilter) -> int:
+        return self._logs[kind].forget(where)
+
     async def log_sources(self, kind: LogKind) -> dict[str, datetime]:
         return self._logs[kind].latest_by_source(self._aged(LogFilter()))
 

@@ -57,6 +57,9 @@ def log_entry_of(row: Any) -> LogEntry:
         response_json=dump_json(row.response),
         internal_customer_id=row.internal_customer_id,
         source=row.source,
+        subscription=row.subscription,
+        mapping_version=row.mapping_version,
+        test_run=row.test_run,
         truncated=row.truncated,
         authenticated=row.authenticated,
     )
@@ -82,6 +85,9 @@ def log_entry_from(entry: NewLogEntry, kept: BoundedFields, seq: int) -> LogEntr
             "authenticated": entry.authenticated,
             "internal_customer_id": entry.internal_customer_id,
             "source": entry.source,
+            "subscription": entry.subscription,
+            "mapping_version": entry.mapping_version,
+            "test_run": entry.test_run,
         }
     )
 

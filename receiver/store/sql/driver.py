@@ -34,6 +34,9 @@ LOG_COLUMNS = (
     "response",
     "internal_customer_id",
     "source",
+    "subscription",
+    "mapping_version",
+    "test_run",
     "authenticated",
     "truncated",
 )

@@ -78,6 +78,7 @@ class LogRules:
             (log.event_type, where.event_type),
             (log.status, where.status),
             (log.error_code, where.error_code),
+            (log.test_run, where.test_run),
         ):
             if value is not None:
                 clauses.append(column == value)
@@ -114,6 +115,9 @@ class LogRules:
     def count(self, kind: LogKind, where: LogFilter, conn: Connection) -> int:
         query = select(func.count()).select_from(t.log_entries).where(*self.where(kind, where))
         return int(conn.execute(query).scalar() or 0)
+
+    def forget(self, kind: LogKind, where: LogFilter, conn: Connection) -> int:
+        return int(conn.execute(delete(t.log_entries).where(*self.where(kind, where))).rowcount or 0)
 
     def sources(self, kind: LogKind, conn: Connection) -> dict[str, datetime]:
         """The newest kept entry's time per source (the dashboard's freshness)."""
@@ -179,6 +183,9 @@ def _log_row(kind: LogKind, entry: NewLogEntry, kept: BoundedFields) -> tuple[An
         kept.response.text,
         entry.internal_customer_id,
         entry.source,
+        entry.subscription,
+        entry.mapping_version,
+        entry.test_run,
         entry.authenticated,
         kept.truncated,
     )

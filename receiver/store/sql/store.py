@@ -204,6 +204,9 @@ class SqlStore:
     async def log_count(self, kind: LogKind, where: LogFilter) -> int:
         return await self.read(partial(self._logs.count, kind, where))
 
+    async def log_forget(self, kind: LogKind, where: LogFilter) -> int:
+        return await self._write(partial(self._logs.forget, kind, where))
+
     async def log_sources(self, kind: LogKind) -> dict[str, datetime]:
         return await self.read(partial(self._logs.sources, kind))
 

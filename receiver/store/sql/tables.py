@@ -117,6 +117,9 @@ log_entries = Table(
     Column("response", Json, nullable=True),
     Column("internal_customer_id", Text, nullable=True),
     Column("source", Text, nullable=True),
+    Column("subscription", Text, nullable=True),
+    Column("mapping_version", Text, nullable=True),
+    Column("test_run", Text, nullable=True),
     Column("authenticated", Boolean, nullable=False, server_default=true()),
     Column("truncated", Boolean, nullable=False, server_default=false()),
     Index("ix_log_kind_seq", "kind", "seq"),
@@ -130,6 +133,7 @@ log_entries = Table(
     Index("ix_log_kind_timestamp", "kind", "timestamp"),
     Index("ix_log_kind_response_time", "kind", "response_time"),
     Index("ix_log_kind_source_timestamp", "kind", "source", "timestamp"),
+    Index("ix_log_kind_test_run", "kind", "test_run"),
 )
 
 sessions = Table(
