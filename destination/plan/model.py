@@ -170,6 +170,12 @@ def _meaning(data: Mapping[str, Any]) -> Iterator[PlanProblem]:
             )
         seen.setdefault(key, i)
         section = SECTIONS[spec["type"]]
+        for other in sorted({s for s in SECTIONS.values() if s} - {section}):
+            if other in spec:
+                carries = f"'{section}'" if section else "neither 'properties' nor 'traits'"
+                yield PlanProblem(
+                    ["events", i, other], f"{spec['type']} events carry {carries}, not '{other}'", key=True
+                )
         if section and isinstance(spec.get(section), dict):
             yield from _schema_meaning(spec[section], ["events", i, section])
 

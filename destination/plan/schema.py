@@ -71,12 +71,10 @@ def _object() -> dict[str, Any]:
 
 
 def _event() -> dict[str, Any]:
+    # Which of `properties`/`traits` a type carries is checked by the model, which can say so plainly.
     rules: list[dict[str, Any]] = [
         {"if": {"properties": {"type": {"enum": NAMED_TYPES}}}, "then": {"required": ["name"]}},
     ]
-    for section in ("properties", "traits"):
-        others = [t for t, s in SECTIONS.items() if s != section]
-        rules.append({"if": {"properties": {"type": {"enum": others}}}, "then": {"not": {"required": [section]}}})
     return {
         "type": "object",
         "additionalProperties": False,
