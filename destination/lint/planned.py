@@ -3,13 +3,15 @@
 For each preset or mapping file, the planned events its trigger can match
 (`destination.plan.matching`) are compared with what its mapping reads:
 - `plan-unplanned`: the trigger matches no planned event (it names an event the plan lacks);
-- `plan-undeclared`: an `@path` to `$.properties.…` / `$.traits.…` that no matched event declares;
+- `plan-undeclared`: an `@path` to `$.properties.…` / `$.traits.…` (or a `{{properties.…}}` in a
+  `@template` or `@liquid`) that no matched event declares;
 - `plan-optional`: a field the action declares `required` is fed from a property the plan makes
   optional for a matched event, so an event without it fails at Segment.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,9 @@ from destination.plan.schema import SECTIONS, plan_file_schema
 
 __all__ = ["PlanWarning", "PlanWarnings", "plan_file_problems", "plan_warnings"]
 _SECTIONS = frozenset(s for s in SECTIONS.values() if s)
+_TEMPLATES = ("@template", "@liquid")
+# `{{ properties.a.b }}`, `{{traits.x | upcase}}`: a template's reference to a planned section.
+_REFERENCE = re.compile(r"\{\{-?\s*((?:" + "|".join(sorted(_SECTIONS)) + r")(?:\.[A-Za-z0-9_$]+|\[\d+\])+)")
 
 
 def plan_file_problems(data: Any) -> list[tuple[str, ShapeProblem]]:
@@ -35,13 +40,17 @@ def plan_file_problems(data: Any) -> list[tuple[str, ShapeProblem]]:
 
 
 def _paths(value: Any, pointer: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
-    """Every `@path` in a mapping value, with its pointer."""
+    """Every `@path` in a mapping value, and every `{{properties.…}}`/`{{traits.…}}` a template reads
+    (as the path it stands for), with its pointer."""
     if isinstance(value, list):
         for i, item in enumerate(value):
             yield from _paths(item, [*pointer, i])
     elif isinstance(value, dict):
         if isinstance(value.get("@path"), str):
             yield [*pointer, "@path"], value["@path"]
+        for directive in _TEMPLATES:
+            if isinstance(value.get(directive), str):
+                yield from (([*pointer, directive], f"$.{m}") for m in _REFERENCE.findall(value[directive]))
         for key, item in value.items():
             yield from _paths(item, [*pointer, key])
 

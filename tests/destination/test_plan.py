@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
 from destination.definition.model import load_definition
 from destination.definition.subscriptions import load_mappings, load_presets
 from destination.definition.yamlsrc import parse_source, plain
+from destination.fql import parser as fql
 from destination.lint.checks import check_file, check_paths
 from destination.plan.docs import html_page, markdown
 from destination.plan.matching import declared_at, matched_events, optional_along, split_path
-from destination.plan.model import PlanError, TrackingPlan, load_plan, parse_plan, plan_problems
+from destination.plan.model import PlanError, PlannedEvent, TrackingPlan, load_plan, parse_plan, plan_problems
 from destination.plan.schema import default_of, plan_file_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,3 +131,70 @@ def test_the_data_dictionary_names_each_event_and_property() -> None:
     page = html_page(PLAN)
     assert page.startswith("<!doctype html>") and "<h2>Order Completed (track)</h2>" in page
     assert "Antavo&#x27;s" in page
+
+
+WARNINGS = ROOT / "tests" / "fixtures" / "plan" / "warnings"
+
+
+def test_a_template_reading_an_undeclared_property_is_warned_at_the_template(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        'name: T\nsubscribe: type = "track" and event = "Order Completed"\npartnerAction: event\n'
+        'mapping:\n  action: checkout\n  data:\n    transaction_id: {"@path": $.properties.order_id}\n'
+        '    total: {"@path": $.properties.total}\n    note: {"@template": "{{properties.totl}} in {{properties.total}}"}\n'
+    )
+    [problem] = check_paths([mapping, WARNINGS / "tracking_plan.yaml"], DEFINITION)
+    assert (problem.rule, problem.line, problem.column, problem.severity) == ("plan-undeclared", 9, 25, "warning")
+    assert "'$.properties.totl'" in problem.message and "(did you mean 'total'?)" in problem.message
+
+
+def test_defaults_the_mapping_keeps_are_checked_at_the_mapping_key(tmp_path: Path) -> None:
+    """The profile action's default `data` reads eight traits; a plan declaring only `email` warns for the rest."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text('name: P\nsubscribe: type = "identify"\npartnerAction: profile\nmapping: {}\n')
+    problems = check_paths([mapping, WARNINGS / "tracking_plan.yaml"], DEFINITION)
+    assert {(p.rule, p.line, p.column) for p in problems} == {("plan-undeclared", 4, 1)}
+    assert len(problems) == 7 and not any("'$.traits.email'" in p.message for p in problems)
+
+
+_CONDITIONS = st.sampled_from(
+    [
+        'type = "track"',
+        'type = "identify"',
+        'type != "track"',
+        'event = "Signed Up"',
+        'event = "Order Completed"',
+        'event != "Points Earned"',
+        "properties.loyalty_consent = true",
+        'properties.method = "email"',
+        'userId = "u1"',
+        'traits.tier = "gold"',
+    ]
+)
+TRIGGERS = st.builds(
+    lambda parts, joins: " ".join(p for pair in zip(parts, [*joins, ""]) for p in pair).strip(),
+    st.lists(_CONDITIONS, min_size=1, max_size=4),
+    st.lists(st.sampled_from(["and", "or"]), min_size=3, max_size=3),
+)
+EXTRAS = st.fixed_dictionaries(
+    {},
+    optional={
+        "userId": st.sampled_from(["u1", "u2"]),
+        "properties": st.fixed_dictionaries(
+            {}, optional={"loyalty_consent": st.booleans(), "method": st.sampled_from(["email", "apple"])}
+        ),
+        "traits": st.fixed_dictionaries({}, optional={"tier": st.sampled_from(["gold", "silver"])}),
+    },
+)
+
+
+@given(TRIGGERS, st.sampled_from(PLAN.events), EXTRAS)
+@settings(max_examples=300)
+def test_a_trigger_that_matches_a_message_of_a_planned_event_matches_that_event(
+    trigger: str, event: PlannedEvent, extras: dict[str, Any]
+) -> None:
+    """Conservative: whatever the message carries besides its type and name, matching it means matching its event."""
+    message = {**extras, **event.representative()}
+    if fql.parse(trigger).matches(message):
+        matched = matched_events(PLAN, trigger)
+        assert matched is not None and event in matched
