@@ -308,6 +308,8 @@ def check_paths(
     if chosen is not None and isinstance(source, SourceFile) and not problems[chosen]:
         plan = parse_plan(plain(source), str(chosen))
     found: list[Problem] = []
+    if plan_file is not None and plan_file not in plans and isinstance(loaded[plan_file], SourceFile):
+        found.append(Problem(str(plan_file), 1, 1, "plan", "not a tracking plan: it has no top-level 'events' list"))
     for f, source in loaded.items():
         if isinstance(source, Problem):
             found.append(source)

@@ -61,6 +61,8 @@ def test_a_plan_given_with_the_option() -> None:
     assert checked.stderr.strip().endswith("1 warning(s) in 2 path(s)")
     assert run_cli("validate", str(mapping), cwd=ROOT).stdout == ""  # no plan among the paths: as ever
     assert run_cli("validate", "--plan", "nope.yaml", str(mapping), cwd=ROOT).returncode == 2
+    not_a_plan = run_cli("validate", "--plan", str(mapping), str(mapping), cwd=ROOT)
+    assert not_a_plan.returncode == 1 and f"{mapping}:1:1: plan: not a tracking plan" in not_a_plan.stdout
 
 
 @pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
