@@ -195,7 +195,7 @@ def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]
     for w in contract_warnings(c.definition, action, mapping or {}, full):
         yield replace(c.at([*at, "mapping", *w.pointer], w.rule, w.message, key=w.key), severity="warning")
     if c.plan is not None and isinstance(sub.get("subscribe"), str):
-        planned = plan_warnings(c.plan, action, sub["subscribe"], mapping or {}, full)
+        planned = plan_warnings(c.plan, c.definition, action, sub["subscribe"], mapping or {}, full)
         if planned.unplanned:
             yield replace(c.at([*at, "subscribe"], "plan-unplanned", planned.unplanned), severity="warning")
         for pw in planned.mapping:

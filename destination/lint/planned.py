@@ -5,8 +5,9 @@ For each preset or mapping file, the planned events its trigger can match
 - `plan-unplanned`: the trigger matches no planned event (it names an event the plan lacks);
 - `plan-undeclared`: an `@path` to `$.properties.…` / `$.traits.…` (or a `{{properties.…}}` in a
   `@template` or `@liquid`) that no matched event declares;
-- `plan-optional`: a field the action declares `required` is fed from a property the plan makes
-  optional for a matched event, so an event without it fails at Segment.
+- `plan-optional`: a field the action declares `required` (or a key Antavo `requires` for the event
+  name sent) is fed from a property the plan makes optional for a matched event, so an event without
+  it fails at Segment (or at Antavo).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from destination.definition.model import Action
+from destination.definition.model import Action, Definition
 from destination.lint.hints import ShapeProblem, shape_problems
 from destination.lint.warnings import did_you_mean
 from destination.mapping.node import is_directive
@@ -26,6 +27,7 @@ from destination.plan.schema import SECTIONS, plan_file_schema
 
 __all__ = ["PlanWarning", "PlanWarnings", "plan_file_problems", "plan_warnings"]
 _SECTIONS = frozenset(s for s in SECTIONS.values() if s)
+_Needed = tuple[list[str], Any, str]  # a field's pointer, its mapping, and who requires it
 _TEMPLATES = ("@template", "@liquid")
 # `{{ properties.a.b }}`, `{{traits.x | upcase}}`: a template's reference to a planned section.
 _REFERENCE = re.compile(r"\{\{-?\s*((?:" + "|".join(sorted(_SECTIONS)) + r")(?:\.[A-Za-z0-9_$]+|\[\d+\])+)")
@@ -63,17 +65,24 @@ def _direct_path(value: Any) -> str | None:
     return None
 
 
-def _required_fields(action: Action, full: Mapping[str, Any]) -> Iterator[tuple[list[str], Any]]:
-    """(field pointer, its mapping) for each required field, and each required member of an object field."""
+def _required_fields(definition: Definition, action: Action, full: Mapping[str, Any]) -> Iterator[_Needed]:
+    """Each required field, each required member of an object field, and each key Antavo `requires`
+    for the event name the mapping sends (`requires:` in antavo.yaml)."""
     for name, spec in action.fields.items():
         value = full.get(name)
         if spec.get("required"):
-            yield [name], value
+            yield [name], value, f"action '{action.key}'"
         members = spec.get("properties") or {}
         if isinstance(value, dict) and not is_directive(value):
             for member, member_spec in members.items():
                 if member_spec.get("required") and member in value:
-                    yield [name, member], value[member]
+                    yield [name, member], value[member], f"action '{action.key}'"
+    event_name = full.get(definition.field_for("action"))
+    for field, keys in action.requires.get(event_name, {}).items() if isinstance(event_name, str) else ():
+        value = full.get(field)
+        if isinstance(value, dict) and not is_directive(value):
+            for key in (k for k in keys if k in value):
+                yield [field, key], value[key], f"Antavo for '{event_name}' events"
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,12 @@ def _labels(events: list[PlannedEvent]) -> str:
 
 
 def plan_warnings(
-    plan: TrackingPlan, action: Action, trigger: str, written: Mapping[str, Any], full: Mapping[str, Any]
+    plan: TrackingPlan,
+    definition: Definition,
+    action: Action,
+    trigger: str,
+    written: Mapping[str, Any],
+    full: Mapping[str, Any],
 ) -> PlanWarnings:
     """What the plan says about one subscription (`written`: its mapping as in the file; `full`: with defaults)."""
     events = matched_events(plan, trigger)
@@ -129,7 +143,7 @@ def plan_warnings(
                 key=not pointer,
             )
         )
-    for field, value in _required_fields(action, full):
+    for field, value, who in _required_fields(definition, action, full):
         fed = _direct_path(value)
         segments = split_path(fed) if fed is not None else None
         if not segments or segments[0] not in _SECTIONS:
@@ -142,7 +156,7 @@ def plan_warnings(
                     PlanWarning(
                         "plan-optional",
                         at,
-                        f"'{'.'.join(field)}' is required by action '{action.key}', but it is fed from '{fed}' and "
+                        f"'{'.'.join(field)}' is required by {who}, but it is fed from '{fed}' and "
                         f"'{optional}' is optional in the tracking plan for {event.label}: an event without it fails",
                         key=not at,
                     )

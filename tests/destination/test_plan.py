@@ -198,3 +198,15 @@ def test_a_trigger_that_matches_a_message_of_a_planned_event_matches_that_event(
     if fql.parse(trigger).matches(message):
         matched = matched_events(PLAN, trigger)
         assert matched is not None and event in matched
+
+
+def test_a_key_antavo_requires_fed_from_an_optional_property_is_warned(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        'name: T\nsubscribe: type = "track" and event = "Order Completed"\npartnerAction: event\n'
+        'mapping:\n  action: checkout\n  data:\n    transaction_id: {"@path": $.properties.customer_ref}\n'
+        '    total: {"@path": $.properties.total}\n'
+    )
+    [problem] = check_paths([mapping, WARNINGS / "tracking_plan.yaml"], DEFINITION)
+    assert (problem.rule, problem.line, problem.column) == ("plan-optional", 7, 31)
+    assert problem.message.startswith("'data.transaction_id' is required by Antavo for 'checkout' events, but it is")
