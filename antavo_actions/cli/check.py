@@ -21,6 +21,7 @@ from destination.definition.model import DEFINITION_PATH, load_definition
 from destination.definition.payload_schemas import schema_path, stale_schemas, write_schemas
 from destination.definition.project import find_project, project_path
 from destination.lint.checks import Problem, check_paths
+from destination.plan.model import plan_path
 from receiver.config import default_config_path, file_problems
 
 
@@ -31,7 +32,9 @@ class Format(str, enum.Enum):
 
 
 def default_targets() -> list[Path]:
-    return [DEFINITION_PATH, project_path("presets.yaml"), project_path("mappings")]
+    """The definition, presets and mappings, and the project's tracking plan when it has one."""
+    plan = plan_path()
+    return [DEFINITION_PATH, project_path("presets.yaml"), project_path("mappings"), *([plan] if plan else [])]
 
 
 def settings_problems() -> list[Problem]:
@@ -51,15 +54,22 @@ def validate(
     ] = Format.text,
     multi_accounts: Annotated[bool, typer.Option(help="Check as for a brand with Multi-accounts on.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    plan: Annotated[
+        Path | None, typer.Option("--plan", metavar="FILE", help="Check against this tracking plan.")
+    ] = None,
 ) -> None:
-    """Check the definition, presets and mapping files; report every problem and warning at once."""
+    """Check the definition, presets and mapping files; report every problem and warning at once.
+
+    Presets and mappings are checked against the tracking plan given with --plan, else the one among
+    the paths (by default the project's tracking_plan.yaml, when there is one).
+    """
     targets = paths or default_targets()
-    missing = [p for p in targets if not p.exists()]
+    missing = [p for p in [*targets, *([plan] if plan else [])] if not p.exists()]
     if missing:
         fail(f"error: no such file or folder: {', '.join(map(str, missing))}")
     if not paths:
         err.print(find_project().describe(), markup=False, highlight=False)
-    problems = check_paths(targets, load_definition(), multi_accounts=multi_accounts)
+    problems = check_paths(targets, load_definition(), multi_accounts=multi_accounts, plan_file=plan)
     if not paths:
         problems += settings_problems()
     if format is Format.json:
@@ -71,7 +81,8 @@ def validate(
             errors = sum(p.severity == "error" for p in problems)
             summary = f"{errors} problem(s)" if errors else "no problems"
             warned = len(problems) - errors
-            err.print(f"{summary}{f', {warned} warning(s)' if warned else ''} in {len(targets)} path(s)")
+            counted = len(targets) + (plan is not None and plan not in targets)
+            err.print(f"{summary}{f', {warned} warning(s)' if warned else ''} in {counted} path(s)")
     raise typer.Exit(1 if any(p.severity == "error" or strict for p in problems) else 0)
 
 

@@ -1,4 +1,4 @@
-"""Where the project's files live: `schemas/`, `presets.yaml`, `mappings/`, `receiver.yaml`.
+"""Where the project's files live: `schemas/`, `presets.yaml`, `mappings/`, `receiver.yaml`, `tracking_plan.yaml`.
 
 An integration engineer keeps mappings in their own repository and runs the command from
 inside it, so the nearest of the current folder and its parents that holds a project file
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOME_VARIABLE = "ANTAVO_ACTIONS_HOME"
-PROJECT_FILES = ("presets.yaml", "mappings", "receiver.yaml")
+PLAN_FILE = "tracking_plan.yaml"  # optional: without one, nothing is checked against a plan
+PROJECT_FILES = ("presets.yaml", "mappings", "receiver.yaml", PLAN_FILE)
 _CHECKOUT = Path(__file__).resolve().parents[2]
 _INSTALLED = Path(sysconfig.get_path("data")) / "share" / "antavo-actions"
 

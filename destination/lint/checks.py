@@ -19,8 +19,10 @@ from destination.errors import FQLSyntaxError
 from destination.fql import parser as fql
 from destination.lint.contract import contract_warnings, definition_problems
 from destination.lint.hints import liquid_problems, shape_problems
+from destination.lint.planned import plan_file_problems, plan_warnings
 from destination.lint.warnings import did_you_mean, in_trigger, trigger_warnings
 from destination.mapping.engine import validate_mapping
+from destination.plan.model import TrackingPlan, is_plan, parse_plan
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Checked:
     data: Any
     definition: Definition
     multi_accounts: bool
+    plan: TrackingPlan | None = None  # mappings and presets are checked against it when given
 
     def at(self, pointer: Pointer, rule: str, message: str, *, key: bool = False) -> Problem:
         pos = self.source.position(pointer, key=key)
@@ -73,6 +76,8 @@ def kind_of(data: Any) -> str:
             return "definition"
         if "presets" in data:
             return "presets"
+    if is_plan(data):
+        return "plan"
     return "mapping"
 
 
@@ -189,6 +194,12 @@ def check_subscription(c: Checked, at: list[Any], sub: Any) -> Iterator[Problem]
             )
     for w in contract_warnings(c.definition, action, mapping or {}, full):
         yield replace(c.at([*at, "mapping", *w.pointer], w.rule, w.message, key=w.key), severity="warning")
+    if c.plan is not None and isinstance(sub.get("subscribe"), str):
+        planned = plan_warnings(c.plan, c.definition, action, sub["subscribe"], mapping or {}, full)
+        if planned.unplanned:
+            yield replace(c.at([*at, "subscribe"], "plan-unplanned", planned.unplanned), severity="warning")
+        for pw in planned.mapping:
+            yield replace(c.at([*at, "mapping", *pw.pointer], pw.rule, pw.message, key=pw.key), severity="warning")
 
 
 def check_definition_defaults(c: Checked) -> Iterator[Problem]:
@@ -229,18 +240,27 @@ RULES: dict[str, Callable[[Checked], Iterable[Problem]]] = {
         *(p for i, s in enumerate(c.data.get("presets") or []) for p in check_subscription(c, ["presets", i], s)),
     ],
     "mapping": lambda c: [*check_shape(c, "mapping"), *check_subscription(c, [], c.data)],
+    "plan": lambda c: [c.at(p.pointer, rule, p.message, key=p.key) for rule, p in plan_file_problems(c.data)],
 }
 
 
-def check_file(path: Path, definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
-    """Every problem in one file."""
+def _load(path: Path) -> SourceFile | Problem:
     try:
-        source = load_source(path)
+        return load_source(path)
     except YAMLSyntaxError as exc:
-        return [Problem(str(path), exc.position.line, exc.position.column, "yaml-syntax", exc.message)]
+        return Problem(str(path), exc.position.line, exc.position.column, "yaml-syntax", exc.message)
     except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(str(path), 1, 1, "read", str(exc))]
-    return check_source(source, definition, multi_accounts=multi_accounts)
+        return Problem(str(path), 1, 1, "read", str(exc))
+
+
+def check_file(
+    path: Path, definition: Definition, *, multi_accounts: bool = False, plan: TrackingPlan | None = None
+) -> list[Problem]:
+    """Every problem in one file (checked against `plan` when given)."""
+    source = _load(path)
+    if isinstance(source, Problem):
+        return [source]
+    return check_source(source, definition, multi_accounts=multi_accounts, plan=plan)
 
 
 def check_text(text: str, name: str | Path, definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
@@ -252,10 +272,12 @@ def check_text(text: str, name: str | Path, definition: Definition, *, multi_acc
     return check_source(source, definition, multi_accounts=multi_accounts)
 
 
-def check_source(source: SourceFile, definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
+def check_source(
+    source: SourceFile, definition: Definition, *, multi_accounts: bool = False, plan: TrackingPlan | None = None
+) -> list[Problem]:
     """Every problem in one loaded YAML document."""
     data = plain(source)
-    checked = Checked(source, data, definition, multi_accounts)
+    checked = Checked(source, data, definition, multi_accounts, plan)
     return sorted(RULES[kind_of(data)](checked), key=lambda p: (p.line, p.column, p.rule))
 
 
@@ -270,5 +292,29 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def check_paths(paths: Iterable[Path], definition: Definition, *, multi_accounts: bool = False) -> list[Problem]:
-    return [p for f in expand(paths) for p in check_file(f, definition, multi_accounts=multi_accounts)]
+def check_paths(
+    paths: Iterable[Path], definition: Definition, *, multi_accounts: bool = False, plan_file: Path | None = None
+) -> list[Problem]:
+    """Every problem in these files; presets and mappings are checked against `plan_file`, else against
+    the first tracking plan among the files, when it has no problem of its own (without one, as ever)."""
+    files = expand(paths)
+    if plan_file is not None and plan_file not in files:
+        files.append(plan_file)
+    loaded = {f: _load(f) for f in files}
+    plans = [f for f, s in loaded.items() if isinstance(s, SourceFile) and kind_of(plain(s)) == "plan"]
+    chosen = plan_file if plan_file in plans else (plans[0] if plans else None)
+    problems = {f: check_source(s, definition) for f, s in loaded.items() if f in plans and isinstance(s, SourceFile)}
+    plan, source = None, loaded.get(chosen) if chosen else None
+    if chosen is not None and isinstance(source, SourceFile) and not problems[chosen]:
+        plan = parse_plan(plain(source), str(chosen))
+    found: list[Problem] = []
+    if plan_file is not None and plan_file not in plans and isinstance(loaded[plan_file], SourceFile):
+        found.append(Problem(str(plan_file), 1, 1, "plan", "not a tracking plan: it has no top-level 'events' list"))
+    for f, source in loaded.items():
+        if isinstance(source, Problem):
+            found.append(source)
+        elif f in problems:
+            found += problems[f]
+        else:
+            found += check_source(source, definition, multi_accounts=multi_accounts, plan=plan)
+    return found

@@ -41,7 +41,12 @@ def test_editing_a_field_without_regenerating_is_caught(tmp_path: Path) -> None:
 
 
 def test_yaml_files_point_editors_at_the_schemas() -> None:
-    files = [DEFINITION_PATH, ROOT / "presets.yaml", *sorted((ROOT / "mappings").glob("*.yaml"))]
+    files = [
+        DEFINITION_PATH,
+        ROOT / "presets.yaml",
+        ROOT / "tracking_plan.yaml",
+        *sorted((ROOT / "mappings").glob("*.yaml")),
+    ]
     for path in files:
         first = path.read_text().splitlines()[0]
         match = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
