@@ -171,7 +171,7 @@ def summarised(entries: tuple[Entry, ...], events: int) -> Impact:
         by_kind[entry.kind.value] += 1
         counts = by_subscription.setdefault(entry.subscription, {})
         counts[entry.kind.value] = counts.get(entry.kind.value, 0) + 1
-    ordered = {
+    ordered: dict[str, dict[str, int]] = {
         name: {k.value: by_subscription[name][k.value] for k in Kind if k.value in by_subscription[name]}
         for name in sorted(by_subscription)
     }
