@@ -137,7 +137,9 @@ def diff(
     result = impact(definition, {}, current, edited, events)
     if output is Format.json:
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    elif output is Format.github:
+        print("\n".join(github_report(result)))  # Markdown as it is: never wrapped to a terminal's width
     else:
-        for line in github_report(result) if output is Format.github else text_report(result):
-            out.print(line, markup=False, highlight=False)
+        for line in text_report(result):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1 if result.changed and not exit_zero else 0)

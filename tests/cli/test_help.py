@@ -16,6 +16,7 @@ COMMANDS = [
     ["presets"],
     ["map"],
     ["send"],
+    ["diff"],
     ["serve"],
     ["db"],
     ["db", "upgrade"],
