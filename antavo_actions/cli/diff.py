@@ -74,6 +74,11 @@ def text_report(result: Impact) -> list[str]:
     return lines
 
 
+def _code(text: str) -> str:
+    """Inline code that survives a backtick in the text (an error message may quote one)."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -92,8 +97,8 @@ def github_report(result: Impact) -> list[str]:
     if changed:
         lines += ["<details><summary>What changes, event by event</summary>", ""]
         for entry in changed:
-            lines.append(f"- `{entry.event_id}` **{_cell(entry.subscription)}**: {entry.kind.value}")
-            lines += [f"  - `{line}`" for line in _details(entry)]
+            lines.append(f"- {_code(entry.event_id)} **{_cell(entry.subscription)}**: {entry.kind.value}")
+            lines += [f"  - {_code(line)}" for line in _details(entry)]
         lines += ["", "</details>"]
     return lines
 

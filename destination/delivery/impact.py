@@ -100,7 +100,7 @@ def field_changes(old: Any, new: Any, pointer: str = "") -> list[FieldChange]:
         return [FieldChange(pointer, "added", None, new)]
     if new is MISSING:
         return [FieldChange(pointer, "removed", old, None)]
-    if old == new and type(old) is type(new):
+    if old == new and isinstance(old, bool) == isinstance(new, bool):  # 1 is 1.0 (one JSON number), never True
         return []
     return [FieldChange(pointer, "changed", old, new)]
 

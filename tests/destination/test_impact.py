@@ -123,6 +123,7 @@ def test_added_and_removed_subscriptions() -> None:
     [
         ({"a": 1}, {"a": 1}, []),
         ({"a": 1}, {"a": True}, [FieldChange("/a", "changed", 1, True)]),
+        ({"a": 1}, {"a": 1.0}, []),
         ({"a": {"b/c": 1}}, {"a": {}}, [FieldChange("/a/b~1c", "removed", 1, None)]),
         ({}, {"x~": [1]}, [FieldChange("/x~0", "added", None, [1])]),
         (
