@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from antavo_actions.cli import check, db, plan, run, serve
+from antavo_actions.cli import check, db, diff, plan, run, serve
 from antavo_actions.cli.export import export_app
 
 
@@ -26,6 +26,7 @@ def build_app() -> typer.Typer:
     app.command(short_help="Print the presets as Segment's docs table.")(check.presets)
     app.command("map", short_help="Show which triggers match an event, and the payload.")(run.map_event)
     app.command(short_help="Map events and post the requests to a receiver.")(run.send)
+    app.command(short_help="Show what an edited mapping set changes on events.")(diff.diff)
     app.command(short_help="Run the reference Antavo receiver.")(serve.serve)
     app.add_typer(db.app, name="db")
     app.add_typer(plan.app, name="plan", short_help="The tracking plan: its data dictionary.")
