@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from receiver.errors import ApiError
 from receiver.store.entries import LogEntry, LogFilter, LogPage
 from receiver.store.lineage import Lineage
+from receiver.store.quarantine import NewQuarantined, Quarantined
 
 __all__ = [
     "IN_PROGRESS",
@@ -41,9 +42,11 @@ __all__ = [
     "LoyaltyStore",
     "MessageResult",
     "NewLogEntry",
+    "NewQuarantined",
     "OutboxItem",
     "OutboxRow",
     "OutboxSource",
+    "Quarantined",
     "RequestOutcome",
     "SeenTransaction",
     "StoreUnavailable",
@@ -203,6 +206,8 @@ class NewLogEntry:
     mapping_version: str | None = None
     test_run: str | None = None
     """Which mapping (and version) made the logged request, and the test run it came in (`LogEntry`)."""
+    plan_check: dict[str, Any] | None = None
+    """The tracking plan's verdict on the message (`LogEntry.plan_check`)."""
 
 
 @dataclass(frozen=True)
@@ -410,3 +415,21 @@ class LoyaltyStore(Protocol):
         ...
 
     async def outbox_pending(self) -> int: ...
+
+    # Messages the tracking plan blocked (`receiver.store.quarantine`): one per messageId, bounded.
+
+    async def quarantine_put(self, item: NewQuarantined) -> Quarantined | None:
+        """Keep a blocked message (replacing its messageId's earlier copy); None when it is too large to keep."""
+        ...
+
+    async def quarantine_list(self, *, limit: int) -> list[Quarantined]:
+        """The kept messages, newest first."""
+        ...
+
+    async def quarantine_count(self) -> int: ...
+
+    async def quarantine_get(self, message_id: str) -> Quarantined | None: ...
+
+    async def quarantine_take(self, message_id: str) -> Quarantined | None:
+        """Remove and return the kept message, at once: of two callers racing, one gets it."""
+        ...

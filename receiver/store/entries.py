@@ -50,6 +50,8 @@ class LogEntry:
     """That mapping's version (`receiver.ingest.versions`): the mapping as it ran."""
     test_run: str | None = None
     """The test run the message was sent under (`X-Test-Run`), so a CI job can fetch and reset its verdicts."""
+    plan_json: str | None = None
+    """The tracking plan's verdict on the message, as JSON (`receiver.ingest.plan_gate`); None when unchecked."""
 
     @classmethod
     def _quick(cls, fields: dict[str, Any]) -> LogEntry:
@@ -68,10 +70,16 @@ class LogEntry:
         return json.loads(self.response_json)
 
     @property
+    def plan_check(self) -> dict[str, Any] | None:
+        """`{"policy", "violations", "omitted"}`: what the plan said of the message, and what was done."""
+        return json.loads(self.plan_json) if self.plan_json is not None else None
+
+    @property
     def size(self) -> int:
         """Bytes this entry holds, roughly (strings count one byte per character, plus a fixed overhead)."""
         text = len(self.id) + len(self.customer_id or "") + len(self.error or "") + len(self.source or "")
         text += len(self.subscription or "") + len(self.mapping_version or "") + len(self.test_run or "")
+        text += len(self.plan_json or "")
         return ENTRY_OVERHEAD + text + len(self.request_json) + len(self.response_json)
 
     def public(self) -> dict[str, Any]:
@@ -94,6 +102,7 @@ class LogEntry:
             "subscription": self.subscription,
             "mapping_version": self.mapping_version,
             "test_run": self.test_run,
+            "plan": self.plan_check,
         }
 
 

@@ -57,7 +57,8 @@ class StoreLimits:
     (`idempotency_max_bytes`, `dedup_max_bytes`), and its logs by bytes (`log_max_bytes`),
     so memory stays bounded whatever the traffic. Every backend cuts log bodies past
     `log_body_bytes`, keeps unauthenticated refusals to `log_anonymous_share` of `log_size`, and
-    refuses a commit that would queue messages while `outbox_size` wait (`OutboxFull`).
+    refuses a commit that would queue messages while `outbox_size` wait (`OutboxFull`); every backend
+    keeps the quarantine within `quarantine_size` messages and `quarantine_max_bytes`.
     """
 
     log_size: int = 10_000
@@ -71,4 +72,7 @@ class StoreLimits:
     dedup_max_bytes: int = 32 * MIB
     max_sessions: int = 1024
     outbox_size: int = 10_000
+    quarantine_size: int = 1000
+    quarantine_max_bytes: int = 8 * MIB
+    """Messages the tracking plan blocked, kept for replay (`receiver.store.quarantine`): by count and by bytes."""
     clock: Callable[[], float] = field(default=time.time)

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from receiver.store.bodies import anonymous_entries, bounded
-from receiver.store.entries import LogEntry, LogFilter, LogPage
+from receiver.store.entries import LogEntry, LogFilter, LogPage, dump_json
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_BODY_BYTES = 16 * 1024
@@ -101,6 +101,7 @@ class LogRing:
         subscription: str | None = None,
         mapping_version: str | None = None,
         test_run: str | None = None,
+        plan_check: dict[str, Any] | None = None,
     ) -> LogEntry:
         """Add an entry; an unauthenticated one goes to its own lane, which cannot evict the others."""
         kept = bounded(
@@ -127,6 +128,7 @@ class LogRing:
                     "subscription": subscription,
                     "mapping_version": mapping_version,
                     "test_run": test_run,
+                    "plan_json": dump_json(plan_check) if plan_check is not None else None,
                 }
             )
             (self._trusted if authenticated else self._anonymous).add(entry)

@@ -43,6 +43,7 @@ from receiver.store.keys import MemoryKeys
 from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.lineage import Lineage
 from receiver.store.memory.expiring import ExpiringMap
+from receiver.store.memory.quarantine import MemoryQuarantine
 from receiver.store.memory.ring import InboundLog
 from receiver.store.memory.windows import WindowWatch
 
@@ -86,7 +87,7 @@ class _Queued:
     claimed_until: float = 0.0
 
 
-class MemoryStore:
+class MemoryStore(MemoryQuarantine):
     """The whole contract in one process's memory."""
 
     name = "memory"
@@ -126,6 +127,7 @@ class MemoryStore:
         self._outbox_seq = 0
         self._source: OutboxSource | None = None
         self._wake: Callable[[], None] | None = None
+        self._open_quarantine()
 
     async def open(self) -> None:
         return None

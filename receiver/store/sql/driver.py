@@ -37,6 +37,7 @@ LOG_COLUMNS = (
     "subscription",
     "mapping_version",
     "test_run",
+    "plan_check",
     "authenticated",
     "truncated",
 )

@@ -32,7 +32,7 @@ from receiver.store.contract import (
 from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import from_micros, log_entry_from, log_entry_of, micros
+from receiver.store.sql.convert import from_micros, log_entry_from, log_entry_of, micros, plan_text
 from receiver.store.sql.driver import LOG_COLUMNS, insert_returning
 from receiver.store.sql.group import Bulk
 
@@ -186,6 +186,7 @@ def _log_row(kind: LogKind, entry: NewLogEntry, kept: BoundedFields) -> tuple[An
         entry.subscription,
         entry.mapping_version,
         entry.test_run,
+        plan_text(entry),
         entry.authenticated,
         kept.truncated,
     )

@@ -46,6 +46,7 @@ from receiver.store.sql.batch import UnitUndone, WriteBatch
 from receiver.store.sql.convert import guarded
 from receiver.store.sql.engine import EngineSettings, is_postgres, make_engine, make_sqlite_engine
 from receiver.store.sql.group import GroupCommit
+from receiver.store.sql.quarantine import SqlQuarantine
 from receiver.store.sql.runner import AsyncRunner, Runner, ThreadRunner, Work
 
 T = TypeVar("T")
@@ -54,7 +55,7 @@ SWEEP_EVERY = 1024
 """Writes between two retention sweeps (per process): each sweep costs five DELETEs, whatever it removes."""
 
 
-class SqlStore:
+class SqlStore(SqlQuarantine):
     """One engine (and its pool) per process; many processes may share the database."""
 
     durable = True

@@ -120,6 +120,7 @@ log_entries = Table(
     Column("subscription", Text, nullable=True),
     Column("mapping_version", Text, nullable=True),
     Column("test_run", Text, nullable=True),
+    Column("plan_check", Json, nullable=True),
     Column("authenticated", Boolean, nullable=False, server_default=true()),
     Column("truncated", Boolean, nullable=False, server_default=false()),
     Index("ix_log_kind_seq", "kind", "seq"),
@@ -158,3 +159,18 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Index("ix_outbox_claimed", "claimed_until", "seq"),
 )
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("message_id", Text, nullable=False),
+    Column("quarantined_at", BigInteger, nullable=False),
+    Column("event_type", Text, nullable=True),
+    Column("event", Text, nullable=True),
+    Column("message", Text, nullable=False),
+    Column("violations", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Index("ix_quarantine_message_id", "message_id", unique=True),
+)
+"""Messages the tracking plan blocked (`receiver.store.quarantine`): JSON texts, kept within a count and bytes."""

@@ -1,0 +1,119 @@
+"""The quarantine (`receiver.store.quarantine`) on SQLite or PostgreSQL: one table every instance shares.
+
+A message is kept and the table trimmed to its bounds in one write (the trim deletes everything at
+or below the newest row outside the count or the byte total, counted newest first, as
+`recent_messages` does); `take` is one `DELETE … RETURNING`, so of two instances replaying the same
+message only one gets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, delete, func, insert, or_, select
+
+from receiver.store.limits import StoreLimits
+from receiver.store.quarantine import NewQuarantined, Quarantined, size_of
+from receiver.store.sql.convert import from_micros, micros
+from receiver.store.sql.tables import quarantine as table
+
+T = TypeVar("T")
+_COLUMNS = (table.c.seq, table.c.message_id, table.c.quarantined_at, table.c.event_type, table.c.event)
+
+
+def _kept(row: Any) -> Quarantined:
+    return Quarantined(
+        int(row.seq),
+        row.message_id,
+        from_micros(row.quarantined_at),
+        row.event_type,
+        row.event,
+        row.message,
+        row.violations,
+    )
+
+
+def _put(item: NewQuarantined, limits: StoreLimits, conn: Connection) -> Quarantined | None:
+    message, violations = item.texts()
+    size = size_of(message, violations)
+    conn.execute(delete(table).where(table.c.message_id == item.message_id))
+    if size > limits.quarantine_max_bytes:
+        return None
+    values = {
+        "message_id": item.message_id,
+        "quarantined_at": micros(item.quarantined_at),
+        "event_type": item.event_type,
+        "event": item.event,
+        "message": message,
+        "violations": violations,
+        "size": size,
+    }
+    seq = conn.execute(insert(table).values(**values).returning(table.c.seq)).scalar_one()
+    newest_first = table.c.seq.desc()
+    ranked = select(
+        table.c.seq,
+        func.sum(table.c.size).over(order_by=newest_first).label("total"),
+        func.row_number().over(order_by=newest_first).label("n"),
+    ).subquery()
+    cut = (
+        select(ranked.c.seq)
+        .where(or_(ranked.c.total > limits.quarantine_max_bytes, ranked.c.n > limits.quarantine_size))
+        .order_by(ranked.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    conn.execute(delete(table).where(table.c.seq <= cut))
+    return Quarantined(int(seq), item.message_id, item.quarantined_at, item.event_type, item.event, message, violations)
+
+
+def _list(limit: int, conn: Connection) -> list[Quarantined]:
+    query = select(*_COLUMNS, table.c.message, table.c.violations).order_by(table.c.seq.desc()).limit(limit)
+    return [_kept(row) for row in conn.execute(query)]
+
+
+def _count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+def _get(message_id: str, conn: Connection) -> Quarantined | None:
+    query = select(*_COLUMNS, table.c.message, table.c.violations).where(table.c.message_id == message_id)
+    row = conn.execute(query).first()
+    return _kept(row) if row is not None else None
+
+
+def _take(message_id: str, conn: Connection) -> Quarantined | None:
+    statement = (
+        delete(table).where(table.c.message_id == message_id).returning(*_COLUMNS, table.c.message, table.c.violations)
+    )
+    row = conn.execute(statement).first()
+    return _kept(row) if row is not None else None
+
+
+class SqlQuarantine:
+    """The store contract's `quarantine_*` methods, for `SqlStore` to inherit (its writer, reader and limits)."""
+
+    _limits: StoreLimits
+    _write: Callable[[Callable[[Connection], Any]], Awaitable[Any]]
+    read: Callable[[Callable[[Connection], Any]], Awaitable[Any]]
+
+    async def quarantine_put(self, item: NewQuarantined) -> Quarantined | None:
+        found: Quarantined | None = await self._write(partial(_put, item, self._limits))
+        return found
+
+    async def quarantine_list(self, *, limit: int) -> list[Quarantined]:
+        found: list[Quarantined] = await self.read(partial(_list, limit))
+        return found
+
+    async def quarantine_count(self) -> int:
+        found: int = await self.read(_count)
+        return found
+
+    async def quarantine_get(self, message_id: str) -> Quarantined | None:
+        found: Quarantined | None = await self.read(partial(_get, message_id))
+        return found
+
+    async def quarantine_take(self, message_id: str) -> Quarantined | None:
+        found: Quarantined | None = await self._write(partial(_take, message_id))
+        return found
