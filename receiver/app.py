@@ -25,7 +25,9 @@ from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
 from receiver.errors import install_handlers
 from receiver.ingest.not_found import install_not_found
+from receiver.ingest.plan_gate import PlanGate, gate_from_config
 from receiver.ingest.recent import RecentFeed
+from receiver.ingest.replay import Quarantine
 from receiver.ingest.service import Ingest, load_subscriptions
 from receiver.ingest.verdicts import Verdicts
 from receiver.ingest.versions import MappingVersions
@@ -48,6 +50,7 @@ from receiver.routes import (
     metrics,
     page_kit,
     pages,
+    quarantine,
     settings,
     tester,
     webhook,
@@ -70,11 +73,13 @@ def create_app(
     definition: Definition | None = None,
     config_state: ConfigState | None = None,
     environ: Mapping[str, str] | None = None,
+    plan_gate: PlanGate | None = None,
 ) -> FastAPI:
     """A receiver for one brand; `store` defaults to the backend the settings name (`store.url`).
 
     `definition` defaults to the shipped destination's, and `contract` to the one it describes;
-    `config_state` (what the pages configure) to one kept in memory; `environ` to `os.environ`.
+    `config_state` (what the pages configure) to one kept in memory; `environ` to `os.environ`;
+    `plan_gate` to the tracking plan the `tracking_plan` setting names (PlanSetupError when it is broken).
     """
     definition = definition if definition is not None else load_definition()
     contract = contract if contract is not None else build_contract(definition)
@@ -92,7 +97,8 @@ def create_app(
     recent = RecentFeed(recent_messages_for(store, bounds))
     versions = MappingVersions(config_state.record_mapping_versions)
     subscriptions = load_subscriptions(config, definition)
-    tracking = Ingest(config, service, subscriptions, definition, recent=recent, versions=versions)
+    gate = plan_gate if plan_gate is not None else gate_from_config(config)
+    tracking = Ingest(config, service, subscriptions, definition, recent=recent, versions=versions, gate=gate)
     # The one wiring after construction: the mappings service edits the ingest's fan-out, and the
     # ingest asks it before each call whether the saved set moved.
     mapping_set = MappingsService(config, config_state, definition, tracking.fanout)
@@ -141,10 +147,13 @@ def create_app(
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     state.queue_depth = queue_depth
     state.verdicts = Verdicts(log, tracking.fanout.duplicates)
+    state.quarantine = Quarantine(tracking.fanout)
     install_handlers(app)
     install_not_found(app)
     app.include_router(ingest.router)
     app.include_router(hook_routes)
+    app.include_router(quarantine.api)
+    app.include_router(quarantine.router)
     for module in (
         logs,
         customers,
@@ -179,6 +188,8 @@ def store_from_config(config: ReceiverConfig) -> LoyaltyStore:
         log_anonymous_share=bounds.log_anonymous_share,
         idempotency_max_bytes=bounds.idempotency_max_bytes,
         dedup_max_bytes=bounds.dedup_max_bytes,
+        quarantine_size=bounds.quarantine_size,
+        quarantine_max_bytes=bounds.quarantine_max_bytes,
     )
     return make_store(
         config.store.url, limits, pool_size=config.store.pool_size, timeout=config.store.connect_timeout_seconds

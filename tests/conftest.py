@@ -63,10 +63,12 @@ def write_key() -> str:
 
 @pytest.fixture
 def make_config(api_key: str, write_key: str) -> Callable[..., ReceiverConfig]:
-    """Settings for tests: the fixtures' keys, no file, no environment; override any field."""
+    """Settings for tests: the fixtures' keys, no file, no environment, no tracking plan (the tests of live
+    plan checks name theirs); override any field."""
 
     def make(**overrides: Any) -> ReceiverConfig:
-        return ReceiverConfig.model_validate({"api_key": api_key, "write_key": write_key, "stack": "test", **overrides})
+        fixed = {"api_key": api_key, "write_key": write_key, "stack": "test", "tracking_plan": "none"}
+        return ReceiverConfig.model_validate({**fixed, **overrides})
 
     return make
 

@@ -129,6 +129,7 @@ def serve(
 
     from receiver.app import create_app
     from receiver.core.contract import ContractError
+    from receiver.ingest.plan_gate import PlanSetupError
     from receiver.ingest.service import IngestSetupError
 
     if workers > 1 and settings.store.backend == "memory":
@@ -137,7 +138,7 @@ def serve(
     warned = _mapping_warnings(settings, definition, strict)
     try:
         app = create_app(settings, definition=definition)
-    except (ContractError, IngestSetupError, ValueError) as exc:
+    except (ContractError, IngestSetupError, PlanSetupError, ValueError) as exc:
         _fail(str(exc))
     _check_store(settings)
     path = definition.request["path"]

@@ -71,6 +71,8 @@ class TrackingPlan:
     allow_unplanned: bool
     events: tuple[PlannedEvent, ...]
     source: str = ""
+    policy: str = "allow"
+    """The default policy: of an event that names none, and of an unplanned one when `allow_unplanned` is false."""
 
     def find(self, message: Mapping[str, Any]) -> PlannedEvent | None:
         """The planned event a message is, by type and (for track) event name; None when unplanned."""
@@ -99,13 +101,14 @@ def is_plan(data: Any) -> bool:
 
 def parse_plan(data: Mapping[str, Any], source: str = "") -> TrackingPlan:
     """The typed plan from data that `plan_problems` found nothing in."""
+    policy = data.get("policy", default_of("policy"))
     events = tuple(
         PlannedEvent(
             type=spec["type"],
             name=spec.get("name"),
             description=spec.get("description", default_of("event", "description")),
             version=spec.get("version", default_of("event", "version")),
-            policy=spec.get("policy", default_of("event", "policy")),
+            policy=spec.get("policy", policy),
             schema=_object_schema(spec, SECTIONS[spec["type"]]),
             index=i,
         )
@@ -116,6 +119,7 @@ def parse_plan(data: Mapping[str, Any], source: str = "") -> TrackingPlan:
         allow_unplanned=data.get("allow_unplanned", default_of("allow_unplanned")),
         events=events,
         source=source,
+        policy=policy,
     )
 
 

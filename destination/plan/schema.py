@@ -110,7 +110,14 @@ def plan_file_schema() -> dict[str, Any]:
             "allow_unplanned": {
                 "type": "boolean",
                 "default": True,
-                "description": "false: the receiver refuses events the plan does not list.",
+                "description": "false: an event the plan does not list is an Unplanned-Event violation, which the "
+                "receiver handles per the plan's `policy`.",
+            },
+            "policy": {
+                "enum": POLICIES,
+                "default": "allow",
+                "description": "The plan's default policy: for an event that names none, and for an unplanned "
+                "event when `allow_unplanned` is false (block: kept in the receiver's quarantine).",
             },
             "events": {"type": "array", "items": {"$ref": "#/definitions/event"}},
         },

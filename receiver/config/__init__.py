@@ -119,6 +119,14 @@ class ReceiverConfig(BaseModel):
         None,
         description="The folder of mapping files the ingest runs (its enabled ones); default: the project's mappings/.",
     )
+    tracking_plan: str | None = Field(
+        None,
+        description=(
+            "The tracking plan every Tracking-API message is checked against, by its events' policies (allow, "
+            "omit, block): a file path, or `none` to check nothing. Default: the project's tracking_plan.yaml "
+            "when there is one. The file is read again when it changes."
+        ),
+    )
     metrics: bool = Field(
         False,
         description=(

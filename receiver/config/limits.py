@@ -115,3 +115,14 @@ class LimitsConfig(BaseModel):
         description="Most bytes (of JSON) the recent messages take together; the oldest go first, and a larger "
         "message is not kept.",
     )
+    quarantine_size: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="Most messages the tracking plan blocked that the store keeps for replay (the oldest go first).",
+    )
+    quarantine_max_bytes: int = Field(
+        8 * MIB,
+        ge=64 * 1024,
+        description="Most bytes (of JSON) the quarantined messages take together; a larger message is not kept.",
+    )

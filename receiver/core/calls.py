@@ -35,6 +35,7 @@ class Trace:
     made_by: tuple[str, str] | None = None
     """The subscription's name and mapping version, for a request the ingest made."""
     test_run: str | None = None
+    plan_check: dict[str, Any] | None = None
 
     def origin(self) -> dict[str, Any]:
         """What every log entry of this request records of where it came from (`NewLogEntry`'s fields)."""
@@ -44,6 +45,7 @@ class Trace:
             "subscription": subscription,
             "mapping_version": version,
             "test_run": self.test_run,
+            "plan_check": self.plan_check,
         }
 
 
@@ -67,7 +69,8 @@ class InProcessCall:
     `source` is what the log records as its sender (see `receiver.logs.sources`); `validated_with`:
     the schema the pipeline validated the payload against (`PayloadChecker.check`); `made_by`: the
     subscription's name and mapping version (`MappingVersion.digest`), for the event's lineage;
-    `test_run`: the run its message named (`receiver.core.test_runs`).
+    `test_run`: the run its message named (`receiver.core.test_runs`); `plan_check`: the tracking plan's
+    verdict on its message (`receiver.ingest.plan_gate`).
     """
 
     body: Mapping[str, Any]
@@ -77,6 +80,7 @@ class InProcessCall:
     validated_with: Mapping[str, Any] | None = None
     made_by: tuple[str, str] | None = None
     test_run: str | None = None
+    plan_check: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,7 @@ class WebhookService:
             validated_with=call.validated_with,
             made_by=call.made_by,
             test_run=call.test_run,
+            plan_check=call.plan_check,
         )
 
     async def note(self, **what: Any) -> LogEntry:
@@ -129,6 +130,7 @@ class WebhookService:
         source: str | None = None,
         made_by: tuple[str, str] | None = None,
         test_run: str | None = None,
+        plan_check: dict[str, Any] | None = None,
     ) -> NewLogEntry:
         """The entry of something that never became a webhook request (`error` is code, message)."""
         return NewLogEntry(
@@ -146,6 +148,7 @@ class WebhookService:
             subscription=made_by[0] if made_by else None,
             mapping_version=made_by[1] if made_by else None,
             test_run=test_run,
+            plan_check=plan_check,
         )
 
     async def prepare(self, call: InProcessCall) -> BatchRequest:
@@ -164,6 +167,7 @@ class WebhookService:
             validated_with=call.validated_with,
             made_by=call.made_by,
             test_run=call.test_run,
+            plan_check=call.plan_check,
         )
         early: tuple[int, dict[str, Any]] | None = None
         key, fingerprinted, customer, decide = None, "", "", None
@@ -220,6 +224,7 @@ class WebhookService:
         validated_with: Mapping[str, Any] | None = None,
         made_by: tuple[str, str] | None = None,
         test_run: str | None = None,
+        plan_check: dict[str, Any] | None = None,
     ) -> Delivery:
         """`address` is the HTTP client's (None for a request made in this process, which is trusted)."""
         started = time.perf_counter()
@@ -231,6 +236,7 @@ class WebhookService:
             validated_with=validated_with if trusted else None,
             made_by=made_by if trusted else None,
             test_run=test_run,
+            plan_check=plan_check if trusted else None,
         )
         try:
             value = await parsed if inspect.iscoroutine(parsed) else parsed  # a concrete type check: no ABC walk

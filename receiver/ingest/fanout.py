@@ -15,6 +15,9 @@ Where each message ends up, so that every one can be accounted for:
   the subscription's name in the message;
 - no enabled subscription matched, or the message's `integrations` turn the destination off:
   an entry with status 200, no error, and the reason in its response (`"status": "ignored"`);
+- blocked by the tracking plan (`plan_gate`, policy `block`): an entry with status 200 and the
+  reason in its response (`"status": "blocked"`, code `PLAN_BLOCKED`), the message kept in the
+  store's quarantine for replay; every other entry records the plan's verdict too;
 - a duplicate `messageId` within the window: dropped and counted, not logged again (the
   first copy's entries are in the log under the same ID); the drop itself is kept in
   `duplicates`, a log of its own with the inbound log's columns, for the dashboard's counts.
@@ -37,7 +40,6 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -64,8 +66,10 @@ from receiver.ingest.outcomes import (
     carried_id,
     customer_mapping,
     destination_settings,
+    duplicate_entry,
     ignored,
 )
+from receiver.ingest.plan_gate import PlanCheck, PlanGate, blocked_answer, plan_record, quarantined
 from receiver.ingest.recent import RecentFeed
 from receiver.ingest.versions import MappingVersions
 from receiver.logs.sources import tracking_source
@@ -92,6 +96,7 @@ class Fanout:
         definition: Definition,
         recent: RecentFeed | None = None,
         versions: MappingVersions | None = None,
+        gate: PlanGate | None = None,
     ) -> None:
         config = service.config
         self.service = service
@@ -107,6 +112,8 @@ class Fanout:
         self._customer_field = definition.field_for("customer")
         self.versions = versions if versions is not None else MappingVersions()
         """Each subscription's mapping version, for the lineage of the events it produces."""
+        self.gate = gate if gate is not None else PlanGate(None)
+        """The tracking plan every message is checked against first (`receiver.ingest.plan_gate`)."""
         self.use(subscriptions)
 
     def use(self, subscriptions: Iterable[Subscription]) -> None:
@@ -164,8 +171,13 @@ class Fanout:
 
     async def _plan(self, message: dict[str, Any]) -> UnitPlan:
         """`process`'s routing, without its writes: what the message's requests are and what each will log."""
+        verdict, message = self.gate.check(message)
         plan = UnitPlan(message)
         note = plan.note
+        if verdict is not None and verdict.blocked:
+            plan.kind, plan.blocked = "blocked", verdict
+            note(self.service.note_entry(**self._noted(message, 200, blocked_answer(verdict), None, None)))
+            return plan.done(partial(self._duplicate_entry, message))
         if not destination_enabled(message.get("integrations"), self.destination):
             plan.kind = "filtered"
             reason = f"The message's 'integrations' turn off the {self.destination} destination."
@@ -212,6 +224,8 @@ class Fanout:
         self.recent.append(plan.message)
         if plan.kind != "routed":
             setattr(self.stats, plan.kind, getattr(self.stats, plan.kind) + 1)
+        if plan.blocked is not None:
+            await self._quarantine(plan.message, plan.blocked)
         self.stats.mapping_failed += plan.mapping_failed
         entries: list[LogEntry] = []
         for call, outcome, entry in zip(plan.calls, result.outcomes, result.entries, strict=True):
@@ -230,27 +244,34 @@ class Fanout:
             entries.append(entry)
         return MessageReport(message_id, entries=tuple(entries))
 
-    async def process(self, message: dict[str, Any], *, pipeline: Pipeline | None = None) -> MessageReport:
-        """Deduplicate, route and deliver one message that the Tracking API accepted.
+    async def process(
+        self, message: dict[str, Any], *, pipeline: Pipeline | None = None, replay: bool = False
+    ) -> MessageReport:
+        """Deduplicate, check against the plan, route and deliver one message that the Tracking API accepted.
 
-        `pipeline` replaces the enabled subscriptions for this message (the event tester
-        sends through one chosen subscription, down this same path).
+        `pipeline` replaces the enabled subscriptions for this message (the event tester sends
+        through one chosen subscription, down this same path, unchecked); `replay` is a message taken
+        from the quarantine (`receiver.ingest.replay`): seen before, so not deduplicated or counted again.
         """
         message_id = message["messageId"]
-        if not await self.dedup.first_time(message_id):
+        if not replay and not await self.dedup.first_time(message_id):
             self.stats.duplicates += 1
             logger.debug("message %s is a duplicate; dropped", message_id)
             await self._duplicate(message)
             return MessageReport(message_id, duplicate=True)
-        self.stats.accepted += 1
-        self.recent.append(message)
+        if not replay:
+            self.stats.accepted += 1
+            self.recent.append(message)
+        if pipeline is None:
+            verdict, message = self.gate.check(message)
+            if verdict is not None and verdict.blocked:
+                self.stats.blocked += 1
+                await self._quarantine(message, verdict)
+                return await self._ignored(message, blocked_answer(verdict))
         if not destination_enabled(message.get("integrations"), self.destination):
             self.stats.filtered += 1
-            return await self._ignored(
-                message,
-                DESTINATION_DISABLED,
-                f"The message's 'integrations' turn off the {self.destination} destination.",
-            )
+            reason = f"The message's 'integrations' turn off the {self.destination} destination."
+            return await self._ignored(message, ignored(DESTINATION_DISABLED, reason))
         try:
             outcomes = (pipeline or self.pipeline).run(message)
         except DestinationError as exc:
@@ -264,9 +285,8 @@ class Fanout:
             return await self._failed(message, INTERNAL_ERROR, "The receiver failed to route this message.")
         if not outcomes:
             self.stats.unmatched += 1
-            return await self._ignored(
-                message, NO_TRIGGER_MATCHED, f"No enabled subscription's trigger matches this {message['type']} call."
-            )
+            reason = f"No enabled subscription's trigger matches this {message['type']} call."
+            return await self._ignored(message, ignored(NO_TRIGGER_MATCHED, reason))
         if len(outcomes) == 1 or not self.service.store.groups_writes:
             entries = [await self._deliver(message, outcome) for outcome in outcomes]
         else:  # all of a message's requests in one step, so that it keeps pace with the call's other messages
@@ -318,47 +338,28 @@ class Fanout:
             validated_with=self._schemas.get(id(outcome.subscription)),
             made_by=made_by,
             test_run=test_runs.of_message(message),
+            plan_check=plan_record(message),
         )
 
     async def _duplicate(self, message: Mapping[str, Any]) -> None:
         await self.duplicates.add(self._duplicate_entry(message))
 
     def _duplicate_entry(self, message: Mapping[str, Any]) -> NewLogEntry:
-        user = message.get("userId")
-        return NewLogEntry(
-            id=self.service.redact.text(message["messageId"]),
-            timestamp=datetime.now(UTC),
-            customer_id=self.service.redact.text(user) if isinstance(user, str) else None,
-            event_type=message["type"],
-            status=200,
-            response_time=0.0,
-            error=None,
-            error_code=None,
-            request=None,
-            response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
-            source=tracking_source(message),
-            test_run=test_runs.of_message(message),
-        )
+        return duplicate_entry(message, self.service.redact.text)
 
-    async def _ignored(self, message: Mapping[str, Any], code: str, reason: str) -> MessageReport:
-        entry = await self._note(message, 200, ignored(code, reason), None, None)
+    async def _ignored(self, message: Mapping[str, Any], answer: dict[str, Any]) -> MessageReport:
+        entry = await self.service.note(**self._noted(message, 200, answer, None, None))
         return MessageReport(message["messageId"], entries=(entry,))
+
+    async def _quarantine(self, message: Mapping[str, Any], verdict: PlanCheck) -> None:
+        """Keep a blocked message for replay (the store's bounds may refuse one too large to keep)."""
+        if await self.service.store.quarantine_put(quarantined(message, verdict, self.service.redact)) is None:
+            logger.warning("blocked message %s is too large for the quarantine; not kept", message["messageId"])
 
     async def _failed(self, message: Mapping[str, Any], code: str, text: str) -> MessageReport:
-        entry = await self._note(
-            message, 400 if code != INTERNAL_ERROR else 500, error_body(code, text), (code, text), None
-        )
+        status = 400 if code != INTERNAL_ERROR else 500
+        entry = await self.service.note(**self._noted(message, status, error_body(code, text), (code, text), None))
         return MessageReport(message["messageId"], entries=(entry,))
-
-    async def _note(
-        self,
-        message: Mapping[str, Any],
-        status: int,
-        response: dict[str, Any],
-        error: tuple[str, str] | None,
-        outcome: Outcome | None,
-    ) -> LogEntry:
-        return await self.service.note(**self._noted(message, status, response, error, outcome))
 
     def _noted(
         self,
@@ -378,6 +379,7 @@ class Fanout:
             "error": error,
             "source": tracking_source(message),
             "test_run": test_runs.of_message(message),
+            "plan_check": plan_record(message),
         }
 
     def _customer(self, subscription: Subscription, message: Mapping[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import SecretStr
@@ -13,7 +14,9 @@ from destination.definition.subscriptions import Subscription
 from destination.errors import DestinationError
 from destination.mapping.engine import CompiledMapping, compile_mapping
 from receiver.config import ReceiverConfig
+from receiver.core import test_runs
 from receiver.core.calls import InProcessCall
+from receiver.logs.sources import tracking_source
 from receiver.store.contract import BatchMessage, BatchRequest, NewLogEntry
 from receiver.store.entries import LogEntry
 
@@ -65,6 +68,8 @@ class IngestStats:
     delivered: int = 0
     refused: int = 0
     failed: int = 0
+    blocked: int = 0
+    """Held back by the tracking plan (`receiver.ingest.plan_gate`), kept in the quarantine."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,25 @@ class MessageReport:
     def unfinished(self) -> LogEntry | None:
         """The entry of a request the store could not take (503), if any: the sender must retry."""
         return next((entry for entry in self.entries if entry.status == UNAVAILABLE), None)
+
+
+def duplicate_entry(message: Mapping[str, Any], redact: Callable[[str], str]) -> NewLogEntry:
+    """The duplicate log's entry of a dropped copy (its IDs redacted as the inbound log's are)."""
+    user = message.get("userId")
+    return NewLogEntry(
+        id=redact(message["messageId"]),
+        timestamp=datetime.now(UTC),
+        customer_id=redact(user) if isinstance(user, str) else None,
+        event_type=message["type"],
+        status=200,
+        response_time=0.0,
+        error=None,
+        error_code=None,
+        request=None,
+        response={"status": "duplicate", "reason": "This messageId was seen already; the message was dropped."},
+        source=tracking_source(message),
+        test_run=test_runs.of_message(message),
+    )
 
 
 def carried_id(message: Mapping[str, Any]) -> str | None:
@@ -102,6 +126,8 @@ class UnitPlan:
     calls: list[InProcessCall | None] = field(default_factory=list)
     duplicate: Callable[[], NewLogEntry] | None = None
     """The entry it leaves in the duplicate log if it is one."""
+    blocked: Any = None
+    """The plan's verdict when it blocked the message (`plan_gate.PlanCheck`): quarantined once settled."""
 
     def note(self, entry: NewLogEntry) -> None:
         self.requests.append(BatchRequest(lambda _outcome: entry))

@@ -57,6 +57,7 @@ from receiver.ingest.messages import (
     parse_call,
     too_large,
 )
+from receiver.ingest.plan_gate import PlanGate
 from receiver.ingest.recent import RecentFeed
 from receiver.ingest.versions import MappingVersions
 from receiver.logs.sources import tracking_source
@@ -133,6 +134,7 @@ class Ingest:
         *,
         recent: RecentFeed | None = None,
         versions: MappingVersions | None = None,
+        gate: PlanGate | None = None,
     ) -> None:
         self.service = service
         self._key = config.write_key_bytes()
@@ -140,7 +142,9 @@ class Ingest:
         self.before: Callable[[], Awaitable[None]] | None = None
         """Run before an accepted call's messages (the Mappings page's check for a new set of mappings)."""
         try:
-            self.fanout = Fanout(service, subscriptions, definition=definition, recent=recent, versions=versions)
+            self.fanout = Fanout(
+                service, subscriptions, definition=definition, recent=recent, versions=versions, gate=gate
+            )
         except Exception as exc:
             raise IngestSetupError(f"cannot compile the ingest's subscriptions: {exc}") from exc
 

@@ -4,7 +4,9 @@ The ingest answers a Tracking-API call only once each of its messages is settled
 the caller has its 200 every stage is in the logs, on every backend: the inbound log holds one
 entry per subscription request (its payload, the store's answer, the mapping and its version),
 one for a message that stopped before any mapping (`NO_TRIGGER_MATCHED`, `DESTINATION_DISABLED`,
-`TRIGGER_FAILED`), and the duplicate log one per copy dropped. A verdict is those entries read
+`TRIGGER_FAILED`, or `PLAN_BLOCKED`: outcome `blocked`, until a replay delivers it), and the
+duplicate log one per copy dropped. `plan` is the tracking plan's verdict the newest checked entry
+recorded (`receiver.ingest.plan_gate`), null when no plan checked the message. A verdict is those entries read
 by the message's ID; a test run's verdicts are the entries that carry the run's name
 (`receiver.core.test_runs`), and resetting the run deletes them.
 """
@@ -36,10 +38,19 @@ def _routing_failure(entry: LogEntry) -> bool:
 
 
 def _ignored(entry: LogEntry) -> dict[str, Any] | None:
+    """The answer of an entry that stopped before any mapping: ignored, or blocked by the tracking plan."""
     response = entry.response
-    if isinstance(response, dict) and response.get("status") == "ignored" and entry.subscription is None:
+    if isinstance(response, dict) and response.get("status") in ("ignored", "blocked") and entry.subscription is None:
         return response
     return None
+
+
+def _plan(entry: LogEntry) -> dict[str, Any] | None:
+    """The tracking plan's verdict an entry recorded, in the verdict's shape; None when unchecked."""
+    check = entry.plan_check
+    if check is None:
+        return None
+    return {key: check.get(key, default) for key, default in (("policy", None), ("violations", []), ("omitted", []))}
 
 
 def _delivery(entry: LogEntry) -> dict[str, Any]:
@@ -84,17 +95,21 @@ def verdict_of(message_id: str, entries: Iterable[LogEntry], duplicates: Iterabl
     mine = sorted(entries, key=lambda entry: entry.seq)
     copies = sorted(duplicates, key=lambda entry: entry.seq)
     routing, reason, code = "none", None, None
-    deliveries = []
+    deliveries: list[dict[str, Any]] = []
+    plan = None
     for entry in mine:
+        plan = _plan(entry) or plan
         ignored = _ignored(entry)
         if ignored is not None:
-            routing, code, reason = "ignored", ignored.get("code"), ignored.get("reason")
+            # A replay after a block starts the message's story again: what it did then is what counts.
+            routing, code, reason = ignored["status"], ignored.get("code"), ignored.get("reason")
+            deliveries = []
         elif _routing_failure(entry):
             routing, code, reason = "failed", entry.error_code, entry.error
         else:
             deliveries.append(_delivery(entry))
-    if deliveries and routing == "none":
-        routing = "routed"
+    if deliveries and routing in ("none", "blocked"):
+        routing, code, reason = "routed", None, None
     first = mine[0] if mine else (copies[0] if copies else None)
     return {
         "message_id": message_id,
@@ -105,6 +120,7 @@ def verdict_of(message_id: str, entries: Iterable[LogEntry], duplicates: Iterabl
         "customer_id": next((e.customer_id for e in mine if e.customer_id), None),
         "test_run": next((e.test_run for e in (*mine, *copies) if e.test_run), None),
         "routing": {"status": routing, "code": code, "reason": reason},
+        "plan": plan,
         "deliveries": deliveries,
         "duplicates": [{"received_at": copy.timestamp, "log_entry": copy.seq} for copy in copies],
     }

@@ -8,8 +8,8 @@ read the very same dict.
 
 An inbound-log entry is one of five outcomes: **applied** (the webhook accepted it),
 **refused** (by its error code), **mapping failed** (`MAPPING_FAILED`: a subscription
-matched but could not build its request), **ignored** (no subscription matched, or
-`integrations` turned the destination off) and **duplicate** (a repeated `messageId`,
+matched but could not build its request), **ignored** (no subscription matched,
+`integrations` turned the destination off, or the tracking plan blocked it) and **duplicate** (a repeated `messageId`,
 from the ingest's log of dropped duplicates).
 """
 
@@ -28,6 +28,8 @@ from receiver.store.entries import LogEntry
 APPLIED, REFUSED, MAPPING_FAILED, IGNORED, DUPLICATE = "applied", "refused", "mapping_failed", "ignored", "duplicate"
 OUTCOMES = (APPLIED, REFUSED, MAPPING_FAILED, IGNORED, DUPLICATE)
 MAPPING_FAILED_CODE = "MAPPING_FAILED"
+BLOCKED = "blocked"
+"""A message the tracking plan blocked (`receiver.ingest.plan_gate`) counts as ignored: it reached no mapping."""
 CURRENT_SECONDS = 300
 """The "current" error rate is over the last five minutes (or the window, when shorter)."""
 TOP_ERRORS = 5
@@ -69,7 +71,7 @@ def outcome(entry: LogEntry) -> str:
     if entry.error is not None or entry.status >= 400:
         return REFUSED
     status = entry.response.get("status") if isinstance(entry.response, dict) else None
-    if status == IGNORED:
+    if status in (IGNORED, BLOCKED):
         return IGNORED
     if status == DUPLICATE:
         return DUPLICATE

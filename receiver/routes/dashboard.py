@@ -21,6 +21,7 @@ from receiver.logs.sources import SEGMENT, WEBHOOK
 from receiver.logs.stored import StoredLog
 from receiver.pages import charts, dashboard
 from receiver.pages.views import LOGS_PATH
+from receiver.pages.violations import plan_violations
 from receiver.routes.deps import CustomersDep, DashboardDep, DashboardSources
 from receiver.routes.page_kit import DataReader, PageSession, render, secured, signed_out_json, to_login
 
@@ -78,6 +79,7 @@ async def summary(state: DashboardSources, span: dashboard.Window, now: datetime
         ),
         "freshness": dashboard.source_freshness(seen, now, always=(WEBHOOK, SEGMENT)),
         "outbound_freshness": dashboard.freshness(sent, now),
+        "plan_violations": plan_violations(inbound, log_path=LOGS_PATH),
     }
 
 

@@ -19,6 +19,7 @@ from receiver.core.contract import WebhookContract
 from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
 from receiver.errors import unauthorized
+from receiver.ingest.replay import Quarantine
 from receiver.ingest.service import Ingest
 from receiver.ingest.verdicts import Verdicts
 from receiver.live.mappings import MappingsService
@@ -79,6 +80,11 @@ async def get_verdicts(request: Request) -> Verdicts:
     return request.app.state.verdicts
 
 
+async def get_quarantine(request: Request) -> Quarantine:
+    """The messages the tracking plan blocked, and their replay (`receiver.ingest.replay`)."""
+    return request.app.state.quarantine
+
+
 async def get_mappings(request: Request) -> MappingsService:
     """The set of mappings the ingest runs (`/mappings`): files overlaid by saved ones."""
     return request.app.state.mappings
@@ -114,6 +120,7 @@ LiveSettings = Annotated[SettingsService, Depends(get_settings)]
 MappingSet = Annotated[MappingsService, Depends(get_mappings)]
 DashboardDep = Annotated[DashboardSources, Depends(get_dashboard_sources)]
 VerdictsDep = Annotated[Verdicts, Depends(get_verdicts)]
+QuarantineDep = Annotated[Quarantine, Depends(get_quarantine)]
 
 
 async def require_bearer(

@@ -65,6 +65,14 @@ class _StateCollector(Collector):
             for (subscription, outcome), count in sorted(ingest.fanout.deliveries.items()):
                 family.add_metric([subscription, outcome], count)
             yield family
+            family = CounterMetricFamily(
+                f"{PREFIX}_plan_violations",
+                "Tracking-plan violations of Tracking-API messages, by planned event (or `(unplanned)`) and kind.",
+                labels=["event", "kind"],
+            )
+            for (event, kind), count in sorted(ingest.fanout.gate.violations.items()):
+                family.add_metric([event, kind], count)
+            yield family
         outbound = getattr(self._state, "outbound", None)
         outbox = outbound.outbox if outbound is not None else None
         if outbox is not None:
