@@ -171,11 +171,11 @@ class Fanout:
 
     async def _plan(self, message: dict[str, Any]) -> UnitPlan:
         """`process`'s routing, without its writes: what the message's requests are and what each will log."""
-        verdict, message = self.gate.check(message)
-        plan = UnitPlan(message)
+        verdict, message = self.gate.check(message, count=False)
+        plan = UnitPlan(message, checked=verdict)
         note = plan.note
         if verdict is not None and verdict.blocked:
-            plan.kind, plan.blocked = "blocked", verdict
+            plan.kind = "blocked"
             note(self.service.note_entry(**self._noted(message, 200, blocked_answer(verdict), None, None)))
             return plan.done(partial(self._duplicate_entry, message))
         if not destination_enabled(message.get("integrations"), self.destination):
@@ -224,8 +224,9 @@ class Fanout:
         self.recent.append(plan.message)
         if plan.kind != "routed":
             setattr(self.stats, plan.kind, getattr(self.stats, plan.kind) + 1)
-        if plan.blocked is not None:
-            await self._quarantine(plan.message, plan.blocked)
+        self.gate.count(plan.checked)
+        if plan.checked is not None and plan.checked.blocked:
+            await self._quarantine(plan.message, plan.checked)
         self.stats.mapping_failed += plan.mapping_failed
         entries: list[LogEntry] = []
         for call, outcome, entry in zip(plan.calls, result.outcomes, result.entries, strict=True):

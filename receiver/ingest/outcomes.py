@@ -16,6 +16,7 @@ from destination.mapping.engine import CompiledMapping, compile_mapping
 from receiver.config import ReceiverConfig
 from receiver.core import test_runs
 from receiver.core.calls import InProcessCall
+from receiver.ingest.plan_gate import PlanCheck
 from receiver.logs.sources import tracking_source
 from receiver.store.contract import BatchMessage, BatchRequest, NewLogEntry
 from receiver.store.entries import LogEntry
@@ -126,8 +127,8 @@ class UnitPlan:
     calls: list[InProcessCall | None] = field(default_factory=list)
     duplicate: Callable[[], NewLogEntry] | None = None
     """The entry it leaves in the duplicate log if it is one."""
-    blocked: Any = None
-    """The plan's verdict when it blocked the message (`plan_gate.PlanCheck`): quarantined once settled."""
+    checked: PlanCheck | None = None
+    """The plan's verdict: counted once settled, and quarantined if it blocked."""
 
     def note(self, entry: NewLogEntry) -> None:
         self.requests.append(BatchRequest(lambda _outcome: entry))

@@ -126,18 +126,26 @@ class PlanGate:
     def __post_init__(self) -> None:
         self._stamp = _stamp_of(self.path)
 
-    def check(self, message: dict[str, Any]) -> tuple[PlanCheck | None, dict[str, Any]]:
+    def check(self, message: dict[str, Any], *, count: bool = True) -> tuple[PlanCheck | None, dict[str, Any]]:
         """The verdict (None without a plan) and what goes on: `message` (itself without a plan), or its
-        omitted copy, as a `CheckedMessage`."""
+        omitted copy, as a `CheckedMessage`. `count` False leaves the counting to `count` (a unit of work
+        knows only once it is written whether the message was a duplicate)."""
         plan = self.current()
         if plan is None:
             return None, message
         verdict, passed = judge(plan, message)
-        for violation in verdict.violations:
-            self.violations[verdict.event, violation.type] += 1
+        if count:
+            self.count(verdict)
         checked = CheckedMessage(passed)
         checked.plan = verdict
         return verdict, checked
+
+    def count(self, verdict: PlanCheck | None) -> None:
+        """Add a message's violations to `violations`."""
+        if verdict is None:
+            return
+        for violation in verdict.violations:
+            self.violations[verdict.event, violation.type] += 1
 
     def current(self) -> TrackingPlan | None:
         """The plan, read again when its file changed since it was last looked at (at most each second)."""

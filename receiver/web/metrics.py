@@ -38,6 +38,10 @@ MAX_SOURCES = 20
 disable_created_metrics()
 
 
+PLAN_VIOLATIONS = "antavo_plan_violations"
+"""Named as the live plan checks' issue asks (not under PREFIX): the plan is the project's, not the receiver's."""
+
+
 class _StateCollector(Collector):
     """Counters the ingest and the outbox keep anyway, read at scrape time."""
 
@@ -66,7 +70,7 @@ class _StateCollector(Collector):
                 family.add_metric([subscription, outcome], count)
             yield family
             family = CounterMetricFamily(
-                f"{PREFIX}_plan_violations",
+                PLAN_VIOLATIONS,
                 "Tracking-plan violations of Tracking-API messages, by planned event (or `(unplanned)`) and kind.",
                 labels=["event", "kind"],
             )

@@ -133,7 +133,12 @@ def test_the_gate_counts_violations_and_marks_what_it_passed() -> None:
 
 
 def test_omit_names_what_it_dropped_as_pointers() -> None:
-    message = {"type": "track", "event": "Trimmed", "messageId": "t", "properties": {"n": 1, "x/y": 2, "box": {"a": 1, "b": 2}}}
+    message = {
+        "type": "track",
+        "event": "Trimmed",
+        "messageId": "t",
+        "properties": {"n": 1, "x/y": 2, "box": {"a": 1, "b": 2}},
+    }
     verdict, passed = judge(plan(), message)
     assert verdict.omitted == ("/properties/x~1y", "/properties/box/b")
     assert passed["properties"] == {"n": 1, "box": {"a": 1}}
@@ -187,11 +192,19 @@ def test_a_verdict_says_blocked_until_a_replay_delivers_the_message() -> None:
     assert first["outcome"] == "blocked" and first["routing"]["code"] == "PLAN_BLOCKED"
     assert first["plan"] == {
         "policy": "block",
-        "violations": [{"type": "Required-Missing", "message": "'n' is required but missing", "meta": {"instancePath": "/properties/n"}}],
+        "violations": [
+            {
+                "type": "Required-Missing",
+                "message": "'n' is required but missing",
+                "meta": {"instancePath": "/properties/n"},
+            }
+        ],
         "omitted": [],
     }
     passed = {"policy": "block", "event": "track 'Guarded'", "violations": [], "omitted": []}
-    delivered = entry(2, {"id": "evt_1", "status": "accepted"}, passed, status=202, subscription="s", mapping_version="v")
+    delivered = entry(
+        2, {"id": "evt_1", "status": "accepted"}, passed, status=202, subscription="s", mapping_version="v"
+    )
     after = verdict_of("m", [blocked, delivered], [])
     assert after["outcome"] == "applied" and after["routing"]["status"] == "routed"
     assert after["plan"] == {"policy": "block", "violations": [], "omitted": []}
