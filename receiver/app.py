@@ -51,6 +51,7 @@ from receiver.routes import (
     page_kit,
     pages,
     quarantine,
+    quarantine_page,
     settings,
     tester,
     webhook,
@@ -152,13 +153,13 @@ def create_app(
     install_not_found(app)
     app.include_router(ingest.router)
     app.include_router(hook_routes)
-    app.include_router(quarantine.api)
-    app.include_router(quarantine.router)
     for module in (
         logs,
         customers,
         mapping_api,
         messages,
+        quarantine,
+        quarantine_page,
         health,
         docs,
         pages,

@@ -1,0 +1,45 @@
+"""`/logs/quarantine`: the messages the tracking plan blocked, beside the inbound log, each with a Replay
+button (a form from this site with the session's CSRF token, `page_kit.checked_form`); the outcome is
+shown on the page it comes back to. What a replay does is `receiver.ingest.replay`'s."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from receiver.errors import ApiError
+from receiver.pages.views import LOGS_PATH
+from receiver.routes.deps import QuarantineDep, Sessions
+from receiver.routes.page_kit import checked_form, redirect, render, signed_in, to_login
+from receiver.routes.quarantine import item
+
+PAGE_PATH = LOGS_PATH + "/quarantine"
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(PAGE_PATH)
+async def quarantine_page(request: Request, sessions: Sessions, quarantine: QuarantineDep) -> Response:
+    session = await signed_in(request, sessions)
+    if session is None:
+        return to_login(request)
+    kept, count = await quarantine.listed()
+    done = {key: request.query_params.get(key) for key in ("replayed", "outcome", "problem")}
+    return render(request, "quarantine.html", session, items=[item(one) for one in kept], count=count, done=done)
+
+
+@router.post(PAGE_PATH + "/replay")
+async def quarantine_replay_form(request: Request, sessions: Sessions, quarantine: QuarantineDep) -> Response:
+    session = await signed_in(request, sessions)
+    if session is None:
+        return to_login(request)
+    form = await checked_form(request, session)
+    if isinstance(form, Response):
+        return form
+    message_id = next(iter(form.get("message_id") or []), "")
+    try:
+        answer = await quarantine.replay(message_id)
+    except ApiError as exc:
+        return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "problem": exc.message}))
+    return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "outcome": answer["outcome"]}))
