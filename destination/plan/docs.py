@@ -67,10 +67,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _unplanned(plan: TrackingPlan, code: tuple[str, str] = ("`", "`")) -> str:
+    """What the receiver does with an unplanned event: nothing, or the plan's own policy on a violation."""
+    return "allowed" if plan.allow_unplanned else f"a violation (policy {code[0]}{plan.policy}{code[1]})"
+
+
 def markdown(plan: TrackingPlan) -> str:
     """The dictionary as Markdown: a heading per event, a table of its properties or traits."""
     lines = [f"# Tracking plan (version {plan.version})", ""]
-    lines.append(f"Unplanned events: {'allowed' if plan.allow_unplanned else 'blocked'}.")
+    lines.append(f"Unplanned events: {_unplanned(plan)}.")
     for event in plan.events:
         lines += ["", f"## {_title(event)}", ""]
         if event.description:
@@ -94,7 +99,7 @@ def html_page(plan: TrackingPlan) -> str:
         '<!doctype html>\n<html lang="en">\n<meta charset="utf-8">',
         f"<title>Tracking plan (version {plan.version})</title>",
         f"<h1>Tracking plan (version {plan.version})</h1>",
-        f"<p>Unplanned events: {'allowed' if plan.allow_unplanned else 'blocked'}.</p>",
+        f"<p>Unplanned events: {_unplanned(plan, ('<code>', '</code>'))}.</p>",
     ]
     for event in plan.events:
         out.append(f"<h2>{e(_title(event))}</h2>")

@@ -51,9 +51,11 @@ WINDOWS = {
         Window("15m", "Last 15 minutes", 15 * 60, 60),
         Window("1h", "Last hour", 3600, 60),
         Window("24h", "Last 24 hours", 24 * 3600, 5 * 60),
+        Window("7d", "Last 7 days", 7 * 24 * 3600, 3600),
     )
 }
-"""Minute buckets up to an hour; 5-minute buckets (288 bars) for a day, drawn as their average per minute."""
+"""Minute buckets up to an hour; 5-minute buckets (288 bars) for a day and hourly ones (168) for a week,
+drawn as their average per minute."""
 MAX_SOURCES = 20
 """Freshness rows shown at most (source names come from event data, so their number is the sender's choice)."""
 DEFAULT_WINDOW = "1h"
