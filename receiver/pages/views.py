@@ -251,6 +251,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
         "error_code": entry.error_code,
         "request": pretty_json(entry.request),
         "response": pretty_json(entry.response),
+        "plan": pretty_json(entry.plan_check) if entry.plan_check is not None else None,
     }
 
 

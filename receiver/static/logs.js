@@ -104,6 +104,7 @@
     cell.colSpan = 7;
     const bodies = element("div", "bodies");
     bodies.append(bodySection("Request", row.request, "request"), bodySection("Response", row.response, "response"));
+    if (row.plan) bodies.append(bodySection("Tracking plan", row.plan, "plan"));
     cell.append(bodies);
     tr.append(cell);
     return tr;

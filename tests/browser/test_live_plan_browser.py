@@ -85,3 +85,5 @@ def test_a_quarantined_message_is_replayed_once_the_plan_is_fixed(
     sample.click()
     expect(page).to_have_url(re.compile(r"/logs\?id=held-1$"))
     expect(page.locator("#log-rows tr.entry")).to_have_count(3)  # blocked, blocked again, delivered by the replay
+    page.locator("#log-rows tr.entry").last.click()  # the oldest: the block, with the plan's verdict
+    expect(page.locator("#log-rows tr.detail pre.plan").last).to_contain_text("Pattern-Mismatch")

@@ -23,7 +23,7 @@ def batch(call: int) -> list[dict[str, Any]]:
     messages = []
     for k in range(SIZE):
         if k % 5 == 0:
-            props = {"order_id": f"o{call % 8}-{k}", "total": 3}
+            props = {"order_id": f"ORD-{call % 8}{k:04d}", "total": 3}  # as the project's tracking plan has them
             messages.append({"type": "track", "event": "Order Completed", "properties": props})
         else:
             messages.append({"type": "track", "event": "Points Earned", "properties": {"points": 1 + k % 3}})
