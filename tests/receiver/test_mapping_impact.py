@@ -177,3 +177,21 @@ def test_the_editor_panel_and_the_list_pages_impact(receiver):
     delete = html.unescape(browser.get("/mappings/quiz-won-point-add/impact?change=delete").text)
     assert "Delete Quiz Won → point_add" in delete and "Changes nothing on these events" in delete
     assert browser.get("/mappings/nope/impact").status_code == 404
+
+
+def test_deleting_a_saved_mapping_and_reverting_a_saved_edit(receiver):
+    browser = Browser(receiver.base_url, receiver.api_key)
+    assert browser.post("/mappings/edit", {**QUIZ_WON_FORM, "op": "save"}).status_code == 303
+    assert browser.post("/mappings/points-earned/status", {}).status_code == 303  # saved: disabled
+    quiz = {"type": "track", "userId": "z", "event": "Quiz Won", "messageId": "qw", "properties": {"points": 4}}
+    points = {"type": "track", "userId": "z", "event": "Points Earned", "messageId": "pe", "properties": {"points": 4}}
+    body = {"mappings": [{"key": "quiz-won-point-add", "delete": True}, {"key": "points-earned", "delete": True}]}
+    report = _impact(receiver, {**body, "events": [quiz, points]}).json()
+    changed = [(e["event_id"], e["subscription"], e["kind"]) for e in report["entries"] if e["kind"] != "unchanged"]
+    assert changed == [
+        ("#1 qw", "Quiz Won → point_add", "no longer matched"),  # deleted
+        ("#2 pe", "Points Earned → point_add", "newly matched"),  # the file's, enabled, comes back
+    ]
+    both = {"key": "quiz-won-point-add", "text": "name: x\n", "delete": True}
+    answer = _impact(receiver, {"mappings": [both]})
+    assert (answer.status_code, answer.json()["error"]["field"]) == (422, "mappings.0")
