@@ -46,9 +46,12 @@ class OverviewSources:
     mappings: Callable[[], Sequence[str]]
 
 
-async def window_entries(log: StoredLog, since: datetime, until: datetime) -> tuple[list[LogEntry], bool]:
-    """The window's entries, newest first, up to `MAX_ENTRIES`; and whether the log held more."""
-    where = LogFilter(since=since, until=until)
+async def window_entries(
+    log: StoredLog, since: datetime, until: datetime, test_run: str | None = None
+) -> tuple[list[LogEntry], bool]:
+    """The window's entries (of the test run, when given), newest first, up to `MAX_ENTRIES`; and whether
+    the log held more."""
+    where = LogFilter(since=since, until=until, test_run=test_run)
     found: list[LogEntry] = []
     cursor: int | None = None
     while len(found) < MAX_ENTRIES:
@@ -87,16 +90,22 @@ def _linked_funnel(funnel: dict[str, Any]) -> dict[str, Any]:
 
 
 async def delivery_overview(
-    sources: OverviewSources, window: str, subscription: str | None = None, now: datetime | None = None
+    sources: OverviewSources,
+    window: str,
+    subscription: str | None = None,
+    now: datetime | None = None,
+    *,
+    test_run: str | None = None,
 ) -> dict[str, Any]:
-    """The window's funnels (overall, per mapping, webhook requests) and the outbound sync, with samples."""
+    """The window's funnels (overall, per mapping, webhook requests) and the outbound sync, with samples;
+    `test_run` keeps one CI run's messages (the outbound sync carries no run, so it is left out then)."""
     label, seconds = WINDOWS[window]
     until = now or datetime.now(UTC)
     since = until - timedelta(seconds=seconds)
-    # `until` is exclusive: an entry written in this very microsecond is in the next answer.
-    inbound, more_inbound = await window_entries(sources.inbound, since, until + timedelta(microseconds=1))
-    copies, more_copies = await window_entries(sources.duplicates, since, until + timedelta(microseconds=1))
-    sent, more_sent = await window_entries(sources.outbound, since, until + timedelta(microseconds=1))
+    end = until + timedelta(microseconds=1)  # the filter's `until` is exclusive; this answer's is not
+    inbound, more_inbound = await window_entries(sources.inbound, since, end, test_run)
+    copies, more_copies = await window_entries(sources.duplicates, since, end, test_run)
+    sent, more_sent = await window_entries(sources.outbound, since, end) if test_run is None else ([], False)
     found = funnels(received_items(inbound, copies), sources.mappings(), only=subscription)
     outbound = outbound_funnel(sent, await sources.queued() if sources.queued is not None else None)
     for reason in outbound["failed"]["reasons"]:
@@ -109,6 +118,7 @@ async def delivery_overview(
         "since": since,
         "until": until,
         "subscription": subscription,
+        "test_run": test_run,
         "truncated": more_inbound or more_copies or more_sent,
         "max_entries": MAX_ENTRIES,
         "overall": _linked_funnel(found["overall"]),

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from receiver.core import test_runs
 from receiver.pages import overview
 from receiver.pages.overview import OverviewSources
 from receiver.routes.deps import AUTHED
@@ -48,7 +49,8 @@ def sources_of(request: Request) -> OverviewSources:
     "tracking plan, deduplicated, filtered, routing failed, mapping failed, payload invalid, refused by the "
     "loyalty rules, failed, applied — with a reason code and up to 10 samples per drop, overall and per mapping; "
     "and the outbound sync (queued, retried, delivered, failed). At most `max_entries` entries of each log are "
-    "read, newest first; `truncated` says when there were more.",
+    "read, newest first; `truncated` says when there were more. `test_run` counts one CI run alone (the outbound "
+    "sync is then left out, and a call refused at ingest carries no run).",
     response_model=models.DeliveryOverview,
     responses=models.error_responses(401, 422, 429),
 )
@@ -58,8 +60,11 @@ async def overview_data(
     subscription: Annotated[
         str | None, Query(min_length=1, max_length=MAX_NAME, description="One mapping's funnel alone, by its name.")
     ] = None,
+    test_run: Annotated[
+        str | None, Query(pattern=test_runs.PATTERN, description=f"One test run alone ({test_runs.RULE}).")
+    ] = None,
 ) -> dict[str, Any]:
-    return await overview.delivery_overview(sources_of(request), window, subscription)
+    return await overview.delivery_overview(sources_of(request), window, subscription, test_run=test_run)
 
 
 @page.get(PAGE_PATH)

@@ -311,6 +311,7 @@ class DeliveryOverview(BaseModel):
     since: datetime
     until: datetime
     subscription: str | None
+    test_run: str | None = Field(description="The test run counted alone (its calls refused at ingest carry none).")
     truncated: bool = Field(description="True when a log held more entries in the window than were read.")
     max_entries: int = Field(description="Entries read from each log at most.")
     overall: OverviewFunnel

@@ -104,7 +104,14 @@ def test_each_stage_is_counted_with_its_reason_and_samples(start_receiver, write
         assert one["overall"]["received"] == 9 and one["subscription"] == ORDERS
         assert data["outbound"]["enabled"] is False and data["outbound"]["queued"] is None
 
-        for bad in ({"window": "2h"}, {"subscription": ""}):
+        run = {"userId": "o-2", "messageId": "run-1", "event": "Points Earned", "properties": {"points": 1}}
+        headers = {"X-Test-Run": "ov-run"}
+        sent = http.post("/v1/track", json=run, auth=(receiver.write_key, ""), headers=headers)
+        assert sent.status_code == 200, sent.text
+        alone = http.get("/v1/overview", params={"test_run": "ov-run"}).json()
+        assert (alone["test_run"], alone["overall"]["received"], alone["overall"]["applied"]) == ("ov-run", 1, 1)
+
+        for bad in ({"window": "2h"}, {"subscription": ""}, {"test_run": "a b"}):
             refused_query = http.get("/v1/overview", params=bad)
             assert refused_query.status_code == 422
             assert refused_query.json()["error"]["field"] == next(iter(bad))
