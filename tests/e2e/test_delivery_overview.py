@@ -5,6 +5,8 @@ and the log entry; the overall funnel, each mapping's and the webhook's add up t
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from segment.analytics import Client
@@ -116,3 +118,26 @@ def test_each_stage_is_counted_with_its_reason_and_samples(start_receiver, write
             assert refused_query.status_code == 422
             assert refused_query.json()["error"]["field"] == next(iter(bad))
     assert httpx.get(f"{receiver.base_url}/v1/overview", timeout=10).status_code == 401
+
+
+def test_the_outbound_sync_is_counted_queued_retried_delivered_and_failed(start_receiver, segment_stub):
+    sync = {"write_key": "wk-overview-5f1d9c3a", "base_url": segment_stub.url, "events": ["point_add"]}
+    receiver = start_receiver(outbound={**sync, "backoff_seconds": 0.01, "flush_timeout_seconds": 1.0})
+    segment_stub.script.extend([500, 200, 400])  # the first message is retried once, the second refused
+    hook = {"customer": "o-3", "action": "point_add", "data": {"points": 1}, "api_key": receiver.api_key}
+    with receiver.client(headers=receiver.auth) as http:
+        for n in (1, 2):
+            sent = http.post("/v1/webhook/segment", json=hook, headers={"X-Segment-Message-Id": f"sync-{n}"})
+            assert sent.status_code == 202, sent.text
+            deadline = time.monotonic() + 10
+            while len(http.get("/v1/outbound-logs").json()["items"]) < n and time.monotonic() < deadline:
+                time.sleep(0.02)
+        out = http.get("/v1/overview", params={"window": "15m"}).json()["outbound"]
+        assert (out["enabled"], out["queued"], out["sent"], out["delivered"]) == (True, 0, 2, 1)
+        assert (out["retried"]["count"], out["retried"]["retries"]) == (1, 1)
+        [rejected] = out["failed"]["reasons"]
+        assert rejected["code"] == "REJECTED" and rejected["count"] == 1
+        [sample] = rejected["samples"]
+        assert sample["verdict_url"] is None and sample["log_page_url"].startswith("/outbound-logs?id=")
+        [logged] = http.get(sample["log_entry_url"]).json()["items"]
+        assert logged["error_code"] == "REJECTED"
