@@ -70,3 +70,14 @@ def test_the_page_shows_a_funnel_with_a_drop_reason_and_a_sample_link(page: Page
     page.goto(receiver.base_url + "/overview?window=7d&subscription=" + POINTS)
     expect(page.locator("#window-7d")).to_have_attribute("aria-current", "page")
     expect(page.locator("section.funnel[data-kind=mapping]")).to_have_count(1)
+
+
+def test_the_page_fits_a_narrow_screen(page: Page, start_receiver, write_mappings):
+    receiver = start_receiver(mappings_dir=write_mappings({}, shipped=["points-earned.yaml"]))
+    _track(receiver, "no-points", "Points Earned", {"source": "quiz"})
+    page.set_viewport_size({"width": 420, "height": 800})
+    _sign_in(page, receiver, "/overview")
+    page.locator("tr.reason[data-reason=INVALID_POINTS] summary").first.click()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "delivery-overview-narrow.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 420
