@@ -8,7 +8,7 @@ from fastapi.routing import APIRoute
 
 from receiver.core.customers import Customers
 from receiver.logs.stored import StoredLog
-from receiver.routes import customers, deps, health, ingest, logs, mapping_api, messages, metrics
+from receiver.routes import customers, deps, health, ingest, logs, mapping_api, messages, metrics, overview
 from receiver.store.contract import NewLogEntry
 from receiver.store.memory.store import MemoryStore
 
@@ -16,7 +16,7 @@ from receiver.store.memory.store import MemoryStore
 def test_every_api_route_comes_from_a_module_level_router(receiver_server):
     declared = {
         (route.path, method)
-        for module in (customers, health, ingest, logs, mapping_api, messages, metrics)
+        for module in (customers, health, ingest, logs, mapping_api, messages, metrics, overview)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
