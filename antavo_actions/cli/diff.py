@@ -107,7 +107,9 @@ def diff(
     events_files: Annotated[
         list[str],
         typer.Option(
-            "--events", metavar="FILE", help="Events: one JSON event, a JSON array or JSON Lines (repeatable)."
+            "--events",
+            metavar="FILE",
+            help="Events: one JSON event, a JSON array, JSON Lines or a Tracking-API batch (repeatable).",
         ),
     ],
     against: Annotated[

@@ -1,4 +1,9 @@
-"""Reading Segment events from files: one event, a JSON array, or JSON Lines (`-` for stdin)."""
+"""Reading Segment events from files: one event, a JSON array, JSON Lines, or a Tracking-API batch (`-` for stdin).
+
+A batch (`{"batch": [...]}`, what `/v1/batch` takes and what Segment's libraries send) stands for its
+items, each given the batch's `context` and `integrations` under its own (its own entries win), as the
+Tracking API applies them, so a captured request body can be replayed as it is.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +27,30 @@ def read_text(source: str) -> tuple[str, str]:
         raise EventsError(f"{source}:1:1: read: cannot read: {exc.strerror}") from None
 
 
+BATCH_SHARED = ("context", "integrations")
+
+
+def is_batch(value: Any) -> bool:
+    """A Tracking-API batch body, not an event: a `batch` array and no `type` of its own."""
+    return isinstance(value, dict) and isinstance(value.get("batch"), list) and "type" not in value
+
+
+def _unbatched(value: Any) -> list[Any]:
+    """A batch's items with its shared objects applied (a non-object item is left for the caller to name)."""
+    if not is_batch(value):
+        return [value]
+    shared = {k: value[k] for k in BATCH_SHARED if isinstance(value.get(k), dict)}
+    items = []
+    for item in value["batch"]:
+        if isinstance(item, dict):
+            merged = {k: {**v, **item.get(k, {})} for k, v in shared.items() if isinstance(item.get(k, {}), dict)}
+            item = {**item, **merged}
+        items.append(item)
+    return items
+
+
 def parse_events(text: str, name: str = "<input>") -> list[dict[str, Any]]:
-    """Events from text holding one JSON object, a JSON array of objects, or JSON Lines."""
+    """Events from text holding one JSON object, a JSON array of objects, JSON Lines, or batches."""
     stripped = text.strip()
     if not stripped:
         raise EventsError(f"{name}:1:1: events: no events (the input is empty)")
@@ -37,15 +64,19 @@ def parse_events(text: str, name: str = "<input>") -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                events.append(json.loads(line))
+                found = _unbatched(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise EventsError(f"{name}:{number}:{exc.colno}: json-syntax: not JSON: {exc.msg}") from None
-            lines.append(number)
+            events += found
+            lines += [number] * len(found)
     else:
-        events = whole if isinstance(whole, list) else [whole]
+        events = whole if isinstance(whole, list) else _unbatched(whole)
+    if not events:
+        raise EventsError(f"{name}:1:1: events: no events (the batch is empty)")
     for index, event in enumerate(events):
         if not isinstance(event, dict):
             where = f"item {index}" if isinstance(whole, list) else f"event {index + 1}"
+            where = f"batch item {index}" if is_batch(whole) else where
             at = lines[index] if lines else 1
             raise EventsError(
                 f"{name}:{at}:1: events: {where} is {type(event).__name__}, expected a JSON object (a Segment event)"

@@ -176,6 +176,10 @@ class MappingsService:
         """True when the mappings folder has this mapping, so removing the saved one reverts to the file."""
         return key in self._files
 
+    def file_text(self, key: str) -> str:
+        """The mappings folder's text for `key` (what Revert to file brings back); `has_file` first."""
+        return self._files[key]
+
     async def remove(self, key: str, session: str) -> MappingEntry | None:
         """Delete a saved mapping (a file's mapping reverts to the file); the removed entry, or None if not saved."""
         before = await self.entry(key)

@@ -10,6 +10,7 @@ DASHBOARD_PATH = "/"
 TESTER_PATH = "/tester"
 MAPPINGS_PATH = "/mappings"
 SETTINGS_PATH = "/settings"
+OVERVIEW_PATH = "/overview"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Page:
 
 PAGES: tuple[Page, ...] = (
     Page("dashboard", "Dashboard", DASHBOARD_PATH),
+    Page("overview", "Delivery Overview", OVERVIEW_PATH),
     Page("tester", "Event tester", TESTER_PATH),
     Page("logs", "Inbound log", LOGS_PATH),
     Page("outbound", "Outbound log", OUTBOUND_LOGS_PATH),

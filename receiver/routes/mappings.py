@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from receiver.live.impact import MappingChange
 from receiver.live.mappings import MappingsService, errors_of, fql_problems, slug, trigger_check
 from receiver.pages import views
+from receiver.pages.impact import impact_view
 from receiver.pages.nav import MAPPINGS_PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import Config
@@ -184,6 +186,9 @@ async def post_mapping(request: Request, service: Mappings, session: SignedIn) -
             form.sample = _pretty(chosen[0].message)
     elif op == "test":
         extra["report"] = _test(service, form)
+    elif op == "impact":
+        pasted = (posted.get("impact_events") or [""])[0]
+        extra["impact"], extra["impact_events"] = await _impact(service, form, pasted), pasted
     elif op == "save":
         return await _save(request, session, service, form)
     return _editor(request, session, service, form, **extra)
@@ -225,6 +230,57 @@ def _test(service: MappingsService, form: MappingForm) -> dict[str, Any]:
     report = service.test(data, event).as_dict()
     report["mapped_json"] = json.dumps(report["mapped"], indent=2, ensure_ascii=False)
     return report
+
+
+async def _impact(service: MappingsService, form: MappingForm, pasted: str) -> dict[str, Any]:
+    """The impact panel for the form as it stands: the same mapping text Save would store."""
+    try:
+        data = mapping_data(form, service.definition)
+    except FormProblem as problem:
+        return {"error": problem.message, "field": problem.field}
+    key = form.key or slug(form.name)
+    existing = await service.entry(key)
+    if not form.key and existing is not None:
+        return {"error": f"a mapping named like this already exists ({key}.yaml): choose another name"}
+    text = to_yaml(data, existing.text if existing else None)
+    return await impact_view(service, [MappingChange(key, text)], pasted)
+
+
+async def _change_impact(request: Request, key: str, service: Mappings, session: Session, pasted: str) -> Response:
+    """The impact of a list-page change (toggle, delete / revert), with the button that makes it."""
+    change = request.query_params.get("change", "toggle")
+    entry = await service.entry(key)
+    if entry is None or change not in ("toggle", "delete"):
+        message = f"No mapping {key!r}." if entry is None else "Ask for change=toggle or change=delete."
+        return render(request, "message.html", session, 404 if entry is None else 400, title="No such change",
+                      message=message)  # fmt: skip
+    if change == "toggle":
+        verb = "Disable" if entry.enabled else "Enable"
+        text: str | None = to_yaml({**entry.data, "enabled": not entry.enabled}, entry.text)
+    else:
+        verb, text = ("Revert to file" if service.has_file(key) else "Delete"), None
+    await service.sync_ingest()
+    panel = await impact_view(service, [MappingChange(key, text)], pasted)
+    return render(request, "mapping_impact.html", session, entry=entry, change=change, verb=verb, impact=panel,
+                  impact_events=pasted)  # fmt: skip
+
+
+@router.get(MAPPINGS_PATH + "/{key}/impact")
+async def change_impact(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+    if session is None:
+        return to_login(request)
+    return await _change_impact(request, key, service, session, "")
+
+
+@router.post(MAPPINGS_PATH + "/{key}/impact")
+async def change_impact_on_events(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+    """The same over events pasted on the page (a form post: same origin and CSRF, as every page form)."""
+    if session is None:
+        return to_login(request)
+    form = await checked_form(request, session)
+    if isinstance(form, Response):
+        return form
+    return await _change_impact(request, key, service, session, (form.get("impact_events") or [""])[0])
 
 
 async def _save(request: Request, session: Session, service: MappingsService, form: MappingForm) -> Response:

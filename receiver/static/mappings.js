@@ -42,3 +42,12 @@
     });
   }
 })();
+// The impact panel's "From a file": the file's text goes into the events box (read here, never uploaded alone).
+(function () {
+  const file = document.getElementById("impact-file");
+  const box = document.getElementById("impact_events");
+  if (!file || !box) return;
+  file.addEventListener("change", async function () {
+    if (file.files.length) box.value = await file.files[0].text();
+  });
+})();

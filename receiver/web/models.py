@@ -182,6 +182,80 @@ class MappingVersionItem(BaseModel):
     running: bool = Field(description="True when the ingest runs this very version now.")
 
 
+class ImpactChange(BaseModel):
+    """One mapping edit, as `GET /v1/mappings` answers a mapping: its key and its YAML text."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+        description="The file stem; a key the set has is replaced, a new one is added.",
+    )
+    text: str | None = Field(
+        None, max_length=256 * 1024, description="The edited mapping file's YAML (e.g. `enabled: false` to toggle)."
+    )
+    delete: bool = Field(
+        False, description="Delete the saved mapping instead, as the page's Delete does (a file's comes back)."
+    )
+
+
+class ImpactRequest(BaseModel):
+    """What to compare: the set with these edits against the set the ingest runs."""
+
+    model_config = ConfigDict(extra="forbid")
+    mappings: list[ImpactChange] = Field(min_length=1, max_length=50, description="The edits, each key once.")
+    events: list[dict[str, Any]] | None = Field(
+        None,
+        min_length=1,
+        max_length=500,
+        description="Segment events to run both sets over; left out, the recent accepted messages (at most 100).",
+    )
+
+
+class ImpactFieldChange(BaseModel):
+    pointer: str = Field(description="The body field's RFC 6901 JSON pointer, e.g. `/data/total`.")
+    change: Literal["changed", "added", "removed"]
+    old: Any = Field(description="Its value before the edit (null when added).")
+    new: Any = Field(description="Its value with the edit (null when removed).")
+
+
+class ImpactEntry(BaseModel):
+    event: int = Field(description="The event's position in the events compared, from 0.")
+    event_id: str = Field(description="`#<position> <messageId>` (or the event's name or type).")
+    subscription: str = Field(description="The mapping's name: subscriptions are matched by name.")
+    kind: Literal[
+        "newly matched",
+        "no longer matched",
+        "payload changed",
+        "new validation error",
+        "error fixed",
+        "error changed",
+        "unchanged",
+    ]
+    fields: list[ImpactFieldChange] = Field(description="For `payload changed`: every field that differs.")
+    old_error: str | None
+    new_error: str | None
+
+
+class ImpactSummary(BaseModel):
+    by_kind: dict[str, int] = Field(description="Entries of each kind (every kind, zero included).")
+    by_subscription: dict[str, dict[str, int]] = Field(description="Per mapping name, the kinds it had.")
+
+
+class MappingImpact(BaseModel):
+    """What an edit would change, per event and mapping, before it is saved (`antavo-actions diff`'s report)."""
+
+    source: Literal["recent", "given"] = Field(description="The recent accepted messages, or the events given.")
+    bound: int = Field(description="The most events one comparison runs over (recent: the newest this many).")
+    truncated: bool = Field(description="True when there were more recent messages than the bound.")
+    events: int = Field(description="Events compared.")
+    changed: bool = Field(description="True when any event's outcome changes.")
+    warnings: list[str] = Field(description="What `validate` warns about the edited mappings (never blocking).")
+    summary: ImpactSummary
+    entries: list[ImpactEntry] = Field(description="Event then mapping order; `unchanged` entries included.")
+
+
 class VerdictRouting(BaseModel):
     status: Literal["routed", "ignored", "blocked", "failed", "none"] = Field(
         description="`routed` to at least one mapping; `ignored` before any (see `code`); `blocked` by the tracking "
@@ -290,6 +364,88 @@ class ReplayAnswer(BaseModel):
 class RunReset(BaseModel):
     test_run: str
     forgotten: int = Field(description="Log entries deleted; the events the run applied stay in the store.")
+
+
+class OverviewSample(BaseModel):
+    message_id: str
+    received_at: datetime | None
+    event_type: str | None
+    subscription: str | None
+    log: Literal["inbound", "duplicates", "outbound"] = Field(description="The log that holds its entry.")
+    log_entry: int = Field(description="The entry's `seq` in that log.")
+    verdict_url: str | None = Field(description="`/v1/messages/{id}`: the message's verdict (null for outbound).")
+    log_entry_url: str
+    log_page_url: str = Field(description="The log page filtered to the message (signed in).")
+
+
+class OverviewReason(BaseModel):
+    code: str = Field(description="Why these dropped: an error code, `NO_TRIGGER_MATCHED`, a plan violation's type.")
+    count: int
+    samples: list[OverviewSample] = Field(description="Up to 10, newest first.")
+
+
+class OverviewStage(BaseModel):
+    stage: Literal[
+        "refused_at_ingest", "blocked_by_plan", "deduplicated", "filtered", "routing_failed",
+        "mapping_failed", "payload_invalid", "refused_by_rules", "failed", "applied",
+    ]  # fmt: skip
+    label: str
+    count: int
+    remaining: int = Field(description="What is left of `received` after this stage's drops.")
+    reasons: list[OverviewReason] = Field(description="One per reason code; their counts add up to `count`.")
+
+
+class OverviewOmitted(BaseModel):
+    count: int = Field(description="Messages whose unplanned properties the plan's `omit` policy dropped.")
+    samples: list[OverviewSample]
+
+
+class OverviewFunnel(BaseModel):
+    subscription: str | None = Field(description="The mapping; null for the overall and webhook funnels.")
+    kind: Literal["overall", "mapping", "webhook"]
+    received: int = Field(description="Items received: the stages' counts add up to it.")
+    applied: int
+    dropped: int
+    stages: list[OverviewStage] = Field(description="In funnel order, every stage even when 0.")
+    plan_omitted: OverviewOmitted
+
+
+class OverviewRetried(BaseModel):
+    count: int = Field(description="Messages sent more than once.")
+    retries: int = Field(description="Attempts after the first, summed.")
+    samples: list[OverviewSample]
+
+
+class OverviewFailed(BaseModel):
+    count: int
+    reasons: list[OverviewReason]
+
+
+class OverviewOutbound(BaseModel):
+    enabled: bool = Field(description="False while the sync to Segment is off.")
+    queued: int | None = Field(description="Messages waiting in the outbox now.")
+    sent: int = Field(description="Messages the outbound log ended in the window: delivered + failed.")
+    delivered: int
+    retried: OverviewRetried
+    failed: OverviewFailed
+
+
+class DeliveryOverview(BaseModel):
+    """Where each message of the window ended, stage by stage, overall and per mapping."""
+
+    window: Literal["15m", "1h", "24h", "7d"]
+    label: str
+    windows: dict[str, str]
+    since: datetime
+    until: datetime
+    subscription: str | None
+    test_run: str | None = Field(description="The test run counted alone (its calls refused at ingest carry none).")
+    truncated: bool = Field(description="True when a log held more entries in the window than were read.")
+    max_entries: int = Field(description="Entries read from each log at most.")
+    overall: OverviewFunnel
+    mappings: list[OverviewFunnel]
+    webhook: OverviewFunnel | None = Field(description="Webhook requests straight in (no mapping); null when none.")
+    outbound: OverviewOutbound
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

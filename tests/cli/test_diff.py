@@ -91,3 +91,39 @@ def test_help_documents_the_exit_codes() -> None:
     text = " ".join(done.stdout.split())
     assert "0 when no event's outcome changes, 1 when one does" in text
     assert "--exit-zero" in text
+
+
+def _batch_of_the_examples(tmp_path: Path) -> Path:
+    """The example events as one Tracking-API batch body, their `context` moved to the batch (as a library sends)."""
+    events = [json.loads(line) for line in (ROOT / "examples/events.jsonl").read_text().splitlines() if line.strip()]
+    shared = {"library": {"name": "analytics-python", "version": "2.3.3"}}
+    items = [{**e, "context": {k: v for k, v in e.get("context", {}).items() if k != "library"}} for e in events]
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps({"batch": items, "context": shared, "writeKey": "wk"}))
+    return batch
+
+
+def test_a_tracking_api_batch_and_ndjson_are_events_too(tmp_path: Path) -> None:
+    expected = run_cli("diff", *EVENTS, "--against", EDITED, "--format", "json", cwd=ROOT).stdout
+    batch = _batch_of_the_examples(tmp_path)
+    from_batch = run_cli("diff", "--events", str(batch), "--against", EDITED, "--format", "json", cwd=ROOT)
+    assert from_batch.returncode == 1, from_batch.stderr
+    assert json.loads(from_batch.stdout) == json.loads(expected)
+    # Newline-delimited JSON whose lines are events or whole batches (a log of request bodies).
+    lines = (ROOT / "examples/events.jsonl").read_text().splitlines()
+    mixed = tmp_path / "mixed.ndjson"
+    mixed.write_text(lines[0] + "\n\n" + json.dumps({"batch": [json.loads(x) for x in lines[1:3]]}) + "\n" + lines[3])
+    from_lines = run_cli("diff", "--events", str(mixed), "--against", EDITED, "--format", "json", cwd=ROOT)
+    assert json.loads(from_lines.stdout) == json.loads(expected)
+
+
+def test_a_broken_batch_names_its_item(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"batch": [{"type": "track", "event": "A"}, 7]}))
+    done = run_cli("diff", "--events", str(broken), "--against", EDITED, cwd=ROOT)
+    assert done.returncode == 2
+    assert f"{broken}:1:1: events: batch item 1 is int, expected a JSON object" in done.stderr
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"batch": []}')
+    done = run_cli("diff", "--events", str(empty), "--against", EDITED, cwd=ROOT)
+    assert (done.returncode, done.stderr.strip()) == (2, f"{empty}:1:1: events: no events (the batch is empty)")

@@ -8,7 +8,18 @@ from fastapi.routing import APIRoute
 
 from receiver.core.customers import Customers
 from receiver.logs.stored import StoredLog
-from receiver.routes import customers, deps, health, ingest, logs, mapping_api, messages, metrics, quarantine
+from receiver.routes import (
+    customers,
+    deps,
+    health,
+    ingest,
+    logs,
+    mapping_api,
+    messages,
+    metrics,
+    overview,
+    quarantine,
+)
 from receiver.store.contract import NewLogEntry
 from receiver.store.memory.store import MemoryStore
 
@@ -16,7 +27,7 @@ from receiver.store.memory.store import MemoryStore
 def test_every_api_route_comes_from_a_module_level_router(receiver_server):
     declared = {
         (route.path, method)
-        for module in (customers, health, ingest, logs, mapping_api, messages, metrics, quarantine)
+        for module in (customers, health, ingest, logs, mapping_api, messages, metrics, overview, quarantine)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
