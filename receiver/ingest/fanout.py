@@ -15,9 +15,8 @@ Where each message ends up, so that every one can be accounted for:
   the subscription's name in the message;
 - no enabled subscription matched, or the message's `integrations` turn the destination off:
   an entry with status 200, no error, and the reason in its response (`"status": "ignored"`);
-- blocked by the tracking plan (`plan_gate`, policy `block`): an entry with status 200 and the
-  reason in its response (`"status": "blocked"`, code `PLAN_BLOCKED`), the message kept in the
-  store's quarantine for replay; every other entry records the plan's verdict too;
+- blocked by the tracking plan (`plan_gate`): an entry with status 200, `"status": "blocked"` (code
+  `PLAN_BLOCKED`), the message kept in the store's quarantine; every entry records the plan's verdict;
 - a duplicate `messageId` within the window: dropped and counted, not logged again (the
   first copy's entries are in the log under the same ID); the drop itself is kept in
   `duplicates`, a log of its own with the inbound log's columns, for the dashboard's counts.
@@ -74,7 +73,7 @@ from receiver.ingest.recent import RecentFeed
 from receiver.ingest.versions import MappingVersions
 from receiver.logs.sources import tracking_source
 from receiver.logs.stored import StoredLog
-from receiver.store.contract import BatchWindows, MessageResult, NewLogEntry
+from receiver.store.contract import BatchWindows, MessageResult, NewLogEntry, StoreUnavailable
 from receiver.store.entries import LogEntry
 from receiver.web.body import dotted
 
@@ -250,9 +249,8 @@ class Fanout:
     ) -> MessageReport:
         """Deduplicate, check against the plan, route and deliver one message that the Tracking API accepted.
 
-        `pipeline` replaces the enabled subscriptions for this message (the event tester sends
-        through one chosen subscription, down this same path, unchecked); `replay` is a message taken
-        from the quarantine (`receiver.ingest.replay`): seen before, so not deduplicated or counted again.
+        `pipeline` replaces the enabled subscriptions (the event tester's one, down this same path); `replay`
+        is a message from the quarantine (`receiver.ingest.replay`), seen before: not deduplicated or counted.
         """
         message_id = message["messageId"]
         if not replay and not await self.dedup.first_time(message_id):
@@ -263,7 +261,7 @@ class Fanout:
         if not replay:
             self.stats.accepted += 1
             self.recent.append(message)
-        if pipeline is None:
+        if pipeline is None:  # the tester's chosen subscription runs unchecked
             verdict, message = self.gate.check(message)
             if verdict is not None and verdict.blocked:
                 self.stats.blocked += 1
@@ -353,9 +351,13 @@ class Fanout:
         return MessageReport(message["messageId"], entries=(entry,))
 
     async def _quarantine(self, message: Mapping[str, Any], verdict: PlanCheck) -> None:
-        """Keep a blocked message for replay (the store's bounds may refuse one too large to keep)."""
-        if await self.service.store.quarantine_put(quarantined(message, verdict, self.service.redact)) is None:
-            logger.warning("blocked message %s is too large for the quarantine; not kept", message["messageId"])
+        """Keep a blocked message for replay; one too large for the bounds, or a store down, loses only the copy."""
+        try:
+            kept = await self.service.store.quarantine_put(quarantined(message, verdict, self.service.redact))
+        except StoreUnavailable:  # the message's entry says it was blocked already: the call is not failed for it
+            kept = None
+        if kept is None:
+            logger.warning("blocked message %s could not be kept in the quarantine", message["messageId"])
 
     async def _failed(self, message: Mapping[str, Any], code: str, text: str) -> MessageReport:
         status = 400 if code != INTERNAL_ERROR else 500

@@ -120,8 +120,8 @@ class PlanGate:
     """The file to read again when it changes (None: the plan stays as given)."""
     violations: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Violations since the app started, by (event label, kind): `antavo_plan_violations_total`."""
-    _stamp: tuple[int, int] | None = None
-    _looked: float = 0.0
+    _stamp: tuple[int, int] | None = field(default=None, init=False, repr=False)
+    _looked: float = field(default=0.0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._stamp = _stamp_of(self.path)
