@@ -1,7 +1,7 @@
 """Every series the alert rules and the Grafana dashboard read is served by a real receiver's `/metrics`.
 
 A receiver on loopback (uvicorn, metrics on, outbound sync to a stub Segment) takes webhook requests
-and Tracking-API messages of every kind (applied, refused, mapping failed, duplicate); then one
+and Tracking-API messages of every kind (applied, refused, mapping failed, duplicate, breaking the tracking plan); then one
 scrape must serve each metric the rules and the dashboard name, with each label they match on or
 group by, and each label value they match exactly — except values that only an outage produces,
 which are held against the code that writes them.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,6 +31,8 @@ from alerting import (
 from receiver.store.contract import StoreUnavailable
 
 LIBRARY = "analytics-python"
+PLAN = Path(__file__).resolve().parents[2] / "tracking_plan.yaml"
+"""The shipped plan: `Points Earned` with points "many" breaks it (omit policy), so the violations are served."""
 LAST_EVENT = "antavo_receiver_inbound_last_event_timestamp_seconds"
 ONLY_IN_AN_OUTAGE = {("status", "503"), ("code", "STORE_UNAVAILABLE")}
 """Label values a healthy receiver never serves; checked against `StoreUnavailable` instead."""
@@ -76,7 +79,7 @@ def _named() -> list[tuple[str, str]]:
 def scraped(start_receiver: Any, segment_stub: Any) -> str:
     """One scrape of a receiver that took every kind of traffic and delivered one message to Segment."""
     outbound = {"write_key": "wk-metrics-0123", "base_url": segment_stub.url, "events": ["point_add"]}
-    receiver = start_receiver(metrics=True, outbound={**outbound, "backoff_seconds": 0.01})
+    receiver = start_receiver(metrics=True, tracking_plan=str(PLAN), outbound={**outbound, "backoff_seconds": 0.01})
     _traffic(receiver)
     segment_stub.wait_for(1)
     deadline = time.monotonic() + 10
@@ -138,6 +141,8 @@ def test_the_traffic_reached_the_series_the_alerts_divide(scraped):
     assert all(0 <= time.time() - moment < 60 for moment in newest.values())
     assert sample_values(scraped, "antavo_receiver_ingest_dedup_hits_total") == [({}, 1.0)]
     assert sample_values(scraped, "antavo_receiver_outbound_queue_depth") == [({}, 0.0)]
+    violations = sample_values(scraped, "antavo_plan_violations_total")
+    assert violations == [({"event": "track 'Points Earned'", "kind": "Datatype-Mismatch"}, 1.0)]
 
 
 def test_the_dashboard_is_well_formed():

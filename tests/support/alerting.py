@@ -33,7 +33,7 @@ TARGET_LABELS = frozenset({"job", "instance"})
 """Labels Prometheus adds to every scraped series (the target's), never served by the receiver."""
 PROMETHEUS_OWN = frozenset({"up"})
 """Series Prometheus writes itself for each scrape target."""
-_SELECTOR = re.compile(r"\b(antavo_receiver_[a-z0-9_]+|up)\b(?:\{([^}]*)\})?")
+_SELECTOR = re.compile(r"\b(antavo_[a-z0-9_]+|up)\b(?:\{([^}]*)\})?")
 _MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"([^"]*)"')
 _BY = re.compile(r"\bby\s*\(([^)]*)\)")
 
