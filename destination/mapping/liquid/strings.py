@@ -5,17 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from destination.js.values import JS_WHITESPACE, UNDEFINED
+from destination.js.values import JS_WHITESPACE, UNDEFINED, utf16_length
 from destination.js.values import truthy as js_truthy
 from destination.mapping.liquid.values import LiquidJSError, is_nil, js, less_equal, number, stringify, use
 
-__all__ = ["STRINGS"]
+__all__ = ["STRINGS", "steps"]
 
 Filter = Callable[..., Any]
 _WS = re.compile(r"\s+")
@@ -80,13 +81,27 @@ def _split_filter(text: str, sep: Any = UNDEFINED, *_: Any) -> list[str]:
     return parts
 
 
+def steps(count: Any) -> int:
+    """How often liquidjs's `advanceCodePoints` loop (`for (i = 0; i < count; i++)`) runs.
+
+    liquidjs passes numeric arguments to it uncoerced, so `<` turns them into numbers: `2.5`
+    runs 3 times, and anything that is NaN as a number (`"a,b"`, an object) runs 0 times.
+    """
+    x = number(count)
+    return int(min(math.ceil(x), 2**53)) if x > 0 else 0
+
+
 def _truncate(value: Any, length: Any = 50, omission: Any = "...", *_: Any) -> Any:
-    """Counted in code points, as liquidjs 10.30 counts."""
+    """liquidjs's `truncate`: `str.length <= l || advanceCodePoints(str, 0, l) >= str.length` keeps it.
+
+    Counted in code points, as liquidjs 10.30 counts; a length that is NaN as a number keeps
+    nothing but the omission (`truncate: "a,b"` is `...`).
+    """
     text, omission = stringify(value), stringify(_arg((omission,), 0, "..."))
-    limit = number(_arg((length,), 0, 50))
-    if not len(text) > limit:
+    limit = _arg((length,), 0, 50)
+    if less_equal(utf16_length(text), limit) or steps(limit) >= len(text):
         return value
-    return text[: max(_int(limit) - len(omission), 0)] + omission
+    return text[: steps(number(limit) - len(omission))] + omission
 
 
 def _truncatewords(value: Any, words: Any = 15, omission: Any = "...", *_: Any) -> str:
