@@ -83,13 +83,17 @@ def _read_text(text: str) -> int | None:
     return _from_ms(date_parse(text))
 
 
+_INVALID_OFFSET = 2**53  # a NaN or infinite offset: the display date is Invalid Date
+
+
 def _zone(offset: Any, ms: int) -> tuple[int, str] | None:
     """The display offset a filter argument names: minutes as `getTimezoneOffset` counts them, or a zone."""
     offset = js(offset)
     if is_nil(offset):
         return None
     if is_number(offset):
-        return -int(to_double(offset)), ""
+        minutes = to_double(offset)
+        return (-int(minutes) if math.isfinite(minutes) else _INVALID_OFFSET), ""
     text = stringify(offset)
     match = re.fullmatch(r"([+-])(\d\d):?(\d\d)", text)
     if match:
@@ -123,6 +127,8 @@ def parse_date(value: Any, offset: Any = None) -> Shown | None:
     if moment is None:
         return None
     east, name = _zone(offset, moment) or (0, "")
+    if east == _INVALID_OFFSET or abs(moment + east * 60_000) > 8.64e15:
+        return None  # liquidjs's shifted display date is Invalid Date, so the value is no date
     return Shown(moment, east, name)
 
 
@@ -132,10 +138,25 @@ def _offset_text(d: Shown, colon: bool) -> str:
     return f"{sign}{minutes // 60:02d}{':' if colon else ''}{minutes % 60:02d}"
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _day_of_year(d: Shown) -> int:
+    """liquidjs's `getDayOfYear`, by its own leap-year rule, under which the year 0 is not one."""
+    year = d.year
+    leap = year & 3 == 0 and (year % 100 != 0 or (year % 400 == 0 and year != 0))
+    return sum(_MONTH_DAYS[: d.local.month - 1]) + (leap and d.local.month > 2) + d.local.day
+
+
 def _week(d: Shown, start: int) -> str:
     """Week of the year; the days before the year's first `start` weekday are week 0."""
     since_start = ((d.local.weekday() + 1) % 7 - start + 7) % 7
-    return str((d.local.timetuple().tm_yday - 1 - since_start + 7) // 7)
+    return str((_day_of_year(d) - 1 - since_start + 7) // 7)
+
+
+def _us_date(d: Shown) -> str:
+    """`toLocaleDateString()` in en-US: month/day/year, a year before 1 counted as the years BC."""
+    return f"{d.local.month}/{d.local.day}/{d.year if d.year > 0 else 1 - d.year}"
 
 
 def _ordinal(day: int) -> str:
@@ -154,13 +175,13 @@ _CODES: dict[str, Callable[[Shown, dict[str, bool]], Any]] = {
     "b": lambda d, f: _MONTHS[d.local.month - 1][:3],
     "h": lambda d, f: _MONTHS[d.local.month - 1][:3],
     "B": lambda d, f: _MONTHS[d.local.month - 1],
-    "c": lambda d, f: f"{d.local.month}/{d.local.day}/{d.year}, {_us_time(d.local)}",
+    "c": lambda d, f: f"{_us_date(d)}, {_us_time(d.local)}",
     "C": lambda d, f: d.year // 100,  # Math.floor(year / 100)
     "d": lambda d, f: d.local.day,
     "e": lambda d, f: d.local.day,
     "H": lambda d, f: d.local.hour,
     "I": lambda d, f: d.local.hour % 12 or 12,
-    "j": lambda d, f: d.local.timetuple().tm_yday,
+    "j": lambda d, f: _day_of_year(d),
     "k": lambda d, f: d.local.hour,
     "l": lambda d, f: d.local.hour % 12 or 12,
     "L": lambda d, f: d.local.microsecond // 1000,
@@ -175,7 +196,7 @@ _CODES: dict[str, Callable[[Shown, dict[str, bool]], Any]] = {
     "U": lambda d, f: _week(d, 0),
     "w": lambda d, f: (d.local.weekday() + 1) % 7,
     "W": lambda d, f: _week(d, 1),
-    "x": lambda d, f: f"{d.local.month}/{d.local.day}/{d.year}",
+    "x": lambda d, f: _us_date(d),
     "X": lambda d, f: _us_time(d.local),
     "y": lambda d, f: d.year % 100,
     "Y": lambda d, f: d.year,
