@@ -82,6 +82,11 @@ NUMERIC_ARGUMENTS = [
     ("{{ (1..9) | slice: 1.5, 1.5 | json }}", "[2,3]"),
     ('{{ (1..9) | slice: 2, "a" | json }}', "[]"),
     ('{{ "a b c" | truncatewords: "x" }}', ""),
+    (
+        '{{ " 00ab00 " | strip: 0 }}|{{ " 00ab00 " | strip: empty }}|{{ " 00ab00 " | rstrip: nil }}|',
+        "00ab00| 00ab00 | 00ab00 |",
+    ),
+    ('{{ "A b" | slugify: "default", nil }}|{{ "A b" | slugify: nil }}', "A-b|a b"),  # a drop is truthy
 ]
 DATES = [
     ('{{ "2.5" | date_to_long_string }}', "05 February 2001"),  # V8's legacy date parser

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from destination.js.values import JS_WHITESPACE, UNDEFINED, utf16_length
+from destination.js.values import JS_WHITESPACE, UNDEFINED, to_js_string, utf16_length
 from destination.js.values import truthy as js_truthy
-from destination.mapping.liquid.values import LiquidJSError, is_nil, js, less_equal, number, stringify, use
+from destination.mapping.liquid.values import Drop, LiquidJSError, js, less_equal, number, stringify, use
 
 __all__ = ["STRINGS", "steps"]
 
@@ -67,11 +67,23 @@ def _split(text: str, sep: str) -> list[str]:
     return list(text) if sep == "" else text.split(sep)
 
 
-def _strip_chars(text: str, chars: Any, left: bool, right: bool) -> str:
-    chars = JS_WHITESPACE if is_nil(chars) or chars == "" else stringify(chars)
-    if left:
-        text = text.lstrip(chars)
-    return text.rstrip(chars) if right else text
+def _strip(left: bool, right: bool) -> Filter:
+    """liquidjs's `strip`, `lstrip`, `rstrip`: `if (chars)` tests the argument as given.
+
+    So `0` and `false` trim white space, while the `nil`, `empty` and `blank` drops are objects,
+    truthy, and name no characters: nothing is trimmed.
+    """
+
+    def run(value: Any, chars: Any = UNDEFINED, *_args: Any, **_kwargs: Any) -> str:
+        text = stringify(value)
+        use(len(text))
+        given = js_truthy(chars if isinstance(chars, Drop) else js(chars))
+        trimmed = stringify(chars) if given else JS_WHITESPACE
+        if left:
+            text = text.lstrip(trimmed)
+        return text.rstrip(trimmed) if right else text
+
+    return run
 
 
 def _split_filter(text: str, sep: Any = UNDEFINED, *_: Any) -> list[str]:
@@ -195,8 +207,11 @@ def _cgi_escape(text: str, *_: Any) -> str:
     return re.sub(r"[!'()*]", lambda m: f"%{ord(m.group()):02X}", encoded)
 
 
-def _slugify(text: str, mode: Any = "default", cased: Any = False, *_: Any) -> str:
-    mode = "default" if is_nil(mode) else mode
+def _slugify(value: Any, mode: Any = "default", cased: Any = False, *_args: Any, **_kwargs: Any) -> str:
+    """liquidjs's `slugify`: `mode` looked up as a property key, `cased` tested as given (a drop is truthy)."""
+    text = stringify(value)
+    mode = js(mode)
+    mode = "default" if mode is UNDEFINED else mode if isinstance(mode, str) else to_js_string(mode)
     if mode == "raw":
         text = _WS.sub("-", text).strip("-") if text else text
     elif mode in ("default", "latin", "pretty", "ascii"):
@@ -204,7 +219,7 @@ def _slugify(text: str, mode: Any = "default", cased: Any = False, *_: Any) -> s
             text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
         keep = _slug_keeper(mode)
         text = re.sub(r"-+", "-", "".join(ch if keep(ch) else "-" for ch in text)).strip("-")
-    return text if js_truthy(cased) else text.lower()
+    return text if js_truthy(cased if isinstance(cased, Drop) else js(cased)) else text.lower()
 
 
 def _slug_keeper(mode: str) -> Callable[[str], bool]:
@@ -226,9 +241,9 @@ def _base64_decode(text: str, *_: Any) -> str:
 STRINGS: dict[str, Filter] = {
     "append": _two_args("append", lambda a, b: a + b),
     "prepend": _two_args("prepend", lambda a, b: b + a),
-    "lstrip": _string(lambda s, chars=UNDEFINED, *_: _strip_chars(s, chars, True, False)),
-    "rstrip": _string(lambda s, chars=UNDEFINED, *_: _strip_chars(s, chars, False, True)),
-    "strip": _string(lambda s, chars=UNDEFINED, *_: _strip_chars(s, chars, True, True)),
+    "lstrip": _strip(True, False),
+    "rstrip": _strip(False, True),
+    "strip": _strip(True, True),
     "downcase": _string(lambda s, *_: s.lower()),
     "upcase": _string(lambda s, *_: s.upper()),
     "capitalize": _string(lambda s, *_: s[:1].upper() + s[1:].lower()),
@@ -257,7 +272,7 @@ STRINGS: dict[str, Filter] = {
     "url_decode": _string(_url_decode),
     "cgi_escape": _string(_cgi_escape),
     "uri_escape": _string(lambda s, *_: _uri(s, "-_.!~*'();,/?:@&=+$#[]")),
-    "slugify": _string(_slugify),
+    "slugify": _slugify,
     "base64_encode": _string(lambda s, *_: base64.b64encode(s.encode("utf-8", "replace")).decode("ascii")),
     "base64_decode": _string(_base64_decode),
     "sha256": _string(lambda s, *_: hashlib.sha256(s.encode("utf-8", "replace")).hexdigest()),
