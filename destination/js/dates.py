@@ -142,14 +142,20 @@ class _Scanner:
         return token
 
     def skip_symbol(self, char: str) -> bool:
-        if self.peek().is_symbol(char):
-            self.next()
-            return True
-        return False
+        found = self.peek().is_symbol(char)
+        self._at += found and self._at < len(self._tokens) - 1
+        return found
 
 
 def _between(x: int | None, low: int, high: int) -> bool:
     return x is not None and low <= x <= high
+
+
+def _push(parts: list[int], n: int, size: int) -> bool:
+    """Append `n` unless the `size` slots are full (then the text is no date)."""
+    full = len(parts) >= size
+    parts += [] if full else [n]
+    return not full
 
 
 def _milliseconds(token: _Token) -> int:
@@ -167,10 +173,7 @@ class _Day:
     iso: bool = False
 
     def add(self, n: int) -> bool:
-        if len(self.parts) >= 3:
-            return False
-        self.parts.append(n)
-        return True
+        return _push(self.parts, n, 3)
 
     def write(self) -> tuple[int, int, int] | None:
         """(year, month 1-12, day), or None; the missing parts count as 1, so a lone `5` is 5/1/2001."""
@@ -200,10 +203,7 @@ class _Time:
     hour_offset: int | None = None
 
     def add(self, n: int) -> bool:
-        if len(self.parts) >= 4:
-            return False
-        self.parts.append(n)
-        return True
+        return _push(self.parts, n, 4)
 
     def add_final(self, n: int) -> bool:
         if not self.add(n):
@@ -253,9 +253,7 @@ class _Zone:
             return True, None
         # V8 adds in unsigned 32-bit arithmetic, so a huge hour wraps before the range check.
         seconds = ((self.hour or 0) * 3600 + (self.minute or 0) * 60) % 2**32
-        if seconds > _SMI_MAX:
-            return False, None
-        return True, seconds * self.sign
+        return (True, seconds * self.sign) if seconds <= _SMI_MAX else (False, None)
 
 
 _INVALID_TOKEN: Final = _Token("invalid")
