@@ -66,6 +66,46 @@ def test_comparisons_convert_as_javascript_does() -> None:
     assert render("{% if properties.tags == properties.tags %}eq{% endif %}", event) == "eq"
 
 
+# (template, what liquidjs 10.30.1 renders), each checked against liquidjs with TZ=UTC
+NUMERIC_ARGUMENTS = [
+    ('{{ "[object Object]" | truncate: "a,b" }}', "..."),  # NaN as a length keeps only the omission
+    ('{{ "abcdefghij" | truncate: 5.5 }}', "abc..."),  # the code-point loop runs ceil(2.5) times
+    ('{{ "abcdefghij" | truncate: nil }}', "..."),
+    ('{{ "abcdefghij" | truncate: true, "" }}', "a"),
+    ('{{ "abcd" | truncate: "3" }}', "..."),
+    ('{{ "abcdef" | slice: "1" | json }}', '"b"'),
+    ('{{ (1..20) | slice: "1" | json }}', "[2,3,4,5,6,7,8,9,10,11]"),  # ends at "1" + 1, i.e. "11"
+    ('{{ (1..20) | slice: "-1" | json }}', "[]"),  # begins at 20 + "-1", i.e. "20-1"
+    ("{{ (1..20) | slice | json }}", "[]"),
+    ('{{ "abc" | slice }}', "a"),
+    ('{{ "abcdef" | slice: 1.5, 1.5 }}', "cd"),
+    ("{{ (1..9) | slice: 1.5, 1.5 | json }}", "[2,3]"),
+    ('{{ (1..9) | slice: 2, "a" | json }}', "[]"),
+    ('{{ "a b c" | truncatewords: "x" }}', ""),
+    (
+        '{{ " 00ab00 " | strip: 0 }}|{{ " 00ab00 " | strip: empty }}|{{ " 00ab00 " | rstrip: nil }}|',
+        "00ab00| 00ab00 | 00ab00 |",
+    ),
+    ('{{ "A b" | slugify: "default", nil }}|{{ "A b" | slugify: nil }}', "A-b|a b"),  # a drop is truthy
+]
+DATES = [
+    ('{{ "2.5" | date_to_long_string }}', "05 February 2001"),  # V8's legacy date parser
+    ('{{ "12" | json | date_to_xmlschema }}', "2001-12-01T00:00:00+00:00"),
+    ("{{ (1..3) | date_to_long_string }}", "02 January 2003"),  # new Date([1, 2, 3]) reads "1,2,3"
+    ('{{ blank | date_to_string: "x" | json }}', "{}"),  # not a date: the blank drop itself comes back
+    ('{{ 1000000000000 | date: "%Y %C %y %j %a %s" }}', "33658 336 58 270 Fri 1000000000000"),
+    ('{{ "-000500-03-01T10:00Z" | date: "%Y %C %y %6Y" }}', "-500 -5 00 -00500"),
+    ('{{ "0999-01-01" | date: "%C %y %Y %-C" }}', "09 99 0999 9"),
+    ('{{ "+000000-12-31" | date: "%j %x" }}', "365 12/31/1"),  # liquidjs's leap rule skips the year 0; 1 BC
+    ('{{ 8640000000000 | date: "%Y", -600 }}', "8640000000000"),  # shown past the range: no date
+]
+
+
+@pytest.mark.parametrize(("template", "expected"), NUMERIC_ARGUMENTS + DATES)
+def test_filter_arguments_and_dates_coerce_as_liquidjs_does(template: str, expected: str) -> None:
+    assert render(template, {}) == expected
+
+
 @pytest.mark.parametrize("tag", DISABLED_TAGS)
 def test_disabled_tags_fail_with_segments_message(tag: str) -> None:
     assert answer(f"ok {{% {tag} x %}}") == {"error": f'tag "{tag}" is disabled, line:1, col:4'}

@@ -2,8 +2,9 @@
 
 Segment renders on servers in UTC (the recorded cases are), so a date without an offset is
 read as UTC and printed in UTC unless the filter names another offset or zone. Strings are
-read the way JavaScript's `new Date(text)` reads the common forms (ISO 8601, `2024/05/01`,
-RFC 2822); anything else is not a date, and liquidjs then gives the value back unchanged.
+read as V8's `new Date(text)` reads them (`destination.js.dates`: ISO 8601 and the legacy
+forms, where `2.5` is 5 February 2001); where that is Invalid Date, liquidjs gives the value
+back exactly as it came (a `blank` stays the drop, which `jsonify` writes as `{}`).
 """
 
 from __future__ import annotations
@@ -12,21 +13,15 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from destination.js.values import is_number, to_double
-from destination.mapping.liquid.values import back, is_nil, js, stringify
+from destination.js.dates import date_parse
+from destination.js.values import is_number, to_double, to_js_string
+from destination.mapping.liquid.values import is_nil, js, stringify
 
 __all__ = ["DATE_FILTERS", "parse_date", "strftime"]
 
-_ISO = re.compile(
-    r"([+-]\d{6}|\d{4})(?:-(\d\d)(?:-(\d\d))?)?"
-    r"(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d\d:?\d\d)?\Z",
-    re.IGNORECASE,
-)
-_SLASHED = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[T ](\d{1,2}):(\d\d)(?::(\d\d))?)?\Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MONTHS = [
     "January",
@@ -45,74 +40,68 @@ _MONTHS = [
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-class Shown:
-    """A moment and the offset it is shown in (minutes east of UTC), with the zone's name."""
+_DAY_MS = 86_400_000
+_CYCLE_DAYS = 146_097  # 400 Gregorian years: the same leap years and weekdays come round again
+_DAYS_TO_2000 = 10_957
+_PYTHON_DAYS = range(-719_162 + 366, 2_932_896 - 366)  # days from the epoch that datetime holds, with a margin
 
-    def __init__(self, moment: datetime, east: int, name: str) -> None:
-        self.moment = moment
+
+def _wall(ms: int) -> tuple[datetime, int]:
+    """`ms` as a naive datetime, and the years it was moved by to fit Python's 1–9999.
+
+    JavaScript's dates reach 275760 years either side of 1970; a moment outside Python's range
+    is moved by whole 400-year cycles, which keeps its weekday, day of the year and leap year.
+    """
+    days, rest = divmod(ms, _DAY_MS)
+    cycles = 0 if days in _PYTHON_DAYS else (days - _DAYS_TO_2000) // _CYCLE_DAYS
+    moved = timedelta(days=days - cycles * _CYCLE_DAYS, milliseconds=rest)
+    return _EPOCH.replace(tzinfo=None) + moved, 400 * cycles
+
+
+class Shown:
+    """A moment (ms since the epoch, an integer as JavaScript's are) and the offset it is shown in
+    (minutes east of UTC), with the zone's name; `local` is the wall clock there, its real year
+    `year` (see `_wall`)."""
+
+    def __init__(self, ms: int, east: int, name: str) -> None:
+        self.ms = ms
         self.east = east
         self.name = name
-        self.local = (moment + timedelta(minutes=east)).replace(tzinfo=None)
+        self.local, shift = _wall(ms + east * 60_000)
+        self.year = self.local.year + shift
 
 
-def _from_ms(ms: float) -> datetime | None:
+def _from_ms(ms: float) -> int | None:
+    """TimeClip: the integer time value, or None for Invalid Date."""
     if not math.isfinite(ms) or abs(ms) > 8.64e15:
         return None
-    return _EPOCH + timedelta(milliseconds=ms)
+    return int(ms)
 
 
-def _read_text(text: str) -> datetime | None:
-    """`new Date(text)` for the forms people send; None where JavaScript gives Invalid Date."""
-    text = text.strip()
-    match = _ISO.match(text)
-    if match:
-        year, month, day, hour, minute, second, fraction, zone = match.groups()
-        try:
-            moment = datetime(
-                int(year),
-                int(month or 1),
-                int(day or 1),
-                int(hour or 0),
-                int(minute or 0),
-                int(second or 0),
-                int((fraction or "0").ljust(6, "0")[:6]),
-                tzinfo=UTC,
-            )
-        except ValueError:
-            return None
-        if zone and zone.upper() != "Z":
-            sign = 1 if zone[0] == "+" else -1
-            digits = zone[1:].replace(":", "")
-            moment -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        return moment
-    match = _SLASHED.match(text)
-    if match:
-        parts = [int(p) if p else 0 for p in match.groups()]
-        try:
-            return datetime(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], tzinfo=UTC)
-        except ValueError:
-            return None
-    try:
-        parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def _read_text(text: str) -> int | None:
+    """`new Date(text)`: V8's date parser (ES5 first, its legacy forms after); None for Invalid Date."""
+    return _from_ms(date_parse(text))
 
 
-def _zone(offset: Any, moment: datetime) -> tuple[int, str] | None:
+_INVALID_OFFSET = 2**53  # a NaN or infinite offset: the display date is Invalid Date
+
+
+def _zone(offset: Any, ms: int) -> tuple[int, str] | None:
     """The display offset a filter argument names: minutes as `getTimezoneOffset` counts them, or a zone."""
     offset = js(offset)
     if is_nil(offset):
         return None
     if is_number(offset):
-        return -int(to_double(offset)), ""
+        minutes = to_double(offset)
+        return (-int(minutes) if math.isfinite(minutes) else _INVALID_OFFSET), ""
     text = stringify(offset)
     match = re.fullmatch(r"([+-])(\d\d):?(\d\d)", text)
     if match:
         sign = 1 if match.group(1) == "+" else -1
         return sign * (int(match.group(2)) * 60 + int(match.group(3))), text
+    moment, _ = _wall(ms)
     try:
-        delta = moment.astimezone(ZoneInfo(text)).utcoffset()
+        delta = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(text)).utcoffset()
     except (ZoneInfoNotFoundError, ValueError):
         return 0, text
     return int(delta.total_seconds() // 60) if delta else 0, text
@@ -124,7 +113,7 @@ def parse_date(value: Any, offset: Any = None) -> Shown | None:
     if is_nil(value):
         return None
     if value in ("now", "today"):
-        moment: datetime | None = datetime.now(UTC)
+        moment: int | None = math.floor(datetime.now(UTC).timestamp() * 1000)
     elif is_number(value):
         moment = _from_ms(to_double(value) * 1000)
     elif isinstance(value, str):
@@ -132,12 +121,14 @@ def parse_date(value: Any, offset: Any = None) -> Shown | None:
     elif isinstance(value, bool):
         moment = _from_ms(float(value))  # `new Date(true)`: one millisecond after the epoch
     elif isinstance(value, (list, dict)):
-        moment = _read_text(stringify(value) if isinstance(value, list) else "[object Object]")
+        moment = _read_text(to_js_string(value))  # `new Date([1, 2, 3])` reads String(value), "1,2,3"
     else:
         moment = None
     if moment is None:
         return None
     east, name = _zone(offset, moment) or (0, "")
+    if east == _INVALID_OFFSET or abs(moment + east * 60_000) > 8.64e15:
+        return None  # liquidjs's shifted display date is Invalid Date, so the value is no date
     return Shown(moment, east, name)
 
 
@@ -147,10 +138,25 @@ def _offset_text(d: Shown, colon: bool) -> str:
     return f"{sign}{minutes // 60:02d}{':' if colon else ''}{minutes % 60:02d}"
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _day_of_year(d: Shown) -> int:
+    """liquidjs's `getDayOfYear`, by its own leap-year rule, under which the year 0 is not one."""
+    year = d.year
+    leap = year & 3 == 0 and (year % 100 != 0 or (year % 400 == 0 and year != 0))
+    return sum(_MONTH_DAYS[: d.local.month - 1]) + (leap and d.local.month > 2) + d.local.day
+
+
 def _week(d: Shown, start: int) -> str:
     """Week of the year; the days before the year's first `start` weekday are week 0."""
     since_start = ((d.local.weekday() + 1) % 7 - start + 7) % 7
-    return str((d.local.timetuple().tm_yday - 1 - since_start + 7) // 7)
+    return str((_day_of_year(d) - 1 - since_start + 7) // 7)
+
+
+def _us_date(d: Shown) -> str:
+    """`toLocaleDateString()` in en-US: month/day/year, a year before 1 counted as the years BC."""
+    return f"{d.local.month}/{d.local.day}/{d.year if d.year > 0 else 1 - d.year}"
 
 
 def _ordinal(day: int) -> str:
@@ -169,13 +175,13 @@ _CODES: dict[str, Callable[[Shown, dict[str, bool]], Any]] = {
     "b": lambda d, f: _MONTHS[d.local.month - 1][:3],
     "h": lambda d, f: _MONTHS[d.local.month - 1][:3],
     "B": lambda d, f: _MONTHS[d.local.month - 1],
-    "c": lambda d, f: f"{d.local.month}/{d.local.day}/{d.local.year}, {_us_time(d.local)}",
-    "C": lambda d, f: int(str(d.local.year)[:2]),
+    "c": lambda d, f: f"{_us_date(d)}, {_us_time(d.local)}",
+    "C": lambda d, f: d.year // 100,  # Math.floor(year / 100)
     "d": lambda d, f: d.local.day,
     "e": lambda d, f: d.local.day,
     "H": lambda d, f: d.local.hour,
     "I": lambda d, f: d.local.hour % 12 or 12,
-    "j": lambda d, f: d.local.timetuple().tm_yday,
+    "j": lambda d, f: _day_of_year(d),
     "k": lambda d, f: d.local.hour,
     "l": lambda d, f: d.local.hour % 12 or 12,
     "L": lambda d, f: d.local.microsecond // 1000,
@@ -184,23 +190,24 @@ _CODES: dict[str, Callable[[Shown, dict[str, bool]], Any]] = {
     "p": lambda d, f: "AM" if d.local.hour < 12 else "PM",
     "P": lambda d, f: "am" if d.local.hour < 12 else "pm",
     "q": lambda d, f: _ordinal(d.local.day),
-    "s": lambda d, f: math.floor((d.moment - _EPOCH).total_seconds()),
+    "s": lambda d, f: math.floor(d.ms / 1000),
     "S": lambda d, f: d.local.second,
     "u": lambda d, f: d.local.weekday() + 1,
     "U": lambda d, f: _week(d, 0),
     "w": lambda d, f: (d.local.weekday() + 1) % 7,
     "W": lambda d, f: _week(d, 1),
-    "x": lambda d, f: f"{d.local.month}/{d.local.day}/{d.local.year}",
+    "x": lambda d, f: _us_date(d),
     "X": lambda d, f: _us_time(d.local),
-    "y": lambda d, f: d.local.year % 100,
-    "Y": lambda d, f: d.local.year,
+    "y": lambda d, f: d.year % 100,
+    "Y": lambda d, f: d.year,
     "z": lambda d, f: _offset_text(d, f.get(":", False)),
     "Z": lambda d, f: d.name or "UTC",
     "t": lambda d, f: "\t",
     "n": lambda d, f: "\n",
     "%": lambda d, f: "%",
 }
-_PAD_WIDTHS = {"d": 2, "e": 2, "H": 2, "I": 2, "j": 3, "k": 2, "l": 2, "L": 3, "m": 2, "M": 2, "S": 2, "U": 2, "W": 2}
+_PAD_WIDTHS = {"C": 2, "d": 2, "e": 2, "H": 2, "I": 2, "j": 3, "k": 2, "l": 2, "L": 3, "m": 2, "M": 2, "S": 2}
+_PAD_WIDTHS |= {"U": 2, "W": 2, "y": 2, "Y": 4}
 _PAD_SPACE = set("aAbBceklpP")
 _FORMAT = re.compile(r"%([-_0^#:]+)?(\d+)?([EO])?(.)", re.DOTALL)
 
@@ -224,6 +231,8 @@ def _directive(d: Shown, match: re.Match[str]) -> str:
         pad = "0"
     if flags.get("-"):
         pad_width = 0
+    if pad == "0" and text.startswith("-"):  # a negative year keeps its sign in front: -0500
+        return "-" + text[1:].rjust(pad_width - 1, pad)
     return text.rjust(pad_width, pad)
 
 
@@ -235,7 +244,7 @@ def strftime(d: Shown, pattern: str) -> str:
 def _date(value: Any, pattern: Any = None, offset: Any = None, *_: Any) -> Any:
     shown = parse_date(value, offset)
     if shown is None:
-        return back(js(value))
+        return value  # as given, not its `toValue`: liquidjs returns `v` itself
     pattern = js(pattern)
     return strftime(shown, "%A, %B %-e, %Y at %-l:%M %P %z" if is_nil(pattern) else stringify(pattern))
 
@@ -244,7 +253,7 @@ def _spelled(month: str) -> Callable[..., Any]:
     def run(value: Any, kind: Any = None, style: Any = None, *_: Any) -> Any:
         shown = parse_date(value)
         if shown is None:
-            return back(js(value))
+            return value  # as given, not its `toValue`: liquidjs returns `v` itself
         if js(kind) == "ordinal":
             day = shown.local.day
             pattern = f"{month} {day}%q, %Y" if js(style) == "US" else f"{day}%q {month} %Y"

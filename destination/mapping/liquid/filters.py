@@ -17,10 +17,18 @@ from typing import Any
 
 from destination.fql.lexer import from_utf16_units
 from destination.js.objects import json_stringify
-from destination.js.values import UNDEFINED, number_to_string, string_to_number, to_js_string, utf16_length, utf16_units
+from destination.js.values import (
+    UNDEFINED,
+    number_to_string,
+    strict_equal,
+    string_to_number,
+    to_js_string,
+    utf16_length,
+    utf16_units,
+)
 from destination.js.values import truthy as js_truthy
 from destination.mapping.liquid.dates import DATE_FILTERS
-from destination.mapping.liquid.strings import STRINGS
+from destination.mapping.liquid.strings import STRINGS, steps
 from destination.mapping.liquid.values import (
     Drop,
     LiquidJSError,
@@ -28,6 +36,7 @@ from destination.mapping.liquid.values import (
     equals,
     is_nil,
     js,
+    less,
     number,
     stringify,
     to_array,
@@ -207,16 +216,36 @@ def _sum(value: Any, prop: Any = UNDEFINED, *_: Any) -> float:
     return total
 
 
-def _slice(value: Any, begin: Any = 0, length: Any = 1, *_: Any) -> Any:
+def _js_add(left: Any, right: Any) -> Any:
+    """JavaScript's `left + right` for template values: a string on either side concatenates."""
+    a, b = (to_js_string(v) if isinstance(v, (list, dict)) else v for v in (js(left), js(right)))
+    if isinstance(a, str) or isinstance(b, str):
+        return (a if isinstance(a, str) else to_js_string(a)) + (b if isinstance(b, str) else to_js_string(b))
+    return number(a) + number(b)
+
+
+def _slice(value: Any, *args: Any) -> Any:
+    """liquidjs's `slice`, its `begin < 0`, `length + begin` and `begin + length` as JavaScript runs them.
+
+    The arguments reach it uncoerced: `slice: "1"` ends at `"1" + 1`, i.e. "11"; a missing begin
+    is undefined (an array's slice is then empty, a string's starts at 0).
+    """
     value = js(value)
     if is_nil(value):
         return []
     seq = value if isinstance(value, list) else stringify(value)
-    start, count = _int(to_num(begin)), _int(number(_arg((length,), 0, 1)))
-    start = len(seq) + start if start < 0 else start
-    if start < 0 or count < 0:
+    begin, length = _arg(args, 0), _arg(args, 1, 1)
+    if less(begin, 0):
+        begin = _js_add(len(seq), begin)
+    if less(begin, 0) or less(length, 0):
         return [] if isinstance(seq, list) else ""
-    return seq[start : start + count]
+    charged = number(length)
+    if charged > 0:
+        use(math.ceil(min(charged, 2**53)))
+    if isinstance(seq, list):
+        return seq[_int(number(begin)) : _int(number(_js_add(begin, length)))]
+    start = min(steps(begin), len(seq))
+    return seq[start : start + steps(length)]
 
 
 def _where(value: Any, prop: Any = UNDEFINED, *expected: Any) -> list[Any]:
@@ -233,10 +262,10 @@ def _sample(value: Any, count: Any = 1, *_: Any) -> Any:
         return []
     items = list(value if isinstance(value, list) else stringify(value))
     random.shuffle(items)
-    n = js(count)
-    if n == 1:
+    n = _arg((count,), 0, 1)
+    if strict_equal(n, 1):  # `count === 1`: `true` or `"1"` give a one-item array instead
         return items[0] if items else UNDEFINED
-    return items[: _int(to_num(n))]
+    return items[: _int(number(n))]
 
 
 ARRAYS: dict[str, Filter] = {

@@ -5,17 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from destination.js.values import JS_WHITESPACE, UNDEFINED
+from destination.js.values import JS_WHITESPACE, UNDEFINED, to_js_string, utf16_length
 from destination.js.values import truthy as js_truthy
-from destination.mapping.liquid.values import LiquidJSError, is_nil, js, less_equal, number, stringify, use
+from destination.mapping.liquid.values import Drop, LiquidJSError, js, less_equal, number, stringify, use
 
-__all__ = ["STRINGS"]
+__all__ = ["STRINGS", "steps"]
 
 Filter = Callable[..., Any]
 _WS = re.compile(r"\s+")
@@ -66,11 +67,23 @@ def _split(text: str, sep: str) -> list[str]:
     return list(text) if sep == "" else text.split(sep)
 
 
-def _strip_chars(text: str, chars: Any, left: bool, right: bool) -> str:
-    chars = JS_WHITESPACE if is_nil(chars) or chars == "" else stringify(chars)
-    if left:
-        text = text.lstrip(chars)
-    return text.rstrip(chars) if right else text
+def _strip(left: bool, right: bool) -> Filter:
+    """liquidjs's `strip`, `lstrip`, `rstrip`: `if (chars)` tests the argument as given.
+
+    So `0` and `false` trim white space, while the `nil`, `empty` and `blank` drops are objects,
+    truthy, and name no characters: nothing is trimmed.
+    """
+
+    def run(value: Any, chars: Any = UNDEFINED, *_args: Any, **_kwargs: Any) -> str:
+        text = stringify(value)
+        use(len(text))
+        given = js_truthy(chars if isinstance(chars, Drop) else js(chars))
+        trimmed = stringify(chars) if given else JS_WHITESPACE
+        if left:
+            text = text.lstrip(trimmed)
+        return text.rstrip(trimmed) if right else text
+
+    return run
 
 
 def _split_filter(text: str, sep: Any = UNDEFINED, *_: Any) -> list[str]:
@@ -80,13 +93,27 @@ def _split_filter(text: str, sep: Any = UNDEFINED, *_: Any) -> list[str]:
     return parts
 
 
+def steps(count: Any) -> int:
+    """How often liquidjs's `advanceCodePoints` loop (`for (i = 0; i < count; i++)`) runs.
+
+    liquidjs passes numeric arguments to it uncoerced, so `<` turns them into numbers: `2.5`
+    runs 3 times, and anything that is NaN as a number (`"a,b"`, an object) runs 0 times.
+    """
+    x = number(count)
+    return int(min(math.ceil(x), 2**53)) if x > 0 else 0
+
+
 def _truncate(value: Any, length: Any = 50, omission: Any = "...", *_: Any) -> Any:
-    """Counted in code points, as liquidjs 10.30 counts."""
+    """liquidjs's `truncate`: `str.length <= l || advanceCodePoints(str, 0, l) >= str.length` keeps it.
+
+    Counted in code points, as liquidjs 10.30 counts; a length that is NaN as a number keeps
+    nothing but the omission (`truncate: "a,b"` is `...`).
+    """
     text, omission = stringify(value), stringify(_arg((omission,), 0, "..."))
-    limit = number(_arg((length,), 0, 50))
-    if not len(text) > limit:
+    limit = _arg((length,), 0, 50)
+    if less_equal(utf16_length(text), limit) or steps(limit) >= len(text):
         return value
-    return text[: max(_int(limit) - len(omission), 0)] + omission
+    return text[: steps(number(limit) - len(omission))] + omission
 
 
 def _truncatewords(value: Any, words: Any = 15, omission: Any = "...", *_: Any) -> str:
@@ -180,8 +207,11 @@ def _cgi_escape(text: str, *_: Any) -> str:
     return re.sub(r"[!'()*]", lambda m: f"%{ord(m.group()):02X}", encoded)
 
 
-def _slugify(text: str, mode: Any = "default", cased: Any = False, *_: Any) -> str:
-    mode = "default" if is_nil(mode) else mode
+def _slugify(value: Any, mode: Any = "default", cased: Any = False, *_args: Any, **_kwargs: Any) -> str:
+    """liquidjs's `slugify`: `mode` looked up as a property key, `cased` tested as given (a drop is truthy)."""
+    text = stringify(value)
+    mode = js(mode)
+    mode = "default" if mode is UNDEFINED else mode if isinstance(mode, str) else to_js_string(mode)
     if mode == "raw":
         text = _WS.sub("-", text).strip("-") if text else text
     elif mode in ("default", "latin", "pretty", "ascii"):
@@ -189,7 +219,7 @@ def _slugify(text: str, mode: Any = "default", cased: Any = False, *_: Any) -> s
             text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
         keep = _slug_keeper(mode)
         text = re.sub(r"-+", "-", "".join(ch if keep(ch) else "-" for ch in text)).strip("-")
-    return text if js_truthy(cased) else text.lower()
+    return text if js_truthy(cased if isinstance(cased, Drop) else js(cased)) else text.lower()
 
 
 def _slug_keeper(mode: str) -> Callable[[str], bool]:
@@ -211,9 +241,9 @@ def _base64_decode(text: str, *_: Any) -> str:
 STRINGS: dict[str, Filter] = {
     "append": _two_args("append", lambda a, b: a + b),
     "prepend": _two_args("prepend", lambda a, b: b + a),
-    "lstrip": _string(lambda s, chars=UNDEFINED, *_: _strip_chars(s, chars, True, False)),
-    "rstrip": _string(lambda s, chars=UNDEFINED, *_: _strip_chars(s, chars, False, True)),
-    "strip": _string(lambda s, chars=UNDEFINED, *_: _strip_chars(s, chars, True, True)),
+    "lstrip": _strip(True, False),
+    "rstrip": _strip(False, True),
+    "strip": _strip(True, True),
     "downcase": _string(lambda s, *_: s.lower()),
     "upcase": _string(lambda s, *_: s.upper()),
     "capitalize": _string(lambda s, *_: s[:1].upper() + s[1:].lower()),
@@ -242,7 +272,7 @@ STRINGS: dict[str, Filter] = {
     "url_decode": _string(_url_decode),
     "cgi_escape": _string(_cgi_escape),
     "uri_escape": _string(lambda s, *_: _uri(s, "-_.!~*'();,/?:@&=+$#[]")),
-    "slugify": _string(_slugify),
+    "slugify": _slugify,
     "base64_encode": _string(lambda s, *_: base64.b64encode(s.encode("utf-8", "replace")).decode("ascii")),
     "base64_decode": _string(_base64_decode),
     "sha256": _string(lambda s, *_: hashlib.sha256(s.encode("utf-8", "replace")).hexdigest()),
