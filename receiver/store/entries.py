@@ -106,13 +106,22 @@ class LogEntry:
         }
 
 
-def unstored_entry(*, request: Any, response: Any, seq: int = 0, authenticated: bool = True, **fields: Any) -> LogEntry:
+def unstored_entry(
+    *,
+    request: Any,
+    response: Any,
+    seq: int = 0,
+    authenticated: bool = True,
+    plan_check: dict[str, Any] | None = None,
+    **fields: Any,
+) -> LogEntry:
     """An entry no log holds (the store was down, or a refusal past the rate for logging those), bodies uncut."""
     return LogEntry(
         seq=seq,
         request_json=dump_json(request),
         response_json=dump_json(response),
         authenticated=authenticated,
+        plan_json=dump_json(plan_check) if plan_check is not None else None,
         **fields,
     )
 

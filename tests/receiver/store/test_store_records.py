@@ -17,6 +17,7 @@ from receiver.store.contract import (
     OutboxItem,
     StoredEvent,
 )
+from receiver.store.entries import unstored_entry
 
 T0 = datetime(2024, 11, 26, 15, 0, tzinfo=UTC)
 
@@ -68,6 +69,25 @@ def test_log_entries_come_back_newest_first_with_every_filter(backend):
         assert [e.id for e in (await store.log_query("outbound", LogFilter(), limit=5, cursor=None)).entries] == [
             "m-99"
         ]
+
+    backend.run(body)
+
+
+def test_an_entry_the_store_could_not_take_reads_as_a_stored_one(backend):
+    """With the database down the answer still names its entry (`unstored_entry`): every field of the entry to
+    write, those added later included, must come back as the store gives it back."""
+    full = entry(
+        7,
+        subscription="Order Completed → checkout",
+        mapping_version="b87b3879265105e4",
+        test_run="ci-1",
+        plan_check={"policy": "omit", "violations": [], "omitted": ["/properties/extra"]},
+    )
+
+    async def body(store: LoyaltyStore) -> None:
+        (stored,) = await store.log_add("inbound", [full])
+        unstored = unstored_entry(**vars(full), seq=stored.seq)
+        assert unstored.public() == stored.public()
 
     backend.run(body)
 
