@@ -171,12 +171,5 @@ class Verdicts:
 
 async def _collect(log: StoredLog, where: LogFilter) -> tuple[list[LogEntry], bool]:
     """The matching entries, newest first, up to `RUN_ENTRIES`; and whether that was all of them."""
-    found: list[LogEntry] = []
-    cursor: int | None = None
-    while len(found) < RUN_ENTRIES:
-        page = await log.query(where, limit=min(PAGE, RUN_ENTRIES - len(found)), cursor=cursor)
-        found.extend(page.entries)
-        if page.next_cursor is None:
-            return found, True
-        cursor = page.next_cursor
-    return found, False
+    found, more = await log.collect(where, at_most=RUN_ENTRIES, page=PAGE)
+    return found, not more

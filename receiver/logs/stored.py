@@ -28,6 +28,21 @@ class StoredLog:
     async def query(self, where: LogFilter, *, limit: int, cursor: int | None = None) -> LogPage:
         return await self.store.log_query(self.kind, where, limit=limit, cursor=cursor)
 
+    async def collect(self, where: LogFilter, *, at_most: int, page: int = 1000) -> tuple[list[LogEntry], bool]:
+        """The matching entries, newest first, page by page up to `at_most`; and whether the log held more.
+
+        Why here: the verdicts of a run and the Delivery Overview both read a bounded slice of one log.
+        """
+        found: list[LogEntry] = []
+        cursor: int | None = None
+        while len(found) < at_most:
+            answer = await self.query(where, limit=min(page, at_most - len(found)), cursor=cursor)
+            found.extend(answer.entries)
+            if answer.next_cursor is None:
+                return found, False
+            cursor = answer.next_cursor
+        return found, True
+
     async def count(self, where: LogFilter) -> int:
         return await self.store.log_count(self.kind, where)
 

@@ -52,15 +52,7 @@ async def window_entries(
     """The window's entries (of the test run, when given), newest first, up to `MAX_ENTRIES`; and whether
     the log held more."""
     where = LogFilter(since=since, until=until, test_run=test_run)
-    found: list[LogEntry] = []
-    cursor: int | None = None
-    while len(found) < MAX_ENTRIES:
-        page = await log.query(where, limit=min(PAGE, MAX_ENTRIES - len(found)), cursor=cursor)
-        found.extend(page.entries)
-        if page.next_cursor is None:
-            return found, False
-        cursor = page.next_cursor
-    return found, True
+    return await log.collect(where, at_most=MAX_ENTRIES, page=PAGE)
 
 
 def _links(sample: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,16 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
         context.close()
 
 
+@pytest.fixture
+def page(browser: BrowserContext) -> Iterator[Page]:
+    """A fresh 1280 × 900 tab signed out (cookies cleared), for the modules that share this Chromium."""
+    browser.clear_cookies()
+    opened = browser.new_page()
+    opened.set_viewport_size({"width": 1280, "height": 900})
+    yield opened
+    opened.close()
+
+
 def _client(receiver) -> analytics.Client:
     errors: list[object] = []
     client = analytics.Client(

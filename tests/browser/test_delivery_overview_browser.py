@@ -6,26 +6,16 @@ The screenshot goes to `tests/artifacts/delivery-overview.png`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from test_configuration_browser import _sign_in
 from test_configuration_browser import browser as browser  # the module-scoped Chromium context
+from test_configuration_browser import page as page  # a fresh 1280 px tab in it
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 POINTS = "Points Earned → point_add"
-
-
-@pytest.fixture
-def page(browser: BrowserContext) -> Iterator[Page]:
-    browser.clear_cookies()
-    opened = browser.new_page()
-    opened.set_viewport_size({"width": 1280, "height": 900})
-    yield opened
-    opened.close()
 
 
 def _track(receiver, message_id: str, event: str, properties: dict) -> None:

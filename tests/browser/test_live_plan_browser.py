@@ -7,28 +7,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from segment.analytics import Client
 from test_configuration_browser import _sign_in
 from test_configuration_browser import browser as browser  # the module-scoped Chromium context
+from test_configuration_browser import page as page  # a fresh 1280 px tab in it
 
 from receiver.pages.views import DASHBOARD_PATH, INBOUND_LOG
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-@pytest.fixture
-def page(browser: BrowserContext) -> Iterator[Page]:
-    browser.clear_cookies()
-    opened = browser.new_page()
-    opened.set_viewport_size({"width": 1280, "height": 900})
-    yield opened
-    opened.close()
 
 
 def write_plan(path: Path, pattern: str, stamp: int) -> None:

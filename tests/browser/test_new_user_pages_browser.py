@@ -10,13 +10,12 @@ lists Tracking-API calls too, and its filter asks in ms. Screenshots go to `test
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from test_configuration_browser import _sign_in
 from test_configuration_browser import browser as browser  # the module-scoped Chromium context
+from test_configuration_browser import page as page  # a fresh 1280 px tab in it
 
 from destination.definition.model import load_definition
 from destination.lint.checks import check_file
@@ -24,15 +23,6 @@ from receiver.pages.views import DASHBOARD_PATH, INBOUND_LOG, OUTBOUND_LOG, SYNC
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 WARNED_TRIGGER = 'type == "track" and evnt = "Quiz Won"'
-
-
-@pytest.fixture
-def page(browser: BrowserContext) -> Iterator[Page]:
-    browser.clear_cookies()
-    opened = browser.new_page()
-    opened.set_viewport_size({"width": 1280, "height": 900})
-    yield opened
-    opened.close()
 
 
 def fql_warnings(tmp_path: Path) -> list[str]:

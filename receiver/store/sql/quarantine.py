@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, delete, func, insert, or_, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from receiver.store.limits import StoreLimits
 from receiver.store.quarantine import NewQuarantined, Quarantined, size_of
+from receiver.store.sql.bounded import trim_beyond
 from receiver.store.sql.convert import from_micros, micros
 from receiver.store.sql.tables import quarantine as table
 
@@ -51,20 +52,7 @@ def _put(item: NewQuarantined, limits: StoreLimits, conn: Connection) -> Quarant
         "size": size,
     }
     seq = conn.execute(insert(table).values(**values).returning(table.c.seq)).scalar_one()
-    newest_first = table.c.seq.desc()
-    ranked = select(
-        table.c.seq,
-        func.sum(table.c.size).over(order_by=newest_first).label("total"),
-        func.row_number().over(order_by=newest_first).label("n"),
-    ).subquery()
-    cut = (
-        select(ranked.c.seq)
-        .where(or_(ranked.c.total > limits.quarantine_max_bytes, ranked.c.n > limits.quarantine_size))
-        .order_by(ranked.c.seq.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    conn.execute(delete(table).where(table.c.seq <= cut))
+    conn.execute(trim_beyond(table, max_bytes=limits.quarantine_max_bytes, count=limits.quarantine_size))
     return Quarantined(int(seq), item.message_id, item.quarantined_at, item.event_type, item.event, message, violations)
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from receiver.store.recent import RecentBounds, RecentMessage, encode, size_of, within
+from receiver.store.sql.bounded import trim_beyond
 from receiver.store.sql.config_tables import recent_messages as table
 
 
@@ -32,22 +33,9 @@ class SqlRecentMessages:
         rows = [{"size": size, "message": text} for size, text in sized if size <= bounds.max_bytes][-bounds.count :]
         if not rows:
             return
-        newest_first = table.c.seq.desc()
-        ranked = select(
-            table.c.seq,
-            func.sum(table.c.size).over(order_by=newest_first).label("total"),
-            func.row_number().over(order_by=newest_first).label("n"),
-        ).subquery()
-        cut = (
-            select(ranked.c.seq)
-            .where(or_(ranked.c.total > bounds.max_bytes, ranked.c.n > bounds.count))
-            .order_by(ranked.c.seq.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
         async with self.engine.begin() as conn:
             await conn.execute(insert(table), rows)
-            await conn.execute(delete(table).where(table.c.seq <= cut))
+            await conn.execute(trim_beyond(table, max_bytes=bounds.max_bytes, count=bounds.count))
 
     async def recent(self) -> list[RecentMessage]:
         query = select(table.c.seq, table.c.message).order_by(table.c.seq.desc()).limit(self.bounds.count)
