@@ -23,6 +23,7 @@ from receiver.errors import ApiError
 from receiver.store.entries import LogEntry, LogFilter, LogPage
 from receiver.store.lineage import Lineage
 from receiver.store.quarantine import NewQuarantined, Quarantined
+from receiver.store.users import NewUser, StoredUser
 
 __all__ = [
     "IN_PROGRESS",
@@ -43,6 +44,7 @@ __all__ = [
     "MessageResult",
     "NewLogEntry",
     "NewQuarantined",
+    "NewUser",
     "OutboxItem",
     "OutboxRow",
     "OutboxSource",
@@ -53,6 +55,7 @@ __all__ = [
     "StoredEvent",
     "StoredResponse",
     "StoredSession",
+    "StoredUser",
 ]
 
 LogKind = Literal["inbound", "outbound", "duplicate"]
@@ -212,11 +215,14 @@ class NewLogEntry:
 
 @dataclass(frozen=True)
 class StoredSession:
-    """A signed-in browser: the digest of its token, its CSRF token, and when it ends (epoch seconds)."""
+    """A signed-in browser: the digest of its token, its CSRF token, when it ends (epoch seconds), and
+    who signed in (no `user_name` for the API key's bootstrap admin) with which role."""
 
     digest: str
     csrf: str
     expires_at: float
+    user_name: str | None = None
+    role: str | None = None
 
 
 # --- a Tracking-API call as one unit of work (`LoyaltyStore.write_batch`, see `receiver.store.batch`) ---
@@ -432,4 +438,35 @@ class LoyaltyStore(Protocol):
 
     async def quarantine_take(self, message_id: str) -> Quarantined | None:
         """Remove and return the kept message, at once: of two callers racing, one gets it."""
+        ...
+
+    # Users (`receiver.store.users`): a user's sessions end when its role changes or it is removed.
+
+    async def user_add(self, user: NewUser) -> bool:
+        """Keep a new user; False (nothing written) when the name is taken."""
+        ...
+
+    async def user_get(self, name: str) -> StoredUser | None: ...
+
+    async def user_list(self) -> list[StoredUser]:
+        """Every user, by name."""
+        ...
+
+    async def user_count(self) -> int: ...
+
+    async def user_set_role(self, name: str, role: str) -> bool:
+        """Change a user's role and end its sessions; False when there is no such user."""
+        ...
+
+    async def user_remove(self, name: str) -> bool:
+        """Forget a user, its recovery codes and its sessions; False when there is no such user."""
+        ...
+
+    async def user_accept_step(self, name: str, step: int) -> bool:
+        """Record `step` as the user's newest accepted TOTP step, only if it is newer: of two
+        sign-ins with one code, one gets True."""
+        ...
+
+    async def user_use_recovery(self, name: str, digest: str) -> bool:
+        """Spend one of the user's recovery codes (by digest), at once: True only the first time."""
         ...

@@ -11,6 +11,8 @@ from installed_cli import run_cli
 
 COMMANDS = [
     [],
+    ["users"],
+    ["users", "add"],
     ["validate"],
     ["schemas"],
     ["presets"],
@@ -44,5 +46,17 @@ def test_help_reads_well_at_80_columns(command: list[str], tmp_path: Path) -> No
 def test_the_command_list_names_every_command_in_full(tmp_path: Path) -> None:
     shown = run_cli("--help", cwd=tmp_path, env={"COLUMNS": "80"}).stdout
     listed = dict(re.findall(r"^  (\w+) +(.+)$", shown.split("Commands:")[1], flags=re.MULTILINE))
-    assert set(listed) == {"validate", "schemas", "presets", "map", "send", "diff", "serve", "db", "plan", "export"}
+    assert set(listed) == {
+        "validate",
+        "schemas",
+        "presets",
+        "map",
+        "send",
+        "diff",
+        "serve",
+        "db",
+        "plan",
+        "export",
+        "users",
+    }
     assert all(summary.endswith(".") for summary in listed.values()), listed

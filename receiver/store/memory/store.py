@@ -45,6 +45,7 @@ from receiver.store.lineage import Lineage
 from receiver.store.memory.expiring import ExpiringMap
 from receiver.store.memory.quarantine import MemoryQuarantine
 from receiver.store.memory.ring import InboundLog
+from receiver.store.memory.users import MemoryUsers
 from receiver.store.memory.windows import WindowWatch
 
 _ABSENT = object()
@@ -87,7 +88,7 @@ class _Queued:
     claimed_until: float = 0.0
 
 
-class MemoryStore(MemoryQuarantine):
+class MemoryStore(MemoryQuarantine, MemoryUsers):
     """The whole contract in one process's memory."""
 
     name = "memory"
@@ -128,6 +129,7 @@ class MemoryStore(MemoryQuarantine):
         self._source: OutboxSource | None = None
         self._wake: Callable[[], None] | None = None
         self._open_quarantine()
+        self._open_users()
 
     async def open(self) -> None:
         return None

@@ -48,6 +48,7 @@ from receiver.store.sql.engine import EngineSettings, is_postgres, make_engine, 
 from receiver.store.sql.group import GroupCommit
 from receiver.store.sql.quarantine import SqlQuarantine
 from receiver.store.sql.runner import AsyncRunner, Runner, ThreadRunner, Work
+from receiver.store.sql.users import SqlUsers
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ SWEEP_EVERY = 1024
 """Writes between two retention sweeps (per process): each sweep costs five DELETEs, whatever it removes."""
 
 
-class SqlStore(SqlQuarantine):
+class SqlStore(SqlQuarantine, SqlUsers):
     """One engine (and its pool) per process; many processes may share the database."""
 
     durable = True

@@ -143,6 +143,9 @@ sessions = Table(
     Column("digest", String(64), primary_key=True),
     Column("csrf", String(64), nullable=False),
     Column("expires_at", Float, nullable=False),
+    Column("user_name", Text, nullable=True),
+    Column("role", Text, nullable=True),
+    Index("ix_sessions_user_name", "user_name"),
 )
 
 outbox = Table(
@@ -174,3 +177,23 @@ quarantine = Table(
     Index("ix_quarantine_message_id", "message_id", unique=True),
 )
 """Messages the tracking plan blocked (`receiver.store.quarantine`): JSON texts, kept within a count and bytes."""
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("totp_secret", Text, nullable=False),
+    Column("last_step", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+)
+"""The receiver's users (`receiver.store.users`): hashes, the TOTP seed, the newest accepted time step."""
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("user_name", String(64), primary_key=True),
+    Column("digest", String(64), primary_key=True),
+)
+"""Each user's unused recovery codes, by SHA-256 digest: a code is spent by deleting its row."""

@@ -1,0 +1,117 @@
+"""`antavo-actions users`: who may sign in to the receiver's pages, with which role (admin, editor, auditor).
+
+`users add` prints the new user's one-time setup (password, TOTP secret and otpauth:// URI, recovery
+codes): the store keeps only hashes, so this is the one time they can be read. The commands work on
+the store's database (`--store`, else the settings'); a memory store would forget the user at exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+
+from antavo_actions.cli.db import EXIT_FAILED, EXIT_USAGE, store_url
+from receiver.core.users import ROLES, Setup, add_user, check_role
+from receiver.errors import ApiError
+from receiver.store import make_store
+from receiver.store.contract import LoyaltyStore, StoreUnavailable
+from receiver.store.limits import StoreLimits
+
+T = TypeVar("T")
+app = typer.Typer(help="The receiver's users: roles and two-factor sign-in.", no_args_is_help=True)
+StoreOption = Annotated[str | None, typer.Option(metavar="URL", help="Store URL (default: the settings').")]
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", help="Settings file.")]
+ROLE_HELP = "One of: " + ", ".join(ROLES) + "."
+
+
+def _run(store: str | None, config: Path | None, work: Callable[[LoyaltyStore], Awaitable[T]]) -> T:
+    url = store_url(store, config)
+    if url.startswith("memory:"):
+        _fail("users live in the store's database; give a sqlite:/// or postgresql:// URL (--store)")
+
+    async def main() -> T:
+        opened = make_store(url, StoreLimits())
+        await opened.open()
+        try:
+            return await work(opened)
+        finally:
+            await opened.close()
+
+    try:
+        return asyncio.run(main())
+    except ApiError as exc:
+        _fail(exc.message, EXIT_FAILED)
+    except StoreUnavailable as exc:
+        _fail(f"{exc.message} {exc.detail}".strip(), EXIT_FAILED)
+
+
+def _show(setup: Setup) -> None:
+    typer.echo(f"user {setup.name} added with role {setup.role}; this is shown once, keep it safe:")
+    typer.echo(f"  password:       {setup.password}")
+    typer.echo(f"  TOTP secret:    {setup.totp_secret}")
+    typer.echo(f"  otpauth URI:    {setup.otpauth_uri}")
+    typer.echo("  recovery codes (each works once, in place of a TOTP code):")
+    for code in setup.recovery_codes:
+        typer.echo(f"    {code}")
+
+
+@app.command(short_help="Add a user and print its one-time setup.")
+def add(
+    name: Annotated[str, typer.Argument(help="The name to sign in with.")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)],
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from stdin instead of generating one.")
+    ] = False,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add a user with a role; prints its password, TOTP secret and URI, and recovery codes once."""
+    _role(role)
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    if password_stdin and not password:
+        _fail("--password-stdin read an empty password")
+    _show(_run(store, config, lambda opened: add_user(opened, name, role, password)))
+
+
+@app.command(name="list", short_help="List the users and their roles.")
+def list_users(store: StoreOption = None, config: ConfigOption = None) -> None:
+    """The users by name, with role and unused recovery codes (never a secret)."""
+    users = _run(store, config, lambda opened: opened.user_list())
+    if not users:
+        typer.echo("no users (the pages take the API key only)")
+    for user in users:
+        typer.echo(f"{user.name}\t{user.role}\t{user.recovery_left} recovery code(s) left")
+
+
+@app.command(short_help="Remove a user (its sessions end).")
+def remove(name: str, store: StoreOption = None, config: ConfigOption = None) -> None:
+    """Remove a user; its signed-in sessions end at once."""
+    if not _run(store, config, lambda opened: opened.user_remove(name)):
+        _fail(f"no user named {name!r}", EXIT_FAILED)
+    typer.echo(f"user {name} removed")
+
+
+@app.command(name="set-role", short_help="Change a user's role (its sessions end).")
+def set_role(name: str, role: str, store: StoreOption = None, config: ConfigOption = None) -> None:
+    """Change a user's role; its sessions end, so the new role holds from its next sign-in."""
+    _role(role)
+    if not _run(store, config, lambda opened: opened.user_set_role(name, role)):
+        _fail(f"no user named {name!r}", EXIT_FAILED)
+    typer.echo(f"user {name} is now {role}")
+
+
+def _role(role: str) -> None:
+    try:
+        check_role(role)
+    except ApiError as exc:
+        _fail(exc.message)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code=code)
