@@ -12,19 +12,17 @@ from __future__ import annotations
 import json
 import math
 import os
-import queue
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from segment_peer import LineProcess
 
 from destination.js.dates import date_parse
 
-ANSWER_TIMEOUT = 30.0
 # Reads at most MAX_LINES strings, then exits; it also exits when its stdin closes.
 NODE_LOOP = r"""
 const readline = require('readline')
@@ -39,50 +37,29 @@ lines.on('line', (line) => {
 """
 
 
-class NodeDates:
+class NodeDates(LineProcess):
     """`new Date(text).getTime()` asked of a running Node, or None where it is Invalid Date."""
+
+    what = "node"
 
     def __init__(self) -> None:
         if shutil.which("node") is None:
             pytest.fail("node not found: the date parser is checked against Node (apt-get install -y nodejs)")
-        self.process = subprocess.Popen(
-            ["node", "-e", NODE_LOOP],
-            env={**os.environ, "TZ": "UTC"},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="surrogatepass",
+        super().__init__(
+            subprocess.Popen(
+                ["node", "-e", NODE_LOOP],
+                env={**os.environ, "TZ": "UTC"},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="surrogatepass",
+            )
         )
-        self.answers: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.answers.put(line)
-        self.answers.put(None)
 
     def time(self, text: str) -> float | None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(text) + "\n")
-        self.process.stdin.flush()
-        try:
-            line = self.answers.get(timeout=ANSWER_TIMEOUT)
-        except queue.Empty:
-            raise AssertionError(f"node gave no answer in {ANSWER_TIMEOUT} s") from None
-        if line is None:
-            raise AssertionError(f"node exited ({self.process.wait(5)})")
-        return json.loads(line)
-
-    def close(self) -> None:
-        if self.process.stdin:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        self.send(json.dumps(text) + "\n")
+        return json.loads(self.answer())
 
 
 @pytest.fixture(scope="module")

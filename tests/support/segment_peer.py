@@ -24,39 +24,43 @@ RECORDER = HARNESS / "record.js"
 ANSWER_TIMEOUT = 30.0
 
 
-class SegmentPeer:
-    """A running recorder; `ask` sends cases and returns Segment's answers (without `id`)."""
+class LineProcess:
+    """A child process spoken to in lines: one in, one answer out, each read under a deadline.
+
+    Why one home: every Node peer of the suite (Segment's runtime, `new Date`) must fail a test with
+    what it printed when it hangs or dies, never block it, and stop when the module is done.
+    """
+
+    what = "the process"
 
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.process = process
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._errors: collections.deque[str] = collections.deque(maxlen=50)  # stderr's last lines, bounded
-        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout is not None
         threading.Thread(target=self._pump, args=(process.stdout,), daemon=True).start()
-        threading.Thread(target=self._errors.extend, args=(process.stderr,), daemon=True).start()
+        if process.stderr is not None:
+            threading.Thread(target=self._errors.extend, args=(process.stderr,), daemon=True).start()
 
     def _pump(self, stream: IO[str]) -> None:
         for line in stream:
             self._lines.put(line)
-        self._lines.put(None)  # end of output: the peer exited
+        self._lines.put(None)  # end of output: the process exited
 
-    def ask(self, cases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    def send(self, lines: str) -> None:
         assert self.process.stdin is not None
-        lines = [json.dumps(dict(case, id=str(n))) + "\n" for n, case in enumerate(cases)]
-        self.process.stdin.write("".join(lines))
+        self.process.stdin.write(lines)
         self.process.stdin.flush()
-        answers = []
-        for n in range(len(cases)):
-            try:
-                line = self._lines.get(timeout=ANSWER_TIMEOUT)
-            except queue.Empty:
-                raise AssertionError(f"Segment's runtime gave no answer in {ANSWER_TIMEOUT} s") from None
-            if line is None:
-                raise AssertionError(f"Segment's runtime exited ({self.process.wait(5)}): {''.join(self._errors)}")
-            answer = json.loads(line)
-            assert answer.pop("id") == str(n), "answers come back in order"
-            answers.append(answer)
-        return answers
+
+    def answer(self) -> str:
+        """The next line it printed, within ANSWER_TIMEOUT."""
+        try:
+            line = self._lines.get(timeout=ANSWER_TIMEOUT)
+        except queue.Empty:
+            raise AssertionError(f"{self.what} gave no answer in {ANSWER_TIMEOUT} s") from None
+        if line is None:
+            raise AssertionError(f"{self.what} exited ({self.process.wait(5)}): {''.join(self._errors)}")
+        return line
 
     def close(self) -> None:
         if self.process.stdin:
@@ -66,6 +70,21 @@ class SegmentPeer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+class SegmentPeer(LineProcess):
+    """A running recorder; `ask` sends cases and returns Segment's answers (without `id`)."""
+
+    what = "Segment's runtime"
+
+    def ask(self, cases: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        self.send("".join(json.dumps(dict(case, id=str(n))) + "\n" for n, case in enumerate(cases)))
+        answers = []
+        for n in range(len(cases)):
+            answer = json.loads(self.answer())
+            assert answer.pop("id") == str(n), "answers come back in order"
+            answers.append(answer)
+        return answers
 
 
 def start_peer(cwd: Path = HARNESS) -> SegmentPeer:
