@@ -152,6 +152,7 @@ def create_app(
     state.verdicts = Verdicts(log, tracking.fanout.duplicates)
     state.quarantine = Quarantine(tracking.fanout)
     install_handlers(app)
+    page_kit.install_page_denied(app)
     install_not_found(app)
     app.include_router(ingest.router)
     app.include_router(hook_routes)

@@ -17,17 +17,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, get_args
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from receiver.core.roles import ROLES, Role
 from receiver.errors import ApiError
 from receiver.store.contract import LoyaltyStore, NewUser
 
-Role = Literal["admin", "editor", "auditor"]
-ROLES: tuple[str, ...] = get_args(Role)
 ISSUER = "Antavo receiver"
 RECOVERY_CODES = 10
 STEP_SECONDS = 30
@@ -52,7 +50,7 @@ def check_role(role: str) -> Role:
     """The role named, else a 400 naming the three."""
     if role not in ROLES:
         raise ApiError(400, "UNKNOWN_ROLE", f"Unknown role {role!r}; expected one of: {', '.join(ROLES)}.")
-    return role  # type: ignore[return-value]
+    return role
 
 
 def check_name(name: str) -> str:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from receiver.core.roles import ROLES, Permission, Role, allows, sees_pii
 from receiver.store.contract import LoyaltyStore, StoredSession
 
 COOKIE_PREFIX = "antavo_session_"
@@ -26,10 +27,22 @@ TOKEN_BYTES = 32
 
 @dataclass(frozen=True)
 class Session:
-    """One signed-in browser: its CSRF token and when it stops being valid (epoch seconds)."""
+    """One signed-in browser: its CSRF token, when it stops being valid (epoch seconds), and who it is:
+    a user with a role, or (no `user`) the brand API key, which signs in as the bootstrap admin."""
 
     csrf: str
     expires_at: float
+    user: str | None = None
+    role: Role = "admin"
+    pii_access: bool = True
+
+    def may(self, permission: Permission) -> bool:
+        return allows(self.role, permission)
+
+    @property
+    def sees_pii(self) -> bool:
+        """Whether properties the tracking plan marks `pii` are shown unmasked to this session."""
+        return sees_pii(self.role, self.pii_access)
 
     def csrf_matches(self, given: str | None) -> bool:
         """Constant-time check of a form's CSRF field."""
@@ -66,11 +79,16 @@ class SessionStore:
         self._store = store
         self._clock = clock
 
-    async def create(self) -> tuple[str, Session]:
-        """A new session and the token to hand to the browser (the only copy of it)."""
+    async def create(
+        self, user: str | None = None, role: Role = "admin", *, pii_access: bool = False
+    ) -> tuple[str, Session]:
+        """A new session and the token to hand to the browser (the only copy of it): for `user` with
+        `role`, or, without a user, the API key's bootstrap admin."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        session = Session(csrf=secrets.token_urlsafe(TOKEN_BYTES), expires_at=self._clock() + self.ttl_seconds)
-        await self._store.session_put(StoredSession(_digest(token), session.csrf, session.expires_at))
+        expires = self._clock() + self.ttl_seconds
+        session = Session(secrets.token_urlsafe(TOKEN_BYTES), expires, user, role, pii_access or user is None)
+        stored = StoredSession(_digest(token), session.csrf, expires, user, role, session.pii_access)
+        await self._store.session_put(stored)
         return token, session
 
     async def get(self, token: str | None) -> Session | None:
@@ -78,7 +96,13 @@ class SessionStore:
         if not token:
             return None
         found = await self._store.session_get(_digest(token))
-        return None if found is None else Session(found.csrf, found.expires_at)
+        if found is None:
+            return None
+        if found.user_name is None:
+            return Session(found.csrf, found.expires_at)
+        role = next((role for role in ROLES if role == found.role), None)
+        # A user's session with a role this receiver does not know grants nothing: it is signed out.
+        return None if role is None else Session(found.csrf, found.expires_at, found.user_name, role, found.pii_access)
 
     async def revoke(self, token: str | None) -> None:
         if token:

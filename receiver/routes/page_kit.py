@@ -11,7 +11,7 @@ a Segment write key can fill with markup. Every state-changing form must come fr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
+from receiver.core.roles import Permission, refusal
 from receiver.errors import error_body
 from receiver.live.settings import session_label
 from receiver.pages.forms import read_form_lists
@@ -73,6 +74,44 @@ async def signed_in(request: Request, sessions: Sessions) -> Session | None:
 
 SignedIn = Annotated[Session | None, Depends(signed_in)]
 PageSession = SignedIn
+
+
+class PageDenied(Exception):
+    """Raised by a route's permission check (`allowed`) with the answer to give instead: the sign-in
+    redirect, a 401 for page data, or the 403 page naming what the role may not do."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def _denied(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageDenied)
+    return exc.response
+
+
+def install_page_denied(app: Any) -> None:
+    """Answer a `PageDenied` with the response it carries (installed by `create_app`)."""
+    app.add_exception_handler(PageDenied, _denied)
+
+
+def allowed(permission: Permission, *, data: bool = False) -> Callable[..., Awaitable[Session]]:
+    """The dependency of a page route needing `permission`: the session, else signed out → the
+    sign-in redirect (`data`: a 401 JSON answer), signed in without it → 403 (page or JSON)."""
+
+    async def check(request: Request, session: SignedIn) -> Session:
+        if session is None:
+            raise PageDenied(signed_out_json() if data else to_login(request))
+        if not session.may(permission):
+            message = refusal(session.role, permission)
+            raise PageDenied(json_answer(error_body("FORBIDDEN", message), 403) if data else refused(request, message))
+        return session
+
+    return check
+
+
+Viewer = Annotated[Session, Depends(allowed("view"))]
+"""A signed-in session of any role: every read-only page."""
 
 
 async def data_reader(request: Request, session: SignedIn, service: Service, token: BearerToken) -> bool:

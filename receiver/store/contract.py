@@ -22,8 +22,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from receiver.errors import ApiError
 from receiver.store.entries import LogEntry, LogFilter, LogPage
 from receiver.store.lineage import Lineage
-from receiver.store.quarantine import NewQuarantined, Quarantined
-from receiver.store.users import NewUser, StoredUser
+from receiver.store.quarantine import NewQuarantined, Quarantined, QuarantineStore
+from receiver.store.users import NewUser, StoredSession, StoredUser, UserStore
 
 __all__ = [
     "IN_PROGRESS",
@@ -213,18 +213,6 @@ class NewLogEntry:
     """The tracking plan's verdict on the message (`LogEntry.plan_check`)."""
 
 
-@dataclass(frozen=True)
-class StoredSession:
-    """A signed-in browser: the digest of its token, its CSRF token, when it ends (epoch seconds), and
-    who signed in (no `user_name` for the API key's bootstrap admin) with which role."""
-
-    digest: str
-    csrf: str
-    expires_at: float
-    user_name: str | None = None
-    role: str | None = None
-
-
 # --- a Tracking-API call as one unit of work (`LoyaltyStore.write_batch`, see `receiver.store.batch`) ---
 
 
@@ -285,7 +273,7 @@ class MessageResult:
 
 
 @runtime_checkable
-class LoyaltyStore(Protocol):
+class LoyaltyStore(QuarantineStore, UserStore, Protocol):
     """What every backend implements; see each method for the rule it must hold under concurrency."""
 
     name: str
@@ -390,16 +378,6 @@ class LoyaltyStore(Protocol):
         """The newest kept entry's time per `source` (entries without a source are left out)."""
         ...
 
-    # --- page sessions -----------------------------------------------------------------------
-
-    async def session_put(self, session: StoredSession) -> None: ...
-
-    async def session_get(self, digest: str) -> StoredSession | None:
-        """The live session, else None (unknown, revoked or expired)."""
-        ...
-
-    async def session_delete(self, digest: str) -> None: ...
-
     # --- the outbox --------------------------------------------------------------------------
 
     async def outbox_put(self, items: Sequence[OutboxItem]) -> None:
@@ -421,52 +399,3 @@ class LoyaltyStore(Protocol):
         ...
 
     async def outbox_pending(self) -> int: ...
-
-    # Messages the tracking plan blocked (`receiver.store.quarantine`): one per messageId, bounded.
-
-    async def quarantine_put(self, item: NewQuarantined) -> Quarantined | None:
-        """Keep a blocked message (replacing its messageId's earlier copy); None when it is too large to keep."""
-        ...
-
-    async def quarantine_list(self, *, limit: int) -> list[Quarantined]:
-        """The kept messages, newest first."""
-        ...
-
-    async def quarantine_count(self) -> int: ...
-
-    async def quarantine_get(self, message_id: str) -> Quarantined | None: ...
-
-    async def quarantine_take(self, message_id: str) -> Quarantined | None:
-        """Remove and return the kept message, at once: of two callers racing, one gets it."""
-        ...
-
-    # Users (`receiver.store.users`): a user's sessions end when its role changes or it is removed.
-
-    async def user_add(self, user: NewUser) -> bool:
-        """Keep a new user; False (nothing written) when the name is taken."""
-        ...
-
-    async def user_get(self, name: str) -> StoredUser | None: ...
-
-    async def user_list(self) -> list[StoredUser]:
-        """Every user, by name."""
-        ...
-
-    async def user_count(self) -> int: ...
-
-    async def user_set_role(self, name: str, role: str) -> bool:
-        """Change a user's role and end its sessions; False when there is no such user."""
-        ...
-
-    async def user_remove(self, name: str) -> bool:
-        """Forget a user, its recovery codes and its sessions; False when there is no such user."""
-        ...
-
-    async def user_accept_step(self, name: str, step: int) -> bool:
-        """Record `step` as the user's newest accepted TOTP step, only if it is newer: of two
-        sign-ins with one code, one gets True."""
-        ...
-
-    async def user_use_recovery(self, name: str, digest: str) -> bool:
-        """Spend one of the user's recovery codes (by digest), at once: True only the first time."""
-        ...

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from receiver.jsontext import dumps_text
 
@@ -78,3 +78,23 @@ def event_name(message: Mapping[str, Any]) -> str | None:
     """The name a message is listed under: a track's `event`, a page's or screen's `name`."""
     value = message.get("event") if message.get("type") == "track" else message.get("name")
     return value if isinstance(value, str) else None
+
+
+class QuarantineStore(Protocol):
+    """The store contract's part for blocked messages: one per messageId, bounded (`LoyaltyStore` has it)."""
+
+    async def quarantine_put(self, item: NewQuarantined) -> Quarantined | None:
+        """Keep a blocked message (replacing its messageId's earlier copy); None when it is too large to keep."""
+        ...
+
+    async def quarantine_list(self, *, limit: int) -> list[Quarantined]:
+        """The kept messages, newest first."""
+        ...
+
+    async def quarantine_count(self) -> int: ...
+
+    async def quarantine_get(self, message_id: str) -> Quarantined | None: ...
+
+    async def quarantine_take(self, message_id: str) -> Quarantined | None:
+        """Remove and return the kept message, at once: of two callers racing, one gets it."""
+        ...

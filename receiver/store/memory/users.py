@@ -42,6 +42,7 @@ class MemoryUsers:
                 0,
                 len(user.recovery_digests),
                 user.created_at,
+                user.pii_access,
             )
             self._users[user.name] = _User(kept, list(user.recovery_digests))
             return True
@@ -65,6 +66,15 @@ class MemoryUsers:
             if found is None:
                 return False
             found.kept = replace(found.kept, role=role)
+            self._end_sessions(name)
+            return True
+
+    async def user_set_pii(self, name: str, granted: bool) -> bool:
+        with self._lock:
+            found = self._users.get(name)
+            if found is None:
+                return False
+            found.kept = replace(found.kept, pii_access=granted)
             self._end_sessions(name)
             return True
 

@@ -206,7 +206,11 @@ def put_session(session: StoredSession, conn: Connection) -> None:
 def get_session(digest: str, now: float, conn: Connection) -> StoredSession | None:
     table = t.sessions
     row = conn.execute(select(table).where(table.c.digest == digest, table.c.expires_at > now)).first()
-    return None if row is None else StoredSession(row.digest, row.csrf, row.expires_at, row.user_name, row.role)
+    return (
+        None
+        if row is None
+        else StoredSession(row.digest, row.csrf, row.expires_at, row.user_name, row.role, bool(row.pii_access))
+    )
 
 
 def delete_session(digest: str, conn: Connection) -> None:

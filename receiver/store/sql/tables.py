@@ -145,6 +145,7 @@ sessions = Table(
     Column("expires_at", Float, nullable=False),
     Column("user_name", Text, nullable=True),
     Column("role", Text, nullable=True),
+    Column("pii_access", Boolean, nullable=False, server_default=false()),
     Index("ix_sessions_user_name", "user_name"),
 )
 
@@ -187,6 +188,7 @@ users = Table(
     Column("totp_secret", Text, nullable=False),
     Column("last_step", BigInteger, nullable=False, server_default="0"),
     Column("created_at", BigInteger, nullable=False),
+    Column("pii_access", Boolean, nullable=False, server_default=false()),
 )
 """The receiver's users (`receiver.store.users`): hashes, the TOTP seed, the newest accepted time step."""
 

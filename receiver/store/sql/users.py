@@ -35,6 +35,7 @@ def _user(row: Any) -> StoredUser:
         int(row.last_step),
         int(row.recovery_left),
         from_micros(row.created_at),
+        bool(row.pii_access),
     )
 
 
@@ -48,6 +49,7 @@ def _add(user: NewUser, conn: Connection) -> bool:
         "totp_secret": user.totp_secret,
         "last_step": 0,
         "created_at": micros(user.created_at),
+        "pii_access": user.pii_access,
     }
     conn.execute(insert(t.users).values(**values))
     if user.recovery_digests:
@@ -71,6 +73,12 @@ def _count(conn: Connection) -> int:
 
 def _set_role(name: str, role: str, conn: Connection) -> bool:
     changed = conn.execute(update(t.users).where(t.users.c.name == name).values(role=role)).rowcount
+    conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
+    return bool(changed)
+
+
+def _set_pii(name: str, granted: bool, conn: Connection) -> bool:
+    changed = conn.execute(update(t.users).where(t.users.c.name == name).values(pii_access=granted)).rowcount
     conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
     return bool(changed)
 
@@ -114,6 +122,9 @@ class SqlUsers:
 
     async def user_set_role(self, name: str, role: str) -> bool:
         return bool(await self._write(partial(_set_role, name, role)))
+
+    async def user_set_pii(self, name: str, granted: bool) -> bool:
+        return bool(await self._write(partial(_set_pii, name, granted)))
 
     async def user_remove(self, name: str) -> bool:
         return bool(await self._write(partial(_remove, name)))
