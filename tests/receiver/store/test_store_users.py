@@ -94,3 +94,22 @@ def test_a_session_keeps_its_user_and_ends_with_a_role_change_or_removal(backend
         assert await store.session_get("d3") is not None
 
     backend.run(body)
+
+
+def test_pii_access_is_kept_per_user_and_session_and_a_change_ends_the_sessions(backend):
+    async def body(store: LoyaltyStore, other: LoyaltyStore) -> None:
+        later = backend.clock.now + 3600
+        await store.user_add(new_user("ann", "auditor"))
+        await store.user_add(NewUser("eve", "editor", "$argon2id$hash", "JBSWY3DPEHPK3PXP", (), WHEN, True))
+        assert [(user.name, user.pii_access) for user in await other.user_list()] == [("ann", False), ("eve", True)]
+        await store.session_put(StoredSession("d1", "c1", later, "ann", "auditor", False))
+        await store.session_put(StoredSession("d2", "c2", later, "eve", "editor", True))
+        assert await other.session_get("d2") == StoredSession("d2", "c2", later, "eve", "editor", True)
+        assert await other.user_set_pii("ann", True)
+        assert not await other.user_set_pii("nobody", True)
+        found = await store.user_get("ann")
+        assert found is not None and found.pii_access
+        assert await store.session_get("d1") is None
+        assert await store.session_get("d2") is not None
+
+    backend.run(body, stores=2)
