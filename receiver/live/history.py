@@ -18,7 +18,9 @@ from typing import Any, Literal
 
 from ruamel.yaml.error import YAMLError
 
+from destination.definition.subscriptions import subscription_from
 from destination.lint.checks import Problem
+from receiver.ingest.versions import version_of
 from receiver.live.mappings import MappingsService, errors_of, load_text
 from receiver.live.settings import FIELDS, SettingsProblem, SettingsService, mask
 from receiver.store.config_state import FieldChange
@@ -73,12 +75,16 @@ def _leaves(tree: Any, above: str = "") -> dict[str, Any]:
     return found
 
 
-def _shown(key: str, value: Any) -> Any:
+def _shown(key: str, value: Any) -> str:
     """A settings value as a diff may show it: a page field that is not a secret as is, anything else masked."""
     field = FIELDS.get(key)
     if value is _ABSENT:
         return "not saved"
-    return value if field is not None and field.kind != "secret" else mask(value)
+    if field is None or field.kind == "secret":
+        return mask(value)
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(none)"
+    return "—" if value is None else str(value)
 
 
 _ABSENT = object()
@@ -127,8 +133,10 @@ class HistoryService:
         self.mappings = mappings
         self.state = settings.state
 
-    async def versions(self, subject: str, limit: int = HISTORY_SHOWN) -> list[ConfigVersion]:
-        return await self.state.history(subject, limit=limit)
+    async def versions(
+        self, subject: str, limit: int = HISTORY_SHOWN, before: int | None = None
+    ) -> list[ConfigVersion]:
+        return await self.state.history(subject, limit=limit, before=before)
 
     async def mapping_versions(self, key: str, limit: int = HISTORY_SHOWN) -> list[ConfigVersion]:
         return await self.versions(mapping_subject(key), limit)
@@ -138,6 +146,15 @@ class HistoryService:
         if found is None:
             raise NoSuchVersion(f"no version {number} of {_subject_name(subject)} is kept")
         return found
+
+    async def ran_as(self, version: ConfigVersion) -> str | None:
+        """The digest an event's lineage names for this mapping version, when an event was mapped by it."""
+        data = _mapping_data(version.text) if version.text else {}
+        try:
+            digest = version_of(subscription_from(data, self.mappings.definition)).digest
+        except (KeyError, TypeError, ValueError, AttributeError):  # not a mapping today's definition runs
+            return None
+        return digest if await self.state.mapping_version(digest) is not None else None
 
     async def diff(self, subject: str, older: int | None, newer: int) -> VersionDiff:
         """The diff between two kept versions (`older` None: the version before `newer`, if any)."""

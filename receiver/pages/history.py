@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from receiver.live.history import HistoryService, NoSuchVersion, VersionDiff
+from receiver.live.history import HISTORY_SHOWN, HistoryService, NoSuchVersion, VersionDiff
 from receiver.pages.nav import MAPPINGS_PATH, SETTINGS_PATH
+from receiver.pages.views import mapping_version_url
 from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapping_subject
 
-__all__ = ["BadVersion", "history_view", "history_path", "parse_number"]
+__all__ = ["BadVersion", "history_path", "history_view", "missing", "parse_number"]
 
 
 class BadVersion(Exception):
@@ -52,10 +53,13 @@ class Row:
     deleted: bool
     current: bool
     restorable: bool
+    ran_as: str | None = None
+    """The mapping version page of this text, when an event was mapped by it (its lineage names it)."""
 
 
-def _row(version: ConfigVersion, newest: int) -> Row:
+async def _row(service: HistoryService, version: ConfigVersion, newest: int, mapping: bool) -> Row:
     current = version.number == newest
+    digest = await service.ran_as(version) if mapping else None
     return Row(
         version.number,
         version.at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -64,6 +68,7 @@ def _row(version: ConfigVersion, newest: int) -> Row:
         version.deleted,
         current,
         not current and not version.deleted,
+        mapping_version_url(digest) if digest else None,
     )
 
 
@@ -75,7 +80,9 @@ async def history_view(
     Without `to`, the newest version is compared with the one before it. Raises `BadVersion`
     for a number that is not one, `NoSuchVersion` for one that is not kept."""
     subject = mapping_subject(key) if key is not None else SETTINGS_SUBJECT
-    versions = await service.versions(subject)
+    before = parse_number("before", query.get("before"))
+    newest_kept = await service.versions(subject, 1)
+    versions = await service.versions(subject, HISTORY_SHOWN, before)
     older, newer = parse_number("from", query.get("from")), parse_number("to", query.get("to"))
     shown: VersionDiff | None = None
     if newer is not None or older is not None:
@@ -84,15 +91,17 @@ async def history_view(
         if older is not None and older >= newer:
             raise BadVersion("from", "pick an older version than the one in 'to'")
         shown = await service.diff(subject, older, newer)
-    elif versions:
-        shown = await service.diff(subject, None, versions[0].number)
-    newest = versions[0].number if versions else 0
+    elif newest_kept:
+        shown = await service.diff(subject, None, newest_kept[0].number)
+    newest = newest_kept[0].number if newest_kept else 0
+    more = len(versions) == HISTORY_SHOWN and versions[-1].number > 1
     return {
         "key": key,
         "title": f"mapping {key}" if key is not None else "the settings",
         "path": history_path(key),
         "back": f"{MAPPINGS_PATH}/{key}/edit" if key is not None else SETTINGS_PATH,
-        "rows": [_row(v, newest) for v in versions],
+        "rows": [await _row(service, v, newest, key is not None) for v in versions],
+        "older": f"{history_path(key)}?before={versions[-1].number}" if more else None,
         "diff": shown,
         "is_settings": key is None,
         "may_restore": may_restore,

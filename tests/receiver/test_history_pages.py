@@ -199,3 +199,33 @@ def test_bad_version_numbers_get_a_clear_page_never_a_500(receiver_server):
     assert browser.post("/settings/history/1/restore", {}).status_code == 404
     assert browser.get("/mappings/nothing-here/history").status_code == 404
     assert browser.get("/settings/history").status_code == 200  # nothing saved yet: an empty list
+
+
+def test_a_version_an_event_ran_links_to_its_lineage_page_and_long_histories_page(receiver_server):
+    browser = Browser(receiver_server.base_url, receiver_server.api_key)
+    assert browser.post("/mappings/edit", {**QUIZ_WON_FORM, "op": "save"}).status_code == 303
+    body = {"userId": "q1", "event": "Quiz Won", "messageId": "ran", "properties": {"points": 3}}
+    auth = (receiver_server.write_key, "")
+    assert httpx.post(f"{receiver_server.base_url}/v1/track", json=body, auth=auth).status_code == 200
+    assert browser.post("/mappings/edit", _edited("$.properties.bonus")).status_code == 303
+    page = browser.get(HISTORY).text
+    links = re.findall(
+        r'<tr class="version" data-number="(\d+)".*?(?:href="(/mappings/versions/\w+)"|</tr>)', page, re.S
+    )
+    assert [(n, bool(link)) for n, link in links] == [("2", False), ("1", True)]
+    assert "Quiz Won → point_add" in browser.get(links[1][1]).text
+    assert 'id="older-versions"' not in page
+
+    state = receiver_server.app.state.config_state
+    entry = AuditEntry(datetime.now(UTC), "a script", "Mapping Quiz: saved")
+    for i in range(53):
+        receiver_server.call(state.save_mapping(StoredMapping("many", QUIZ_TEXT + f"# {i}\n"), entry))
+    page = browser.get("/mappings/many/history").text
+    assert (
+        _versions(page) == list(range(53, 3, -1))
+        and 'href="/mappings/many/history?before=4" id="older-versions"' in page
+    )
+    older = browser.get("/mappings/many/history", params={"before": "4"}).text
+    assert _versions(older) == [3, 2, 1] and 'id="older-versions"' not in older
+    assert "/history/3/restore" in older and "Changes from version 52 to version 53" in older
+    assert "No saved version yet" in browser.get("/mappings/profile-updates/history").text
