@@ -186,7 +186,9 @@ class HistoryService:
         what = f"{_what(RESTORE_MAPPING, number)} (Mapping {data.get('name', key)})"
         found = await self.mappings.save(key, old.text, session, what)
         if errors_of(found):
-            problems = {p.rule: p.message for p in errors_of(found)}
+            problems: dict[str, str] = {}
+            for problem in errors_of(found):
+                problems[problem.rule] = "; ".join(filter(None, (problems.get(problem.rule), problem.message)))
             raise RestoreRefused(problems, found)
         return found
 
