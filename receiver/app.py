@@ -31,6 +31,7 @@ from receiver.ingest.replay import Quarantine
 from receiver.ingest.service import Ingest, load_subscriptions
 from receiver.ingest.verdicts import Verdicts
 from receiver.ingest.versions import MappingVersions
+from receiver.live.history import HistoryService
 from receiver.live.mappings import MappingsService
 from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
@@ -42,6 +43,7 @@ from receiver.routes import (
     dashboard,
     docs,
     health,
+    history,
     ingest,
     logs,
     mapping_api,
@@ -148,6 +150,7 @@ def create_app(
     state.sessions = SessionStore(store)
     state.ingest = tracking
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
+    state.history = HistoryService(live, mapping_set)
     state.queue_depth = queue_depth
     state.verdicts = Verdicts(log, tracking.fanout.duplicates)
     state.quarantine = Quarantine(tracking.fanout)
@@ -171,6 +174,7 @@ def create_app(
         dashboard,
         tester,
         metrics,
+        history,
         settings,
         mappings,
     ):

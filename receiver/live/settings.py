@@ -340,6 +340,15 @@ class SettingsService:
             parsed = _parse(field, form)
             if parsed is not _MISSING:
                 _set(saved, field.path, parsed)
+        return await self._commit(saved, group.fields, f"Settings: {group.title}", session)
+
+    async def restore(self, saved: Mapping[str, Any], session: str, what: str) -> list[FieldChange]:
+        """Save these whole saved settings (an older version's) through the same checks and audit as a save."""
+        return await self._commit(copy.deepcopy(dict(saved)), tuple(FIELDS.values()), what, session)
+
+    async def _commit(
+        self, saved: dict[str, Any], fields: tuple[PageField, ...], what: str, session: str
+    ) -> list[FieldChange]:
         try:
             candidate = self._effective(saved)
         except ValidationError as exc:
@@ -354,13 +363,13 @@ class SettingsService:
                     else (_get(before, field.path), _get(after, field.path))
                 ),
             )
-            for field in group.fields
+            for field in fields
             if _get(before, field.path) != _get(after, field.path)
         ]
         dropped = [FieldChange(path, "saved value no longer valid", "removed") for path in self.skipped]
         if not changes and not dropped:
             return []
-        entry = AuditEntry(datetime.now(UTC), session, f"Settings: {group.title}", tuple(changes + dropped))
+        entry = AuditEntry(datetime.now(UTC), session, what, tuple(changes + dropped))
         await self.state.save_settings(saved, entry)
         await self.load()
         return changes + dropped

@@ -22,6 +22,7 @@ from receiver.errors import unauthorized
 from receiver.ingest.replay import Quarantine
 from receiver.ingest.service import Ingest
 from receiver.ingest.verdicts import Verdicts
+from receiver.live.history import HistoryService
 from receiver.live.mappings import MappingsService
 from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
@@ -90,6 +91,11 @@ async def get_mappings(request: Request) -> MappingsService:
     return request.app.state.mappings
 
 
+async def get_history(request: Request) -> HistoryService:
+    """The saved versions of the settings and the mappings, and their restore (`receiver.live.history`)."""
+    return request.app.state.history
+
+
 @dataclass(frozen=True)
 class DashboardSources:
     """What the dashboard reads: the inbound and duplicate logs, the outbound side, the actions, the queue's history."""
@@ -118,6 +124,7 @@ OutLog = Annotated[StoredLog, Depends(get_outbound_log)]
 Sessions = Annotated[SessionStore, Depends(get_sessions)]
 LiveSettings = Annotated[SettingsService, Depends(get_settings)]
 MappingSet = Annotated[MappingsService, Depends(get_mappings)]
+History = Annotated[HistoryService, Depends(get_history)]
 DashboardDep = Annotated[DashboardSources, Depends(get_dashboard_sources)]
 VerdictsDep = Annotated[Verdicts, Depends(get_verdicts)]
 QuarantineDep = Annotated[Quarantine, Depends(get_quarantine)]

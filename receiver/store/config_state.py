@@ -1,6 +1,6 @@
 """What the browser configures, kept by the store: saved settings, the audit trail, mappings, external IDs.
 
-One small protocol, `ConfigState`, so every backend keeps the same five things:
+One small protocol, `ConfigState`, so every backend keeps the same six things:
 
 - **saved settings**: the values a person saved on `/settings` (a partial `receiver.yaml`,
   sections as nested objects), with a version that grows on every save, so every instance
@@ -8,6 +8,8 @@ One small protocol, `ConfigState`, so every backend keeps the same five things:
 - **the audit trail**: when, which session, what changed (secrets already masked by the caller);
 - **stored mappings**: mapping files as YAML text by key, with their own version, which the
   ingest compares per call before it runs its subscriptions;
+- **saved versions**: every save of the settings or of a mapping, numbered per subject, with its
+  text (`receiver.store.config_versions`), recorded in the same transaction as the save;
 - **mapping versions**: every mapping as it ran, by the digest an event's lineage names
   (`receiver.store.lineage`), written once and never changed;
 - **the external-ID index**: `(attribute, external ID) → internal customer ID`, unique per
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from receiver.store.config_versions import ConfigVersion
 from receiver.store.lineage import MappingVersion
 
 AUDIT_KEEP = 1000
@@ -50,6 +53,11 @@ class AuditEntry:
     session: str
     what: str
     changes: tuple[FieldChange, ...] = ()
+
+
+def version_from(subject: str, number: int, entry: AuditEntry, text: str | None) -> ConfigVersion:
+    """The one place an audit entry's when, who and what become a version's (every backend records through it)."""
+    return ConfigVersion(subject, number, entry.at, entry.session, entry.what, text)
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,14 @@ class ConfigState(Protocol):
         ...
 
     async def delete_mapping(self, key: str, entry: AuditEntry) -> int: ...
+
+    async def history(self, subject: str, *, limit: int, before: int | None = None) -> list[ConfigVersion]:
+        """A subject's saved versions, newest first (numbers below `before` when given), at most `limit`."""
+        ...
+
+    async def version_of(self, subject: str, number: int) -> ConfigVersion | None:
+        """One saved version of a subject, if kept."""
+        ...
 
     async def record_mapping_versions(self, versions: Sequence[MappingVersion]) -> None:
         """Keep these versions; one already kept (same digest) stays as first recorded."""

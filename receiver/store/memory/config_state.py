@@ -8,7 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from receiver.store.config_state import AUDIT_KEEP, VERSIONS_KEPT_IN_MEMORY, AuditEntry, StoredMapping
+from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapping_subject, settings_text
 from receiver.store.lineage import MappingVersion
+from receiver.store.memory.config_versions import MemoryVersions
 
 
 class MemoryConfigState:
@@ -26,6 +28,7 @@ class MemoryConfigState:
         self._owners: dict[tuple[str, str], str] = {}
         self._by_customer: dict[str, dict[str, str]] = {}
         self._versions: dict[str, MappingVersion] = {}
+        self._saved = MemoryVersions()
 
     async def settings(self) -> tuple[int, dict[str, Any]]:
         with self._lock:
@@ -39,6 +42,7 @@ class MemoryConfigState:
             self._settings = copy.deepcopy(dict(values))
             self._settings_version += 1
             self._append(entry)
+            self._saved.record(SETTINGS_SUBJECT, entry, settings_text(values))
             return self._settings_version
 
     def _append(self, entry: AuditEntry) -> None:
@@ -61,6 +65,7 @@ class MemoryConfigState:
             self._mappings[mapping.key] = mapping
             self._mappings_version += 1
             self._append(entry)
+            self._saved.record(mapping_subject(mapping.key), entry, mapping.text)
             return self._mappings_version
 
     async def delete_mapping(self, key: str, entry: AuditEntry) -> int:
@@ -68,7 +73,16 @@ class MemoryConfigState:
             if self._mappings.pop(key, None) is not None:
                 self._mappings_version += 1
                 self._append(entry)
+                self._saved.record(mapping_subject(key), entry, None)
             return self._mappings_version
+
+    async def history(self, subject: str, *, limit: int, before: int | None = None) -> list[ConfigVersion]:
+        with self._lock:
+            return self._saved.history(subject, limit, before)
+
+    async def version_of(self, subject: str, number: int) -> ConfigVersion | None:
+        with self._lock:
+            return self._saved.version_of(subject, number)
 
     async def record_mapping_versions(self, versions: Sequence[MappingVersion]) -> None:
         with self._lock:

@@ -18,7 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from receiver.store.config_state import AUDIT_KEEP, AuditEntry, FieldChange, StoredMapping
+from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapping_subject, settings_text
 from receiver.store.lineage import MappingVersion
+from receiver.store.sql import config_versions as saved_versions
 from receiver.store.sql.config_tables import (
     config_audit,
     config_versions,
@@ -109,6 +111,7 @@ class SqlConfigState:
             statement = self._insert(saved_settings).values(id=1, saved=dict(values))
             await conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"saved": dict(values)}))
             await self._append(conn, entry)
+            await saved_versions.record(conn, SETTINGS_SUBJECT, entry, settings_text(values))
             return version
 
     async def audit(self, limit: int) -> list[AuditEntry]:
@@ -146,6 +149,7 @@ class SqlConfigState:
                 )
             )
             await self._append(conn, entry)
+            await saved_versions.record(conn, mapping_subject(mapping.key), entry, mapping.text)
             return version
 
     async def delete_mapping(self, key: str, entry: AuditEntry) -> int:
@@ -155,7 +159,14 @@ class SqlConfigState:
                 return await self._version(conn, MAPPINGS)
             version = await self._bump(conn, MAPPINGS)
             await self._append(conn, entry)
+            await saved_versions.record(conn, mapping_subject(key), entry, None)
             return version
+
+    async def history(self, subject: str, *, limit: int, before: int | None = None) -> list[ConfigVersion]:
+        return await saved_versions.history(self.engine, subject, limit, before)
+
+    async def version_of(self, subject: str, number: int) -> ConfigVersion | None:
+        return await saved_versions.version_of(self.engine, subject, number)
 
     async def record_mapping_versions(self, versions: Sequence[MappingVersion]) -> None:
         rows = [

@@ -51,6 +51,19 @@ stored_mappings = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
+config_history = Table(
+    "config_history",
+    metadata,
+    Column("subject", Text, nullable=False),
+    Column("number", BigInteger, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("who", Text, nullable=False),
+    Column("what", Text, nullable=False),
+    Column("text", Text, nullable=True),
+    PrimaryKeyConstraint("subject", "number", name="config_history_one_number_per_subject"),
+)
+"""Every save of the settings or a mapping, numbered per subject (migration 0012; `store.config_versions`)."""
+
 external_ids = Table(
     "external_ids",
     metadata,

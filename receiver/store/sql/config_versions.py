@@ -1,0 +1,56 @@
+"""The saved versions of `SqlConfigState` (table `config_history`): recorded inside the save's own transaction.
+
+The next number is read after the save bumped its kind's counter (`config_versions`), whose row
+lock (PostgreSQL) or the write lock (SQLite) serialises the saves, so two instances never pick
+the same number; the primary key `(subject, number)` would refuse it if they did.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from receiver.store.config_state import AuditEntry, version_from
+from receiver.store.config_versions import HISTORY_LIMIT, ConfigVersion
+from receiver.store.sql.config_tables import config_history
+
+table = config_history
+
+
+async def record(conn: AsyncConnection, subject: str, entry: AuditEntry, text: str | None) -> None:
+    """Append the subject's next version, on the save's connection (its transaction)."""
+    last = await conn.scalar(select(func.max(table.c.number)).where(table.c.subject == subject))
+    version = version_from(subject, int(last or 0) + 1, entry, text)
+    row = {
+        "subject": subject,
+        "number": version.number,
+        "at": int(version.at.timestamp() * 1_000_000),
+        "who": version.who,
+        "what": version.what,
+        "text": text,
+    }
+    await conn.execute(insert(table).values(**row))
+
+
+def _version(row: Any) -> ConfigVersion:
+    at = datetime.fromtimestamp(row.at / 1_000_000, UTC)
+    return ConfigVersion(row.subject, int(row.number), at, row.who, row.what, row.text)
+
+
+async def history(engine: AsyncEngine, subject: str, limit: int, before: int | None) -> list[ConfigVersion]:
+    query = select(table).where(table.c.subject == subject)
+    if before is not None:
+        query = query.where(table.c.number < before)
+    query = query.order_by(table.c.number.desc()).limit(max(0, min(limit, HISTORY_LIMIT)))
+    async with engine.connect() as conn:
+        return [_version(row) for row in await conn.execute(query)]
+
+
+async def version_of(engine: AsyncEngine, subject: str, number: int) -> ConfigVersion | None:
+    query = select(table).where(table.c.subject == subject, table.c.number == number)
+    async with engine.connect() as conn:
+        row = (await conn.execute(query)).first()
+    return None if row is None else _version(row)
