@@ -112,17 +112,29 @@ def allowed(permission: Permission, *, data: bool = False) -> Callable[..., Awai
 
 Viewer = Annotated[Session, Depends(allowed("view"))]
 """A signed-in session of any role: every read-only page."""
+ViewerData = Annotated[Session, Depends(allowed("view", data=True))]
+"""The same, for a page's own data (a fragment, a chart): 401 JSON when signed out."""
+MappingEditor = Annotated[Session, Depends(allowed("mappings.edit"))]
+MappingEditorData = Annotated[Session, Depends(allowed("mappings.edit", data=True))]
+SettingsEditor = Annotated[Session, Depends(allowed("settings.edit"))]
+Tester = Annotated[Session, Depends(allowed("tester.use"))]
+Replayer = Annotated[Session, Depends(allowed("plan.replay"))]
 
 
-async def data_reader(request: Request, session: SignedIn, service: Service, token: BearerToken) -> bool:
-    """Whether a page's JSON data may be read: with the page session, or, as every other JSON API, the
-    API key as `Authorization: Bearer` (a wrong one counts as a failed attempt, see `ratelimit`)."""
-    if token is not None:
-        return service.api_gate.admit(request, token.credentials)
-    return session is not None
+async def data_reader(request: Request, session: SignedIn, service: Service, token: BearerToken) -> None:
+    """A page's JSON data that is also an API: readable with a page session that may `view`, or, as every
+    other JSON API, the API key as `Authorization: Bearer` (the machine, an admin; a wrong one counts as a
+    failed attempt, see `ratelimit`). Else 401 naming both, or 403 for a session without `view`."""
+    if token is not None and service.api_gate.admit(request, token.credentials):
+        return
+    if token is not None or session is None:
+        raise PageDenied(signed_out_json(bearer=True))
+    if not session.may("view"):
+        raise PageDenied(json_answer(error_body("FORBIDDEN", refusal(session.role, "view")), 403))
 
 
-DataReader = Annotated[bool, Depends(data_reader)]
+DataReader = Depends(data_reader)
+"""As a route's `dependencies=[DataReader]`: it answers nothing, it only refuses."""
 
 
 def secured(response: Response) -> Response:
@@ -138,9 +150,10 @@ def render_template(template: str, context: Mapping[str, Any], status: int = 200
 
 
 def render(request: Request, template: str, session: Session, status: int = 200, **context: Any) -> Response:
-    """A signed-in page: its forms carry the session's CSRF token."""
+    """A signed-in page: its forms carry the session's CSRF token, and `viewer` (the session) tells the
+    templates which actions to offer; the route's permission check is what enforces them."""
     stack = config_of(request).stack
-    return render_template(template, {"csrf": session.csrf, "stack": stack, **context}, status)
+    return render_template(template, {"csrf": session.csrf, "stack": stack, "viewer": session, **context}, status)
 
 
 def redirect(target: str) -> Response:
