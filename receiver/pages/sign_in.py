@@ -38,6 +38,14 @@ class SignIn:
         """Whether the page signs in users (the store has one) rather than the API key."""
         return await self._store.user_count() > 0
 
+    async def session(self, token: str | None) -> Session | None:
+        """The cookie's live session; the API key's (no user) only while the store has no user, so the
+        first user added signs every API-key browser out."""
+        found = await self._sessions.get(token)
+        if found is not None and found.user is None and await self.with_users():
+            return None
+        return found
+
     async def as_api_key(self, address: str, given: str | None) -> tuple[str, Session] | None:
         """The bootstrap admin's new session (token, session) when `given` is the API key, else None;
         429 (`ApiError`) for an address that failed too often."""

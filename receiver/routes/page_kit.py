@@ -1,10 +1,14 @@
-"""The one page kit every page route uses: the signed-in session, rendering with the pages' headers,
-the sign-in redirect, and the same-origin and CSRF checks on forms.
+"""The one page kit every page route uses: the signed-in session and the permission it needs (`allowed`,
+and one alias per permission), rendering with the pages' headers, the sign-in redirect, and the
+same-origin and CSRF checks on forms.
 
-The pages sit behind the brand API key, entered once on the sign-in form and traded for a random
-session token (see `pages.sessions`); the cookie never holds the key. Templates are the receiver's
-own, autoescaped, and every answer carries a Content-Security-Policy that allows only this site's
-own scripts and styles, because everything a page shows came from event data, which anyone holding
+The pages sit behind a sign-in (the API key until the store has a user, then users: `pages.sign_in`),
+traded for a random session token (see `pages.sessions`); the cookie never holds a secret. Every route
+asks `allowed(permission)`, whose roles are `core.roles`'s one table; templates get the session as
+`viewer` only to leave out what the role may not do.
+
+Templates are the receiver's own, autoescaped, and every answer carries a Content-Security-Policy that
+allows only this site's own scripts and styles, because everything a page shows came from event data, which anyone holding
 a Segment write key can fill with markup. Every state-changing form must come from this site
 (Origin / Sec-Fetch-Site) and carry the session's CSRF token.
 """
@@ -27,7 +31,7 @@ from receiver.live.settings import session_label
 from receiver.pages.forms import read_form_lists
 from receiver.pages.nav import PAGES
 from receiver.pages.sessions import Session, cookie_name
-from receiver.routes.deps import BearerToken, Service, Sessions, config_of
+from receiver.routes.deps import BearerToken, Service, SignInDep, config_of
 
 HERE = Path(__file__).parent.parent
 STATIC_PATH = "/static"
@@ -67,13 +71,12 @@ def session_cookie(request: Request) -> str:
     return cookie_name(request.url.netloc)
 
 
-async def signed_in(request: Request, sessions: Sessions) -> Session | None:
-    """The session of the request's cookie, or None when signed out."""
-    return await sessions.get(request.cookies.get(session_cookie(request)))
+async def signed_in(request: Request, sign_in: SignInDep) -> Session | None:
+    """The session of the request's cookie, or None when signed out (see `SignIn.session`)."""
+    return await sign_in.session(request.cookies.get(session_cookie(request)))
 
 
 SignedIn = Annotated[Session | None, Depends(signed_in)]
-PageSession = SignedIn
 
 
 class PageDenied(Exception):

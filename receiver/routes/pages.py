@@ -63,9 +63,9 @@ def _sign_in_failed(request: Request, name: str | None) -> None:
 
 
 @router.get("/login")
-async def login_page(request: Request, config: Config, sessions: Sessions, sign_in: SignInDep) -> Response:
+async def login_page(request: Request, config: Config, sign_in: SignInDep) -> Response:
     target = views.safe_next(request.query_params.get("next"))
-    if await signed_in(request, sessions):
+    if await signed_in(request, sign_in):
         return redirect(target)
     return _login_form(config, target, await sign_in.with_users())
 

@@ -142,3 +142,12 @@ def test_a_role_change_or_removal_ends_the_users_sessions(receiver_server):
         assert again.status_code == 303
         assert 'id="signed-in-as">gus <span class="muted">(auditor)' in first.get("/").text
         assert _sign_in(second, "hal", PASSWORD, hal.recovery_codes[1]).status_code == 401
+
+
+def test_the_first_user_added_signs_out_every_api_key_session(receiver_server):
+    with receiver_server.client() as client:
+        assert client.post("/login", data={"api_key": receiver_server.api_key, "next": "/"}).status_code == 303
+        assert client.get("/settings").status_code == 200
+        _user(receiver_server, "ivy", "admin")
+        assert client.get("/settings", follow_redirects=False).headers["location"] == "/login?next=%2Fsettings"
+        assert client.get("/logs/data").status_code == 401
