@@ -38,6 +38,7 @@ from receiver.logs.stored import StoredLog
 from receiver.outbound.messages import build_outbound
 from receiver.outbound.queue_depth import QueueDepthHistory
 from receiver.pages.sessions import SessionStore
+from receiver.pages.sign_in import SignIn
 from receiver.routes import (
     customers,
     dashboard,
@@ -148,6 +149,7 @@ def create_app(
     state.store, state.log, state.service, state.outbound = store, log, service, outbound
     state.customers = Customers(store, service.customer_ids)
     state.sessions = SessionStore(store)
+    state.sign_in = SignIn(store, state.sessions, service.api_gate)
     state.ingest = tracking
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     state.history = HistoryService(live, mapping_set)

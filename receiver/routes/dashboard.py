@@ -23,7 +23,7 @@ from receiver.pages import charts, dashboard
 from receiver.pages.views import LOGS_PATH
 from receiver.pages.violations import plan_violations
 from receiver.routes.deps import CustomersDep, DashboardDep, DashboardSources
-from receiver.routes.page_kit import DataReader, PageSession, render, secured, signed_out_json, to_login
+from receiver.routes.page_kit import DataReader, Viewer, ViewerData, render, secured
 
 DATA_PATH = "/dashboard/data"
 FRAGMENT_PATH = "/dashboard/fragment"
@@ -158,9 +158,7 @@ def refresh_seconds(given: str | None, span: dashboard.Window) -> int:
 
 
 @router.get("/")
-async def dashboard_page(request: Request, session: PageSession, sources: DashboardDep) -> Response:
-    if session is None:
-        return to_login(request)
+async def dashboard_page(request: Request, session: Viewer, sources: DashboardDep) -> Response:
     span = dashboard.window(request.query_params.get("window"))
     data = await summary(sources, span)
     return render(
@@ -177,20 +175,16 @@ async def dashboard_page(request: Request, session: PageSession, sources: Dashbo
 
 
 @router.get(FRAGMENT_PATH)
-async def dashboard_fragment(request: Request, session: PageSession, sources: DashboardDep) -> Response:
+async def dashboard_fragment(request: Request, session: ViewerData, sources: DashboardDep) -> Response:
     """The page's figures and charts alone (what `dashboard.js` swaps in every few seconds); 401 signed out."""
-    if session is None:
-        return signed_out_json()
     span = dashboard.window(request.query_params.get("window"))
     data = await summary(sources, span)
     return render(request, "_dashboard_body.html", session, span=span, data=data, charts=draw(data))
 
 
-@router.get(DATA_PATH)
-async def dashboard_data(request: Request, allowed: DataReader, sources: DashboardDep) -> Response:
+@router.get(DATA_PATH, dependencies=[DataReader])
+async def dashboard_data(request: Request, sources: DashboardDep) -> Response:
     """The summary the page draws; 401 (not a redirect) without a session or the API key as Bearer."""
-    if not allowed:
-        return signed_out_json(bearer=True)
     return secured(JSONResponse(await summary(sources, dashboard.window(request.query_params.get("window")))))
 
 
@@ -201,11 +195,9 @@ async def _balances(customers: Customers, customer_id: str) -> dict[str, Any] | 
     return {"customer_id": customer_id, "events": found.total, "balances": dashboard.balance_series(found.events)}
 
 
-@router.get(BALANCES_PATH)
-async def balances_data(request: Request, allowed: DataReader, customers: CustomersDep) -> Response:
+@router.get(BALANCES_PATH, dependencies=[DataReader])
+async def balances_data(request: Request, customers: CustomersDep) -> Response:
     """Each account's balance after each event that moved it: what the customer page's chart draws."""
-    if not allowed:
-        return signed_out_json(bearer=True)
     data = await _balances(customers, request.query_params.get("customer_id") or "")
     if data is None:
         body = error_body("CUSTOMER_NOT_FOUND", "No customer with this ID.", "customer_id")
@@ -214,10 +206,8 @@ async def balances_data(request: Request, allowed: DataReader, customers: Custom
 
 
 @router.get(BALANCES_PATH + ".svg")
-async def balances_chart(request: Request, session: PageSession, customers: CustomersDep) -> Response:
+async def balances_chart(request: Request, _: ViewerData, customers: CustomersDep) -> Response:
     """The balance-over-time chart as an SVG image (the customer page shows it with `<img>`)."""
-    if session is None:
-        return signed_out_json()
     data = await _balances(customers, request.query_params.get("customer_id") or "")
     series = data["balances"] if data else {}
     times = [datetime.fromisoformat(t).timestamp() for points in series.values() for t, _ in points]

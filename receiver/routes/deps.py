@@ -29,6 +29,7 @@ from receiver.logs.stored import StoredLog
 from receiver.outbound.messages import Outbound
 from receiver.outbound.queue_depth import QueueDepthHistory
 from receiver.pages.sessions import SessionStore
+from receiver.pages.sign_in import SignIn
 
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
 
@@ -70,6 +71,11 @@ async def get_outbound_log(request: Request) -> StoredLog:
 
 async def get_sessions(request: Request) -> SessionStore:
     return request.app.state.sessions
+
+
+async def get_sign_in(request: Request) -> SignIn:
+    """The sign-in form's checks: the API key until the store has a user, then users only."""
+    return request.app.state.sign_in
 
 
 async def get_settings(request: Request) -> SettingsService:
@@ -122,6 +128,7 @@ CustomersDep = Annotated[Customers, Depends(get_customers)]
 Log = Annotated[StoredLog, Depends(get_log)]
 OutLog = Annotated[StoredLog, Depends(get_outbound_log)]
 Sessions = Annotated[SessionStore, Depends(get_sessions)]
+SignInDep = Annotated[SignIn, Depends(get_sign_in)]
 LiveSettings = Annotated[SettingsService, Depends(get_settings)]
 MappingSet = Annotated[MappingsService, Depends(get_mappings)]
 History = Annotated[HistoryService, Depends(get_history)]

@@ -6,9 +6,9 @@ form post (same origin, the session's CSRF token) and goes through the normal sa
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from receiver.core.roles import Permission
@@ -17,11 +17,9 @@ from receiver.pages.history import BadVersion, history_path, history_view, missi
 from receiver.pages.nav import MAPPINGS_PATH, SETTINGS_PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import History
-from receiver.routes.page_kit import Viewer, allowed, checked_form, redirect, render, who
+from receiver.routes.page_kit import MappingEditor, SettingsEditor, Viewer, checked_form, redirect, render, who
 
 router = APIRouter(include_in_schema=False)
-MappingEditor = Annotated[Session, Depends(allowed("mappings.edit"))]
-SettingsEditor = Annotated[Session, Depends(allowed("settings.edit"))]
 
 
 def _message(request: Request, session: Session, status: int, title: str, message: str) -> Response:

@@ -31,13 +31,13 @@ from receiver.routes.mapping_form import (
     to_yaml,
 )
 from receiver.routes.page_kit import (
-    SignedIn,
+    MappingEditor,
+    MappingEditorData,
+    Viewer,
     checked_form,
     json_answer,
     redirect,
     render,
-    signed_out_json,
-    to_login,
     who,
 )
 
@@ -45,9 +45,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get(MAPPINGS_PATH)
-async def mappings_page(request: Request, service: Mappings, session: SignedIn, config: Config) -> Response:
-    if session is None:
-        return to_login(request)
+async def mappings_page(request: Request, service: Mappings, session: Viewer, config: Config) -> Response:
     await service.sync_ingest()
     saved = request.query_params.get("saved")
     entry = await service.entry(saved) if saved else None
@@ -65,9 +63,7 @@ async def mappings_page(request: Request, service: Mappings, session: SignedIn, 
 
 
 @router.post(MAPPINGS_PATH + "/{key}/status")
-async def toggle(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
-    if session is None:
-        return to_login(request)
+async def toggle(request: Request, key: str, service: Mappings, session: MappingEditor) -> Response:
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
@@ -81,10 +77,8 @@ async def toggle(request: Request, key: str, service: Mappings, session: SignedI
 
 
 @router.post(MAPPINGS_PATH + "/{key}/delete")
-async def remove(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+async def remove(request: Request, key: str, service: Mappings, session: MappingEditor) -> Response:
     """Delete a saved mapping, or revert a saved edit of a file's mapping to the file."""
-    if session is None:
-        return to_login(request)
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
@@ -97,10 +91,8 @@ async def remove(request: Request, key: str, service: Mappings, session: SignedI
 
 
 @router.get(views.MAPPING_VERSIONS_PATH + "{digest}")
-async def mapping_version_page(request: Request, digest: str, service: Mappings, session: SignedIn) -> Response:
+async def mapping_version_page(request: Request, digest: str, service: Mappings, session: Viewer) -> Response:
     """The mapping as it ran when an event named it (the customer page's history links here)."""
-    if session is None:
-        return to_login(request)
     found = await service.version(digest)
     if found is None:
         return render(request, "mapping_version.html", session, 404, version=None, digest=digest)
@@ -115,9 +107,7 @@ async def mapping_version_page(request: Request, digest: str, service: Mappings,
 
 
 @router.get(MAPPINGS_PATH + "/{key}/yaml")
-async def download(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
-    if session is None:
-        return to_login(request)
+async def download(request: Request, key: str, service: Mappings, session: Viewer) -> Response:
     entry = await service.entry(key)
     if entry is None:
         return PlainTextResponse("No such mapping.", status_code=404)
@@ -126,10 +116,8 @@ async def download(request: Request, key: str, service: Mappings, session: Signe
 
 
 @router.get(MAPPINGS_PATH + "/check-fql")
-async def check_fql(request: Request, service: Mappings, session: SignedIn) -> Response:
+async def check_fql(request: Request, service: Mappings, session: MappingEditorData) -> Response:
     """The live check of the raw FQL box: the trigger rules Save runs (`validate`'s), errors and warnings."""
-    if session is None:
-        return signed_out_json()
     query = request.query_params.get("q", "")[:4000]
     if not query.strip():
         return json_answer({"ok": False, "problems": ["write a trigger"], "warnings": []})
@@ -140,16 +128,12 @@ async def check_fql(request: Request, service: Mappings, session: SignedIn) -> R
 
 
 @router.get(MAPPINGS_PATH + "/new")
-async def new_mapping(request: Request, service: Mappings, session: SignedIn) -> Response:
-    if session is None:
-        return to_login(request)
+async def new_mapping(request: Request, service: Mappings, session: MappingEditor) -> Response:
     return _editor(request, session, service, MappingForm())
 
 
 @router.get(MAPPINGS_PATH + "/{key}/edit")
-async def edit_mapping(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
-    if session is None:
-        return to_login(request)
+async def edit_mapping(request: Request, key: str, service: Mappings, session: MappingEditor) -> Response:
     entry = await service.entry(key)
     if entry is None:
         return render(request, "message.html", session, 404, title="No such mapping", message=f"No mapping {key!r}.")
@@ -157,9 +141,7 @@ async def edit_mapping(request: Request, key: str, service: Mappings, session: S
 
 
 @router.post(MAPPINGS_PATH + "/edit")
-async def post_mapping(request: Request, service: Mappings, session: SignedIn) -> Response:
-    if session is None:
-        return to_login(request)
+async def post_mapping(request: Request, service: Mappings, session: MappingEditor) -> Response:
     posted = await checked_form(request, session)
     if isinstance(posted, Response):
         return posted
@@ -266,17 +248,13 @@ async def _change_impact(request: Request, key: str, service: Mappings, session:
 
 
 @router.get(MAPPINGS_PATH + "/{key}/impact")
-async def change_impact(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
-    if session is None:
-        return to_login(request)
+async def change_impact(request: Request, key: str, service: Mappings, session: Viewer) -> Response:
     return await _change_impact(request, key, service, session, "")
 
 
 @router.post(MAPPINGS_PATH + "/{key}/impact")
-async def change_impact_on_events(request: Request, key: str, service: Mappings, session: SignedIn) -> Response:
+async def change_impact_on_events(request: Request, key: str, service: Mappings, session: MappingEditor) -> Response:
     """The same over events pasted on the page (a form post: same origin and CSRF, as every page form)."""
-    if session is None:
-        return to_login(request)
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form

@@ -10,16 +10,14 @@ from fastapi.responses import Response
 from receiver.pages import overview
 from receiver.pages.nav import OVERVIEW_PATH
 from receiver.routes.overview import MAX_NAME, OverviewDep
-from receiver.routes.page_kit import PageSession, render, to_login
+from receiver.routes.page_kit import Viewer, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get(OVERVIEW_PATH)
-async def overview_page(request: Request, session: PageSession, sources: OverviewDep) -> Response:
+async def overview_page(request: Request, session: Viewer, sources: OverviewDep) -> Response:
     """An unknown window gets the default (it came from a URL), as on the dashboard."""
-    if session is None:
-        return to_login(request)
     given = request.query_params.get("window") or ""
     window = given if given in overview.WINDOWS else overview.DEFAULT_WINDOW
     subscription = (request.query_params.get("subscription") or "")[:MAX_NAME] or None

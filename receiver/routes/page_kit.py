@@ -1,10 +1,14 @@
-"""The one page kit every page route uses: the signed-in session, rendering with the pages' headers,
-the sign-in redirect, and the same-origin and CSRF checks on forms.
+"""The one page kit every page route uses: the signed-in session and the permission it needs (`allowed`,
+and one alias per permission), rendering with the pages' headers, the sign-in redirect, and the
+same-origin and CSRF checks on forms.
 
-The pages sit behind the brand API key, entered once on the sign-in form and traded for a random
-session token (see `pages.sessions`); the cookie never holds the key. Templates are the receiver's
-own, autoescaped, and every answer carries a Content-Security-Policy that allows only this site's
-own scripts and styles, because everything a page shows came from event data, which anyone holding
+The pages sit behind a sign-in (the API key until the store has a user, then users: `pages.sign_in`),
+traded for a random session token (see `pages.sessions`); the cookie never holds a secret. Every route
+asks `allowed(permission)`, whose roles are `core.roles`'s one table; templates get the session as
+`viewer` only to leave out what the role may not do.
+
+Templates are the receiver's own, autoescaped, and every answer carries a Content-Security-Policy that
+allows only this site's own scripts and styles, because everything a page shows came from event data, which anyone holding
 a Segment write key can fill with markup. Every state-changing form must come from this site
 (Origin / Sec-Fetch-Site) and carry the session's CSRF token.
 """
@@ -27,7 +31,7 @@ from receiver.live.settings import session_label
 from receiver.pages.forms import read_form_lists
 from receiver.pages.nav import PAGES
 from receiver.pages.sessions import Session, cookie_name
-from receiver.routes.deps import BearerToken, Service, Sessions, config_of
+from receiver.routes.deps import BearerToken, Service, SignInDep, config_of
 
 HERE = Path(__file__).parent.parent
 STATIC_PATH = "/static"
@@ -67,13 +71,12 @@ def session_cookie(request: Request) -> str:
     return cookie_name(request.url.netloc)
 
 
-async def signed_in(request: Request, sessions: Sessions) -> Session | None:
-    """The session of the request's cookie, or None when signed out."""
-    return await sessions.get(request.cookies.get(session_cookie(request)))
+async def signed_in(request: Request, sign_in: SignInDep) -> Session | None:
+    """The session of the request's cookie, or None when signed out (see `SignIn.session`)."""
+    return await sign_in.session(request.cookies.get(session_cookie(request)))
 
 
 SignedIn = Annotated[Session | None, Depends(signed_in)]
-PageSession = SignedIn
 
 
 class PageDenied(Exception):
@@ -112,17 +115,29 @@ def allowed(permission: Permission, *, data: bool = False) -> Callable[..., Awai
 
 Viewer = Annotated[Session, Depends(allowed("view"))]
 """A signed-in session of any role: every read-only page."""
+ViewerData = Annotated[Session, Depends(allowed("view", data=True))]
+"""The same, for a page's own data (a fragment, a chart): 401 JSON when signed out."""
+MappingEditor = Annotated[Session, Depends(allowed("mappings.edit"))]
+MappingEditorData = Annotated[Session, Depends(allowed("mappings.edit", data=True))]
+SettingsEditor = Annotated[Session, Depends(allowed("settings.edit"))]
+Tester = Annotated[Session, Depends(allowed("tester.use"))]
+Replayer = Annotated[Session, Depends(allowed("plan.replay"))]
 
 
-async def data_reader(request: Request, session: SignedIn, service: Service, token: BearerToken) -> bool:
-    """Whether a page's JSON data may be read: with the page session, or, as every other JSON API, the
-    API key as `Authorization: Bearer` (a wrong one counts as a failed attempt, see `ratelimit`)."""
-    if token is not None:
-        return service.api_gate.admit(request, token.credentials)
-    return session is not None
+async def data_reader(request: Request, session: SignedIn, service: Service, token: BearerToken) -> None:
+    """A page's JSON data that is also an API: readable with a page session that may `view`, or, as every
+    other JSON API, the API key as `Authorization: Bearer` (the machine, an admin; a wrong one counts as a
+    failed attempt, see `ratelimit`). Else 401 naming both, or 403 for a session without `view`."""
+    if token is not None and service.api_gate.admit(request, token.credentials):
+        return
+    if token is not None or session is None:
+        raise PageDenied(signed_out_json(bearer=True))
+    if not session.may("view"):
+        raise PageDenied(json_answer(error_body("FORBIDDEN", refusal(session.role, "view")), 403))
 
 
-DataReader = Annotated[bool, Depends(data_reader)]
+DataReader = Depends(data_reader)
+"""As a route's `dependencies=[DataReader]`: it answers nothing, it only refuses."""
 
 
 def secured(response: Response) -> Response:
@@ -138,9 +153,10 @@ def render_template(template: str, context: Mapping[str, Any], status: int = 200
 
 
 def render(request: Request, template: str, session: Session, status: int = 200, **context: Any) -> Response:
-    """A signed-in page: its forms carry the session's CSRF token."""
+    """A signed-in page: its forms carry the session's CSRF token, and `viewer` (the session) tells the
+    templates which actions to offer; the route's permission check is what enforces them."""
     stack = config_of(request).stack
-    return render_template(template, {"csrf": session.csrf, "stack": stack, **context}, status)
+    return render_template(template, {"csrf": session.csrf, "stack": stack, "viewer": session, **context}, status)
 
 
 def redirect(target: str) -> Response:

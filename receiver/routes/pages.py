@@ -1,16 +1,14 @@
-"""The receiver's web pages: login, the inbound log and the customer page. Thin on purpose.
+"""The receiver's web pages: sign-in, the inbound and outbound logs and the customer page. Thin on purpose.
 
-The pages sit behind the brand API key, entered once on the login form and traded for a
-random session token (see `pages.sessions`); the cookie never holds the key. Every page is
-rendered with autoescaping and sent with a Content-Security-Policy that allows only this
-site's own scripts and styles, because everything a page shows came from event data, which
-anyone holding a Segment write key can fill with markup. What the pages show is built in
-`receiver.pages.views`; the session, rendering and form checks are `routes.page_kit`'s.
+Signing in trades the API key (before the store has a user) or a user's name, password and TOTP or
+recovery code (`receiver.pages.sign_in`) for a random session token (see `pages.sessions`); the cookie
+never holds a secret. Every page is rendered with autoescaping and sent with a Content-Security-Policy
+that allows only this site's own scripts and styles, because everything a page shows came from event
+data, which anyone holding a Segment write key can fill with markup. What the pages show is built in
+`receiver.pages.views`; the session, permission checks, rendering and form checks are `routes.page_kit`'s.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -21,17 +19,20 @@ from receiver.logs.stored import StoredLog
 from receiver.pages import views
 from receiver.pages.forms import read_form
 from receiver.pages.sessions import Session
-from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
+from receiver.pages.sign_in import FAILED
+from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Sessions, SignInDep
 from receiver.routes.page_kit import (
+    Viewer,
+    ViewerData,
     json_answer,
     redirect,
+    render,
     render_template,
     same_origin,
     session_cookie,
     signed_in,
-    signed_out_json,
-    to_login,
 )
+from receiver.security import client_address
 
 MAX_FORM_BYTES = 4096
 REFRESH_MS = 5000
@@ -39,12 +40,10 @@ REFRESH_MS = 5000
 router = APIRouter(include_in_schema=False)
 
 
-def _page(template: str, config: ReceiverConfig, session: Session, status: int = 200, **context: Any) -> Response:
-    return render_template(template, {"csrf": session.csrf, "stack": config.stack, **context}, status)
-
-
-def _login_form(config: ReceiverConfig, target: str, error: str | None = None, status: int = 200) -> Response:
-    context = {"next": target, "error": error, "configured": config.has_api_key, "stack": config.stack}
+def _login_form(
+    config: ReceiverConfig, target: str, users: bool, error: str | None = None, status: int = 200
+) -> Response:
+    context = {"next": target, "error": error, "users": users, "configured": config.has_api_key, "stack": config.stack}
     return render_template("login.html", context, status)
 
 
@@ -54,30 +53,51 @@ def _refused(config: ReceiverConfig, message: str, status: int = 403) -> Respons
     )
 
 
+def _signed_in(request: Request, session: Session) -> None:
+    """The one place a page sign-in is recorded: the audit trail's `sign_in` goes here."""
+
+
+def _sign_in_failed(request: Request, name: str | None) -> None:
+    """The one place a refused page sign-in is recorded: the audit trail's `sign_in.failed` goes here
+    (`name` is the user name tried, None for the API key; never the password or code)."""
+
+
 @router.get("/login")
-async def login_page(request: Request, config: Config, sessions: Sessions) -> Response:
+async def login_page(request: Request, config: Config, sign_in: SignInDep) -> Response:
     target = views.safe_next(request.query_params.get("next"))
-    return redirect(target) if await signed_in(request, sessions) else _login_form(config, target)
+    if await signed_in(request, sign_in):
+        return redirect(target)
+    return _login_form(config, target, await sign_in.with_users())
 
 
 @router.post("/login")
-async def login(request: Request, config: Config, sessions: Sessions, service: Service) -> Response:
+async def login(request: Request, config: Config, sessions: Sessions, sign_in: SignInDep) -> Response:
+    """Once the store has a user, only a user signs in here (the API key stays valid as Bearer for the
+    JSON APIs); before that the API key signs in as the bootstrap admin."""
     if not same_origin(request):
         return _refused(config, "Sign-in forms are accepted from this site only.")
     form = await read_form(request, MAX_FORM_BYTES, max_fields=8)
     if form is None:
         return _refused(config, "Send the sign-in form as a small URL-encoded form.", 400)
     target = views.safe_next(form.get("next"))
+    users = await sign_in.with_users()
+    name = form.get("name", "") if users else None
+    address = client_address(request)
     try:
-        admitted = service.api_gate.admit(request, form.get("api_key"))
+        if name is not None:
+            made = await sign_in.as_user(address, name, form.get("password", ""), form.get("code", ""))
+        else:
+            made = await sign_in.as_api_key(address, form.get("api_key"))
     except ApiError as exc:
-        answer = _login_form(config, target, exc.message, exc.status)
+        answer = _login_form(config, target, users, exc.message, exc.status)
         answer.headers.update(exc.headers)
         return answer
-    if not admitted:
-        return _login_form(config, target, "That API key is not valid.", 401)
+    if made is None:
+        _sign_in_failed(request, name)
+        return _login_form(config, target, users, FAILED if users else "That API key is not valid.", 401)
+    token, session = made
+    _signed_in(request, session)
     await sessions.revoke(request.cookies.get(session_cookie(request)))
-    token, _ = await sessions.create()
     response = redirect(target)
     response.set_cookie(
         session_cookie(request),
@@ -114,9 +134,9 @@ async def _log_page(
     event_types: tuple[str, ...],
 ) -> Response:
     query = views.parse_log_form(request.query_params, min_status=view.min_status)
-    return _page(
+    return render(
+        request,
         "logs.html",
-        config,
         session,
         view=view,
         query=query,
@@ -132,10 +152,8 @@ async def _log_page(
     )
 
 
-async def _log_data(request: Request, view: views.LogView, source: StoredLog, session: Session | None) -> Response:
-    """The same rows as the page, for its auto-refresh; 401 (not a redirect) when signed out."""
-    if session is None:
-        return signed_out_json()
+async def _log_data(request: Request, view: views.LogView, source: StoredLog) -> Response:
+    """The same rows as the page, for its auto-refresh (401, not a redirect, when signed out: `ViewerData`)."""
     query = views.parse_log_form(request.query_params, min_status=view.min_status)
     return json_answer(await views.log_page(source, query, view.path))
 
@@ -145,52 +163,41 @@ def _event_types(contract: Contract) -> tuple[str, ...]:
 
 
 @router.get(views.INBOUND_LOG.path)
-async def inbound_log_page(
-    request: Request, config: Config, contract: Contract, sessions: Sessions, log: Log
-) -> Response:
-    session = await signed_in(request, sessions)
-    if session is None:
-        return to_login(request)
+async def inbound_log_page(request: Request, config: Config, contract: Contract, session: Viewer, log: Log) -> Response:
     return await _log_page(request, views.INBOUND_LOG, log, config, session, _event_types(contract))
 
 
 @router.get(views.INBOUND_LOG.path + "/data")
-async def inbound_log_data(request: Request, sessions: Sessions, log: Log) -> Response:
-    return await _log_data(request, views.INBOUND_LOG, log, await signed_in(request, sessions))
+async def inbound_log_data(request: Request, _: ViewerData, log: Log) -> Response:
+    return await _log_data(request, views.INBOUND_LOG, log)
 
 
 @router.get(views.OUTBOUND_LOG.path)
 async def outbound_log_page(
-    request: Request, config: Config, contract: Contract, sessions: Sessions, log: OutLog
+    request: Request, config: Config, contract: Contract, session: Viewer, log: OutLog
 ) -> Response:
-    session = await signed_in(request, sessions)
-    if session is None:
-        return to_login(request)
     return await _log_page(request, views.OUTBOUND_LOG, log, config, session, _event_types(contract))
 
 
 @router.get(views.OUTBOUND_LOG.path + "/data")
-async def outbound_log_data(request: Request, sessions: Sessions, log: OutLog) -> Response:
-    return await _log_data(request, views.OUTBOUND_LOG, log, await signed_in(request, sessions))
+async def outbound_log_data(request: Request, _: ViewerData, log: OutLog) -> Response:
+    return await _log_data(request, views.OUTBOUND_LOG, log)
 
 
 @router.get(views.CUSTOMERS_PATH + "{customer_id:path}")
 async def customer_page(
-    request: Request, customer_id: str, config: Config, contract: Contract, sessions: Sessions, customers: CustomersDep
+    request: Request, customer_id: str, contract: Contract, session: Viewer, customers: CustomersDep
 ) -> Response:
-    session = await signed_in(request, sessions)
-    if session is None:
-        return to_login(request)
     found = await customers.profile(customer_id)
     if found is None:
-        return _page("not_found.html", config, session, 404, customer_id=customer_id)
+        return render(request, "not_found.html", session, 404, customer_id=customer_id)
     customer_id = found.id
     pages = views.page_count(found.event_count, views.HISTORY_PAGE_SIZE)
     number = min(views.small_int(request.query_params.get("page")) or 1, pages)
     offset, limit = views.history_window(found.event_count, number, views.HISTORY_PAGE_SIZE)
     history = await customers.history(customer_id, offset=offset, limit=limit) if limit else None
     if limit and history is None:
-        return _page("not_found.html", config, session, 404, customer_id=customer_id)
+        return render(request, "not_found.html", session, 404, customer_id=customer_id)
     model = views.customer_page(
         found,
         history.events if history is not None else [],
@@ -199,4 +206,4 @@ async def customer_page(
         profile_labels=dict(contract.action_by_type("identify").data_properties),
     )
     external_ids = sorted((await customers.external_ids(customer_id)).items())
-    return _page("customer.html", config, session, customer=model, external_ids=external_ids)
+    return render(request, "customer.html", session, customer=model, external_ids=external_ids)

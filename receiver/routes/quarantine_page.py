@@ -11,8 +11,8 @@ from fastapi.responses import Response
 
 from receiver.errors import ApiError
 from receiver.pages.views import LOGS_PATH
-from receiver.routes.deps import QuarantineDep, Sessions
-from receiver.routes.page_kit import checked_form, redirect, render, signed_in, to_login
+from receiver.routes.deps import QuarantineDep
+from receiver.routes.page_kit import Replayer, Viewer, checked_form, redirect, render
 from receiver.routes.quarantine import item
 
 PAGE_PATH = LOGS_PATH + "/quarantine"
@@ -20,20 +20,14 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get(PAGE_PATH)
-async def quarantine_page(request: Request, sessions: Sessions, quarantine: QuarantineDep) -> Response:
-    session = await signed_in(request, sessions)
-    if session is None:
-        return to_login(request)
+async def quarantine_page(request: Request, session: Viewer, quarantine: QuarantineDep) -> Response:
     kept, count = await quarantine.listed()
     done = {key: request.query_params.get(key) for key in ("replayed", "outcome", "problem")}
     return render(request, "quarantine.html", session, items=[item(one) for one in kept], count=count, done=done)
 
 
 @router.post(PAGE_PATH + "/replay")
-async def quarantine_replay_form(request: Request, sessions: Sessions, quarantine: QuarantineDep) -> Response:
-    session = await signed_in(request, sessions)
-    if session is None:
-        return to_login(request)
+async def quarantine_replay_form(request: Request, session: Replayer, quarantine: QuarantineDep) -> Response:
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form

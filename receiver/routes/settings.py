@@ -20,7 +20,7 @@ from receiver.pages.nav import SETTINGS_PATH
 from receiver.pages.sessions import Session
 from receiver.pages.views import customer_url
 from receiver.routes.deps import LiveSettings, Service
-from receiver.routes.page_kit import SignedIn, checked_form, redirect, render, to_login, who
+from receiver.routes.page_kit import SettingsEditor, Viewer, checked_form, redirect, render, who
 
 AUDIT_SHOWN = 50
 router = APIRouter(include_in_schema=False)
@@ -103,19 +103,16 @@ async def _page(
 
 
 @router.get(SETTINGS_PATH)
-async def settings_page(request: Request, service: LiveSettings, webhook: Service, session: SignedIn) -> Response:
-    if session is None:
-        return to_login(request)
+async def settings_page(request: Request, service: LiveSettings, webhook: Service, session: Viewer) -> Response:
+    """Every role sees the settings; the form is read-only to one that may not change them."""
     await service.refresh()
     return await _page(request, session, service, webhook)
 
 
 @router.post(SETTINGS_PATH + "/{group_id}")
 async def save_settings(
-    request: Request, group_id: str, service: LiveSettings, webhook: Service, session: SignedIn
+    request: Request, group_id: str, service: LiveSettings, webhook: Service, session: SettingsEditor
 ) -> Response:
-    if session is None:
-        return to_login(request)
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form

@@ -20,7 +20,7 @@ from receiver.pages.nav import TESTER_PATH as PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import IngestDep
 from receiver.routes.deps import MappingSet as Mappings
-from receiver.routes.page_kit import PageSession, render, same_origin, to_login
+from receiver.routes.page_kit import Tester, render, same_origin
 
 MAX_FORM_BYTES = 128 * 1024
 
@@ -61,11 +61,7 @@ async def _page(
 
 
 @router.get(PATH)
-async def tester_page(
-    request: Request, session: PageSession, mappings: Mappings, definition: DefinitionDep
-) -> Response:
-    if session is None:
-        return to_login(request)
+async def tester_page(request: Request, session: Tester, mappings: Mappings, definition: DefinitionDep) -> Response:
     example = request.query_params.get("example") or tester.default_example(tester.example_names())
     text = tester.read_example(example) if example else None
     problem = f"There is no example named {example!r}." if example and text is None else None
@@ -85,10 +81,8 @@ async def tester_page(
 
 @router.post(PATH)
 async def tester_run(
-    request: Request, session: PageSession, mappings: Mappings, definition: DefinitionDep, ingest: IngestDep
+    request: Request, session: Tester, mappings: Mappings, definition: DefinitionDep, ingest: IngestDep
 ) -> Response:
-    if session is None:
-        return to_login(request)
     await mappings.sync_ingest()
     form = await read_form(request, MAX_FORM_BYTES)
     if form is None or not same_origin(request) or not session.csrf_matches(form.get("csrf")):
