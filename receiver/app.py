@@ -39,6 +39,7 @@ from receiver.outbound.messages import build_outbound
 from receiver.outbound.queue_depth import QueueDepthHistory
 from receiver.pages.sessions import SessionStore
 from receiver.pages.sign_in import SignIn
+from receiver.pages.users import UserAdmin
 from receiver.routes import (
     customers,
     dashboard,
@@ -59,6 +60,7 @@ from receiver.routes import (
     quarantine_page,
     settings,
     tester,
+    users_page,
     webhook,
 )
 from receiver.store import config_state_for, make_store, recent_messages_for
@@ -150,6 +152,7 @@ def create_app(
     state.customers = Customers(store, service.customer_ids)
     state.sessions = SessionStore(store)
     state.sign_in = SignIn(store, state.sessions, service.api_gate)
+    state.user_admin = UserAdmin(store)
     state.ingest = tracking
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     state.history = HistoryService(live, mapping_set)
@@ -179,6 +182,7 @@ def create_app(
         history,
         settings,
         mappings,
+        users_page,
     ):
         app.include_router(module.router)
     install_metrics(app)

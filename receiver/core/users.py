@@ -71,7 +71,13 @@ def _recovery_code() -> str:
 
 
 async def add_user(
-    store: LoyaltyStore, name: str, role: str, password: str | None = None, *, now: datetime | None = None
+    store: LoyaltyStore,
+    name: str,
+    role: str,
+    password: str | None = None,
+    *,
+    pii_access: bool = False,
+    now: datetime | None = None,
 ) -> Setup:
     """Add a user and hand back its one-time setup; 409 when the name is taken."""
     check_name(name)
@@ -86,6 +92,7 @@ async def add_user(
         secret,
         tuple(recovery_digest(code) for code in codes),
         now or datetime.now(UTC),
+        pii_access,
     )
     if not await store.user_add(user):
         raise ApiError(409, "USER_EXISTS", f"There is already a user named {name!r}.")

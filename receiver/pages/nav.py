@@ -11,6 +11,7 @@ DASHBOARD_PATH = "/"
 TESTER_PATH = "/tester"
 MAPPINGS_PATH = "/mappings"
 SETTINGS_PATH = "/settings"
+USERS_PATH = "/users"
 OVERVIEW_PATH = "/overview"
 
 
@@ -33,4 +34,5 @@ PAGES: tuple[Page, ...] = (
     Page("outbound", "Outbound log", OUTBOUND_LOGS_PATH),
     Page("mappings", "Mappings", MAPPINGS_PATH),
     Page("settings", "Settings", SETTINGS_PATH),
+    Page("users", "Users", USERS_PATH, "users.manage"),
 )

@@ -30,6 +30,7 @@ from receiver.outbound.messages import Outbound
 from receiver.outbound.queue_depth import QueueDepthHistory
 from receiver.pages.sessions import SessionStore
 from receiver.pages.sign_in import SignIn
+from receiver.pages.users import UserAdmin
 
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
 
@@ -76,6 +77,11 @@ async def get_sessions(request: Request) -> SessionStore:
 async def get_sign_in(request: Request) -> SignIn:
     """The sign-in form's checks: the API key until the store has a user, then users only."""
     return request.app.state.sign_in
+
+
+async def get_user_admin(request: Request) -> UserAdmin:
+    """The Users page's rules over the store's users (`receiver.pages.users`)."""
+    return request.app.state.user_admin
 
 
 async def get_settings(request: Request) -> SettingsService:
@@ -129,6 +135,7 @@ Log = Annotated[StoredLog, Depends(get_log)]
 OutLog = Annotated[StoredLog, Depends(get_outbound_log)]
 Sessions = Annotated[SessionStore, Depends(get_sessions)]
 SignInDep = Annotated[SignIn, Depends(get_sign_in)]
+Users = Annotated[UserAdmin, Depends(get_user_admin)]
 LiveSettings = Annotated[SettingsService, Depends(get_settings)]
 MappingSet = Annotated[MappingsService, Depends(get_mappings)]
 History = Annotated[HistoryService, Depends(get_history)]

@@ -122,6 +122,7 @@ MappingEditorData = Annotated[Session, Depends(allowed("mappings.edit", data=Tru
 SettingsEditor = Annotated[Session, Depends(allowed("settings.edit"))]
 Tester = Annotated[Session, Depends(allowed("tester.use"))]
 Replayer = Annotated[Session, Depends(allowed("plan.replay"))]
+UserManager = Annotated[Session, Depends(allowed("users.manage"))]
 
 
 async def data_reader(request: Request, session: SignedIn, service: Service, token: BearerToken) -> None:

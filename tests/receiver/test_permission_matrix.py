@@ -74,6 +74,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, Permission]] = {
     ("POST", "/mappings/{key}/history/{number}/restore"): ("page", "mappings.edit"),
     ("GET", "/settings/history"): ("page", "view"),
     ("POST", "/settings/history/{number}/restore"): ("page", "settings.edit"),
+    ("GET", "/users"): ("page", "users.manage"),
+    ("POST", "/users"): ("page", "users.manage"),
+    ("POST", "/users/{name}/role"): ("page", "users.manage"),
+    ("POST", "/users/{name}/pii"): ("page", "users.manage"),
+    ("POST", "/users/{name}/delete"): ("page", "users.manage"),
     ("GET", "/v1/logs"): ("api", "view"),
     ("GET", "/v1/outbound-logs"): ("api", "view"),
     ("GET", "/v1/customers/{customer_id}"): ("api", "view"),
@@ -91,6 +96,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, Permission]] = {
 SAMPLES = {"customer_id": "c-1", "group_id": "customer-id-mapping", "digest": "0" * 16, "key": "no-such-mapping"}
 SAMPLES["message_id"] = "m-1"
 SAMPLES["number"] = "1"
+SAMPLES["name"] = "no-such-user"
 ROLES: tuple[Role, ...] = ("admin", "editor", "auditor")
 CALLERS = ("signed out", *ROLES, "api-key session", "bearer")
 
