@@ -87,6 +87,20 @@ class PiiFields:
         return self.names.get(name)
 
 
+def hash_members(value: Any, fields: PiiFields) -> Any:
+    """A JSON value with every member named as PII (at any depth) hashed by its kind (`hash_json`)."""
+    if isinstance(value, Mapping):
+        return {
+            key: hash_json(kind, item)
+            if isinstance(key, str) and (kind := fields.kind(key)) is not None
+            else hash_members(item, fields)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [hash_members(item, fields) for item in value]
+    return value
+
+
 def _paths(schema: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, str]]:
     for name, spec in (schema.get("properties") or {}).items():
         kind = kind_of(spec.get("pii"))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Any
 
 from destination.plan.check import UNPLANNED, Violation, check_message, omit_unplanned
 from destination.plan.model import PlanError, TrackingPlan, load_plan, plan_path
+from destination.plan.pii import PiiFields, pii_fields
 from receiver.config import ReceiverConfig
 from receiver.store.quarantine import NewQuarantined, event_name
 
@@ -166,6 +167,23 @@ class PlanGate:
         except PlanError as exc:
             logger.warning("tracking plan %s changed but cannot be used; the last good plan stays:\n%s", self.path, exc)
         return self.plan
+
+
+class PlanPii:
+    """The personal data of the gate's plan as it is now (`destination.plan.pii`), with the fields the
+    given mappings fill from it; worked out again only when the plan changes."""
+
+    def __init__(self, gate: PlanGate, mappings: Iterable[Any] = ()) -> None:
+        self._gate = gate
+        self._mappings = tuple(mappings)
+        self._for: TrackingPlan | None = None
+        self._fields = PiiFields()
+
+    def current(self) -> PiiFields:
+        plan = self._gate.current()
+        if plan is not self._for:
+            self._for, self._fields = plan, pii_fields(plan, self._mappings)
+        return self._fields
 
 
 def quarantined(message: Mapping[str, Any], verdict: PlanCheck, redact: Callable[[Any], Any]) -> NewQuarantined:

@@ -20,8 +20,9 @@ from receiver.errors import ApiError
 from receiver.logs.stored import StoredLog
 from receiver.pages import views
 from receiver.pages.forms import read_form
+from receiver.pages.pii import masker
 from receiver.pages.sessions import Session
-from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
+from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions, pii_of
 from receiver.routes.page_kit import (
     json_answer,
     redirect,
@@ -120,7 +121,7 @@ async def _log_page(
         session,
         view=view,
         query=query,
-        data=await views.log_page(source, query, view.path),
+        data=await views.log_page(source, query, view.path, masker(pii_of(request), session.sees_pii)),
         event_types=views.event_type_choices(event_types, query.values.get("event_type")),
         error_choices=views.ERROR_CHOICES,
         page_sizes=views.PAGE_SIZES,
@@ -137,7 +138,7 @@ async def _log_data(request: Request, view: views.LogView, source: StoredLog, se
     if session is None:
         return signed_out_json()
     query = views.parse_log_form(request.query_params, min_status=view.min_status)
-    return json_answer(await views.log_page(source, query, view.path))
+    return json_answer(await views.log_page(source, query, view.path, masker(pii_of(request), session.sees_pii)))
 
 
 def _event_types(contract: Contract) -> tuple[str, ...]:
@@ -197,6 +198,7 @@ async def customer_page(
         page=number,
         per_page=views.HISTORY_PAGE_SIZE,
         profile_labels=dict(contract.action_by_type("identify").data_properties),
+        mask=(mask := masker(pii_of(request), session.sees_pii)),
     )
-    external_ids = sorted((await customers.external_ids(customer_id)).items())
+    external_ids = sorted(mask.one(await customers.external_ids(customer_id)).items())
     return _page("customer.html", config, session, customer=model, external_ids=external_ids)
