@@ -13,8 +13,9 @@ from receiver.live.mappings import MappingsService, errors_of, fql_problems, slu
 from receiver.pages import views
 from receiver.pages.impact import impact_view
 from receiver.pages.nav import MAPPINGS_PATH
+from receiver.pages.pii import masker
 from receiver.pages.sessions import Session
-from receiver.routes.deps import Config
+from receiver.routes.deps import Config, pii_of
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.mapping_form import (
     CONDITION_FIELDS,
@@ -177,13 +178,16 @@ async def post_mapping(request: Request, service: Mappings, session: SignedIn) -
     elif op == "edit_object_pairs":
         form.object_json = None
     elif op == "load_events":
-        extra["events"] = [(kept.seq, _pretty(kept.message)) for kept in await service.recent(_safe_fql(form))]
+        mask = masker(pii_of(request), session.sees_pii)  # the recent feed shows the plan's PII masked
+        extra["events"] = [
+            (kept.seq, _pretty(mask.one(kept.message))) for kept in await service.recent(_safe_fql(form))
+        ]
     elif op.startswith("use_event-"):
         # By the kept message's seq, not its place in the list: new traffic on any instance moves places.
         seq = _index(op)
         chosen = [kept for kept in await service.recent("") if kept.seq == seq]
         if chosen:
-            form.sample = _pretty(chosen[0].message)
+            form.sample = _pretty(masker(pii_of(request), session.sees_pii).one(chosen[0].message))
     elif op == "test":
         extra["report"] = _test(service, form)
     elif op == "impact":
