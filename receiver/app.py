@@ -91,7 +91,9 @@ def create_app(
     live = SettingsService(config, config_state, os.environ if environ is None else environ)
     log = StoredLog(store, "inbound")
     gate = plan_gate if plan_gate is not None else gate_from_config(config)
-    pii = PlanPii(gate, (action.default_mapping for action in definition.actions.values()))
+    defaults = [action.default_mapping for action in definition.actions.values()]
+    # The plan's PII, with the fields the running mappings fill from it (`tracking` is built below).
+    pii = PlanPii(gate, lambda: [*defaults, *(each.mapping for each in tracking.fanout.subscriptions)])
     outbound = build_outbound(config, store, definition, pii.current)
     live.listeners.append(lambda current: outbound.reconfigure(current.outbound))
     profile_fields = contract.action_by_type("identify").data_properties

@@ -171,18 +171,23 @@ class PlanGate:
 
 class PlanPii:
     """The personal data of the gate's plan as it is now (`destination.plan.pii`), with the fields the
-    given mappings fill from it; worked out again only when the plan changes."""
+    mappings running fill from it (`birth_date` from `traits.birthday`); worked out again only when the
+    plan or the mappings change."""
 
-    def __init__(self, gate: PlanGate, mappings: Iterable[Any] = ()) -> None:
+    def __init__(self, gate: PlanGate, mappings: Callable[[], Iterable[Mapping[str, Any]]] = tuple) -> None:
         self._gate = gate
-        self._mappings = tuple(mappings)
-        self._for: TrackingPlan | None = None
+        self._mappings = mappings
+        self._for: tuple[TrackingPlan | None, tuple[Mapping[str, Any], ...]] = (None, ())
         self._fields = PiiFields()
 
     def current(self) -> PiiFields:
-        plan = self._gate.current()
-        if plan is not self._for:
-            self._for, self._fields = plan, pii_fields(plan, self._mappings)
+        key = (self._gate.current(), tuple(self._mappings()))
+        if (
+            key[0] is not self._for[0]
+            or len(key[1]) != len(self._for[1])
+            or any(a is not b for a, b in zip(key[1], self._for[1]))
+        ):
+            self._for, self._fields = key, pii_fields(key[0], key[1])
         return self._fields
 
 

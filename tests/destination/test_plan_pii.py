@@ -11,7 +11,17 @@ from hypothesis import strategies as st
 from destination.definition.project import project_root
 from destination.plan.docs import markdown
 from destination.plan.model import PlanError, load_plan
-from destination.plan.pii import KINDS, PERSONAL, hash_json, hash_value, is_hashed, normalise, pii_fields
+from destination.plan.pii import (
+    KINDS,
+    PERSONAL,
+    PiiFields,
+    hash_json,
+    hash_members,
+    hash_value,
+    is_hashed,
+    normalise,
+    pii_fields,
+)
 
 # FIPS 180-2, appendix B.1: SHA-256("abc").
 FIPS_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -73,6 +83,17 @@ def test_json_values_are_hashed_without_leaking() -> None:
     assert hash_json("email", None) is None
     hashed = hash_json(PERSONAL, {"street": "Fő utca 1"})
     assert is_hashed(hashed) and "Fő" not in hashed
+
+
+def test_members_named_as_pii_are_hashed_at_any_depth() -> None:
+    fields = PiiFields({}, {"email": "email", "phone": "phone"})
+    body = {"email": FB_EMAIL[0], "tier": "gold", "guests": [{"phone": FB_PHONE[0], "seat": 3}]}
+    assert hash_members(body, fields) == {
+        "email": FB_EMAIL[1],
+        "tier": "gold",
+        "guests": [{"phone": FB_PHONE[1], "seat": 3}],
+    }
+    assert hash_members(body, PiiFields()) == body
 
 
 kinds = st.sampled_from(KINDS)

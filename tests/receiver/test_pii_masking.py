@@ -8,7 +8,9 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
+from destination.plan.model import parse_plan
 from destination.plan.pii import PiiFields
+from receiver.ingest.plan_gate import PlanGate, PlanPii
 from receiver.pages.pii import CLEAR, MASK, PII_HIDDEN, mask_values, masker
 
 NAMES = {"email": "email", "phone": "phone", "first_name": "name"}
@@ -73,3 +75,15 @@ def test_a_masker_masks_only_for_who_may_not_see() -> None:
     assert shown.one(body) == body and shown.notice is None and not shown.is_pii("email")
     assert masker(PiiFields(), reveal_pii=False).one(body) == body  # no plan, nothing marked
     assert CLEAR(body, 1) == [body, 1]
+
+
+def test_the_plan_pii_follows_the_running_mappings() -> None:
+    plan = parse_plan(
+        {"version": 1, "events": [{"type": "identify", "traits": {"properties": {"email": {"pii": "email"}}}}]}
+    )
+    running: list[dict[str, object]] = []
+    pii = PlanPii(PlanGate(plan), lambda: running)
+    assert pii.current().names == {"email": "email"}
+    running.append({"data": {"contact": {"@path": "$.context.traits.email"}}})
+    assert pii.current().kind("contact") == "email"  # a mapping saved since fills `contact` from a PII trait
+    assert PlanPii(PlanGate(None)).current().names == {}
