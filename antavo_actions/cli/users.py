@@ -25,7 +25,7 @@ from receiver.store.contract import LoyaltyStore, StoreUnavailable
 from receiver.store.limits import StoreLimits
 
 T = TypeVar("T")
-app = typer.Typer(help="The receiver's users: roles and two-factor sign-in.", no_args_is_help=True)
+app = typer.Typer(help="The receiver's users: roles, PII access and two-factor sign-in.", no_args_is_help=True)
 StoreOption = Annotated[str | None, typer.Option(metavar="URL", help="Store URL (default: the settings').")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", help="Settings file.")]
 ROLE_HELP = "One of: " + ", ".join(ROLES) + "."
@@ -80,7 +80,7 @@ def add(
     _show(_run(store, config, lambda opened: add_user(opened, name, role, password)))
 
 
-@app.command(name="list", short_help="List the users and their roles.")
+@app.command(name="list", short_help="List the users, their roles and PII access.")
 def list_users(store: StoreOption = None, config: ConfigOption = None) -> None:
     """The users by name, with role, unused recovery codes and PII access (never a secret)."""
     users = _run(store, config, lambda opened: opened.user_list())
@@ -118,7 +118,7 @@ def set_role(name: str, role: str, store: StoreOption = None, config: ConfigOpti
 PII_SWITCH = {"on": True, "off": False}
 
 
-@app.command(name="set-pii", short_help="Grant (on) or take away (off) a user's PII access (its sessions end).")
+@app.command(name="set-pii", short_help="Turn a user's PII access on or off (its sessions end).")
 def set_pii(
     name: str,
     access: Annotated[str, typer.Argument(metavar="on|off", help="on: sees `pii` values; off: sees them masked.")],

@@ -96,10 +96,6 @@ class Masker:
     def one(self, value: Any) -> Any:
         return self(value)[0]
 
-    def is_pii(self, name: str) -> bool:
-        """Whether a member named `name` is masked on this page."""
-        return self.active and self.fields.kind(name) is not None
-
 
 CLEAR = Masker()
 """Shows everything: a session with PII access, the API key, or no plan."""
