@@ -13,7 +13,7 @@ from receiver.live.mappings import MappingsService, errors_of, fql_problems, slu
 from receiver.pages import views
 from receiver.pages.impact import impact_view
 from receiver.pages.nav import MAPPINGS_PATH
-from receiver.pages.pii import masker
+from receiver.pages.pii import Masker, masker
 from receiver.pages.sessions import Session
 from receiver.routes.deps import Config, pii_of
 from receiver.routes.deps import MappingSet as Mappings
@@ -192,7 +192,8 @@ async def post_mapping(request: Request, service: Mappings, session: SignedIn) -
         extra["report"] = _test(service, form)
     elif op == "impact":
         pasted = (posted.get("impact_events") or [""])[0]
-        extra["impact"], extra["impact_events"] = await _impact(service, form, pasted), pasted
+        mask = masker(pii_of(request), session.sees_pii)
+        extra["impact"], extra["impact_events"] = await _impact(service, form, pasted, mask), pasted
     elif op == "save":
         return await _save(request, session, service, form)
     return _editor(request, session, service, form, **extra)
@@ -236,7 +237,7 @@ def _test(service: MappingsService, form: MappingForm) -> dict[str, Any]:
     return report
 
 
-async def _impact(service: MappingsService, form: MappingForm, pasted: str) -> dict[str, Any]:
+async def _impact(service: MappingsService, form: MappingForm, pasted: str, mask: Masker) -> dict[str, Any]:
     """The impact panel for the form as it stands: the same mapping text Save would store."""
     try:
         data = mapping_data(form, service.definition)
@@ -247,7 +248,7 @@ async def _impact(service: MappingsService, form: MappingForm, pasted: str) -> d
     if not form.key and existing is not None:
         return {"error": f"a mapping named like this already exists ({key}.yaml): choose another name"}
     text = to_yaml(data, existing.text if existing else None)
-    return await impact_view(service, [MappingChange(key, text)], pasted)
+    return await impact_view(service, [MappingChange(key, text)], pasted, mask)
 
 
 async def _change_impact(request: Request, key: str, service: Mappings, session: Session, pasted: str) -> Response:
@@ -264,7 +265,7 @@ async def _change_impact(request: Request, key: str, service: Mappings, session:
     else:
         verb, text = ("Revert to file" if service.has_file(key) else "Delete"), None
     await service.sync_ingest()
-    panel = await impact_view(service, [MappingChange(key, text)], pasted)
+    panel = await impact_view(service, [MappingChange(key, text)], pasted, masker(pii_of(request), session.sees_pii))
     return render(request, "mapping_impact.html", session, entry=entry, change=change, verb=verb, impact=panel,
                   impact_events=pasted)  # fmt: skip
 

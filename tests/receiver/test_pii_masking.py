@@ -8,9 +8,12 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
+from destination.delivery.impact import Entry, FieldChange, Impact, Kind
 from destination.plan.model import parse_plan
 from destination.plan.pii import PiiFields
 from receiver.ingest.plan_gate import PlanGate, PlanPii
+from receiver.live.impact import RECENT, ImpactRun
+from receiver.pages.impact import impact_panel
 from receiver.pages.pii import CLEAR, MASK, PII_HIDDEN, mask_values, masker
 
 NAMES = {"email": "email", "phone": "phone", "first_name": "name"}
@@ -87,3 +90,23 @@ def test_the_plan_pii_follows_the_running_mappings() -> None:
     running.append({"data": {"contact": {"@path": "$.context.traits.email"}}})
     assert pii.current().kind("contact") == "email"  # a mapping saved since fills `contact` from a PII trait
     assert PlanPii(PlanGate(None)).current().names == {}
+
+
+def test_the_impact_panel_masks_a_pii_field_before_and_after() -> None:
+    changes = (
+        FieldChange("/data/email", "changed", "old@b.example", "new@b.example"),
+        FieldChange("/data", "changed", {"email": "x@b.example"}, {"email": "y@b.example", "tier": "gold"}),
+        FieldChange("/data/tier", "added", None, "gold"),
+    )
+    entry = Entry(0, "m-1", "Profile updates", Kind.PAYLOAD_CHANGED, changes)
+    run = ImpactRun(Impact((entry,), 1, {Kind.PAYLOAD_CHANGED.value: 1}), RECENT, 100, 1)
+    hidden = impact_panel(run, masker(FIELDS, reveal_pii=False))
+    text = json.dumps(hidden)
+    assert all(value not in text for value in ("old@b", "new@b", "x@b", "y@b")) and "gold" in text
+    shown = impact_panel(run, masker(FIELDS, reveal_pii=True))
+    assert shown["rows"][0]["fields"][0] == {
+        "pointer": "/data/email",
+        "change": "changed",
+        "before": '"old@b.example"',
+        "after": '"new@b.example"',
+    }
