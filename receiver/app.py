@@ -25,7 +25,7 @@ from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
 from receiver.errors import install_handlers
 from receiver.ingest.not_found import install_not_found
-from receiver.ingest.plan_gate import PlanGate, gate_from_config
+from receiver.ingest.plan_gate import PlanGate, PlanPii, gate_from_config
 from receiver.ingest.recent import RecentFeed
 from receiver.ingest.replay import Quarantine
 from receiver.ingest.service import Ingest, load_subscriptions
@@ -95,7 +95,11 @@ def create_app(
     config_state = config_state if config_state is not None else config_state_for(store)
     live = SettingsService(config, config_state, os.environ if environ is None else environ)
     log = StoredLog(store, "inbound")
-    outbound = build_outbound(config, store, definition)
+    gate = plan_gate if plan_gate is not None else gate_from_config(config)
+    defaults = [action.default_mapping for action in definition.actions.values()]
+    # The plan's PII, with the fields the running mappings fill from it (`tracking` is built below).
+    pii = PlanPii(gate, lambda: [*defaults, *(each.mapping for each in tracking.fanout.subscriptions)])
+    outbound = build_outbound(config, store, definition, pii.current)
     live.listeners.append(lambda current: outbound.reconfigure(current.outbound))
     profile_fields = contract.action_by_type("identify").data_properties
     ids = CustomerIds(config_state, store, live.refresh, profile_fields)
@@ -105,7 +109,6 @@ def create_app(
     recent = RecentFeed(recent_messages_for(store, bounds))
     versions = MappingVersions(config_state.record_mapping_versions)
     subscriptions = load_subscriptions(config, definition)
-    gate = plan_gate if plan_gate is not None else gate_from_config(config)
     tracking = Ingest(config, service, subscriptions, definition, recent=recent, versions=versions, gate=gate)
     # The one wiring after construction: the mappings service edits the ingest's fan-out, and the
     # ingest asks it before each call whether the saved set moved.
@@ -157,6 +160,7 @@ def create_app(
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     state.history = HistoryService(live, mapping_set)
     state.queue_depth = queue_depth
+    state.pii = pii
     state.verdicts = Verdicts(log, tracking.fanout.duplicates)
     state.quarantine = Quarantine(tracking.fanout)
     install_handlers(app)

@@ -1,4 +1,5 @@
-"""`antavo-actions users`: who may sign in to the receiver's pages, with which role (admin, editor, auditor).
+"""`antavo-actions users`: who may sign in to the receiver's pages, with which role (admin, editor, auditor)
+and whether they see the properties the tracking plan marks `pii` (`set-pii`; an admin always does).
 
 `users add` prints the new user's one-time setup (password, TOTP secret and otpauth:// URI, recovery
 codes): the store keeps only hashes, so this is the one time they can be read. The commands work on
@@ -16,6 +17,7 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 
 from antavo_actions.cli.db import EXIT_FAILED, EXIT_USAGE, store_url
+from receiver.core.roles import sees_pii
 from receiver.core.users import ROLES, Setup, add_user, check_role
 from receiver.errors import ApiError
 from receiver.store import make_store
@@ -23,7 +25,7 @@ from receiver.store.contract import LoyaltyStore, StoreUnavailable
 from receiver.store.limits import StoreLimits
 
 T = TypeVar("T")
-app = typer.Typer(help="The receiver's users: roles and two-factor sign-in.", no_args_is_help=True)
+app = typer.Typer(help="The receiver's users: roles, PII access and two-factor sign-in.", no_args_is_help=True)
 StoreOption = Annotated[str | None, typer.Option(metavar="URL", help="Store URL (default: the settings').")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", help="Settings file.")]
 ROLE_HELP = "One of: " + ", ".join(ROLES) + "."
@@ -78,14 +80,22 @@ def add(
     _show(_run(store, config, lambda opened: add_user(opened, name, role, password)))
 
 
-@app.command(name="list", short_help="List the users and their roles.")
+@app.command(name="list", short_help="List the users, their roles and PII access.")
 def list_users(store: StoreOption = None, config: ConfigOption = None) -> None:
-    """The users by name, with role and unused recovery codes (never a secret)."""
+    """The users by name, with role, unused recovery codes and PII access (never a secret)."""
     users = _run(store, config, lambda opened: opened.user_list())
     if not users:
         typer.echo("no users (the pages take the API key only)")
     for user in users:
-        typer.echo(f"{user.name}\t{user.role}\t{user.recovery_left} recovery code(s) left")
+        typer.echo(
+            f"{user.name}\t{user.role}\t{user.recovery_left} recovery code(s) left\t{_pii(user.role, user.pii_access)}"
+        )
+
+
+def _pii(role: str, granted: bool) -> str:
+    if role == "admin":
+        return "PII: shown (admin)"
+    return "PII: shown" if sees_pii(role, granted) else "PII: masked"
 
 
 @app.command(short_help="Remove a user (its sessions end).")
@@ -103,6 +113,26 @@ def set_role(name: str, role: str, store: StoreOption = None, config: ConfigOpti
     if not _run(store, config, lambda opened: opened.user_set_role(name, role)):
         _fail(f"no user named {name!r}", EXIT_FAILED)
     typer.echo(f"user {name} is now {role}")
+
+
+PII_SWITCH = {"on": True, "off": False}
+
+
+@app.command(name="set-pii", short_help="Turn a user's PII access on or off (its sessions end).")
+def set_pii(
+    name: str,
+    access: Annotated[str, typer.Argument(metavar="on|off", help="on: sees `pii` values; off: sees them masked.")],
+    store: StoreOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Whether the user sees the values the tracking plan marks `pii` unmasked, as Segment's "PII Access"
+    toggle; its sessions end, so the change holds from its next sign-in. An admin always sees them."""
+    granted = PII_SWITCH.get(access.strip().lower())
+    if granted is None:
+        _fail(f"PII access must be 'on' or 'off', not {access!r}")
+    if not _run(store, config, lambda opened: opened.user_set_pii(name, granted)):
+        _fail(f"no user named {name!r}", EXIT_FAILED)
+    typer.echo(f"user {name}: PII access {'on' if granted else 'off'}")
 
 
 def _role(role: str) -> None:

@@ -2,5 +2,6 @@
 
 `schema` is the plan file's format (written to `schemas/`), `model` loads a plan with its
 problems at line and column, `check` tests one Segment message against it, `matching` says
-which planned events a trigger can match, and `docs` prints the data dictionary.
+which planned events a trigger can match, `docs` prints the data dictionary, and `pii` says which
+properties are personal data and normalises and hashes their values.
 """

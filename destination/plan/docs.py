@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from destination.plan.model import PlannedEvent, TrackingPlan
+from destination.plan.pii import PERSONAL, kind_of
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Row:
     type: str
     required: bool
     rule: str  # its enum or pattern (and format), "" when none
-    pii: bool
+    pii: str  # "yes" (pii: true), the kind (email, phone, name), "" when not personal data
     description: str
 
 
@@ -34,6 +35,11 @@ def _rule(spec: Mapping[str, Any]) -> str:
     if "format" in spec:
         parts.append(f"format {spec['format']}")
     return "; ".join(parts)
+
+
+def _pii(marked: Any) -> str:
+    kind = kind_of(marked)
+    return "" if kind is None else "yes" if kind == PERSONAL else kind
 
 
 def _shown(value: Any) -> str:
@@ -50,7 +56,7 @@ def rows(schema: Mapping[str, Any], prefix: str = "") -> Iterator[Row]:
             " or ".join(kind) if isinstance(kind, list) else kind,
             name in required,
             _rule(spec),
-            bool(spec.get("pii")),
+            _pii(spec.get("pii")),
             spec.get("description", ""),
         )
         if "properties" in spec:
@@ -87,7 +93,7 @@ def markdown(plan: TrackingPlan) -> str:
         lines += ["", f"| {event.section} | type | required | enum / pattern | PII | description |"]
         lines.append("|---|---|---|---|---|---|")
         for r in found:
-            cells = [f"`{r.name}`", r.type, "yes" if r.required else "no", _cell(r.rule), "yes" if r.pii else ""]
+            cells = [f"`{r.name}`", r.type, "yes" if r.required else "no", _cell(r.rule), r.pii]
             lines.append("| " + " | ".join([*cells, _cell(r.description)]) + " |")
     return "\n".join(lines) + "\n"
 
@@ -115,7 +121,7 @@ def html_page(plan: TrackingPlan) -> str:
         out.append(f"<table>\n<tr>{head}</tr>")
         for r in found:
             cells = [f"<code>{e(r.name)}</code>", e(r.type), "yes" if r.required else "no", e(r.rule)]
-            cells += ["yes" if r.pii else "", e(r.description)]
+            cells += [e(r.pii), e(r.description)]
             out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         out.append("</table>")
     out.append("</html>")

@@ -24,6 +24,8 @@ SECTIONS: dict[str, str | None] = {
     "alias": None,
 }
 NAMED_TYPES = ["track"]  # the types whose events a plan tells apart by `name`
+PII_KINDS = ["email", "phone", "name"]
+"""The `pii` kinds with their own normalisation before hashing (`destination.plan.pii`); `true` is plain personal data."""
 
 
 def _property() -> dict[str, Any]:
@@ -42,7 +44,13 @@ def _property() -> dict[str, Any]:
             "maximum": {"type": "number"},
             "minLength": {"type": "integer", "minimum": 0},
             "maxLength": {"type": "integer", "minimum": 0},
-            "pii": {"type": "boolean", "default": False, "description": "Personal data: shown in the data dictionary."},
+            "pii": {
+                "enum": [True, False, *PII_KINDS],
+                "default": False,
+                "description": "Personal data: masked on the receiver's pages for users without PII access, hashed "
+                "before the outbound sync when `outbound.hash_pii` is on; `email`, `phone` or `name` says how the "
+                "value is normalised before hashing (true: trimmed only).",
+            },
             "properties": {"type": "object", "additionalProperties": {"$ref": "#/definitions/property"}},
             "required": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
             "additionalProperties": {"type": "boolean"},

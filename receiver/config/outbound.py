@@ -60,6 +60,15 @@ class OutboundConfig(BaseModel):
         default_factory=list,
         description="Customer fields sync: the attributes whose changes are sent as `identify` calls.",
     )
+    hash_pii: bool = Field(
+        False,
+        title="Hash PII",
+        description=(
+            "Send the SHA-256 of each value the tracking plan marks `pii` (event properties and customer fields "
+            "of those names), normalised per its kind as Segment's Facebook Conversions destination does; a value "
+            "that already is 64 hex characters is sent as it is."
+        ),
+    )
     user_id_attribute: str | None = Field(
         None,
         min_length=1,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Any
 
 from destination.plan.check import UNPLANNED, Violation, check_message, omit_unplanned
 from destination.plan.model import PlanError, TrackingPlan, load_plan, plan_path
+from destination.plan.pii import PiiFields, pii_fields
 from receiver.config import ReceiverConfig
 from receiver.store.quarantine import NewQuarantined, event_name
 
@@ -166,6 +167,28 @@ class PlanGate:
         except PlanError as exc:
             logger.warning("tracking plan %s changed but cannot be used; the last good plan stays:\n%s", self.path, exc)
         return self.plan
+
+
+class PlanPii:
+    """The personal data of the gate's plan as it is now (`destination.plan.pii`), with the fields the
+    mappings running fill from it (`birth_date` from `traits.birthday`); worked out again only when the
+    plan or the mappings change."""
+
+    def __init__(self, gate: PlanGate, mappings: Callable[[], Iterable[Mapping[str, Any]]] = tuple) -> None:
+        self._gate = gate
+        self._mappings = mappings
+        self._for: tuple[TrackingPlan | None, tuple[Mapping[str, Any], ...]] = (None, ())
+        self._fields = PiiFields()
+
+    def current(self) -> PiiFields:
+        key = (self._gate.current(), tuple(self._mappings()))
+        if (
+            key[0] is not self._for[0]
+            or len(key[1]) != len(self._for[1])
+            or any(a is not b for a, b in zip(key[1], self._for[1]))
+        ):
+            self._for, self._fields = key, pii_fields(key[0], key[1])
+        return self._fields
 
 
 def quarantined(message: Mapping[str, Any], verdict: PlanCheck, redact: Callable[[Any], Any]) -> NewQuarantined:

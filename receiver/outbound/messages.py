@@ -7,7 +7,8 @@ a commit that changed an attribute in *Customer fields sync* becomes an `identif
 Segment `userId` (per the customer ID mapping), the event's time, a `messageId` derived from
 the stored event (so a re-send of the same event is deduplicated by Segment), and an
 `integrations` object turning off the Antavo destination and the Salesforce destinations,
-as Antavo's own source does, so nothing loops back into Antavo.
+as Antavo's own source does, so nothing loops back into Antavo. With `outbound.hash_pii` on, the
+values of members the tracking plan marks `pii` go out as their SHA-256 (`destination.plan.pii`).
 
 `OutboundSync` is the store's outbox source (the messages are queued in the commit's own
 transaction); `Outbound` bundles the outbound log and the outbox sender.
@@ -15,7 +16,7 @@ transaction); `Outbound` bundles the outbound log and the outbox sender.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ import orjson
 
 from destination.definition.model import Definition
 from destination.js.time import iso_string
+from destination.plan.pii import PiiFields, hash_members
 from receiver.config import ReceiverConfig
 from receiver.config.outbound import MAX_MESSAGE_BYTES, OutboundConfig
 from receiver.core.loyalty import POINTS
@@ -34,6 +36,8 @@ TRACK, IDENTIFY = "track", "identify"
 SALESFORCE_DESTINATIONS = ("Salesforce (Actions)", "Salesforce Marketing Cloud (Actions)")
 """Destinations Antavo's source turns off besides its own (Antavo syncs Salesforce directly)."""
 NO_USER_ID = "NO_USER_ID"
+PiiSource = Callable[[], PiiFields]
+"""The tracking plan's personal data as it is now (`receiver.ingest.plan_gate.PlanPii.current`)."""
 
 
 def source_integrations(definition: Definition) -> dict[str, bool]:
@@ -62,8 +66,9 @@ class Unsendable:
 class MessageBuilder:
     """Turns one commit into the `track` / `identify` messages the settings select."""
 
-    def __init__(self, settings: OutboundConfig, integrations: Mapping[str, Any]) -> None:
+    def __init__(self, settings: OutboundConfig, integrations: Mapping[str, Any], pii: PiiSource | None = None) -> None:
         self._events = frozenset(settings.events)
+        self._pii = pii if settings.hash_pii else None
         self._fields = tuple(settings.customer_fields)
         self._user_id_attribute = settings.user_id_attribute
         self._integrations = dict(integrations)
@@ -82,6 +87,11 @@ class MessageBuilder:
             messages.append({"type": IDENTIFY, "traits": traits})
         if not messages:
             return []
+        if self._pii is not None:
+            fields = self._pii()
+            for message in messages:
+                section = "properties" if message["type"] == TRACK else "traits"
+                message[section] = hash_members(message[section], fields)
         user_id = self.user_id(customer)
         built: list[Outgoing | Unsendable] = []
         for message in messages:
@@ -155,6 +165,7 @@ class Outbound:
     running: bool = False
     integrations: dict[str, bool] = field(default_factory=dict)
     """The `integrations` object every outbound message carries (see `source_integrations`)."""
+    pii: PiiSource | None = None
 
     async def start(self) -> None:
         self.running = True
@@ -173,7 +184,7 @@ class Outbound:
         A first write key starts an outbox sender; removing it stops the sender (and commits stop
         queueing messages); what is already queued stays in the store.
         """
-        builder = MessageBuilder(settings, self.integrations)
+        builder = MessageBuilder(settings, self.integrations, self.pii)
         if self.sync is not None:
             self.sync.builder = builder
         if not settings.enabled:
@@ -195,14 +206,17 @@ class Outbound:
             await self.outbox.start()
 
 
-def build_outbound(config: ReceiverConfig, store: LoyaltyStore, definition: Definition) -> Outbound:
-    """The outbound log (always), and the outbox fed by the store commits when outbound is on."""
+def build_outbound(
+    config: ReceiverConfig, store: LoyaltyStore, definition: Definition, pii: PiiSource | None = None
+) -> Outbound:
+    """The outbound log (always), and the outbox fed by the store commits when outbound is on; `pii`
+    names what `outbound.hash_pii` hashes."""
     log = StoredLog(store, "outbound")
     settings = config.outbound
     if not settings.enabled:
-        return Outbound(log, None, store, integrations=source_integrations(definition))
+        return Outbound(log, None, store, integrations=source_integrations(definition), pii=pii)
     outbox = Outbox(settings, store, log)
     integrations = source_integrations(definition)
-    sync = OutboundSync(MessageBuilder(settings, integrations))
+    sync = OutboundSync(MessageBuilder(settings, integrations, pii))
     store.set_outbox_source(sync, outbox.signal)
-    return Outbound(log, outbox, store, sync, integrations=integrations)
+    return Outbound(log, outbox, store, sync, integrations=integrations, pii=pii)

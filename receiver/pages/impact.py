@@ -16,6 +16,7 @@ from destination.delivery.impact import Entry, Kind
 from receiver.errors import ApiError
 from receiver.live.impact import RECENT, ImpactRun, MappingChange, impact_of
 from receiver.live.mappings import MappingsService
+from receiver.pages.pii import CLEAR, Masker
 
 PASTED_MAX_CHARS = 1024 * 1024
 
@@ -24,16 +25,20 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _row(entry: Entry) -> dict[str, Any]:
-    fields = [
-        {
-            "pointer": change.pointer,
-            "change": change.change,
-            "before": "" if change.change == "added" else _json(change.old),
-            "after": "" if change.change == "removed" else _json(change.new),
-        }
-        for change in entry.fields
-    ]
+def _shown(pointer: str, old: Any, new: Any, mask: Masker) -> tuple[Any, Any]:
+    """A field's values as the panel shows them: masked when the field (its pointer's last member) is PII."""
+    name = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    before, after = mask({name: old}, {name: new})
+    return before[name], after[name]
+
+
+def _row(entry: Entry, mask: Masker) -> dict[str, Any]:
+    fields = []
+    for change in entry.fields:
+        old, new = _shown(change.pointer, change.old, change.new, mask)
+        before = "" if change.change == "added" else _json(old)
+        after = "" if change.change == "removed" else _json(new)
+        fields.append({"pointer": change.pointer, "change": change.change, "before": before, "after": after})
     return {
         "event_id": entry.event_id,
         "subscription": entry.subscription,
@@ -45,8 +50,9 @@ def _row(entry: Entry) -> dict[str, Any]:
     }
 
 
-def impact_panel(run: ImpactRun) -> dict[str, Any]:
-    """The panel's model: where the events came from, the totals, and a row per changed entry."""
+def impact_panel(run: ImpactRun, mask: Masker = CLEAR) -> dict[str, Any]:
+    """The panel's model: where the events came from, the totals, and a row per changed entry (the
+    plan's PII masked for who may not see it)."""
     result = run.impact
     if run.source == RECENT:
         more = f" (the store keeps more: only the newest {run.bound} are compared)" if run.truncated else ""
@@ -58,7 +64,7 @@ def impact_panel(run: ImpactRun) -> dict[str, Any]:
         "events": result.events,
         "changed": result.changed,
         "totals": [(kind, n) for kind, n in result.by_kind.items() if n],
-        "rows": [_row(e) for e in result.entries if e.kind is not Kind.UNCHANGED],
+        "rows": [_row(e, mask) for e in result.entries if e.kind is not Kind.UNCHANGED],
         "warnings": list(run.warnings),
     }
 
@@ -75,9 +81,11 @@ def pasted_events(text: str) -> list[dict[str, Any]] | None:
         raise ApiError(422, "INVALID_EVENTS", str(exc), field="impact_events") from None
 
 
-async def impact_view(service: MappingsService, changes: Sequence[MappingChange], pasted: str) -> dict[str, Any]:
+async def impact_view(
+    service: MappingsService, changes: Sequence[MappingChange], pasted: str, mask: Masker = CLEAR
+) -> dict[str, Any]:
     """The panel for these changes, or `{"error": …}` saying which input is at fault."""
     try:
-        return impact_panel(await impact_of(service, changes, pasted_events(pasted)))
+        return impact_panel(await impact_of(service, changes, pasted_events(pasted)), mask)
     except ApiError as exc:
         return {"error": exc.message, "field": exc.field}

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from receiver.logs.stored import StoredLog
+from receiver.pages.pii import CLEAR, Masker
 from receiver.store.contract import CustomerSnapshot, StoredEvent
 from receiver.store.entries import LogEntry, LogFilter
 from receiver.store.lineage import Lineage, MappingVersion
@@ -233,8 +234,10 @@ def status_class(status: int) -> str:
     return "ok" if status < 300 else "redirect" if status < 400 else "client-error" if status < 500 else "server-error"
 
 
-def log_row(entry: LogEntry) -> dict[str, Any]:
-    """One table row, every cell already a display string; the JSON refresh sends exactly this."""
+def log_row(entry: LogEntry, mask: Masker = CLEAR) -> dict[str, Any]:
+    """One table row, every cell already a display string; the JSON refresh sends exactly this.
+    `mask` hides the plan's PII in the bodies (and wherever the row quotes it) from who may not see it."""
+    request, response, plan = mask(entry.request, entry.response, entry.plan_check)
     return {
         "seq": entry.seq,
         "id": entry.id,
@@ -249,22 +252,24 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
         "response_time": f"{entry.response_time * 1000:.1f}",
         "error": entry.error,
         "error_code": entry.error_code,
-        "request": pretty_json(entry.request),
-        "response": pretty_json(entry.response),
-        "plan": pretty_json(entry.plan_check) if entry.plan_check is not None else None,
+        "request": pretty_json(request),
+        "response": pretty_json(response),
+        "plan": pretty_json(plan) if plan is not None else None,
     }
 
 
-async def log_page(log: StoredLog, query: LogForm, path: str = LOGS_PATH) -> dict[str, Any]:
-    """The rows of one page, newest first, with the filter's totals and the pager's links (on `path`)."""
+async def log_page(log: StoredLog, query: LogForm, path: str = LOGS_PATH, mask: Masker = CLEAR) -> dict[str, Any]:
+    """The rows of one page, newest first, with the filter's totals and the pager's links (on `path`);
+    `pii_hidden` says when `mask` hid personal data."""
     page = await log.query(query.where, limit=query.limit, cursor=query.cursor)
     errors = 0 if query.where.error is False else await log.count(replace(query.where, error=True))
     return {
-        "rows": [log_row(entry) for entry in page.entries],
+        "rows": [log_row(entry, mask) for entry in page.entries],
         "total": await log.count(query.where),
         "errors": errors,
         "older_url": logs_url(query.values, page.next_cursor, path) if page.next_cursor else None,
         "newest_url": logs_url(query.values, path=path) if query.cursor else None,
+        "pii_hidden": mask.notice,
     }
 
 
@@ -297,7 +302,9 @@ def _signed(points: int) -> str:
     return f"+{points}" if points > 0 else str(points)
 
 
-def history_row(event: StoredEvent) -> dict[str, Any]:
+def history_row(event: StoredEvent, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One event of a customer's history; `data` is its data as shown (masked), else the event's own."""
+    data = event.data if data is None else data
     return {
         "id": event.id,
         "received": show_time(event.received_at),
@@ -305,7 +312,7 @@ def history_row(event: StoredEvent) -> dict[str, Any]:
         "account": event.account,
         "points": _signed(event.points),
         "points_class": "plus" if event.points > 0 else "minus" if event.points < 0 else "zero",
-        "data": compact_json(dict(event.data)) if event.data else "",
+        "data": compact_json(dict(data)) if data else "",
         "lineage": lineage_cells(event.lineage),
     }
 
@@ -348,9 +355,13 @@ def customer_page(
     page: int,
     per_page: int,
     profile_labels: Mapping[str, str],
+    mask: Masker = CLEAR,
 ) -> dict[str, Any]:
-    """Profile, membership, balances, attributes, and one page of history (newest first)."""
+    """Profile, membership, balances, attributes, and one page of history (newest first); the plan's
+    PII masked (in all of them at once) for who may not see it."""
     pages = page_count(customer.event_count, per_page)
+    newest_first = list(reversed(events))
+    profile, attributes, *datas = mask(customer.profile, customer.attributes, *(e.data for e in newest_first))
 
     def page_url(number: int) -> str | None:
         if not 1 <= number <= pages or number == page:
@@ -360,15 +371,16 @@ def customer_page(
     return {
         "id": customer.id,
         "created_at": show_time(customer.created_at),
-        "profile": [(profile_labels.get(key, key), compact_json(value)) for key, value in customer.profile.items()],
-        "attributes": [(key, compact_json(value)) for key, value in sorted(customer.attributes.items())],
+        "profile": [(profile_labels.get(key, key), compact_json(value)) for key, value in profile.items()],
+        "attributes": [(key, compact_json(value)) for key, value in sorted(attributes.items())],
         "opt_in": _opt_in(customer.opted_in),
         "balances": sorted(customer.balances.items()),
         "event_count": customer.event_count,
-        "history": [history_row(event) for event in reversed(events)],
+        "history": [history_row(event, data) for event, data in zip(newest_first, datas)],
         "page": page,
         "pages": pages,
         "newer_url": page_url(page - 1),
         "older_url": page_url(page + 1),
         "log_url": logs_url({"customer_id": customer.id}),
+        "pii_hidden": mask.notice,
     }

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from destination.plan.pii import PiiFields
 from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract
 from receiver.core.customers import Customers
@@ -38,6 +39,11 @@ _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Autho
 def config_of(request: Request) -> ReceiverConfig:
     """The settings, for code that runs outside FastAPI's dependencies (the pages' rendering)."""
     return request.app.state.config
+
+
+def pii_of(request: Request) -> PiiFields:
+    """The tracking plan's personal data as it is now, for the pages' masking (`receiver.pages.pii`)."""
+    return request.app.state.pii.current()
 
 
 async def get_config(request: Request) -> ReceiverConfig:

@@ -13,8 +13,9 @@ from receiver.live.mappings import MappingsService, errors_of, fql_problems, slu
 from receiver.pages import views
 from receiver.pages.impact import impact_view
 from receiver.pages.nav import MAPPINGS_PATH
+from receiver.pages.pii import Masker, masker
 from receiver.pages.sessions import Session
-from receiver.routes.deps import Config
+from receiver.routes.deps import Config, pii_of
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.mapping_form import (
     CONDITION_FIELDS,
@@ -159,18 +160,22 @@ async def post_mapping(request: Request, service: Mappings, session: MappingEdit
     elif op == "edit_object_pairs":
         form.object_json = None
     elif op == "load_events":
-        extra["events"] = [(kept.seq, _pretty(kept.message)) for kept in await service.recent(_safe_fql(form))]
+        mask = masker(pii_of(request), session.sees_pii)  # the recent feed shows the plan's PII masked
+        extra["events"] = [
+            (kept.seq, _pretty(mask.one(kept.message))) for kept in await service.recent(_safe_fql(form))
+        ]
     elif op.startswith("use_event-"):
         # By the kept message's seq, not its place in the list: new traffic on any instance moves places.
         seq = _index(op)
         chosen = [kept for kept in await service.recent("") if kept.seq == seq]
         if chosen:
-            form.sample = _pretty(chosen[0].message)
+            form.sample = _pretty(masker(pii_of(request), session.sees_pii).one(chosen[0].message))
     elif op == "test":
         extra["report"] = _test(service, form)
     elif op == "impact":
         pasted = (posted.get("impact_events") or [""])[0]
-        extra["impact"], extra["impact_events"] = await _impact(service, form, pasted), pasted
+        mask = masker(pii_of(request), session.sees_pii)
+        extra["impact"], extra["impact_events"] = await _impact(service, form, pasted, mask), pasted
     elif op == "save":
         return await _save(request, session, service, form)
     return _editor(request, session, service, form, **extra)
@@ -214,7 +219,7 @@ def _test(service: MappingsService, form: MappingForm) -> dict[str, Any]:
     return report
 
 
-async def _impact(service: MappingsService, form: MappingForm, pasted: str) -> dict[str, Any]:
+async def _impact(service: MappingsService, form: MappingForm, pasted: str, mask: Masker) -> dict[str, Any]:
     """The impact panel for the form as it stands: the same mapping text Save would store."""
     try:
         data = mapping_data(form, service.definition)
@@ -225,7 +230,7 @@ async def _impact(service: MappingsService, form: MappingForm, pasted: str) -> d
     if not form.key and existing is not None:
         return {"error": f"a mapping named like this already exists ({key}.yaml): choose another name"}
     text = to_yaml(data, existing.text if existing else None)
-    return await impact_view(service, [MappingChange(key, text)], pasted)
+    return await impact_view(service, [MappingChange(key, text)], pasted, mask)
 
 
 async def _change_impact(request: Request, key: str, service: Mappings, session: Session, pasted: str) -> Response:
@@ -242,7 +247,7 @@ async def _change_impact(request: Request, key: str, service: Mappings, session:
     else:
         verb, text = ("Revert to file" if service.has_file(key) else "Delete"), None
     await service.sync_ingest()
-    panel = await impact_view(service, [MappingChange(key, text)], pasted)
+    panel = await impact_view(service, [MappingChange(key, text)], pasted, masker(pii_of(request), session.sees_pii))
     return render(request, "mapping_impact.html", session, entry=entry, change=change, verb=verb, impact=panel,
                   impact_events=pasted)  # fmt: skip
 

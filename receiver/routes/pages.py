@@ -18,9 +18,10 @@ from receiver.errors import ApiError
 from receiver.logs.stored import StoredLog
 from receiver.pages import views
 from receiver.pages.forms import read_form
+from receiver.pages.pii import masker
 from receiver.pages.sessions import Session
 from receiver.pages.sign_in import FAILED
-from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Sessions, SignInDep
+from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Sessions, SignInDep, pii_of
 from receiver.routes.page_kit import (
     Viewer,
     ViewerData,
@@ -140,7 +141,7 @@ async def _log_page(
         session,
         view=view,
         query=query,
-        data=await views.log_page(source, query, view.path),
+        data=await views.log_page(source, query, view.path, masker(pii_of(request), session.sees_pii)),
         event_types=views.event_type_choices(event_types, query.values.get("event_type")),
         error_choices=views.ERROR_CHOICES,
         page_sizes=views.PAGE_SIZES,
@@ -152,10 +153,10 @@ async def _log_page(
     )
 
 
-async def _log_data(request: Request, view: views.LogView, source: StoredLog) -> Response:
+async def _log_data(request: Request, view: views.LogView, source: StoredLog, session: Session) -> Response:
     """The same rows as the page, for its auto-refresh (401, not a redirect, when signed out: `ViewerData`)."""
     query = views.parse_log_form(request.query_params, min_status=view.min_status)
-    return json_answer(await views.log_page(source, query, view.path))
+    return json_answer(await views.log_page(source, query, view.path, masker(pii_of(request), session.sees_pii)))
 
 
 def _event_types(contract: Contract) -> tuple[str, ...]:
@@ -168,8 +169,8 @@ async def inbound_log_page(request: Request, config: Config, contract: Contract,
 
 
 @router.get(views.INBOUND_LOG.path + "/data")
-async def inbound_log_data(request: Request, _: ViewerData, log: Log) -> Response:
-    return await _log_data(request, views.INBOUND_LOG, log)
+async def inbound_log_data(request: Request, session: ViewerData, log: Log) -> Response:
+    return await _log_data(request, views.INBOUND_LOG, log, session)
 
 
 @router.get(views.OUTBOUND_LOG.path)
@@ -180,8 +181,8 @@ async def outbound_log_page(
 
 
 @router.get(views.OUTBOUND_LOG.path + "/data")
-async def outbound_log_data(request: Request, _: ViewerData, log: OutLog) -> Response:
-    return await _log_data(request, views.OUTBOUND_LOG, log)
+async def outbound_log_data(request: Request, session: ViewerData, log: OutLog) -> Response:
+    return await _log_data(request, views.OUTBOUND_LOG, log, session)
 
 
 @router.get(views.CUSTOMERS_PATH + "{customer_id:path}")
@@ -204,6 +205,7 @@ async def customer_page(
         page=number,
         per_page=views.HISTORY_PAGE_SIZE,
         profile_labels=dict(contract.action_by_type("identify").data_properties),
+        mask=(mask := masker(pii_of(request), session.sees_pii)),
     )
-    external_ids = sorted((await customers.external_ids(customer_id)).items())
+    external_ids = sorted(mask.one(await customers.external_ids(customer_id)).items())
     return render(request, "customer.html", session, customer=model, external_ids=external_ids)

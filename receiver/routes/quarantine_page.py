@@ -4,14 +4,16 @@ shown on the page it comes back to. What a replay does is `receiver.ingest.repla
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from receiver.errors import ApiError
+from receiver.pages.pii import Masker, masker
 from receiver.pages.views import LOGS_PATH
-from receiver.routes.deps import QuarantineDep
+from receiver.routes.deps import QuarantineDep, pii_of
 from receiver.routes.page_kit import Replayer, Viewer, checked_form, redirect, render
 from receiver.routes.quarantine import item
 
@@ -19,11 +21,20 @@ PAGE_PATH = LOGS_PATH + "/quarantine"
 router = APIRouter(include_in_schema=False)
 
 
+def _shown(kept: Any, mask: Masker) -> dict[str, Any]:
+    """A kept message as the page shows it: its PII masked, and in the violations that quote it."""
+    shown = item(kept)
+    message, violations = mask(shown["message"], shown["violations"])
+    return {**shown, "message": message, "violations": violations}
+
+
 @router.get(PAGE_PATH)
 async def quarantine_page(request: Request, session: Viewer, quarantine: QuarantineDep) -> Response:
     kept, count = await quarantine.listed()
     done = {key: request.query_params.get(key) for key in ("replayed", "outcome", "problem")}
-    return render(request, "quarantine.html", session, items=[item(one) for one in kept], count=count, done=done)
+    mask = masker(pii_of(request), session.sees_pii)
+    items = [_shown(one, mask) for one in kept]
+    return render(request, "quarantine.html", session, items=items, count=count, done=done, pii_hidden=mask.notice)
 
 
 @router.post(PAGE_PATH + "/replay")

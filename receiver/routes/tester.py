@@ -17,8 +17,9 @@ from destination.definition.subscriptions import load_presets
 from receiver.pages import tester
 from receiver.pages.forms import read_form
 from receiver.pages.nav import TESTER_PATH as PATH
+from receiver.pages.pii import masker
 from receiver.pages.sessions import Session
-from receiver.routes.deps import IngestDep
+from receiver.routes.deps import IngestDep, pii_of
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.page_kit import Tester, render, same_origin
 
@@ -56,7 +57,10 @@ async def _page(
         examples=tester.example_names(),
         mapping_text=mapping_text if mapping_text is not None else tester.default_mapping_text(offered),
         setup_problem="; ".join(problems) or None,
-        **{"results": None, "edited": None, "event_problem": None, "sent": None, "form_problem": None, **results},
+        **{
+            **dict.fromkeys(("results", "edited", "event_problem", "sent", "form_problem", "pii_hidden")),
+            **results,
+        },
     )
 
 
@@ -126,9 +130,12 @@ async def tester_run(
             **page,
         )
     settings = ingest.fanout.pipeline.settings
-    redact = ingest.service.redact
-    results = tester.try_event(definition, chosen, event, settings, redact, force=choice != tester.ALL)
+    redact, mask = ingest.service.redact, masker(pii_of(request), session.sees_pii)
+    shown = (lambda value: mask.one(redact(value))) if mask.active else redact
+    results = tester.try_event(definition, chosen, event, settings, shown, force=choice != tester.ALL)
     sent = None
     if form.get("do") == "send":
         sent = await tester.send(ingest.fanout, definition, event, None if choice == tester.ALL else chosen)
-    return await _page(request, session, mappings, definition, results=results, sent=sent, **page)
+    return await _page(
+        request, session, mappings, definition, results=results, sent=sent, pii_hidden=mask.notice, **page
+    )

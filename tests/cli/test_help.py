@@ -13,6 +13,7 @@ COMMANDS = [
     [],
     ["users"],
     ["users", "add"],
+    ["users", "set-pii"],
     ["validate"],
     ["schemas"],
     ["presets"],

@@ -64,8 +64,8 @@ def test_users_add_list_set_role_and_remove_on_a_sqlite_file(tmp_path: Path) -> 
 
     listed = run_cli("users", "list", "--store", URL, cwd=tmp_path)
     assert listed.stdout.splitlines() == [
-        "ann\teditor\t9 recovery code(s) left",
-        "bob\tauditor\t10 recovery code(s) left",
+        "ann\teditor\t9 recovery code(s) left\tPII: masked",
+        "bob\tauditor\t10 recovery code(s) left\tPII: masked",
     ]
     assert password[1] not in listed.stdout and secret[1] not in listed.stdout
     assert (
@@ -74,6 +74,9 @@ def test_users_add_list_set_role_and_remove_on_a_sqlite_file(tmp_path: Path) -> 
     assert run_cli("users", "remove", "bob", "--store", URL, cwd=tmp_path).returncode == 0
     gone = run_cli("users", "remove", "bob", "--store", URL, cwd=tmp_path)
     assert gone.returncode == 1 and "no user named 'bob'" in gone.stderr
-    assert run_cli("users", "list", "--store", URL, cwd=tmp_path).stdout == "ann\tadmin\t9 recovery code(s) left\n"
+    assert (
+        run_cli("users", "list", "--store", URL, cwd=tmp_path).stdout
+        == "ann\tadmin\t9 recovery code(s) left\tPII: shown (admin)\n"
+    )
     memory = run_cli("users", "list", "--store", "memory://", cwd=tmp_path)
     assert memory.returncode == 2 and "sqlite:///" in memory.stderr

@@ -125,7 +125,8 @@ def test_the_data_dictionary_names_each_event_and_property() -> None:
     text = markdown(PLAN)
     assert "## Order Completed (track)" in text and "Version 2, policy `block`." in text
     assert "| `order_id` | string | yes | matches ^ORD-[0-9]+$ |  | The shop's order ID |" in text
-    assert "| `email` | string | no | format email | yes |  |" in text
+    assert "| `email` | string | no | format email | email |  |" in text
+    assert "| `birthday` | string | no | format date | yes | YYYY-MM-DD |" in text
     assert "| `rating` | integer | yes | one of 1, 2, 3, 4, 5 |  |  |" in text
     assert "| `products[].quantity` | integer | no |" in text
     page = html_page(PLAN)
