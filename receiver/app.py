@@ -38,6 +38,7 @@ from receiver.outbound.messages import build_outbound
 from receiver.outbound.queue_depth import QueueDepthHistory
 from receiver.pages.sessions import SessionStore
 from receiver.routes import (
+    audit_page,
     customers,
     dashboard,
     docs,
@@ -173,6 +174,7 @@ def create_app(
         metrics,
         settings,
         mappings,
+        audit_page,
     ):
         app.include_router(module.router)
     install_metrics(app)

@@ -11,6 +11,7 @@ TESTER_PATH = "/tester"
 MAPPINGS_PATH = "/mappings"
 SETTINGS_PATH = "/settings"
 OVERVIEW_PATH = "/overview"
+AUDIT_PATH = "/audit"
 
 
 @dataclass(frozen=True)
@@ -30,4 +31,5 @@ PAGES: tuple[Page, ...] = (
     Page("outbound", "Outbound log", OUTBOUND_LOGS_PATH),
     Page("mappings", "Mappings", MAPPINGS_PATH),
     Page("settings", "Settings", SETTINGS_PATH),
+    Page("audit", "Audit trail", AUDIT_PATH),
 )
