@@ -16,12 +16,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from receiver.config import ReceiverConfig
+from receiver.core import audit
 from receiver.errors import ApiError
 from receiver.logs.stored import StoredLog
 from receiver.pages import views
 from receiver.pages.forms import read_form
 from receiver.pages.sessions import Session
-from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Service, Sessions
+from receiver.routes.deps import Config, Contract, CustomersDep, LiveSettings, Log, OutLog, Service, Sessions
 from receiver.routes.page_kit import (
     json_answer,
     redirect,
@@ -32,6 +33,7 @@ from receiver.routes.page_kit import (
     signed_out_json,
     to_login,
 )
+from receiver.security import client_address
 
 MAX_FORM_BYTES = 4096
 REFRESH_MS = 5000
@@ -61,7 +63,7 @@ async def login_page(request: Request, config: Config, sessions: Sessions) -> Re
 
 
 @router.post("/login")
-async def login(request: Request, config: Config, sessions: Sessions, service: Service) -> Response:
+async def login(request: Request, config: Config, sessions: Sessions, service: Service, live: LiveSettings) -> Response:
     if not same_origin(request):
         return _refused(config, "Sign-in forms are accepted from this site only.")
     form = await read_form(request, MAX_FORM_BYTES, max_fields=8)
@@ -74,10 +76,13 @@ async def login(request: Request, config: Config, sessions: Sessions, service: S
         answer = _login_form(config, target, exc.message, exc.status)
         answer.headers.update(exc.headers)
         return answer
+    who = audit.page_actor(None, "admin", client_address(request))
     if not admitted:
+        await live.state.append_audit(who.entry("sign_in.failed", "Sign-in refused: wrong API key"))
         return _login_form(config, target, "That API key is not valid.", 401)
     await sessions.revoke(request.cookies.get(session_cookie(request)))
     token, _ = await sessions.create()
+    await live.state.append_audit(who.entry("sign_in", "Signed in with the API key"))
     response = redirect(target)
     response.set_cookie(
         session_cookie(request),
