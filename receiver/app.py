@@ -150,8 +150,8 @@ def create_app(
     state.ingest = tracking
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     state.queue_depth = queue_depth
-    state.verdicts = Verdicts(log, tracking.fanout.duplicates)
-    state.quarantine = Quarantine(tracking.fanout)
+    state.verdicts = Verdicts(log, tracking.fanout.duplicates, config_state)
+    state.quarantine = Quarantine(tracking.fanout, config_state)
     install_handlers(app)
     page_kit.install_page_denied(app)
     install_not_found(app)

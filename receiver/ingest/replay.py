@@ -13,9 +13,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from receiver.core.audit import Actor
 from receiver.errors import ApiError
 from receiver.ingest.fanout import Fanout
 from receiver.ingest.plan_gate import PLAN_BLOCKED
+from receiver.store.audit import FieldChange
+from receiver.store.config_state import ConfigState
 from receiver.store.quarantine import NewQuarantined, Quarantined
 
 logger = logging.getLogger(__name__)
@@ -28,13 +31,15 @@ class Quarantine:
     """The fanout that delivers a replayed message, and the store that keeps the blocked ones."""
 
     fanout: Fanout
+    audit: ConfigState | None = None
+    """Where each replay is recorded (`replay`); None records nothing."""
 
     async def listed(self, limit: int = LIST_LIMIT) -> tuple[list[Quarantined], int]:
         """The newest kept messages, and how many are kept in all."""
         store = self.fanout.service.store
         return await store.quarantine_list(limit=limit), await store.quarantine_count()
 
-    async def replay(self, message_id: str) -> dict[str, Any]:
+    async def replay(self, message_id: str, actor: Actor | None = None) -> dict[str, Any]:
         """Check the kept message against the plan as it is now and deliver it if it passes (see the module)."""
         store = self.fanout.service.store
         taken = await store.quarantine_take(message_id)
@@ -59,6 +64,10 @@ class Quarantine:
         else:
             outcome = "released"
         logger.info("quarantined message %s replayed: %s", taken.message_id, outcome)
+        if self.audit is not None and actor is not None:
+            what = f"Quarantined message replayed: {outcome}"
+            change = FieldChange("outcome", "quarantined", outcome)
+            await self.audit.append_audit(actor.entry("replay", what, target=taken.message_id, changes=[change]))
         return {
             "message_id": taken.message_id,
             "outcome": outcome,

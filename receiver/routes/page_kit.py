@@ -199,6 +199,11 @@ async def checked_form(request: Request, session: Session) -> Form | Response:
     return form
 
 
+def api_key_actor(request: Request) -> Actor:
+    """Who acts through a JSON route with the API key as Bearer: the bootstrap admin, from the client's address."""
+    return page_actor(None, "admin", client_address(request))
+
+
 def actor(request: Request, session: Session) -> Actor:
     """Who acts, for the audit trail: the session's user (or `api key`), its role, the client's address."""
     return page_actor(session.user, session.role, client_address(request))

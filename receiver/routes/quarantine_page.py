@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from receiver.errors import ApiError
 from receiver.pages.views import LOGS_PATH
 from receiver.routes.deps import QuarantineDep, Sessions
-from receiver.routes.page_kit import checked_form, redirect, render, signed_in, to_login
+from receiver.routes.page_kit import actor, checked_form, redirect, render, signed_in, to_login
 from receiver.routes.quarantine import item
 
 PAGE_PATH = LOGS_PATH + "/quarantine"
@@ -39,7 +39,7 @@ async def quarantine_replay_form(request: Request, sessions: Sessions, quarantin
         return form
     message_id = next(iter(form.get("message_id") or []), "")
     try:
-        answer = await quarantine.replay(message_id)
+        answer = await quarantine.replay(message_id, actor(request, session))
     except ApiError as exc:
         return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "problem": exc.message}))
     return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "outcome": answer["outcome"]}))

@@ -89,3 +89,15 @@ def test_the_csv_export_escapes_formulas_follows_the_filters_and_is_audited(star
         exported = client.get("/audit", params={"action": "export"}).text
         assert exported.count('class="audit-entry"') == 1 and ">eve<" in exported and ">auditor<" in exported
         assert "action=replay" in exported and "(1 records)" in exported
+
+
+def test_a_test_run_reset_through_the_api_is_audited_by_the_api_key(start_receiver):
+    receiver = start_receiver()
+    with receiver.client() as http:
+        assert http.delete("/v1/messages", params={"test_run": "run-1"}).status_code == 401
+        answer = http.delete("/v1/messages", params={"test_run": "run-1"}, headers=receiver.auth)
+        assert answer.status_code == 200 and answer.json()["forgotten"] == 0
+        assert http.delete("/v1/messages", params={"test_run": "bad name!"}, headers=receiver.auth).status_code == 422
+    found = receiver.call(receiver.app.state.config_state.audit(5))
+    assert [(r.entry.action, r.entry.actor, r.entry.target) for r in found] == [("test_run.delete", "api key", "run-1")]
+    assert found[0].entry.address == "127.0.0.1" and "0 log entries" in found[0].entry.what

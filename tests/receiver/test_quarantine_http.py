@@ -54,6 +54,11 @@ def test_the_replay_form_needs_this_site_and_the_csrf_token(start_receiver, writ
         assert missing.status_code == 303 and "problem=" in missing.headers["location"]
         shown = page.get(missing.headers["location"])
         assert "No quarantined message has this ID" in shown.text
+        audited = page.get("/audit", params={"action": "replay"}).text
+        assert audited.count('class="audit-entry"') == 1, "the replay that found nothing changed nothing"
+        assert (
+            ">api key<" in audited and ">held<" in audited and "<code>outcome</code>: quarantined → blocked" in audited
+        )
     finally:
         page.close()
     signed_out = httpx.get(f"{receiver.base_url}/logs/quarantine", follow_redirects=False)
@@ -75,3 +80,5 @@ def test_the_json_routes_want_the_api_key_and_the_quarantine_keeps_its_bound(sta
         assert answer["plan"]["violations"][0]["type"] == "Required-Missing"
         gone = http.post("/v1/quarantine/held-0/replay", headers=receiver.auth)
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "NOT_QUARANTINED"
+    replays = receiver.call(receiver.app.state.config_state.audit(5, action="replay"))
+    assert [(r.entry.actor, r.entry.role, r.entry.target) for r in replays] == [("api key", "admin", "held-3")]
