@@ -25,6 +25,7 @@ from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
 from receiver.errors import install_handlers
 from receiver.ingest.not_found import install_not_found
+from receiver.ingest.plan_audit import PlanAuditor
 from receiver.ingest.plan_gate import PlanGate, gate_from_config
 from receiver.ingest.recent import RecentFeed
 from receiver.ingest.replay import Quarantine
@@ -102,6 +103,8 @@ def create_app(
     versions = MappingVersions(config_state.record_mapping_versions)
     subscriptions = load_subscriptions(config, definition)
     gate = plan_gate if plan_gate is not None else gate_from_config(config)
+    plan_auditor = PlanAuditor(config_state)
+    gate.listener = plan_auditor
     tracking = Ingest(config, service, subscriptions, definition, recent=recent, versions=versions, gate=gate)
     # The one wiring after construction: the mappings service edits the ingest's fan-out, and the
     # ingest asks it before each call whether the saved set moved.
@@ -126,6 +129,7 @@ def create_app(
             await queue_depth.stop()
             await outbound.stop()
             await tracking.fanout.recent.stop()
+            await plan_auditor.drain()
             await store.close()
 
     app = FastAPI(
