@@ -34,7 +34,7 @@ from destination.fql import parser as fql
 from destination.lint.checks import Problem, check_text
 from destination.lint.explain import Report, explain
 from receiver.config import ReceiverConfig
-from receiver.core.audit import Actor
+from receiver.core.audit import Actor, changes_between
 from receiver.ingest.fanout import Fanout
 from receiver.store.config_state import ConfigState, FieldChange, StoredMapping
 from receiver.store.lineage import MappingVersion
@@ -211,5 +211,5 @@ class MappingsService:
 
 def _changes(before: Mapping[str, Any], after: Any) -> tuple[FieldChange, ...]:
     after = after if isinstance(after, dict) else {}
-    keys = [k for k in ("name", "enabled", "subscribe", "partnerAction", "multi_accounts", "mapping")]
-    return tuple(FieldChange(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k))
+    keys = ("name", "enabled", "subscribe", "partnerAction", "multi_accounts", "mapping")
+    return changes_between({k: before.get(k) for k in keys}, {k: after.get(k) for k in keys})

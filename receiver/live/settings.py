@@ -29,7 +29,7 @@ from typing import Any, Literal
 from pydantic import SecretStr, ValidationError
 
 from receiver.config import ReceiverConfig, env_name, env_overrides
-from receiver.core.audit import Actor
+from receiver.core.audit import Actor, changes_between
 from receiver.security import mask
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange
 
@@ -331,18 +331,9 @@ class SettingsService:
         except ValidationError as exc:
             raise SettingsProblem(_problems(exc)) from None
         before, after = _plain(self.current), _plain(candidate)
-        changes = [
-            FieldChange(
-                field.key,
-                *(
-                    (mask(_get(before, field.path)), mask(_get(after, field.path)))
-                    if field.kind == "secret"
-                    else (_get(before, field.path), _get(after, field.path))
-                ),
-            )
-            for field in group.fields
-            if _get(before, field.path) != _get(after, field.path)
-        ]
+        secrets = {field.key for field in group.fields if field.kind == "secret"}
+        old, new = ({f.key: _get(tree, f.path) for f in group.fields} for tree in (before, after))
+        changes = list(changes_between(old, new, secrets))
         dropped = [FieldChange(path, "saved value no longer valid", "removed") for path in self.skipped]
         if not changes and not dropped:
             return []

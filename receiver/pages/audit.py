@@ -106,6 +106,16 @@ async def audit_page(state: ConfigState, query: AuditQuery, size: int = PAGE_SIZ
     return AuditPage(rows(shown), shown[-1].seq if len(found) > size else None)
 
 
+CONFIG_ACTIONS = ("settings.", "mapping.")
+"""What the settings page's short list shows: changes of the configuration, not sign-ins or exports."""
+
+
+async def config_changes(state: ConfigState, limit: int) -> list[dict[str, Any]]:
+    """The newest settings and mapping changes, as rows (the settings page's "recent changes")."""
+    found = [record for action in CONFIG_ACTIONS for record in await state.audit(limit, action=action)]
+    return rows(sorted(found, key=lambda record: record.seq, reverse=True)[:limit])
+
+
 def safe_cell(value: str) -> str:
     """A cell no spreadsheet runs as a formula."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value

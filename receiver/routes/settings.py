@@ -61,7 +61,7 @@ async def _page(
         }
         for group in GROUPS
     ]
-    audit_rows = audit.rows(await service.state.audit(AUDIT_SHOWN, action="settings."))
+    audit_rows = await audit.config_changes(service.state, AUDIT_SHOWN)
     return render(
         request,
         "settings.html",
