@@ -1,5 +1,5 @@
 """`/logs/quarantine`: the messages the tracking plan blocked, beside the inbound log, each with a Replay
-button (a form from this site with the session's CSRF token, `page_kit.checked_form`); the outcome is
+and a Drop button (each a form from this site with the session's CSRF token, `page_kit.checked_form`); the outcome is
 shown on the page it comes back to. What a replay does is `receiver.ingest.replay`'s."""
 
 from __future__ import annotations
@@ -43,3 +43,19 @@ async def quarantine_replay_form(request: Request, sessions: Sessions, quarantin
     except ApiError as exc:
         return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "problem": exc.message}))
     return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "outcome": answer["outcome"]}))
+
+
+@router.post(PAGE_PATH + "/drop")
+async def quarantine_drop_form(request: Request, sessions: Sessions, quarantine: QuarantineDep) -> Response:
+    session = await signed_in(request, sessions)
+    if session is None:
+        return to_login(request)
+    form = await checked_form(request, session)
+    if isinstance(form, Response):
+        return form
+    message_id = next(iter(form.get("message_id") or []), "")
+    try:
+        await quarantine.drop(message_id, actor(request, session))
+    except ApiError as exc:
+        return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "problem": exc.message}))
+    return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "outcome": "dropped"}))

@@ -82,3 +82,32 @@ def test_the_json_routes_want_the_api_key_and_the_quarantine_keeps_its_bound(sta
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "NOT_QUARANTINED"
     replays = receiver.call(receiver.app.state.config_state.audit(5, action="replay"))
     assert [(r.entry.actor, r.entry.role, r.entry.target) for r in replays] == [("api key", "admin", "held-3")]
+
+
+def test_a_drop_takes_the_message_out_undelivered_and_is_audited(start_receiver, write_mappings, tmp_path):
+    receiver = started(start_receiver, write_mappings, tmp_path)
+    send(receiver, "page-drop", {"total": 1})
+    send(receiver, "api-drop", {"total": 2})
+    page = Browser(receiver.base_url, receiver.api_key)
+    try:
+        assert (
+            page.client.post("/logs/quarantine/drop", data={"csrf": "x", "message_id": "page-drop"}).status_code == 403
+        )
+        done = page.post("/logs/quarantine/drop", {"message_id": "page-drop"})
+        assert done.status_code == 303 and "outcome=dropped" in done.headers["location"]
+        shown = page.get(done.headers["location"]).text
+        assert "page-drop was dropped" in shown and 'data-message-id="page-drop"' not in shown
+        again = page.post("/logs/quarantine/drop", {"message_id": "page-drop"})
+        assert "problem=" in again.headers["location"]
+    finally:
+        page.close()
+    with receiver.client() as http:
+        assert http.post("/v1/quarantine/api-drop/drop").status_code == 401
+        answer = http.post("/v1/quarantine/api-drop/drop", headers=receiver.auth)
+        assert answer.status_code == 200 and answer.json() == {"message_id": "api-drop", "dropped": True}
+        assert http.post("/v1/quarantine/api-drop/drop", headers=receiver.auth).status_code == 404
+        assert http.get("/v1/quarantine", headers=receiver.auth).json()["count"] == 0
+        assert http.get("/v1/logs", params={"id": "api-drop"}, headers=receiver.auth).json()["items"][0]
+    drops = receiver.call(receiver.app.state.config_state.audit(5, action="quarantine."))
+    assert [(r.entry.target, r.entry.actor) for r in drops] == [("api-drop", "api key"), ("page-drop", "api key")]
+    assert drops[0].entry.changes[0].field == "violations" and "not delivered" in drops[0].entry.what
