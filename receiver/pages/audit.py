@@ -18,9 +18,24 @@ from typing import Any
 from urllib.parse import urlencode
 
 from receiver.core.audit import Actor
-from receiver.store.audit import AuditRecord
+from receiver.store.audit import ACTIONS, AuditRecord
 from receiver.store.config_state import ConfigState
 
+__all__ = [
+    "ACTIONS",
+    "EXPORT_MAX",
+    "AuditPage",
+    "AuditQuery",
+    "AuditQueryProblem",
+    "audit_page",
+    "config_changes",
+    "export_csv",
+    "export_name",
+    "rows",
+    "safe_cell",
+    "text",
+    "to_csv",
+]
 PAGE_SIZE = 50
 EXPORT_MAX = 10_000
 """An export holds at most this many records (newest first): narrow the filters for older ones."""

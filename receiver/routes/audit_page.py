@@ -37,6 +37,7 @@ async def audit_page(request: Request, session: Reader, settings: LiveSettings) 
         next_query=query.query_string(cursor=page.next_cursor) if page.next_cursor else None,
         export_query=query.query_string(cursor=query.cursor),
         audit_path=AUDIT_PATH,
+        actions=audit.ACTIONS,
     )
 
 

@@ -34,6 +34,7 @@ def test_page_actions_are_audited_and_shown_newest_first_with_filters(start_rece
     assert browser.post("/settings/outbound-settings", {"outbound__region": "eu"}).status_code == 303
     page = browser.get("/audit")
     assert page.status_code == 200 and 'aria-current="page">Audit trail<' in page.text
+    assert '<option value="mapping.toggle">' in page.text
     rows = page.text.split('class="audit-entry"')[1:]
     assert [row.split('class="mono">')[3].split("<")[0] for row in rows] == [
         "settings.save",
