@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -157,14 +157,30 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+def _storable(text: str | None) -> str | None:
+    """Text any database column takes: no NUL (PostgreSQL refuses it), no lone surrogate (not UTF-8)."""
+    if text is None:
+        return None
+    return str(text).replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
 def normalised(entry: AuditEntry) -> AuditEntry:
-    """The entry as every backend stores it: UTC, whole microseconds, JSON values."""
+    """The entry as every backend stores it: UTC, whole microseconds, JSON values, storable text."""
     changes = tuple(FieldChange(str(c.field), _plain(c.before), _plain(c.after)) for c in entry.changes)
-    return replace(entry, at=moment(micros(entry.at)), changes=changes)
+    return AuditEntry(
+        moment(micros(entry.at)),
+        _storable(entry.actor) or "",
+        _storable(entry.action) or "",
+        _storable(entry.what) or "",
+        changes,
+        _storable(entry.role),
+        _storable(entry.address),
+        _storable(entry.target),
+    )
 
 
 def entry_fields(entry: AuditEntry) -> dict[str, Any]:
-    """The entry as JSON-ready data: what is hashed, and (with `changes` as a list) what SQL stores."""
+    """The entry as JSON-ready data: what is hashed (SQL stores the same, `changes` as JSON text)."""
     return {
         "at": micros(entry.at),
         "actor": entry.actor,
@@ -183,7 +199,9 @@ def entry_from_fields(row: Any) -> AuditEntry:
     def get(name: str) -> Any:
         return row[name] if isinstance(row, dict) else getattr(row, name)
 
-    changes = tuple(FieldChange(c["field"], c["before"], c["after"]) for c in get("changes") or ())
+    kept = get("changes")
+    listed = json.loads(kept) if isinstance(kept, str) else kept or ()
+    changes = tuple(FieldChange(c["field"], c["before"], c["after"]) for c in listed)
     return AuditEntry(
         moment(int(get("at"))),
         get("actor"),

@@ -136,3 +136,24 @@ def test_the_memory_trail_stays_bounded_and_keeps_verifying():
         assert verify(chain) == []
 
     asyncio.run(main())
+
+
+def test_awkward_values_read_back_as_hashed_on_every_backend(backend: Backend):
+    """Numbers a database could re-spell, NUL and lone surrogates: stored and read back, the chain still verifies."""
+    odd = AuditEntry(
+        T0,
+        "ann\x00",
+        "mapping.edit",
+        "what \ud800 \x00",
+        (FieldChange("n", 1e16, 0.1), FieldChange("s", "\x00\ud800", [1.0, 2**62, -0.0, {"z": 1, "a": None}])),
+        target="t\x00",
+    )
+
+    async def body(state: ConfigState) -> None:
+        appended = await state.append_audit(odd)
+        kept = (await state.audit(1))[0]
+        assert kept == appended and kept.entry.actor == "ann\ufffd" and kept.entry.what == "what ? \ufffd"
+        assert kept.entry.changes[0].before == 1e16 and kept.entry.changes[1].before == "\x00\ud800"
+        assert verify(await state.audit_chain()) == []
+
+    backend.run(body)

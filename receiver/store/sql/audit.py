@@ -10,6 +10,7 @@ lands between reading the head and the records.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,14 @@ from receiver.store.sql.config_tables import audit_marks, audit_records
 MARKS_ID = 1
 
 
+def record_row(record: AuditRecord) -> dict[str, Any]:
+    """A record as its `audit_records` row: `changes` as JSON text, so no database re-spells a value
+    (PostgreSQL's JSONB would rewrite `1e16` as `10000000000000000`, and the hash would no longer match)."""
+    fields = entry_fields(record.entry)
+    changes = json.dumps(fields.pop("changes"), sort_keys=True, separators=(",", ":"))
+    return {"seq": record.seq, **fields, "changes": changes, "prev_hash": record.prev_hash, "hash": record.hash}
+
+
 def _record(row: Any) -> AuditRecord:
     return AuditRecord(int(row.seq), entry_from_fields(row), row.prev_hash, row.hash)
 
@@ -53,8 +62,7 @@ async def append(conn: AsyncConnection, insert: Any, entry: AuditEntry) -> Audit
     """Link `entry` after the head and store it, in the caller's transaction."""
     head, _ = await _marks(conn, insert, share=False)
     record = link(head, entry)
-    row = {"seq": record.seq, **entry_fields(record.entry), "prev_hash": record.prev_hash, "hash": record.hash}
-    await conn.execute(audit_records.insert().values(**row))
+    await conn.execute(audit_records.insert().values(**record_row(record)))
     moved = {"head_seq": record.seq, "head_hash": record.hash}
     await conn.execute(update(audit_marks).where(audit_marks.c.id == MARKS_ID).values(**moved))
     return record

@@ -44,7 +44,7 @@ audit_records = Table(
     Column("address", Text, nullable=True),
     Column("target", Text, nullable=True),
     Column("what", Text, nullable=False),
-    Column("changes", Json, nullable=False),
+    Column("changes", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_records_actor", "actor", "seq"),

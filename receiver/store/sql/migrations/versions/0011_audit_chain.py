@@ -8,6 +8,7 @@ Revises: 0010
 Create Date: 2026-12-07 13:00:00.000000
 """
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -15,7 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from receiver.store.audit import START, AuditEntry, FieldChange, entry_fields, link, mark
+from receiver.store.audit import START, AuditEntry, FieldChange, link, mark
+from receiver.store.sql.audit import record_row
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -46,7 +48,7 @@ def upgrade() -> None:
         sa.Column("address", sa.Text(), nullable=True),
         sa.Column("target", sa.Text(), nullable=True),
         sa.Column("what", sa.Text(), nullable=False),
-        sa.Column("changes", JSON, nullable=False),
+        sa.Column("changes", sa.Text(), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
@@ -75,9 +77,7 @@ def upgrade() -> None:
         changes = tuple(FieldChange(c["field"], c["before"], c["after"]) for c in row.changes or ())
         moment = datetime.fromtimestamp(row.at / 1_000_000, UTC)
         record = link(head, AuditEntry(moment, row.session, _action(row.what), row.what, changes))
-        rows.append(
-            {"seq": record.seq, **entry_fields(record.entry), "prev_hash": record.prev_hash, "hash": record.hash}
-        )
+        rows.append(record_row(record))
         head = mark(record)
     if rows:
         op.bulk_insert(records, rows)
@@ -103,11 +103,13 @@ def downgrade() -> None:
         sa.column("at"),
         sa.column("actor"),
         sa.column("what"),
-        sa.column("changes", JSON),
+        sa.column("changes"),
     )
     kept = op.get_bind().execute(sa.select(records).order_by(records.c.seq)).all()
     if kept:
-        op.bulk_insert(audit, [{"at": r.at, "session": r.actor, "what": r.what, "changes": r.changes} for r in kept])
+        op.bulk_insert(
+            audit, [{"at": r.at, "session": r.actor, "what": r.what, "changes": json.loads(r.changes)} for r in kept]
+        )
     op.drop_index("ix_audit_records_action", table_name="audit_records")
     op.drop_index("ix_audit_records_actor", table_name="audit_records")
     op.drop_table("audit_marks")
