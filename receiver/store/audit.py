@@ -130,8 +130,8 @@ class AuditFilter:
         return (
             (self.actor is None or entry.actor == self.actor)
             and (self.action is None or action_matches(entry.action, self.action))
-            and (self.since is None or entry.at >= self.since)
-            and (self.until is None or entry.at < self.until)
+            and (self.since is None or micros(entry.at) >= micros(self.since))
+            and (self.until is None or micros(entry.at) < micros(self.until))
             and (self.cursor is None or record.seq < self.cursor)
         )
 
@@ -142,7 +142,7 @@ def action_matches(action: str, wanted: str) -> bool:
 
 
 def micros(moment: datetime) -> int:
-    """A time as integer microseconds since the epoch, exactly (no float rounding)."""
+    """A time as integer microseconds since the epoch, exactly (no float rounding); a naive one is UTC."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return (aware - EPOCH) // timedelta(microseconds=1)
 
