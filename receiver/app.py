@@ -25,6 +25,7 @@ from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
 from receiver.errors import install_handlers
 from receiver.ingest.not_found import install_not_found
+from receiver.ingest.plan_audit import PlanAuditor
 from receiver.ingest.plan_gate import PlanGate, PlanPii, gate_from_config
 from receiver.ingest.recent import RecentFeed
 from receiver.ingest.replay import Quarantine
@@ -41,6 +42,7 @@ from receiver.pages.sessions import SessionStore
 from receiver.pages.sign_in import SignIn
 from receiver.pages.users import UserAdmin
 from receiver.routes import (
+    audit_page,
     customers,
     dashboard,
     docs,
@@ -109,6 +111,8 @@ def create_app(
     recent = RecentFeed(recent_messages_for(store, bounds))
     versions = MappingVersions(config_state.record_mapping_versions)
     subscriptions = load_subscriptions(config, definition)
+    plan_auditor = PlanAuditor(config_state)
+    gate.listener = plan_auditor
     tracking = Ingest(config, service, subscriptions, definition, recent=recent, versions=versions, gate=gate)
     # The one wiring after construction: the mappings service edits the ingest's fan-out, and the
     # ingest asks it before each call whether the saved set moved.
@@ -133,6 +137,7 @@ def create_app(
             await queue_depth.stop()
             await outbound.stop()
             await tracking.fanout.recent.stop()
+            await plan_auditor.drain()
             await store.close()
 
     app = FastAPI(
@@ -161,8 +166,8 @@ def create_app(
     state.history = HistoryService(live, mapping_set)
     state.queue_depth = queue_depth
     state.pii = pii
-    state.verdicts = Verdicts(log, tracking.fanout.duplicates)
-    state.quarantine = Quarantine(tracking.fanout)
+    state.verdicts = Verdicts(log, tracking.fanout.duplicates, config_state)
+    state.quarantine = Quarantine(tracking.fanout, config_state)
     install_handlers(app)
     page_kit.install_page_denied(app)
     install_not_found(app)
@@ -187,6 +192,7 @@ def create_app(
         settings,
         mappings,
         users_page,
+        audit_page,
     ):
         app.include_router(module.router)
     install_metrics(app)

@@ -17,6 +17,7 @@ from collections.abc import Collection
 from typing import Any
 
 import orjson
+from pydantic import SecretStr
 from starlette.requests import HTTPConnection
 
 from receiver.ratelimit import AuthGuard
@@ -137,6 +138,15 @@ def _escaped(text: str) -> bytes:
         return orjson.dumps(text)[1:-1]
     except orjson.JSONEncodeError:  # a lone surrogate: no body orjson writes can hold it
         return text.encode("utf-8", "surrogatepass")
+
+
+def mask(value: Any) -> str:
+    """How a secret shows anywhere (pages, the audit trail): `not set`, or `set (…abcd)`."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if not value:
+        return "not set"
+    return f"set (…{str(value)[-4:]})" if len(str(value)) >= 8 else "set"
 
 
 UNKNOWN_ADDRESS = "unknown"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from antavo_actions.cli import check, db, diff, plan, run, serve, users
+from antavo_actions.cli import audit, check, db, diff, plan, run, serve, users
 from antavo_actions.cli.export import export_app
 
 
@@ -30,6 +30,7 @@ def build_app() -> typer.Typer:
     app.command(short_help="Run the reference Antavo receiver.")(serve.serve)
     app.add_typer(db.app, name="db")
     app.add_typer(users.app, name="users")
+    app.add_typer(audit.app, name="audit", short_help="The audit trail: verify its hash chain, list, export.")
     app.add_typer(plan.app, name="plan", short_help="The tracking plan: its data dictionary.")
     app.add_typer(export_app, name="export", short_help="Export the destination to Segment's TypeScript.")
     return app

@@ -17,10 +17,12 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 
 from antavo_actions.cli.db import EXIT_FAILED, EXIT_USAGE, store_url
+from receiver.core.audit import CLI_ACTOR, record
 from receiver.core.roles import sees_pii
 from receiver.core.users import ROLES, Setup, add_user, check_role
 from receiver.errors import ApiError
-from receiver.store import make_store
+from receiver.store import config_state_for, make_store
+from receiver.store.audit import FieldChange
 from receiver.store.contract import LoyaltyStore, StoreUnavailable
 from receiver.store.limits import StoreLimits
 
@@ -52,6 +54,33 @@ def _run(store: str | None, config: Path | None, work: Callable[[LoyaltyStore], 
         _fail(f"{exc.message} {exc.detail}".strip(), EXIT_FAILED)
 
 
+async def _audit(opened: LoyaltyStore, action: str, name: str, what: str, *changes: FieldChange) -> None:
+    """Every user change made here is in the audit trail, by `cli` (the trail is on the same database)."""
+    state = config_state_for(opened)
+    await record(state, actor=CLI_ACTOR, action=action, what=what, target=name, changes=changes)
+
+
+async def _add(opened: LoyaltyStore, name: str, role: str, password: str | None) -> Setup:
+    setup = await add_user(opened, name, role, password)
+    await _audit(opened, "user.add", name, f"User {name} added", FieldChange("role", None, role))
+    return setup
+
+
+async def _remove(opened: LoyaltyStore, name: str) -> bool:
+    removed = await opened.user_remove(name)
+    if removed:
+        await _audit(opened, "user.remove", name, f"User {name} removed")
+    return bool(removed)
+
+
+async def _set_role(opened: LoyaltyStore, name: str, role: str) -> bool:
+    before = next((user.role for user in await opened.user_list() if user.name == name), None)
+    changed = await opened.user_set_role(name, role)
+    if changed:
+        await _audit(opened, "user.role", name, f"User {name}: role changed", FieldChange("role", before, role))
+    return bool(changed)
+
+
 def _show(setup: Setup) -> None:
     typer.echo(f"user {setup.name} added with role {setup.role}; this is shown once, keep it safe:")
     typer.echo(f"  password:       {setup.password}")
@@ -77,7 +106,7 @@ def add(
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and not password:
         _fail("--password-stdin read an empty password")
-    _show(_run(store, config, lambda opened: add_user(opened, name, role, password)))
+    _show(_run(store, config, lambda opened: _add(opened, name, role, password)))
 
 
 @app.command(name="list", short_help="List the users, their roles and PII access.")
@@ -101,7 +130,7 @@ def _pii(role: str, granted: bool) -> str:
 @app.command(short_help="Remove a user (its sessions end).")
 def remove(name: str, store: StoreOption = None, config: ConfigOption = None) -> None:
     """Remove a user; its signed-in sessions end at once."""
-    if not _run(store, config, lambda opened: opened.user_remove(name)):
+    if not _run(store, config, lambda opened: _remove(opened, name)):
         _fail(f"no user named {name!r}", EXIT_FAILED)
     typer.echo(f"user {name} removed")
 
@@ -110,7 +139,7 @@ def remove(name: str, store: StoreOption = None, config: ConfigOption = None) ->
 def set_role(name: str, role: str, store: StoreOption = None, config: ConfigOption = None) -> None:
     """Change a user's role; its sessions end, so the new role holds from its next sign-in."""
     _role(role)
-    if not _run(store, config, lambda opened: opened.user_set_role(name, role)):
+    if not _run(store, config, lambda opened: _set_role(opened, name, role)):
         _fail(f"no user named {name!r}", EXIT_FAILED)
     typer.echo(f"user {name} is now {role}")
 

@@ -121,6 +121,8 @@ class PlanGate:
     """The file to read again when it changes (None: the plan stays as given)."""
     violations: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Violations since the app started, by (event label, kind): `antavo_plan_violations_total`."""
+    listener: Callable[[Path, TrackingPlan | None, TrackingPlan], None] | None = None
+    """Told (file, old plan, new plan) each time the file is read again (`plan_audit.PlanAuditor`)."""
     _stamp: tuple[int, int] | None = field(default=None, init=False, repr=False)
     _looked: float = field(default=0.0, init=False, repr=False)
 
@@ -162,8 +164,10 @@ class PlanGate:
             return self.plan
         self._stamp = stamp
         try:
-            self.plan = load_plan(self.path)
+            before, self.plan = self.plan, load_plan(self.path)
             logger.info("tracking plan %s read again", self.path)
+            if self.listener is not None:
+                self.listener(self.path, before, self.plan)
         except PlanError as exc:
             logger.warning("tracking plan %s changed but cannot be used; the last good plan stays:\n%s", self.path, exc)
         return self.plan

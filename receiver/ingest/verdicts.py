@@ -17,9 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from receiver.core.audit import Actor
 from receiver.ingest.outcomes import INTERNAL_ERROR, MAPPING_FAILED, TRIGGER_FAILED
 from receiver.logs.sources import WEBHOOK
 from receiver.logs.stored import StoredLog
+from receiver.store.config_state import ConfigState
 from receiver.store.entries import LogEntry, LogFilter
 
 MESSAGE_ENTRIES = 200
@@ -132,6 +134,8 @@ class Verdicts:
 
     log: StoredLog
     duplicates: StoredLog
+    audit: ConfigState | None = None
+    """Where a reset is recorded (`test_run.delete`); None records nothing (a verdicts-only use)."""
 
     async def of_message(self, message_id: str) -> dict[str, Any] | None:
         """The message's verdict; None when no log holds an entry under its ID."""
@@ -163,10 +167,14 @@ class Verdicts:
         truncated = not (complete and copies_complete) or len(ids) > len(kept)
         return {"test_run": test_run, "count": len(items), "outcomes": totals, "truncated": truncated, "items": items}
 
-    async def reset(self, test_run: str) -> int:
-        """Forget the run's verdicts (its entries in both logs); the events the run applied stay."""
+    async def reset(self, test_run: str, actor: Actor | None = None) -> int:
+        """Forget the run's verdicts (its entries in both logs), audited; the events the run applied stay."""
         where = LogFilter(test_run=test_run)
-        return await self.log.forget(where) + await self.duplicates.forget(where)
+        forgotten = await self.log.forget(where) + await self.duplicates.forget(where)
+        if self.audit is not None and actor is not None:
+            what = f"Test run {test_run} reset ({forgotten} log entries deleted)"
+            await self.audit.append_audit(actor.entry("test_run.delete", what, target=test_run))
+        return forgotten
 
 
 async def _collect(log: StoredLog, where: LogFilter) -> tuple[list[LogEntry], bool]:

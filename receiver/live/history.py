@@ -20,6 +20,7 @@ from ruamel.yaml.error import YAMLError
 
 from destination.definition.subscriptions import subscription_from
 from destination.lint.checks import Problem
+from receiver.core.audit import Actor
 from receiver.ingest.versions import version_of
 from receiver.live.mappings import MappingsService, errors_of, load_text
 from receiver.live.settings import FIELDS, SettingsProblem, SettingsService, mask
@@ -29,7 +30,7 @@ from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapp
 __all__ = ["HISTORY_SHOWN", "DiffLine", "HistoryService", "NoSuchVersion", "RestoreRefused", "VersionDiff", "diff"]
 
 HISTORY_SHOWN = 50
-RESTORE_SETTINGS, RESTORE_MAPPING = "settings.restore", "mapping.restore"
+RESTORE_MAPPING = "mapping.restore"
 LineKind = Literal["head", "hunk", "add", "remove", "same"]
 
 
@@ -164,18 +165,18 @@ class HistoryService:
             return diff(before[0] if before else None, new)
         return diff(await self.version(subject, older), new)
 
-    async def restore_settings(self, number: int, session: str) -> list[FieldChange]:
+    async def restore_settings(self, number: int, actor: Actor) -> list[FieldChange]:
         """Save settings version `number` again (audited as `settings.restore`); the changes made."""
         old = await self.version(SETTINGS_SUBJECT, number)
         try:
-            changes = await self.settings.restore(_settings_of(old.text), session, _what(RESTORE_SETTINGS, number))
+            changes = await self.settings.restore(_settings_of(old.text), actor, _what(number))
         except SettingsProblem as problem:
             raise RestoreRefused(problem.problems) from None
         if not changes:
             raise RestoreRefused({"settings": f"version {number}'s values are the ones in effect: nothing to restore"})
         return changes
 
-    async def restore_mapping(self, key: str, number: int, session: str) -> list[Problem]:
+    async def restore_mapping(self, key: str, number: int, actor: Actor) -> list[Problem]:
         """Save mapping version `number` again (audited as `mapping.restore`); `validate`'s warnings."""
         old = await self.version(mapping_subject(key), number)
         if old.text is None:
@@ -183,8 +184,8 @@ class HistoryService:
                 {"version": f"version {number} is the mapping's deletion: restore a version with text"}
             )
         data = _mapping_data(old.text)
-        what = f"{_what(RESTORE_MAPPING, number)} (Mapping {data.get('name', key)})"
-        found = await self.mappings.save(key, old.text, session, what)
+        what = f"Mapping {data.get('name', key)}: {_what(number)}"
+        found = await self.mappings.save(key, old.text, actor, what, RESTORE_MAPPING)
         if errors_of(found):
             problems: dict[str, str] = {}
             for problem in errors_of(found):
@@ -193,9 +194,9 @@ class HistoryService:
         return found
 
 
-def _what(action: str, number: int) -> str:
-    """The audit's words for a restore: the action name first (`mapping.restore: version 2`)."""
-    return f"{action}: version {number}"
+def _what(number: int) -> str:
+    """The audit's words for a restore (its action is `settings.restore` / `mapping.restore`)."""
+    return f"restored version {number}"
 
 
 def _mapping_data(text: str) -> dict[str, Any]:

@@ -20,7 +20,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,9 @@ from destination.fql import parser as fql
 from destination.lint.checks import Problem, check_text
 from destination.lint.explain import Report, explain
 from receiver.config import ReceiverConfig
+from receiver.core.audit import Actor, changes_between
 from receiver.ingest.fanout import Fanout
-from receiver.store.config_state import AuditEntry, ConfigState, FieldChange, StoredMapping
+from receiver.store.config_state import ConfigState, FieldChange, StoredMapping
 from receiver.store.lineage import MappingVersion
 from receiver.store.recent import RecentMessage
 
@@ -160,14 +160,14 @@ class MappingsService:
             text, Path("mappings") / f"{key}.yaml", self.definition, multi_accounts=self.config.multi_accounts
         )
 
-    async def save(self, key: str, text: str, session: str, what: str) -> list[Problem]:
+    async def save(self, key: str, text: str, actor: Actor, what: str, action: str = "mapping.edit") -> list[Problem]:
         """Store the mapping unless `validate` reports an error (then nothing changes); what it reports either way."""
         found = self.problems(text, key)
         if errors_of(found):
             return found
         before = await self.entry(key)
         changes = _changes(before.data if before else {}, load_text(text))
-        entry = AuditEntry(datetime.now(UTC), session, what, changes)
+        entry = actor.entry(action, what, target=key, changes=changes)
         await self.state.save_mapping(StoredMapping(key, text), entry)
         await self.sync_ingest()
         return found
@@ -180,7 +180,7 @@ class MappingsService:
         """The mappings folder's text for `key` (what Revert to file brings back); `has_file` first."""
         return self._files[key]
 
-    async def remove(self, key: str, session: str) -> MappingEntry | None:
+    async def remove(self, key: str, actor: Actor) -> MappingEntry | None:
         """Delete a saved mapping (a file's mapping reverts to the file); the removed entry, or None if not saved."""
         before = await self.entry(key)
         if before is None or before.origin != FROM_SAVED:
@@ -188,7 +188,7 @@ class MappingsService:
         reverted = self.has_file(key)
         what = f"Mapping {before.name}: {'reverted to ' + before.file_name if reverted else 'deleted'}"
         after = load_text(self._files[key]) if reverted else {}
-        entry = AuditEntry(datetime.now(UTC), session, what, _changes(before.data, after))
+        entry = actor.entry("mapping.delete", what, target=key, changes=_changes(before.data, after))
         await self.state.delete_mapping(key, entry)
         await self.sync_ingest()
         return before
@@ -211,5 +211,5 @@ class MappingsService:
 
 def _changes(before: Mapping[str, Any], after: Any) -> tuple[FieldChange, ...]:
     after = after if isinstance(after, dict) else {}
-    keys = [k for k in ("name", "enabled", "subscribe", "partnerAction", "multi_accounts", "mapping")]
-    return tuple(FieldChange(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k))
+    keys = ("name", "enabled", "subscribe", "partnerAction", "multi_accounts", "mapping")
+    return changes_between({k: before.get(k) for k in keys}, {k: after.get(k) for k in keys})

@@ -20,20 +20,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import SecretStr, ValidationError
 
 from receiver.config import ReceiverConfig, env_name, env_overrides
+from receiver.core.audit import Actor, changes_between
+from receiver.security import mask
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange
 
-__all__ = ["GROUPS", "MAPPING_CHANGE_NOTE", "AuditEntry", "SettingsProblem", "SettingsService", "mask", "session_label"]
+__all__ = ["GROUPS", "MAPPING_CHANGE_NOTE", "Actor", "AuditEntry", "SettingsProblem", "SettingsService", "mask"]
 
 logger = logging.getLogger(__name__)
 Kind = Literal["text", "secret", "select", "list"]
@@ -130,20 +130,6 @@ MAPPING_CHANGE_NOTE = (
     "creates a new customer (its own Antavo ID, the external ID in the attribute). Emptying it makes incoming "
     "IDs Antavo IDs again; the external IDs already assigned are kept and found again when it is set back."
 )
-
-
-def session_label(csrf: str) -> str:
-    """A stable, harmless name for a session in the audit trail (a digest, never the token or cookie)."""
-    return "session " + hashlib.sha256(csrf.encode()).hexdigest()[:10]
-
-
-def mask(value: Any) -> str:
-    """How a secret shows anywhere: `not set`, or `set (…abcd)`."""
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-    if not value:
-        return "not set"
-    return f"set (…{str(value)[-4:]})" if len(str(value)) >= 8 else "set"
 
 
 def _get(tree: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -328,7 +314,7 @@ class SettingsService:
         found = _get(_plain(self.current), FIELDS[key].path)
         return None if found is _MISSING else found
 
-    async def save(self, group_id: str, form: Mapping[str, str], session: str) -> list[FieldChange]:
+    async def save(self, group_id: str, form: Mapping[str, str], actor: Actor) -> list[FieldChange]:
         """Validate one group's form with `receiver.yaml`'s schema, store it, apply it; the changes made."""
         group = next((g for g in GROUPS if g.id == group_id), None)
         if group is None:
@@ -340,36 +326,29 @@ class SettingsService:
             parsed = _parse(field, form)
             if parsed is not _MISSING:
                 _set(saved, field.path, parsed)
-        return await self._commit(saved, group.fields, f"Settings: {group.title}", session)
+        what = f"Settings: {group.title}"
+        return await self._commit(saved, group.fields, actor, "settings.save", what, group.id)
 
-    async def restore(self, saved: Mapping[str, Any], session: str, what: str) -> list[FieldChange]:
+    async def restore(self, saved: Mapping[str, Any], actor: Actor, what: str) -> list[FieldChange]:
         """Save these whole saved settings (an older version's) through the same checks and audit as a save."""
-        return await self._commit(copy.deepcopy(dict(saved)), tuple(FIELDS.values()), what, session)
+        fields = tuple(FIELDS.values())
+        return await self._commit(copy.deepcopy(dict(saved)), fields, actor, "settings.restore", what, "settings")
 
     async def _commit(
-        self, saved: dict[str, Any], fields: tuple[PageField, ...], what: str, session: str
+        self, saved: dict[str, Any], fields: tuple[PageField, ...], actor: Actor, action: str, what: str, target: str
     ) -> list[FieldChange]:
         try:
             candidate = self._effective(saved)
         except ValidationError as exc:
             raise SettingsProblem(_problems(exc)) from None
         before, after = _plain(self.current), _plain(candidate)
-        changes = [
-            FieldChange(
-                field.key,
-                *(
-                    (mask(_get(before, field.path)), mask(_get(after, field.path)))
-                    if field.kind == "secret"
-                    else (_get(before, field.path), _get(after, field.path))
-                ),
-            )
-            for field in fields
-            if _get(before, field.path) != _get(after, field.path)
-        ]
+        secrets = {field.key for field in fields if field.kind == "secret"}
+        old, new = ({f.key: _get(tree, f.path) for f in fields} for tree in (before, after))
+        changes = list(changes_between(old, new, secrets))
         dropped = [FieldChange(path, "saved value no longer valid", "removed") for path in self.skipped]
         if not changes and not dropped:
             return []
-        entry = AuditEntry(datetime.now(UTC), session, what, tuple(changes + dropped))
+        entry = actor.entry(action, what, target=target, changes=changes + dropped)
         await self.state.save_settings(saved, entry)
         await self.load()
         return changes + dropped

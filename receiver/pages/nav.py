@@ -13,6 +13,7 @@ MAPPINGS_PATH = "/mappings"
 SETTINGS_PATH = "/settings"
 USERS_PATH = "/users"
 OVERVIEW_PATH = "/overview"
+AUDIT_PATH = "/audit"
 
 
 @dataclass(frozen=True)
@@ -34,5 +35,6 @@ PAGES: tuple[Page, ...] = (
     Page("outbound", "Outbound log", OUTBOUND_LOGS_PATH),
     Page("mappings", "Mappings", MAPPINGS_PATH),
     Page("settings", "Settings", SETTINGS_PATH),
+    Page("audit", "Audit trail", AUDIT_PATH, "audit.read"),
     Page("users", "Users", USERS_PATH, "users.manage"),
 )

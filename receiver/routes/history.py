@@ -17,7 +17,7 @@ from receiver.pages.history import BadVersion, history_path, history_view, missi
 from receiver.pages.nav import MAPPINGS_PATH, SETTINGS_PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import History
-from receiver.routes.page_kit import MappingEditor, SettingsEditor, Viewer, checked_form, redirect, render, who
+from receiver.routes.page_kit import MappingEditor, SettingsEditor, Viewer, actor, checked_form, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,12 +71,13 @@ async def _restore(request: Request, session: Session, history: HistoryService, 
     except BadVersion as bad:
         return _message(request, session, 404, "No such version", f"{bad.field}: {bad.message}.")
     assert number is not None  # a path segment is never empty
+    by = actor(request, session)
     try:
         if key is None:
             await history.settings.refresh()
-            await history.restore_settings(number, who(session))
+            await history.restore_settings(number, by)
         else:
-            await history.restore_mapping(key, number, who(session))
+            await history.restore_mapping(key, number, by)
     except NoSuchVersion as gone:
         return _message(request, session, 404, "No such version", missing(gone))
     except RestoreRefused as refused:

@@ -35,11 +35,11 @@ from receiver.routes.page_kit import (
     MappingEditor,
     MappingEditorData,
     Viewer,
+    actor,
     checked_form,
     json_answer,
     redirect,
     render,
-    who,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +73,13 @@ async def toggle(request: Request, key: str, service: Mappings, session: Mapping
         return render(request, "message.html", session, 404, title="No such mapping", message=f"No mapping {key!r}.")
     data = {**entry.data, "enabled": not entry.enabled}
     state = "Enabled" if data["enabled"] else "Disabled"
-    await service.save(key, to_yaml(data, entry.text), who(session), f"Mapping {entry.name}: {state.lower()}")
+    await service.save(
+        key,
+        to_yaml(data, entry.text),
+        actor(request, session),
+        f"Mapping {entry.name}: {state.lower()}",
+        "mapping.toggle",
+    )
     return redirect(f"{MAPPINGS_PATH}?saved={key}")
 
 
@@ -83,7 +89,7 @@ async def remove(request: Request, key: str, service: Mappings, session: Mapping
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
-    removed = await service.remove(key, who(session))
+    removed = await service.remove(key, actor(request, session))
     if removed is None:
         message = f"No saved mapping {key!r}: a mapping only in the mappings folder is removed from the repository."
         return render(request, "message.html", session, 404, title="No such saved mapping", message=message)
@@ -279,7 +285,8 @@ async def _save(request: Request, session: Session, service: MappingsService, fo
         return _editor(request, session, service, form, 422, problem=taken)
     text = to_yaml(data, existing.text if existing else None)
     verb = "created" if existing is None else "saved"
-    problems = await service.save(key, text, who(session), f"Mapping {form.name}: {verb}")
+    action = "mapping.create" if existing is None else "mapping.edit"
+    problems = await service.save(key, text, actor(request, session), f"Mapping {form.name}: {verb}", action)
     if errors_of(problems):
         return _editor(request, session, service, form, 422, lint=problems, yaml_text=text)
     return redirect(f"{MAPPINGS_PATH}?saved={key}")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from receiver.core import test_runs
 from receiver.errors import ApiError
 from receiver.routes.deps import AUTHED, VerdictsDep
 from receiver.routes.logs import INBOUND_PATH
 from receiver.routes.mapping_api import VERSIONS_PATH
+from receiver.routes.page_kit import api_key_actor
 from receiver.web import models
 
 PATH = "/v1/messages"
@@ -74,5 +75,5 @@ async def run_verdicts(test_run: TestRun, verdicts: VerdictsDep) -> dict[str, An
     response_model=models.RunReset,
     responses=models.error_responses(401, 429),
 )
-async def reset_run(test_run: TestRun, verdicts: VerdictsDep) -> dict[str, Any]:
-    return {"test_run": test_run, "forgotten": await verdicts.reset(test_run)}
+async def reset_run(request: Request, test_run: TestRun, verdicts: VerdictsDep) -> dict[str, Any]:
+    return {"test_run": test_run, "forgotten": await verdicts.reset(test_run, api_key_actor(request))}

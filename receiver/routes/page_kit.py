@@ -25,13 +25,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
+from receiver.core.audit import Actor, page_actor
 from receiver.core.roles import Permission, refusal
 from receiver.errors import error_body
-from receiver.live.settings import session_label
 from receiver.pages.forms import read_form_lists
 from receiver.pages.nav import PAGES
 from receiver.pages.sessions import Session, cookie_name
 from receiver.routes.deps import BearerToken, Service, SignInDep, config_of
+from receiver.security import client_address
 
 HERE = Path(__file__).parent.parent
 STATIC_PATH = "/static"
@@ -123,6 +124,7 @@ SettingsEditor = Annotated[Session, Depends(allowed("settings.edit"))]
 Tester = Annotated[Session, Depends(allowed("tester.use"))]
 Replayer = Annotated[Session, Depends(allowed("plan.replay"))]
 UserManager = Annotated[Session, Depends(allowed("users.manage"))]
+AuditReader = Annotated[Session, Depends(allowed("audit.read"))]
 
 
 async def data_reader(request: Request, session: SignedIn, service: Service, token: BearerToken) -> None:
@@ -215,5 +217,11 @@ async def checked_form(request: Request, session: Session) -> Form | Response:
     return form
 
 
-def who(session: Session) -> str:
-    return session_label(session.csrf)
+def api_key_actor(request: Request) -> Actor:
+    """Who acts through a JSON route with the API key as Bearer: the bootstrap admin, from the client's address."""
+    return page_actor(None, "admin", client_address(request))
+
+
+def actor(request: Request, session: Session) -> Actor:
+    """Who acts, for the audit trail: the session's user (or `api key`), its role, the client's address."""
+    return page_actor(session.user, session.role, client_address(request))

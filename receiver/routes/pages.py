@@ -14,14 +14,26 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from receiver.config import ReceiverConfig
+from receiver.core import audit
 from receiver.errors import ApiError
+from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
 from receiver.pages import views
 from receiver.pages.forms import read_form
 from receiver.pages.pii import masker
 from receiver.pages.sessions import Session
 from receiver.pages.sign_in import FAILED
-from receiver.routes.deps import Config, Contract, CustomersDep, Log, OutLog, Sessions, SignInDep, pii_of
+from receiver.routes.deps import (
+    Config,
+    Contract,
+    CustomersDep,
+    LiveSettings,
+    Log,
+    OutLog,
+    Sessions,
+    SignInDep,
+    pii_of,
+)
 from receiver.routes.page_kit import (
     Viewer,
     ViewerData,
@@ -54,13 +66,19 @@ def _refused(config: ReceiverConfig, message: str, status: int = 403) -> Respons
     )
 
 
-def _signed_in(request: Request, session: Session) -> None:
-    """The one place a page sign-in is recorded: the audit trail's `sign_in` goes here."""
+async def _signed_in(live: SettingsService, address: str, session: Session) -> None:
+    """The one place a page sign-in is recorded in the audit trail (`sign_in`)."""
+    who = audit.page_actor(session.user, session.role, address)
+    what = f"Signed in as {session.user}" if session.user else "Signed in with the API key"
+    await live.state.append_audit(who.entry("sign_in", what))
 
 
-def _sign_in_failed(request: Request, name: str | None) -> None:
-    """The one place a refused page sign-in is recorded: the audit trail's `sign_in.failed` goes here
-    (`name` is the user name tried, None for the API key; never the password or code)."""
+async def _sign_in_failed(live: SettingsService, address: str, name: str | None) -> None:
+    """The one place a refused page sign-in is recorded (`sign_in.failed`): the name tried (None for the
+    API key), never the password or code. Attempts the failure guard holds back (429) are not recorded."""
+    who = audit.Actor(name, None, address) if name else audit.page_actor(None, "admin", address)
+    what = f"Sign-in refused for {name!r}" if name else "Sign-in refused: wrong API key"
+    await live.state.append_audit(who.entry("sign_in.failed", what))
 
 
 @router.get("/login")
@@ -72,7 +90,9 @@ async def login_page(request: Request, config: Config, sign_in: SignInDep) -> Re
 
 
 @router.post("/login")
-async def login(request: Request, config: Config, sessions: Sessions, sign_in: SignInDep) -> Response:
+async def login(
+    request: Request, config: Config, sessions: Sessions, sign_in: SignInDep, live: LiveSettings
+) -> Response:
     """Once the store has a user, only a user signs in here (the API key stays valid as Bearer for the
     JSON APIs); before that the API key signs in as the bootstrap admin."""
     if not same_origin(request):
@@ -94,10 +114,10 @@ async def login(request: Request, config: Config, sessions: Sessions, sign_in: S
         answer.headers.update(exc.headers)
         return answer
     if made is None:
-        _sign_in_failed(request, name)
+        await _sign_in_failed(live, address, name)
         return _login_form(config, target, users, FAILED if users else "That API key is not valid.", 401)
     token, session = made
-    _signed_in(request, session)
+    await _signed_in(live, address, session)
     await sessions.revoke(request.cookies.get(session_cookie(request)))
     response = redirect(target)
     response.set_cookie(

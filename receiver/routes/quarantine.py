@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from receiver.pages.views import logs_url
 from receiver.routes.deps import AUTHED, QuarantineDep
+from receiver.routes.page_kit import api_key_actor
 from receiver.web import models
 
 API_PATH = "/v1/quarantine"
@@ -43,6 +44,19 @@ async def quarantine_list(quarantine: QuarantineDep) -> dict[str, Any]:
     response_model=models.ReplayAnswer,
     responses=models.error_responses(401, 404, 429),
 )
-async def quarantine_replay(message_id: MessageId, quarantine: QuarantineDep) -> dict[str, Any]:
-    answer = await quarantine.replay(message_id)
+async def quarantine_replay(request: Request, message_id: MessageId, quarantine: QuarantineDep) -> dict[str, Any]:
+    answer = await quarantine.replay(message_id, api_key_actor(request))
     return {**answer, "verdict_url": "/v1/messages/" + message_id}
+
+
+@router.post(
+    API_PATH + "/{message_id}/drop",
+    summary="Drop a quarantined message",
+    description="Takes the message out of the quarantine without delivering it (recorded in the audit trail). "
+    "A second drop finds nothing (404).",
+    response_model=models.DropAnswer,
+    responses=models.error_responses(401, 404, 429),
+)
+async def quarantine_drop(request: Request, message_id: MessageId, quarantine: QuarantineDep) -> dict[str, Any]:
+    dropped = await quarantine.drop(message_id, api_key_actor(request))
+    return {"message_id": dropped.message_id, "dropped": True}

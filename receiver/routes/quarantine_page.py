@@ -1,5 +1,5 @@
 """`/logs/quarantine`: the messages the tracking plan blocked, beside the inbound log, each with a Replay
-button (a form from this site with the session's CSRF token, `page_kit.checked_form`); the outcome is
+and a Drop button (each a form from this site with the session's CSRF token, `page_kit.checked_form`); the outcome is
 shown on the page it comes back to. What a replay does is `receiver.ingest.replay`'s."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from receiver.errors import ApiError
 from receiver.pages.pii import Masker, masker
 from receiver.pages.views import LOGS_PATH
 from receiver.routes.deps import QuarantineDep, pii_of
-from receiver.routes.page_kit import Replayer, Viewer, checked_form, redirect, render
+from receiver.routes.page_kit import Replayer, Viewer, actor, checked_form, redirect, render
 from receiver.routes.quarantine import item
 
 PAGE_PATH = LOGS_PATH + "/quarantine"
@@ -44,7 +44,20 @@ async def quarantine_replay_form(request: Request, session: Replayer, quarantine
         return form
     message_id = next(iter(form.get("message_id") or []), "")
     try:
-        answer = await quarantine.replay(message_id)
+        answer = await quarantine.replay(message_id, actor(request, session))
     except ApiError as exc:
         return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "problem": exc.message}))
     return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "outcome": answer["outcome"]}))
+
+
+@router.post(PAGE_PATH + "/drop")
+async def quarantine_drop_form(request: Request, session: Replayer, quarantine: QuarantineDep) -> Response:
+    form = await checked_form(request, session)
+    if isinstance(form, Response):
+        return form
+    message_id = next(iter(form.get("message_id") or []), "")
+    try:
+        await quarantine.drop(message_id, actor(request, session))
+    except ApiError as exc:
+        return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "problem": exc.message}))
+    return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "outcome": "dropped"}))

@@ -11,16 +11,16 @@ from receiver.core.service import WebhookService
 from receiver.live.settings import (
     GROUPS,
     MAPPING_CHANGE_NOTE,
-    AuditEntry,
     SettingsProblem,
     SettingsService,
     mask,
 )
-from receiver.pages.nav import SETTINGS_PATH
+from receiver.pages import audit
+from receiver.pages.nav import AUDIT_PATH, SETTINGS_PATH
 from receiver.pages.sessions import Session
 from receiver.pages.views import customer_url
 from receiver.routes.deps import LiveSettings, Service
-from receiver.routes.page_kit import SettingsEditor, Viewer, checked_form, redirect, render, who
+from receiver.routes.page_kit import SettingsEditor, Viewer, actor, checked_form, redirect, render
 
 AUDIT_SHOWN = 50
 router = APIRouter(include_in_schema=False)
@@ -33,26 +33,6 @@ def _shown(service: SettingsService, key: str, kind: str) -> Any:
     if kind == "list":
         return "\n".join(value or [])
     return value or ""
-
-
-def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
-    return [
-        {
-            "at": entry.at.strftime("%Y-%m-%d %H:%M:%S"),
-            "session": entry.session,
-            "what": entry.what,
-            "changes": [(c.field, _text(c.before), _text(c.after)) for c in entry.changes],
-        }
-        for entry in entries
-    ]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "(none)"
-    return str(value)
 
 
 async def _page(
@@ -81,14 +61,15 @@ async def _page(
         }
         for group in GROUPS
     ]
-    audit = _audit_rows(await service.state.audit(AUDIT_SHOWN))
+    audit_rows = await audit.config_changes(service.state, AUDIT_SHOWN)
     return render(
         request,
         "settings.html",
         session,
         status,
         groups=groups,
-        audit=audit,
+        audit=audit_rows,
+        audit_path=AUDIT_PATH,
         note=MAPPING_CHANGE_NOTE,
         skipped=sorted(service.skipped.items()),
         ids=webhook.customer_ids,
@@ -119,7 +100,7 @@ async def save_settings(
     await service.refresh()
     values = {name: items[0] for name, items in form.items()}
     try:
-        changes = await service.save(group_id, values, who(session))
+        changes = await service.save(group_id, values, actor(request, session))
     except SettingsProblem as problem:
         return await _page(request, session, service, webhook, 422, problem.problems, failed=group_id)
     return redirect(f"{SETTINGS_PATH}?saved={group_id if changes else 'nothing'}#{group_id}")

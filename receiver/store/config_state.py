@@ -5,7 +5,8 @@ One small protocol, `ConfigState`, so every backend keeps the same six things:
 - **saved settings**: the values a person saved on `/settings` (a partial `receiver.yaml`,
   sections as nested objects), with a version that grows on every save, so every instance
   sharing the store can tell cheaply that it must reload;
-- **the audit trail**: when, which session, what changed (secrets already masked by the caller);
+- **the audit trail**: who, when, from where, what, the changes (secrets already masked by the caller),
+  append-only and hash-chained (`receiver.store.audit`: the values, hashing and `verify`);
 - **stored mappings**: mapping files as YAML text by key, with their own version, which the
   ingest compares per call before it runs its subscriptions;
 - **saved versions**: every save of the settings or of a mapping, numbered per subject, with its
@@ -27,37 +28,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from receiver.store.audit import AuditChain, AuditEntry, AuditRecord, FieldChange
 from receiver.store.config_versions import ConfigVersion
 from receiver.store.lineage import MappingVersion
 
-AUDIT_KEEP = 1000
-"""The audit trail keeps the newest entries up to this many."""
+__all__ = [
+    "AUDIT_KEEP_IN_MEMORY",
+    "VERSIONS_KEPT_IN_MEMORY",
+    "AuditEntry",
+    "ConfigState",
+    "FieldChange",
+    "StoredMapping",
+]
+
+AUDIT_KEEP_IN_MEMORY = 10_000
+"""The memory backend keeps the newest audit records up to this many (pruning moves the anchor)."""
 VERSIONS_KEPT_IN_MEMORY = 10_000
 """The memory backend forgets the oldest mapping versions past this many (a store that forgets anyway)."""
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    """One changed value; secrets arrive here already masked (`set …abcd`, `not set`)."""
-
-    field: str
-    before: Any
-    after: Any
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One saved change: when, from which session (a short digest, never the token), what changed."""
-
-    at: datetime
-    session: str
-    what: str
-    changes: tuple[FieldChange, ...] = ()
-
-
 def version_from(subject: str, number: int, entry: AuditEntry, text: str | None) -> ConfigVersion:
     """The one place an audit entry's when, who and what become a version's (every backend records through it)."""
-    return ConfigVersion(subject, number, entry.at, entry.session, entry.what, text)
+    return ConfigVersion(subject, number, entry.at, entry.actor, entry.what, text)
 
 
 @dataclass(frozen=True)
@@ -88,8 +80,30 @@ class ConfigState(Protocol):
         """Replace the saved settings and append `entry` to the audit trail, atomically; the new version."""
         ...
 
-    async def audit(self, limit: int) -> list[AuditEntry]:
-        """The newest entries first."""
+    async def append_audit(self, entry: AuditEntry) -> AuditRecord:
+        """Append an entry that changes nothing else (a sign-in, a replay, an export) to the chain."""
+        ...
+
+    async def audit(
+        self,
+        limit: int,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        cursor: int | None = None,
+    ) -> list[AuditRecord]:
+        """The newest records first, filtered (`action` may be a prefix such as `mapping.`; `cursor`: only
+        records older than that seq, the next page)."""
+        ...
+
+    async def audit_chain(self) -> AuditChain:
+        """Every record kept, oldest first, with the head and the anchor: what `audit.verify` checks."""
+        ...
+
+    async def audit_prune(self, older_than: datetime) -> int:
+        """Remove the oldest records older than the cutoff (moving the anchor to the newest removed); how many."""
         ...
 
     async def mappings(self) -> tuple[int, list[StoredMapping]]:

@@ -361,6 +361,11 @@ class ReplayAnswer(BaseModel):
     verdict_url: str
 
 
+class DropAnswer(BaseModel):
+    message_id: str
+    dropped: bool = Field(description="Always true: the message left the quarantine without being delivered.")
+
+
 class RunReset(BaseModel):
     test_run: str
     forgotten: int = Field(description="Log entries deleted; the events the run applied stay in the store.")

@@ -14,6 +14,9 @@ COMMANDS = [
     ["users"],
     ["users", "add"],
     ["users", "set-pii"],
+    ["audit"],
+    ["audit", "verify"],
+    ["audit", "export"],
     ["validate"],
     ["schemas"],
     ["presets"],
@@ -59,5 +62,6 @@ def test_the_command_list_names_every_command_in_full(tmp_path: Path) -> None:
         "plan",
         "export",
         "users",
+        "audit",
     }
     assert all(summary.endswith(".") for summary in listed.values()), listed

@@ -157,6 +157,7 @@ def test_a_saved_mapping_is_deleted_and_a_saved_edit_reverts_to_its_file(start_r
     assert browser.get("/mappings/points-earned/yaml").text == shipped
     # A file's own mapping is not deleted from the page: that is the repository's business.
     assert browser.post("/mappings/points-earned/delete", {}).status_code == 404
-    audit = browser.get("/settings").text
+    audit = browser.get("/audit", params={"action": "mapping.delete"}).text
     assert "Mapping Quiz Won → point_add: deleted" in audit and "reverted to points-earned.yaml" in audit
+    assert audit.count('class="audit-entry"') == 2 and ">api key<" in audit and ">quiz-won-point-add<" in audit
     browser.close()

@@ -54,6 +54,11 @@ def test_the_replay_form_needs_this_site_and_the_csrf_token(start_receiver, writ
         assert missing.status_code == 303 and "problem=" in missing.headers["location"]
         shown = page.get(missing.headers["location"])
         assert "No quarantined message has this ID" in shown.text
+        audited = page.get("/audit", params={"action": "replay"}).text
+        assert audited.count('class="audit-entry"') == 1, "the replay that found nothing changed nothing"
+        assert (
+            ">api key<" in audited and ">held<" in audited and "<code>outcome</code>: quarantined → blocked" in audited
+        )
     finally:
         page.close()
     signed_out = httpx.get(f"{receiver.base_url}/logs/quarantine", follow_redirects=False)
@@ -75,3 +80,34 @@ def test_the_json_routes_want_the_api_key_and_the_quarantine_keeps_its_bound(sta
         assert answer["plan"]["violations"][0]["type"] == "Required-Missing"
         gone = http.post("/v1/quarantine/held-0/replay", headers=receiver.auth)
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "NOT_QUARANTINED"
+    replays = receiver.call(receiver.app.state.config_state.audit(5, action="replay"))
+    assert [(r.entry.actor, r.entry.role, r.entry.target) for r in replays] == [("api key", "admin", "held-3")]
+
+
+def test_a_drop_takes_the_message_out_undelivered_and_is_audited(start_receiver, write_mappings, tmp_path):
+    receiver = started(start_receiver, write_mappings, tmp_path)
+    send(receiver, "page-drop", {"total": 1})
+    send(receiver, "api-drop", {"total": 2})
+    page = Browser(receiver.base_url, receiver.api_key)
+    try:
+        assert (
+            page.client.post("/logs/quarantine/drop", data={"csrf": "x", "message_id": "page-drop"}).status_code == 403
+        )
+        done = page.post("/logs/quarantine/drop", {"message_id": "page-drop"})
+        assert done.status_code == 303 and "outcome=dropped" in done.headers["location"]
+        shown = page.get(done.headers["location"]).text
+        assert "page-drop was dropped" in shown and 'data-message-id="page-drop"' not in shown
+        again = page.post("/logs/quarantine/drop", {"message_id": "page-drop"})
+        assert "problem=" in again.headers["location"]
+    finally:
+        page.close()
+    with receiver.client() as http:
+        assert http.post("/v1/quarantine/api-drop/drop").status_code == 401
+        answer = http.post("/v1/quarantine/api-drop/drop", headers=receiver.auth)
+        assert answer.status_code == 200 and answer.json() == {"message_id": "api-drop", "dropped": True}
+        assert http.post("/v1/quarantine/api-drop/drop", headers=receiver.auth).status_code == 404
+        assert http.get("/v1/quarantine", headers=receiver.auth).json()["count"] == 0
+        assert http.get("/v1/logs", params={"id": "api-drop"}, headers=receiver.auth).json()["items"][0]
+    drops = receiver.call(receiver.app.state.config_state.audit(5, action="quarantine."))
+    assert [(r.entry.target, r.entry.actor) for r in drops] == [("api-drop", "api key"), ("page-drop", "api key")]
+    assert drops[0].entry.changes[0].field == "violations" and "not delivered" in drops[0].entry.what

@@ -18,7 +18,7 @@ from receiver.store.memory.config_state import MemoryConfigState
 
 def _saved(values: dict[str, Any]) -> MemoryConfigState:
     state = MemoryConfigState()
-    entry = AuditEntry(datetime.now(UTC), "another version", "Settings: saved elsewhere")
+    entry = AuditEntry(datetime.now(UTC), "another version", "settings.save", "Settings: saved elsewhere")
     asyncio.run(state.save_settings(values, entry))
     return state
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from receiver.store.config_state import AUDIT_KEEP, VERSIONS_KEPT_IN_MEMORY, AuditEntry, StoredMapping
+from receiver.store.audit import AuditChain, AuditEntry, AuditFilter, AuditRecord
+from receiver.store.config_state import AUDIT_KEEP_IN_MEMORY, VERSIONS_KEPT_IN_MEMORY, StoredMapping
 from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapping_subject, settings_text
 from receiver.store.lineage import MappingVersion
+from receiver.store.memory.audit import MemoryAuditChain
 from receiver.store.memory.config_versions import MemoryVersions
 
 
@@ -18,11 +21,11 @@ class MemoryConfigState:
 
     shared = False
 
-    def __init__(self) -> None:
+    def __init__(self, *, audit_keep: int = AUDIT_KEEP_IN_MEMORY) -> None:
         self._lock = threading.Lock()
         self._settings: dict[str, Any] = {}
         self._settings_version = 0
-        self._audit: list[AuditEntry] = []
+        self._audit = MemoryAuditChain(audit_keep)
         self._mappings: dict[str, StoredMapping] = {}
         self._mappings_version = 0
         self._owners: dict[tuple[str, str], str] = {}
@@ -45,13 +48,33 @@ class MemoryConfigState:
             self._saved.record(SETTINGS_SUBJECT, entry, settings_text(values))
             return self._settings_version
 
-    def _append(self, entry: AuditEntry) -> None:
-        self._audit.append(entry)
-        del self._audit[:-AUDIT_KEEP]
+    def _append(self, entry: AuditEntry) -> AuditRecord:
+        return self._audit.append(entry)
 
-    async def audit(self, limit: int) -> list[AuditEntry]:
+    async def append_audit(self, entry: AuditEntry) -> AuditRecord:
         with self._lock:
-            return list(reversed(self._audit[-limit:])) if limit > 0 else []
+            return self._append(entry)
+
+    async def audit(
+        self,
+        limit: int,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        cursor: int | None = None,
+    ) -> list[AuditRecord]:
+        with self._lock:
+            return self._audit.newest(limit, AuditFilter(actor, action, since, until, cursor))
+
+    async def audit_chain(self) -> AuditChain:
+        with self._lock:
+            return self._audit.chain()
+
+    async def audit_prune(self, older_than: datetime) -> int:
+        with self._lock:
+            return self._audit.prune(older_than)
 
     async def mappings(self) -> tuple[int, list[StoredMapping]]:
         with self._lock:

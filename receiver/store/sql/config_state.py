@@ -13,16 +13,17 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from receiver.store.config_state import AUDIT_KEEP, AuditEntry, FieldChange, StoredMapping
+from receiver.store.audit import AuditChain, AuditEntry, AuditFilter, AuditRecord
+from receiver.store.config_state import StoredMapping
 from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapping_subject, settings_text
 from receiver.store.lineage import MappingVersion
+from receiver.store.sql import audit as chain
 from receiver.store.sql import config_versions as saved_versions
 from receiver.store.sql.config_tables import (
-    config_audit,
     config_versions,
     external_ids,
     mapping_versions,
@@ -90,11 +91,8 @@ class SqlConfigState:
         )
         return int(bumped)
 
-    async def _append(self, conn: AsyncConnection, entry: AuditEntry) -> None:
-        changes = [{"field": c.field, "before": c.before, "after": c.after} for c in entry.changes]
-        row = {"at": _micros(entry.at), "session": entry.session, "what": entry.what, "changes": changes}
-        seq = await conn.scalar(insert(config_audit).values(**row).returning(config_audit.c.seq))
-        await conn.execute(delete(config_audit).where(config_audit.c.seq <= int(seq) - AUDIT_KEEP))
+    async def _append(self, conn: AsyncConnection, entry: AuditEntry) -> AuditRecord:
+        return await chain.append(conn, self._insert, entry)
 
     async def settings(self) -> tuple[int, dict[str, Any]]:
         async with self.engine.connect() as conn:
@@ -114,20 +112,30 @@ class SqlConfigState:
             await saved_versions.record(conn, SETTINGS_SUBJECT, entry, settings_text(values))
             return version
 
-    async def audit(self, limit: int) -> list[AuditEntry]:
-        if limit <= 0:
-            return []
+    async def append_audit(self, entry: AuditEntry) -> AuditRecord:
+        async with self.engine.begin() as conn:
+            return await self._append(conn, entry)
+
+    async def audit(
+        self,
+        limit: int,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        cursor: int | None = None,
+    ) -> list[AuditRecord]:
         async with self.engine.connect() as conn:
-            rows = await conn.execute(select(config_audit).order_by(config_audit.c.seq.desc()).limit(limit))
-            return [
-                AuditEntry(
-                    _moment(row.at),
-                    row.session,
-                    row.what,
-                    tuple(FieldChange(c["field"], c["before"], c["after"]) for c in row.changes),
-                )
-                for row in rows
-            ]
+            return await chain.newest(conn, limit, AuditFilter(actor, action, since, until, cursor))
+
+    async def audit_chain(self) -> AuditChain:
+        async with self.engine.begin() as conn:
+            return await chain.chain(conn, self._insert)
+
+    async def audit_prune(self, older_than: datetime) -> int:
+        async with self.engine.begin() as conn:
+            return await chain.prune(conn, self._insert, older_than)
 
     async def mappings(self) -> tuple[int, list[StoredMapping]]:
         async with self.engine.connect() as conn:

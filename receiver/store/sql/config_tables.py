@@ -33,15 +33,35 @@ saved_settings = Table(
     Column("saved", Json, nullable=False),
 )
 
-config_audit = Table(
-    "config_audit",
+audit_records = Table(
+    "audit_records",
     metadata,
-    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("at", BigInteger, nullable=False),
-    Column("session", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("role", Text, nullable=True),
+    Column("address", Text, nullable=True),
+    Column("target", Text, nullable=True),
     Column("what", Text, nullable=False),
-    Column("changes", Json, nullable=False),
+    Column("changes", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_records_actor", "actor", "seq"),
+    Index("ix_audit_records_action", "action", "seq"),
 )
+"""The audit chain (migration 0011): `seq` is given by the appender (head + 1), never by the database."""
+
+audit_marks = Table(
+    "audit_marks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("head_seq", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("anchor_seq", BigInteger, nullable=False),
+    Column("anchor_hash", String(64), nullable=False),
+)
+"""One row (id 1): the chain's head and anchor, kept apart from the rows; appends lock it first."""
 
 stored_mappings = Table(
     "stored_mappings",
