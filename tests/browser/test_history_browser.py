@@ -59,7 +59,7 @@ def test_edit_a_mapping_twice_see_the_diff_and_restore_version_1(page: Page, sta
     page.click("button[aria-label='Restore version 1']")
     expect(page.locator("#restored")).to_have_text("Restored version 1: it is now the newest version.")
     expect(page.locator("tr.version")).to_have_count(4)
-    expect(page.locator("tr.version").first).to_contain_text("mapping.restore: version 1")
+    expect(page.locator("tr.version").first).to_contain_text("restored version 1")
     expect(page.locator("#no-change")).to_have_count(0)
     page.goto(receiver.base_url + "/mappings/quiz-won/edit")
     expect(page.locator("input[name=pair_value]").last).to_have_value("$.properties.points")

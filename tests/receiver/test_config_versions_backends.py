@@ -26,7 +26,7 @@ AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def _entry(what: str, who: str = "session a", minutes: int = 0) -> AuditEntry:
-    return AuditEntry(AT + timedelta(minutes=minutes), who, what)
+    return AuditEntry(AT + timedelta(minutes=minutes), who, "settings.save", what)
 
 
 def test_every_save_is_a_numbered_version_of_its_subject_newest_first(backend: Backend):
