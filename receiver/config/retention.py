@@ -2,8 +2,8 @@
 
 Log entries are kept `default_days`, or their source's days (`sources`: `webhook`, `segment`,
 `segment:<library>`), or else their kind's (`kinds`: inbound, outbound, duplicate); a kept
-entry's request and response bodies go after `raw_body_days` (the entry itself stays), and the
-audit trail is kept longest (`audit_days`, at least every other figure). The rule that applies
+entry's request and response bodies go after `raw_body_days` (the entry itself stays), blocked
+messages after `quarantine_days`, and the audit trail is kept longest (`audit_days`, at least every other figure). The rule that applies
 these is `receiver.store.retention`, the same on every backend.
 """
 
@@ -66,6 +66,12 @@ class RetentionConfig(BaseModel):
             '`{"removed": "retention"}` while the entry (status, IDs, times, error) stays.'
         ),
     )
+    quarantine_days: Days = Field(
+        30,
+        gt=0,
+        allow_inf_nan=False,
+        description="Days a message the tracking plan blocked is kept for replay (besides the quarantine's size bounds).",
+    )
     audit_days: Days = Field(
         365,
         gt=0,
@@ -96,6 +102,7 @@ class RetentionConfig(BaseModel):
         others = {
             "default_days": self.default_days,
             "raw_body_days": self.raw_body_days,
+            "quarantine_days": self.quarantine_days,
             **{f"sources[{name!r}]": days for name, days in self.sources.items()},
             **{f"kinds[{kind!r}]": days for kind, days in self.kinds.items()},
         }

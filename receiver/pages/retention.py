@@ -54,9 +54,10 @@ def source_rows(retention: Retention, seen: Mapping[str, datetime]) -> list[Rete
 
 
 def other_rows(retention: Retention) -> list[RetentionRow]:
-    """What is kept apart from the entries: their bodies, and the audit trail."""
+    """What is kept apart from the entries: their bodies, the quarantine and the audit trail."""
     return [
         RetentionRow("Request and response bodies", days_text(retention.body_seconds), False),
+        RetentionRow("Blocked messages (quarantine)", days_text(retention.quarantine_seconds), False),
         RetentionRow("Audit trail", days_text(retention.audit_seconds), False),
     ]
 

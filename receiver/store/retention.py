@@ -3,7 +3,7 @@
 An entry is kept for its source's limit (`webhook`, `segment:<library>`), else its kind's
 (inbound, outbound, duplicate), else the default; the older `store.log_max_age_seconds` caps
 them all. Past `body_seconds` an entry's request and response read as `REMOVED` while the
-entry stays. Reads apply the rule at once (nothing past retention is ever returned), and each
+entry stays; a quarantined message goes after `quarantine_seconds`. Reads apply the rule at once (nothing past retention is ever returned), and each
 backend's sweep frees what it says is gone: memory rebuilds its rings, SQL deletes the rows
 and sets old bodies to NULL (read back as `REMOVED`). Times are seconds since the epoch.
 """
@@ -44,6 +44,7 @@ class Retention:
     kinds: Mapping[str, float] = field(default_factory=dict, hash=False)
     body_seconds: float | None = None
     audit_seconds: float | None = None
+    quarantine_seconds: float | None = None
     cap_seconds: float | None = None
     """`store.log_max_age_seconds` (deprecated): no entry is kept longer, whatever the rest says."""
 
@@ -56,6 +57,7 @@ class Retention:
             kinds={kind: days * DAY for kind, days in config.kinds.items()},
             body_seconds=config.raw_body_days * DAY,
             audit_seconds=config.audit_days * DAY,
+            quarantine_seconds=config.quarantine_days * DAY,
         ).capped(log_max_age_seconds)
 
     def capped(self, seconds: float | None) -> Retention:
@@ -92,6 +94,10 @@ class Retention:
     def body_cutoff(self, now: float) -> float | None:
         """Entries stamped before this have lost their bodies (None: bodies kept as long as the entry)."""
         return None if self.body_seconds is None else now - self.body_seconds
+
+    def quarantine_cutoff(self, now: float) -> float | None:
+        """Blocked messages quarantined before this are gone (None: kept until the quarantine's bounds push them out)."""
+        return None if self.quarantine_seconds is None else now - self.quarantine_seconds
 
     def audit_cutoff(self, now: float) -> datetime | None:
         """Audit entries older than this are pruned (None: the audit trail is kept whole)."""

@@ -37,6 +37,7 @@ NOW = 1_700_000_000.0
             "retention:\n  audit_days: 60\n  sources:\n    segment:analytics.js: 90\n",
             ["audit_days (60)", "sources['segment:analytics.js'] (90)"],
         ),
+        ("retention:\n  quarantine_days: 500\n", ["audit_days (365)", "quarantine_days (500)"]),
         ("retention:\n  surprise: 1\n", ["retention.surprise"]),
     ],
 )
@@ -63,6 +64,7 @@ def test_the_settings_become_seconds_with_the_older_max_age_as_a_cap(settings_fi
     assert retention.age_limit("inbound", "segment:analytics.js") == 10 * DAY  # 20, capped at 10
     defaults = retention_of(load_config(None, environ={}, use_default_file=False))
     assert (defaults.default_seconds, defaults.body_seconds, defaults.audit_seconds) == (30 * DAY, 7 * DAY, 365 * DAY)
+    assert defaults.quarantine_seconds == 30 * DAY and defaults.quarantine_cutoff(NOW) == NOW - 30 * DAY
     assert defaults.cap_seconds is None
 
 
@@ -152,4 +154,5 @@ def test_the_settings_page_shows_the_retention_per_kind_and_per_source(start_rec
     assert "Source <code>segment:analytics.js</code></td><td>60 days</td>" in section
     assert "not seen yet" in section and section.count("retention-source") == 2
     assert "<td>Request and response bodies</td><td>7 days</td>" in section
+    assert "<td>Blocked messages (quarantine)</td><td>30 days</td>" in section
     assert "<td>Audit trail</td><td>365 days</td>" in section

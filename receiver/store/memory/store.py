@@ -331,9 +331,10 @@ class MemoryStore(MemoryQuarantine, MemoryUsers):
         return [log.add(**vars(entry)) for entry in entries]
 
     async def retention_sweep(self) -> None:
-        """Each log frees what retention says is gone (as it does every `SWEEP_EVERY` entries added)."""
+        """Each log frees what retention says is gone (as it does every `SWEEP_EVERY` entries added), and the quarantine."""
         for log in self._logs.values():
             log.sweep()
+        self._sweep_quarantine()
 
     async def log_query(self, kind: LogKind, where: LogFilter, *, limit: int, cursor: int | None) -> LogPage:
         return self._logs[kind].query(where, limit=limit, cursor=cursor)

@@ -31,6 +31,7 @@ from receiver.store.contract import (
     StoredSession,
 )
 from receiver.store.limits import StoreLimits, check_outbox_room
+from receiver.store.sql import quarantine
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import from_micros, log_entry_from, log_entry_of, micros, plan_text
@@ -111,10 +112,14 @@ class LogRules:
         return clauses
 
     def sweep(self, now: float, conn: Connection) -> None:
-        """Delete what retention and expiry say is gone, and the bodies retention says are (set to NULL)."""
+        """Delete what retention and expiry say is gone (log entries, quarantined messages), and set to NULL
+        the bodies retention says are."""
         conn.execute(delete(t.idempotency_keys).where(t.idempotency_keys.c.expires_at <= now))
         conn.execute(delete(t.seen_messages).where(t.seen_messages.c.expires_at <= now))
         conn.execute(delete(t.sessions).where(t.sessions.c.expires_at <= now))
+        blocked = self._retention.quarantine_cutoff(now)
+        if blocked is not None:
+            conn.execute(delete(t.quarantine).where(~quarantine.fresh(blocked)))
         log = t.log_entries.c
         bodies = self._retention.body_cutoff(now)
         for kind in LOG_KINDS:

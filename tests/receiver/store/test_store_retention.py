@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from test_store_records import entry
 
-from receiver.store.contract import LogFilter, LoyaltyStore
+from receiver.store.contract import LogFilter, LoyaltyStore, NewQuarantined
 from receiver.store.memory.store import MemoryStore
 from receiver.store.retention import DAY, REMOVED, Retention
 from receiver.store.sql import tables as t
@@ -166,3 +166,34 @@ def test_the_sweep_deletes_what_retention_says_is_gone(backend):
             assert isinstance(store, MemoryStore) and store.log_bytes("inbound") == 0
 
     backend.run(body, retention=PER_SOURCE)
+
+
+def test_blocked_messages_go_after_quarantine_days(backend):
+    def blocked(message_id: str, days_ago: float) -> NewQuarantined:
+        message = {"type": "track", "event": "Order Completed", "messageId": message_id}
+        return NewQuarantined(message_id, _ago(backend, days_ago), "track", "Order Completed", message, [])
+
+    async def held(store: LoyaltyStore) -> list[str]:
+        return [kept.message_id for kept in await store.quarantine_list(limit=10)]
+
+    async def body(store: LoyaltyStore) -> None:
+        for message_id, days_ago in (("q-old", 6), ("q-mid", 3), ("q-new", 1)):
+            await store.quarantine_put(blocked(message_id, days_ago))
+        assert await held(store) == ["q-new", "q-mid"] and await store.quarantine_count() == 2
+        assert await store.quarantine_get("q-old") is None and await store.quarantine_take("q-old") is None
+        backend.clock.now += 2.5 * DAY  # q-mid passes the 5 days
+        assert await store.quarantine_get("q-mid") is None and await store.quarantine_take("q-mid") is None
+        assert await held(store) == ["q-new"]
+        await store.quarantine_put(blocked("q-mid-2", 4.5))
+        await store.retention_sweep()
+        assert await held(store) == ["q-mid-2", "q-new"]  # newest kept first
+        if isinstance(store, SqlStore):
+            ids = await store.read(lambda conn: conn.execute(select(t.quarantine.c.message_id)).scalars().all())
+            assert sorted(ids) == ["q-mid-2", "q-new"]  # the sweep deleted what was past retention
+        backend.clock.now += DAY
+        await store.retention_sweep()
+        assert await held(store) == ["q-new"] and await store.quarantine_count() == 1
+        taken = await store.quarantine_take("q-new")
+        assert taken is not None and taken.message_id == "q-new"
+
+    backend.run(body, retention=Retention(quarantine_seconds=5 * DAY))
