@@ -103,24 +103,22 @@ class Retention:
         """Audit entries older than this are pruned (None: the audit trail is kept whole)."""
         return None if self.audit_seconds is None else datetime.fromtimestamp(now - self.audit_seconds, UTC)
 
-    def reader(self, kind: str, now: float) -> Callable[[LogEntry], LogEntry | None]:
+    def reader(self, kind: str, now: float, *, bodies: bool = True) -> Callable[[LogEntry], LogEntry | None]:
         """What a read of the `kind` log at `now` shows of an entry: None once it is gone, `REMOVED` for
-        bodies past `body_seconds`. The cutoffs are worked out once, for a whole read or sweep."""
+        bodies past `body_seconds` (unless `bodies` is False: a count, which shows none). The cutoffs are
+        worked out once, for a whole read or sweep."""
         by_source, other = self.cutoffs(kind, now)
-        moments, rest, bodies = (
-            {s: _moment(c) for s, c in by_source.items()},
-            _moment(other),
-            _moment(self.body_cutoff(now)),
-        )
-        if rest is None and bodies is None and not any(moments.values()):
+        moments, rest = {s: _moment(c) for s, c in by_source.items()}, _moment(other)
+        body_moment = _moment(self.body_cutoff(now)) if bodies else None
+        if rest is None and body_moment is None and not any(moments.values()):
             return _unchanged
 
         def read(entry: LogEntry) -> LogEntry | None:
             cutoff = rest if entry.source is None else moments.get(entry.source, rest)
             if cutoff is not None and entry.timestamp < cutoff:
                 return None
-            if bodies is not None and entry.timestamp < bodies and not is_removed(entry):
-                return replace(entry, request_json=REMOVED_TEXT, response_json=REMOVED_TEXT)
+            if body_moment is not None and entry.timestamp < body_moment and not is_removed(entry):
+                return LogEntry._quick({**vars(entry), "request_json": REMOVED_TEXT, "response_json": REMOVED_TEXT})
             return entry
 
         return read

@@ -162,26 +162,33 @@ class LogRing:
             return self._trusted.rewrite(keep) + self._anonymous.rewrite(keep)
 
     def forget(self, where: LogFilter) -> int:
-        """Drop the matching entries; how many went (the lanes are rebuilt, keeping their order and bounds)."""
+        """Drop the matching entries; how many of those reads showed went (the lanes are rebuilt, keeping
+        their order and bounds; matching entries past retention go too)."""
+        shown = self._retention.reader(self._kind, self._clock(), bodies=False)
         with self._lock:
-            return self._trusted.drop(where) + self._anonymous.drop(where)
+            lanes = (self._trusted, self._anonymous)
+            gone = sum(1 for lane in lanes for entry in lane.entries if where(entry) and shown(entry) is not None)
+            for lane in lanes:
+                lane.drop(where)
+            return gone
 
-    def _snapshot(self) -> list[LogEntry]:
-        """Every entry retention keeps, oldest first (the two lanes merged by `seq`), as reads show them."""
+    def _snapshot(self, *, bodies: bool = True) -> list[LogEntry]:
+        """Every entry retention keeps, oldest first (the two lanes merged by `seq`), as reads show them
+        (`bodies` False: their bodies as held, for what only counts or dates them)."""
         with self._lock:
             trusted, anonymous = list(self._trusted.entries), list(self._anonymous.entries)
         merged = list(heapq.merge(trusted, anonymous, key=lambda entry: entry.seq)) if anonymous else trusted
-        read = self._retention.reader(self._kind, self._clock())
+        read = self._retention.reader(self._kind, self._clock(), bodies=bodies)
         return [shown for shown in map(read, merged) if shown is not None]
 
     def count(self, where: LogFilter) -> int:
         """How many entries the log holds that match (whatever page is being shown)."""
-        return sum(1 for entry in self._snapshot() if where(entry))
+        return sum(1 for entry in self._snapshot(bodies=False) if where(entry))
 
     def latest_by_source(self, where: LogFilter) -> dict[str, datetime]:
         """The newest matching entry's time per source (entries without one are left out)."""
         latest: dict[str, datetime] = {}
-        for entry in self._snapshot():
+        for entry in self._snapshot(bodies=False):
             if entry.source is not None and where(entry):
                 latest[entry.source] = max(entry.timestamp, latest.get(entry.source, entry.timestamp))
         return latest

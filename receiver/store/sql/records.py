@@ -86,9 +86,9 @@ class LogRules:
             and_(rest, since(other)),
         )
 
-    def where(self, kind: LogKind, where: LogFilter) -> list[ColumnElement[bool]]:
+    def where(self, kind: LogKind, where: LogFilter, now: float | None = None) -> list[ColumnElement[bool]]:
         log = t.log_entries.c
-        clauses: list[ColumnElement[bool]] = [log.kind == kind, self.kept(kind)]
+        clauses: list[ColumnElement[bool]] = [log.kind == kind, self.kept(kind, now)]
         for column, value in (
             (log.id, where.id),
             (log.event_type, where.event_type),
@@ -130,14 +130,15 @@ class LogRules:
                 conn.execute(update(t.log_entries).where(*old, held).values(request=null(), response=null()))
 
     def query(self, kind: LogKind, where: LogFilter, limit: int, cursor: int | None, conn: Connection) -> LogPage:
-        clauses = self.where(kind, where)
+        now = self._limits.clock()
+        clauses = self.where(kind, where, now)
         if cursor is not None:
             clauses.append(t.log_entries.c.seq < cursor)
         log = t.log_entries
         removed = log.c.request.is_(None).label("bodies_removed")  # set NULL by the sweep (SQL NULL, not JSON null)
         query = select(log, removed).where(*clauses).order_by(log.c.seq.desc()).limit(limit + 1)
-        # The age rule is in `clauses`; the reader adds the bodies' (for rows the sweep has not reached yet).
-        read = self._retention.reader(kind, self._limits.clock())
+        # The age rule is in `clauses` (at the same `now`); the reader adds the bodies' (rows the sweep has not reached).
+        read = self._retention.reader(kind, now)
         found = [shown for shown in (read(log_entry_of(row)) for row in conn.execute(query)) if shown is not None]
         page = found[:limit]
         return LogPage(entries=page, next_cursor=page[-1].seq if len(found) > limit and page else None)

@@ -74,6 +74,8 @@ def test_each_source_is_kept_for_its_own_days_and_unknown_sources_for_the_defaul
         assert await _ids(store) == ["m-4", "m-2"]
         assert await store.log_sources("inbound") == {"segment:analytics.js": _ago(backend, 3.5)}
         assert await _ids(store, "duplicate") == ["m-12"]
+        assert await store.log_forget("inbound", LogFilter(customer_id="c1")) == 1  # m-4; m-1 and m-7 were gone
+        assert await _ids(store) == ["m-2"]
 
     backend.run(body, retention=PER_SOURCE)
 
