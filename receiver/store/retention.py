@@ -3,9 +3,10 @@
 An entry is kept for its source's limit (`webhook`, `segment:<library>`), else its kind's
 (inbound, outbound, duplicate), else the default; the older `store.log_max_age_seconds` caps
 them all. Past `body_seconds` an entry's request and response read as `REMOVED` while the
-entry stays; a quarantined message goes after `quarantine_seconds`. Reads apply the rule at once (nothing past retention is ever returned), and each
-backend's sweep frees what it says is gone: memory rebuilds its rings, SQL deletes the rows
-and sets old bodies to NULL (read back as `REMOVED`). Times are seconds since the epoch.
+entry stays; a quarantined message goes after `quarantine_seconds`. Reads apply the rule at
+once (nothing past retention is ever returned), and each backend's sweep frees what it says is
+gone: memory rebuilds its rings, SQL deletes the rows and sets old bodies to NULL (read back as
+`REMOVED`). Times are seconds since the epoch.
 """
 
 from __future__ import annotations
