@@ -12,7 +12,7 @@ from test_store_records import entry
 
 from receiver.store.contract import LogFilter, LoyaltyStore, NewQuarantined
 from receiver.store.memory.store import MemoryStore
-from receiver.store.retention import DAY, REMOVED, Retention
+from receiver.store.retention import DAY, REMOVED, SWEEP_EVERY, Retention
 from receiver.store.sql import tables as t
 from receiver.store.sql.store import SqlStore
 
@@ -199,3 +199,25 @@ def test_blocked_messages_go_after_quarantine_days(backend):
         assert taken is not None and taken.message_id == "q-new"
 
     backend.run(body, retention=Retention(quarantine_seconds=5 * DAY))
+
+
+def test_writes_bring_the_sweep_round_without_being_asked(backend):
+    """Every `SWEEP_EVERY` log writes a store sweeps by itself (SQL queues it beside the writes, memory runs it)."""
+
+    def held(store: LoyaltyStore) -> int:
+        return store.log_bytes("inbound") if isinstance(store, MemoryStore) else 0
+
+    async def body(store: LoyaltyStore) -> None:
+        await store.log_add("inbound", [entry(0, timestamp=_ago(backend, 2), source="webhook", request="x" * 9000)])
+        old = held(store)
+        fresh = entry(1, timestamp=_ago(backend, 0), source="webhook")
+        for _ in range(SWEEP_EVERY):
+            [written] = await store.log_add("inbound", [fresh])
+        await store.log_add("outbound", [fresh])  # on SQL, after the queued sweep
+        if isinstance(store, SqlStore):
+            assert [row[0] for row in await _rows(store)] == ["m-1"] * (SWEEP_EVERY + 1)  # m-0's row is deleted
+        else:
+            assert isinstance(store, MemoryStore) and old > 9000
+            assert held(store) == SWEEP_EVERY * written.size  # the fresh entries only: the old one is freed
+
+    backend.run(body, retention=PER_SOURCE)
