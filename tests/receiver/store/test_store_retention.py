@@ -134,6 +134,11 @@ def test_bodies_go_after_their_days_while_the_entry_stays(backend):
             ("m-5", REMOVED, REMOVED, 202),
             ("m-4", REMOVED, REMOVED, 422),
         ]
+        backend.clock.now -= (
+            3 * DAY
+        )  # a clock set back (or a longer raw_body_days after a restart): removed stays removed
+        found = (await store.log_query("inbound", LogFilter(), limit=10, cursor=None)).entries
+        assert [(e.id, e.request, e.response) for e in found] == [("m-5", REMOVED, REMOVED), ("m-4", REMOVED, REMOVED)]
 
     backend.run(body, retention=retention)
 
