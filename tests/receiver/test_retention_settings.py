@@ -156,3 +156,11 @@ def test_the_settings_page_shows_the_retention_per_kind_and_per_source(start_rec
     assert "<td>Request and response bodies</td><td>7 days</td>" in section
     assert "<td>Blocked messages (quarantine)</td><td>30 days</td>" in section
     assert "<td>Audit trail</td><td>365 days</td>" in section
+
+
+def test_the_settings_page_shows_the_older_max_age_capping_every_entry(start_receiver) -> None:
+    receiver = start_receiver(store={"url": "memory://", "log_max_age_seconds": 2 * DAY})
+    page = Browser(receiver.base_url, receiver.api_key).get("/settings").text
+    section = page[page.index('id="retention"') : page.index('id="audit"')]
+    assert "(deprecated) caps every entry at 2 days" in section
+    assert "<td>Inbound log</td><td>2 days (default)</td>" in section
