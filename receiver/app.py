@@ -70,6 +70,8 @@ from receiver.store.config_state import ConfigState
 from receiver.store.contract import LoyaltyStore
 from receiver.store.limits import StoreLimits
 from receiver.store.recent import RecentBounds
+from receiver.store.retention import retention_of
+from receiver.store.retention_task import RetentionTask
 from receiver.web.docs_ui import mount_assets
 from receiver.web.metrics import install_metrics
 from receiver.web.nostore import NoStore
@@ -119,6 +121,7 @@ def create_app(
     mapping_set = MappingsService(config, config_state, definition, tracking.fanout)
     tracking.before = mapping_set.sync_ingest
     queue_depth = QueueDepthHistory(store.outbox_pending, config.queue_sample_seconds)
+    sweeper = RetentionTask(store, config_state, retention_of(config))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -129,11 +132,13 @@ def create_app(
         await mapping_set.sync_ingest()
         await outbound.start()
         queue_depth.start()
+        sweeper.start()
         live.start()
         try:
             yield
         finally:
             await live.stop()
+            await sweeper.stop()
             await queue_depth.stop()
             await outbound.stop()
             await tracking.fanout.recent.stop()
@@ -164,7 +169,7 @@ def create_app(
     state.ingest = tracking
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     state.history = HistoryService(live, mapping_set)
-    state.queue_depth = queue_depth
+    state.queue_depth, state.retention = queue_depth, sweeper
     state.pii = pii
     state.verdicts = Verdicts(log, tracking.fanout.duplicates, config_state)
     state.quarantine = Quarantine(tracking.fanout, config_state)
@@ -206,7 +211,7 @@ def store_from_config(config: ReceiverConfig) -> LoyaltyStore:
     bounds = config.limits
     limits = StoreLimits(
         log_size=config.log_size,
-        log_max_age_seconds=config.store.log_max_age_seconds,
+        retention=retention_of(config),  # `store.log_max_age_seconds` is folded in as a cap
         max_messages=config.dedup_max_messages,
         outbox_size=config.outbound.queue_size,
         log_max_bytes=bounds.log_max_bytes,

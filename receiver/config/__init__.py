@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from destination.definition.project import project_path
 from receiver.config.limits import LimitsConfig
 from receiver.config.outbound import OutboundConfig
+from receiver.config.retention import RetentionConfig
 from receiver.config.source import SettingProblem, SettingsFileError, locate, read_settings_file
 from receiver.config.store import StoreConfig
 
@@ -153,6 +154,14 @@ class ReceiverConfig(BaseModel):
         ),
     )
 
+    retention: RetentionConfig = Field(
+        default_factory=RetentionConfig,
+        description=(
+            "How long log entries are kept (a default, per source and per kind), how long they keep their "
+            "request and response bodies, and how long the audit trail is kept (longest). Applied alike on "
+            "every store by its retention sweep."
+        ),
+    )
     limits: LimitsConfig = Field(
         default_factory=LimitsConfig,
         description=(

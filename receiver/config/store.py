@@ -26,7 +26,12 @@ class StoreConfig(BaseModel):
         5.0, gt=0, description="How long to wait for a database connection before answering 503."
     )
     log_max_age_seconds: float | None = Field(
-        None, gt=0, description="Log entries older than this are dropped (none: kept until `log_size` pushes them out)."
+        None,
+        gt=0,
+        description=(
+            "Deprecated: use `retention` (`default_days`, `sources`, `kinds`). When set, no log entry is kept "
+            "longer than this, whatever `retention` allows."
+        ),
     )
 
     @field_validator("url")

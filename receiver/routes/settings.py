@@ -17,9 +17,10 @@ from receiver.live.settings import (
 )
 from receiver.pages import audit
 from receiver.pages.nav import AUDIT_PATH, SETTINGS_PATH
+from receiver.pages.retention import retention_section
 from receiver.pages.sessions import Session
 from receiver.pages.views import customer_url
-from receiver.routes.deps import LiveSettings, Service
+from receiver.routes.deps import LiveSettings, Service, config_of, get_log
 from receiver.routes.page_kit import SettingsEditor, Viewer, actor, checked_form, redirect, render
 
 AUDIT_SHOWN = 50
@@ -78,6 +79,7 @@ async def _page(
             for c in (webhook.customer_ids.conflicts if webhook.customer_ids else [])
         ],
         errors=errors or {},
+        retention=await retention_section(config_of(request), await get_log(request)),
         saved=request.query_params.get("saved"),
         **extra,
     )

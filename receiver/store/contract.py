@@ -294,6 +294,10 @@ class LoyaltyStore(QuarantineStore, UserStore, Protocol):
 
     async def close(self) -> None: ...
 
+    async def retention_sweep(self) -> None:
+        """Free now what retention and expiry say is gone (reads never show it; each backend sweeps every few writes too)."""
+        ...
+
     def set_outbox_source(self, source: OutboxSource | None, wake: Callable[[], None] | None = None) -> None:
         """Write `source`'s items with every commit; call `wake` after a commit that queued any."""
         ...

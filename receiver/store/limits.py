@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from receiver.errors import ApiError
 from receiver.store.contract import StoreUnavailable
+from receiver.store.retention import Retention
 
 MIB = 1024 * 1024
 OUTBOX_FULL = "OUTBOUND_QUEUE_FULL"
@@ -50,7 +51,7 @@ def check_outbox_room(waiting_at_limit: bool, adding: int, size: int) -> None:
 
 @dataclass(frozen=True)
 class StoreLimits:
-    """Retention of the logs (by count and by age) and the memory backend's bounds.
+    """Retention of the logs (by count, and by age per source and kind: `retention`) and the memory backend's bounds.
 
     The durable backends keep idempotency keys and messageIds for their full window; the
     memory backend also caps them by count (`max_keys`, `max_messages`) and by bytes
@@ -75,4 +76,11 @@ class StoreLimits:
     quarantine_size: int = 1000
     quarantine_max_bytes: int = 8 * MIB
     """Messages the tracking plan blocked, kept for replay (`receiver.store.quarantine`): by count and by bytes."""
+    retention: Retention = field(default_factory=Retention)
+    """How long log entries (per source and kind) and their bodies are kept (`receiver.store.retention`)."""
     clock: Callable[[], float] = field(default=time.time)
+
+    @property
+    def log_retention(self) -> Retention:
+        """`retention` with `log_max_age_seconds` (the older single age limit) capping every entry."""
+        return self.retention.capped(self.log_max_age_seconds)

@@ -1,9 +1,13 @@
-"""The quarantine (`receiver.store.quarantine`) in one process: an ordered map of JSON texts under one lock."""
+"""The quarantine (`receiver.store.quarantine`) in one process: an ordered map of JSON texts under one lock.
+
+Reads skip messages past `quarantine_days` (`receiver.store.retention`); `_sweep_quarantine` frees them.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from receiver.store.limits import StoreLimits
 from receiver.store.quarantine import NewQuarantined, Quarantined, size_of
@@ -13,6 +17,17 @@ class MemoryQuarantine:
     """The store contract's `quarantine_*` methods, for `MemoryStore` to inherit (its `limits` bound them)."""
 
     limits: StoreLimits
+
+    def _fresh(self) -> Callable[[Quarantined], bool]:
+        """Whether retention still keeps a quarantined message now."""
+        cutoff = self.limits.retention.quarantine_cutoff(self.limits.clock())
+        return (lambda _kept: True) if cutoff is None else (lambda kept: kept.quarantined_at.timestamp() >= cutoff)
+
+    def _sweep_quarantine(self) -> None:
+        fresh = self._fresh()
+        with self._held_lock:
+            for message_id in [key for key, (kept, _) in self._held.items() if not fresh(kept)]:
+                self._remove(message_id)
 
     def _open_quarantine(self) -> None:
         self._held: OrderedDict[str, tuple[Quarantined, int]] = OrderedDict()
@@ -45,18 +60,23 @@ class MemoryQuarantine:
         return found[0]
 
     async def quarantine_list(self, *, limit: int) -> list[Quarantined]:
+        fresh = self._fresh()
         with self._held_lock:
-            return [kept for kept, _ in reversed(self._held.values())][:limit]
+            return [kept for kept, _ in reversed(self._held.values()) if fresh(kept)][:limit]
 
     async def quarantine_count(self) -> int:
+        fresh = self._fresh()
         with self._held_lock:
-            return len(self._held)
+            return sum(1 for kept, _ in self._held.values() if fresh(kept))
 
     async def quarantine_get(self, message_id: str) -> Quarantined | None:
+        fresh = self._fresh()
         with self._held_lock:
             found = self._held.get(message_id)
-            return found[0] if found else None
+            return found[0] if found and fresh(found[0]) else None
 
     async def quarantine_take(self, message_id: str) -> Quarantined | None:
+        fresh = self._fresh()
         with self._held_lock:
-            return self._remove(message_id)
+            found = self._remove(message_id)
+            return found if found is not None and fresh(found) else None

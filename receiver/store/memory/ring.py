@@ -6,7 +6,8 @@ the bytes counted are the bytes held, whatever the shape of the JSON), a body lo
 applies), and the ring drops its oldest entries
 once it holds `size` entries or `max_bytes` bytes. Unauthenticated refusals live in their own
 small lane (a `anonymous_share` of both bounds): however many arrive, they only ever push
-out each other, never an authenticated entry.
+out each other, never an authenticated entry. Reads see only what `retention` keeps (as it shows
+it), and every `SWEEP_EVERY` additions (or `sweep`) the ring frees the rest.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from receiver.store.bodies import anonymous_entries, bounded
 from receiver.store.entries import LogEntry, LogFilter, LogPage, dump_json
+from receiver.store.retention import SWEEP_EVERY, Retention
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_BODY_BYTES = 16 * 1024
@@ -46,9 +50,19 @@ class _Lane:
 
     def drop(self, where: LogFilter) -> int:
         """Remove the matching entries, keeping the others in order; how many went."""
-        kept = [(entry, size) for entry, size in zip(self.entries, self._sizes, strict=True) if not where(entry)]
+        return self.rewrite(lambda entry: None if where(entry) else entry)
+
+    def rewrite(self, keep: Callable[[LogEntry], LogEntry | None]) -> int:
+        """Each entry as `keep` returns it (None: removed), in order, sizes recounted; how many went."""
+        kept: list[tuple[LogEntry, int]] = []
+        changed = False
+        for entry, size in zip(self.entries, self._sizes, strict=True):
+            new = keep(entry)
+            changed = changed or new is not entry
+            if new is not None:
+                kept.append((new, size if new is entry else new.size))
         gone = len(self.entries) - len(kept)
-        if gone:
+        if changed:
             self.entries = deque(entry for entry, _ in kept)
             self._sizes = deque(size for _, size in kept)
             self.bytes = sum(self._sizes)
@@ -65,8 +79,13 @@ class LogRing:
         max_bytes: int = DEFAULT_MAX_BYTES,
         body_bytes: int = DEFAULT_BODY_BYTES,
         anonymous_share: float = 0.1,
+        kind: str = "inbound",
+        retention: Retention | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.body_bytes = body_bytes
+        self._kind, self._retention, self._clock = kind, retention or Retention(), clock
+        self._adds = itertools.count(1)
         anonymous = anonymous_entries(size, anonymous_share)
         anonymous_bytes = int(max_bytes * anonymous_share)
         self._trusted = _Lane(size, max_bytes - anonymous_bytes)
@@ -132,29 +151,44 @@ class LogRing:
                 }
             )
             (self._trusted if authenticated else self._anonymous).add(entry)
-            return entry
+        if not next(self._adds) % SWEEP_EVERY:
+            self.sweep()
+        return entry
+
+    def sweep(self) -> int:
+        """Free what retention says is gone: entries past their age limit, bodies past theirs; how many entries went."""
+        keep = self._retention.reader(self._kind, self._clock())
+        with self._lock:
+            return self._trusted.rewrite(keep) + self._anonymous.rewrite(keep)
 
     def forget(self, where: LogFilter) -> int:
-        """Drop the matching entries; how many went (the lanes are rebuilt, keeping their order and bounds)."""
+        """Drop the matching entries; how many of those reads showed went (the lanes are rebuilt, keeping
+        their order and bounds; matching entries past retention go too)."""
+        shown = self._retention.reader(self._kind, self._clock(), bodies=False)
         with self._lock:
-            return self._trusted.drop(where) + self._anonymous.drop(where)
+            lanes = (self._trusted, self._anonymous)
+            gone = sum(1 for lane in lanes for entry in lane.entries if where(entry) and shown(entry) is not None)
+            for lane in lanes:
+                lane.drop(where)
+            return gone
 
-    def _snapshot(self) -> list[LogEntry]:
-        """Every entry, oldest first (the two lanes merged by `seq`)."""
+    def _snapshot(self, *, bodies: bool = True) -> list[LogEntry]:
+        """Every entry retention keeps, oldest first (the two lanes merged by `seq`), as reads show them
+        (`bodies` False: their bodies as held, for what only counts or dates them)."""
         with self._lock:
             trusted, anonymous = list(self._trusted.entries), list(self._anonymous.entries)
-        if not anonymous:
-            return trusted
-        return list(heapq.merge(trusted, anonymous, key=lambda entry: entry.seq))
+        merged = list(heapq.merge(trusted, anonymous, key=lambda entry: entry.seq)) if anonymous else trusted
+        read = self._retention.reader(self._kind, self._clock(), bodies=bodies)
+        return [shown for shown in map(read, merged) if shown is not None]
 
     def count(self, where: LogFilter) -> int:
         """How many entries the log holds that match (whatever page is being shown)."""
-        return sum(1 for entry in self._snapshot() if where(entry))
+        return sum(1 for entry in self._snapshot(bodies=False) if where(entry))
 
     def latest_by_source(self, where: LogFilter) -> dict[str, datetime]:
         """The newest matching entry's time per source (entries without one are left out)."""
         latest: dict[str, datetime] = {}
-        for entry in self._snapshot():
+        for entry in self._snapshot(bodies=False):
             if entry.source is not None and where(entry):
                 latest[entry.source] = max(entry.timestamp, latest.get(entry.source, entry.timestamp))
         return latest

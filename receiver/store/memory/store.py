@@ -121,6 +121,9 @@ class MemoryStore(MemoryQuarantine, MemoryUsers):
                 max_bytes=limits.log_max_bytes,
                 body_bytes=limits.log_body_bytes,
                 anonymous_share=limits.log_anonymous_share,
+                kind=kind,
+                retention=limits.log_retention,
+                clock=self._clock,
             )
             for kind in ("inbound", "outbound", "duplicate")
         }
@@ -327,23 +330,23 @@ class MemoryStore(MemoryQuarantine, MemoryUsers):
         log = self._logs[kind]
         return [log.add(**vars(entry)) for entry in entries]
 
-    def _aged(self, where: LogFilter) -> LogFilter:
-        if self.limits.log_max_age_seconds is None:
-            return where
-        oldest = datetime.fromtimestamp(self._clock() - self.limits.log_max_age_seconds, UTC)
-        return replace(where, since=max(where.since, oldest) if where.since is not None else oldest)
+    async def retention_sweep(self) -> None:
+        """Each log frees what retention says is gone (as it does every `SWEEP_EVERY` entries added), and the quarantine."""
+        for log in self._logs.values():
+            log.sweep()
+        self._sweep_quarantine()
 
     async def log_query(self, kind: LogKind, where: LogFilter, *, limit: int, cursor: int | None) -> LogPage:
-        return self._logs[kind].query(self._aged(where), limit=limit, cursor=cursor)
+        return self._logs[kind].query(where, limit=limit, cursor=cursor)
 
     async def log_count(self, kind: LogKind, where: LogFilter) -> int:
-        return self._logs[kind].count(self._aged(where))
+        return self._logs[kind].count(where)
 
     async def log_forget(self, kind: LogKind, where: LogFilter) -> int:
         return self._logs[kind].forget(where)
 
     async def log_sources(self, kind: LogKind) -> dict[str, datetime]:
-        return self._logs[kind].latest_by_source(self._aged(LogFilter()))
+        return self._logs[kind].latest_by_source(LogFilter())
 
     # --- sessions --------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from receiver.store.bodies import BoundedFields
 from receiver.store.contract import LogEntry, NewLogEntry, StoredEvent, StoreUnavailable
 from receiver.store.entries import dump_json
 from receiver.store.lineage import lineage_from
+from receiver.store.retention import REMOVED_TEXT
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,6 +44,8 @@ def event_of(row: Any) -> StoredEvent:
 
 
 def log_entry_of(row: Any) -> LogEntry:
+    """The entry of a row; one read with a `bodies_removed` column shows bodies the retention sweep removed."""
+    removed = bool(getattr(row, "bodies_removed", False))
     return LogEntry(
         seq=row.seq,
         id=row.id,
@@ -53,8 +56,8 @@ def log_entry_of(row: Any) -> LogEntry:
         response_time=row.response_time,
         error=row.error,
         error_code=row.error_code,
-        request_json=dump_json(row.request),
-        response_json=dump_json(row.response),
+        request_json=REMOVED_TEXT if removed else dump_json(row.request),
+        response_json=REMOVED_TEXT if removed else dump_json(row.response),
         internal_customer_id=row.internal_customer_id,
         source=row.source,
         subscription=row.subscription,

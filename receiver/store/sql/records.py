@@ -1,8 +1,9 @@
 """Logs, sessions and the outbox on SQL: the records beside the ledger, as functions of a `Connection`.
 
 Logs are kept by count and by age: reads only ever see the newest `log_size` entries of a
-kind younger than the age limit, and a periodic sweep deletes what falls outside (with the
-expired idempotency keys, messageIds and sessions). The outbox is claimed with a lease (a
+kind within their age limit (`receiver.store.retention`: per source, per kind, a default), and
+a periodic sweep deletes what falls outside (with the expired idempotency keys, messageIds and
+sessions) and sets to NULL the bodies retention says are gone (read back as its marker). The outbox is claimed with a lease (a
 claimed row is invisible to other senders until its lease ends); on PostgreSQL the claim
 also takes the rows with `FOR UPDATE SKIP LOCKED`, so two workers claiming at once never
 wait on or receive the same row. A sender that dies leaves its rows to be claimed again once
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, null, or_, select, true, update
 
 from receiver.store.bodies import BoundedFields, anonymous_entries, bounded
 from receiver.store.contract import (
@@ -30,6 +31,7 @@ from receiver.store.contract import (
     StoredSession,
 )
 from receiver.store.limits import StoreLimits, check_outbox_room
+from receiver.store.sql import quarantine
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
 from receiver.store.sql.convert import from_micros, log_entry_from, log_entry_of, micros, plan_text
@@ -44,11 +46,12 @@ class LogRules:
 
     def __init__(self, limits: StoreLimits) -> None:
         self._limits = limits
+        self._retention = limits.log_retention
 
-    def kept(self, kind: str) -> ColumnElement[bool]:
+    def kept(self, kind: str, now: float | None = None) -> ColumnElement[bool]:
         """The retention rule: the newest `log_size` authenticated entries of the kind, and apart from
         them the newest `anonymous_share` of that many unauthenticated ones (as the memory store's
-        lanes), so a flood from unknown senders only pushes out its own kind; all younger than the age limit.
+        lanes), so a flood from unknown senders only pushes out its own kind; all within their age limit.
         """
         log = t.log_entries.c
 
@@ -65,14 +68,27 @@ class LogRules:
 
         anonymous = anonymous_entries(self._limits.log_size, self._limits.log_anonymous_share)
         kept: ColumnElement[bool] = or_(newest(True, self._limits.log_size), newest(False, anonymous))
-        if self._limits.log_max_age_seconds is not None:
-            oldest = int((self._limits.clock() - self._limits.log_max_age_seconds) * 1_000_000)
-            kept = and_(kept, log.timestamp >= oldest)
-        return kept
+        return and_(kept, self.young(kind, self._limits.clock() if now is None else now))
 
-    def where(self, kind: LogKind, where: LogFilter) -> list[ColumnElement[bool]]:
+    def young(self, kind: str, now: float) -> ColumnElement[bool]:
+        """The age part of retention (`receiver.store.retention`): each source with a limit of its own, then the rest."""
         log = t.log_entries.c
-        clauses: list[ColumnElement[bool]] = [log.kind == kind, self.kept(kind)]
+        by_source, other = self._retention.cutoffs(kind, now)
+
+        def since(cutoff: float | None) -> ColumnElement[bool]:
+            return true() if cutoff is None else log.timestamp >= int(cutoff * 1_000_000)
+
+        if not by_source:
+            return since(other)
+        rest = or_(log.source.is_(None), log.source.not_in(list(by_source)))
+        return or_(
+            *(and_(log.source == source, since(cutoff)) for source, cutoff in by_source.items()),
+            and_(rest, since(other)),
+        )
+
+    def where(self, kind: LogKind, where: LogFilter, now: float | None = None) -> list[ColumnElement[bool]]:
+        log = t.log_entries.c
+        clauses: list[ColumnElement[bool]] = [log.kind == kind, self.kept(kind, now)]
         for column, value in (
             (log.id, where.id),
             (log.event_type, where.event_type),
@@ -96,19 +112,34 @@ class LogRules:
         return clauses
 
     def sweep(self, now: float, conn: Connection) -> None:
-        """Delete what retention and expiry say is gone."""
+        """Delete what retention and expiry say is gone (log entries, quarantined messages), and set to NULL
+        the bodies retention says are."""
         conn.execute(delete(t.idempotency_keys).where(t.idempotency_keys.c.expires_at <= now))
         conn.execute(delete(t.seen_messages).where(t.seen_messages.c.expires_at <= now))
         conn.execute(delete(t.sessions).where(t.sessions.c.expires_at <= now))
+        blocked = self._retention.quarantine_cutoff(now)
+        if blocked is not None:
+            conn.execute(delete(t.quarantine).where(~quarantine.fresh(blocked)))
+        log = t.log_entries.c
+        bodies = self._retention.body_cutoff(now)
         for kind in LOG_KINDS:
-            conn.execute(delete(t.log_entries).where(t.log_entries.c.kind == kind, ~self.kept(kind)))
+            conn.execute(delete(t.log_entries).where(log.kind == kind, ~self.kept(kind, now)))
+            if bodies is not None:
+                old = (log.kind == kind, log.timestamp < int(bodies * 1_000_000))
+                held = or_(log.request.is_not(None), log.response.is_not(None))
+                conn.execute(update(t.log_entries).where(*old, held).values(request=null(), response=null()))
 
     def query(self, kind: LogKind, where: LogFilter, limit: int, cursor: int | None, conn: Connection) -> LogPage:
-        clauses = self.where(kind, where)
+        now = self._limits.clock()
+        clauses = self.where(kind, where, now)
         if cursor is not None:
             clauses.append(t.log_entries.c.seq < cursor)
-        query = select(t.log_entries).where(*clauses).order_by(t.log_entries.c.seq.desc()).limit(limit + 1)
-        found = [log_entry_of(row) for row in conn.execute(query)]
+        log = t.log_entries
+        removed = log.c.request.is_(None).label("bodies_removed")  # set NULL by the sweep (SQL NULL, not JSON null)
+        query = select(log, removed).where(*clauses).order_by(log.c.seq.desc()).limit(limit + 1)
+        # The age rule is in `clauses` (at the same `now`); the reader adds the bodies' (rows the sweep has not reached).
+        read = self._retention.reader(kind, now)
+        found = [shown for shown in (read(log_entry_of(row)) for row in conn.execute(query)) if shown is not None]
         page = found[:limit]
         return LogPage(entries=page, next_cursor=page[-1].seq if len(found) > limit and page else None)
 

@@ -40,6 +40,7 @@ from receiver.store.contract import (
 )
 from receiver.store.limits import StoreLimits
 from receiver.store.lineage import Lineage
+from receiver.store.retention import SWEEP_EVERY
 from receiver.store.sql import claims, ledger, records
 from receiver.store.sql import tables as t
 from receiver.store.sql.batch import UnitUndone, WriteBatch
@@ -52,8 +53,6 @@ from receiver.store.sql.users import SqlUsers
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-SWEEP_EVERY = 1024
-"""Writes between two retention sweeps (per process): each sweep costs five DELETEs, whatever it removes."""
 
 
 class SqlStore(SqlQuarantine, SqlUsers):
@@ -107,8 +106,8 @@ class SqlStore(SqlQuarantine, SqlUsers):
         return await guarded(self._runner.read(work))
 
     async def maintain(self, *, force: bool = False, writes: int = 1) -> None:
-        """Every `SWEEP_EVERY` writes (a call of `writes` of them counts so many): delete what retention
-        and expiry say is gone.
+        """Every `SWEEP_EVERY` writes (a call of `writes` of them counts so many; `force`: now): delete what
+        retention and expiry say is gone (six DELETEs and three UPDATEs, whatever they remove).
 
         Queued, not awaited (unless `force`): the write that triggers it must not wait longer than
         its neighbours (a call's messages keep pace, see `receiver.ingest.fanout`).
@@ -117,6 +116,9 @@ class SqlStore(SqlQuarantine, SqlUsers):
             await self._write(partial(self._logs.sweep, self._limits.clock()))
         elif any(not next(self._writes) % SWEEP_EVERY for _ in range(writes)):
             self._group.submit(partial(self._logs.sweep, self._limits.clock())).add_done_callback(_sweep_done)
+
+    async def retention_sweep(self) -> None:
+        await self.maintain(force=True)
 
     # --- customers ---------------------------------------------------------------------------
 
