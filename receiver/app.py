@@ -23,6 +23,7 @@ from receiver.core.contract import WebhookContract, build_contract
 from receiver.core.customer_ids import CustomerIds
 from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
+from receiver.core.user_admin import UserAdmin
 from receiver.errors import install_handlers
 from receiver.ingest.not_found import install_not_found
 from receiver.ingest.plan_audit import PlanAuditor
@@ -40,7 +41,6 @@ from receiver.outbound.messages import build_outbound
 from receiver.outbound.queue_depth import QueueDepthHistory
 from receiver.pages.sessions import SessionStore
 from receiver.pages.sign_in import SignIn
-from receiver.pages.users import UserAdmin
 from receiver.routes import (
     audit_page,
     customers,
@@ -165,7 +165,7 @@ def create_app(
     state.customers = Customers(store, service.customer_ids)
     state.sessions = SessionStore(store)
     state.sign_in = SignIn(store, state.sessions, service.api_gate)
-    state.user_admin = UserAdmin(store)
+    state.user_admin = UserAdmin(store, config_state)
     state.ingest = tracking
     state.config_state, state.settings, state.mappings = config_state, live, mapping_set
     state.history = HistoryService(live, mapping_set)

@@ -17,12 +17,12 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 
 from antavo_actions.cli.db import EXIT_FAILED, EXIT_USAGE, store_url
-from receiver.core.audit import CLI_ACTOR, record
+from receiver.core.audit import CLI
 from receiver.core.roles import sees_pii
-from receiver.core.users import ROLES, Setup, add_user, check_role
+from receiver.core.user_admin import UserAdmin
+from receiver.core.users import ROLES, Setup, check_role
 from receiver.errors import ApiError
 from receiver.store import config_state_for, make_store
-from receiver.store.audit import FieldChange
 from receiver.store.contract import LoyaltyStore, StoreUnavailable
 from receiver.store.limits import StoreLimits
 
@@ -54,31 +54,21 @@ def _run(store: str | None, config: Path | None, work: Callable[[LoyaltyStore], 
         _fail(f"{exc.message} {exc.detail}".strip(), EXIT_FAILED)
 
 
-async def _audit(opened: LoyaltyStore, action: str, name: str, what: str, *changes: FieldChange) -> None:
-    """Every user change made here is in the audit trail, by `cli` (the trail is on the same database)."""
-    state = config_state_for(opened)
-    await record(state, actor=CLI_ACTOR, action=action, what=what, target=name, changes=changes)
+def _admin(opened: LoyaltyStore) -> UserAdmin:
+    """Changes made here are audited by `cli` (the trail is on the same database); the command line may
+    remove or demote the last admin (the way back in when nobody can sign in)."""
+    return UserAdmin(opened, config_state_for(opened), keep_an_admin=False)
 
 
-async def _add(opened: LoyaltyStore, name: str, role: str, password: str | None) -> Setup:
-    setup = await add_user(opened, name, role, password)
-    await _audit(opened, "user.add", name, f"User {name} added", FieldChange("role", None, role))
-    return setup
-
-
-async def _remove(opened: LoyaltyStore, name: str) -> bool:
-    removed = await opened.user_remove(name)
-    if removed:
-        await _audit(opened, "user.remove", name, f"User {name} removed")
-    return bool(removed)
-
-
-async def _set_role(opened: LoyaltyStore, name: str, role: str) -> bool:
-    before = next((user.role for user in await opened.user_list() if user.name == name), None)
-    changed = await opened.user_set_role(name, role)
-    if changed:
-        await _audit(opened, "user.role", name, f"User {name}: role changed", FieldChange("role", before, role))
-    return bool(changed)
+async def _changed(work: Awaitable[object]) -> bool:
+    """False when the user does not exist (`UserAdmin` says 404), else True."""
+    try:
+        await work
+    except ApiError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
 
 
 def _show(setup: Setup) -> None:
@@ -106,7 +96,7 @@ def add(
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and not password:
         _fail("--password-stdin read an empty password")
-    _show(_run(store, config, lambda opened: _add(opened, name, role, password)))
+    _show(_run(store, config, lambda opened: _admin(opened).add(name, role, CLI, password=password)))
 
 
 @app.command(name="list", short_help="List the users, their roles and PII access.")
@@ -130,7 +120,7 @@ def _pii(role: str, granted: bool) -> str:
 @app.command(short_help="Remove a user (its sessions end).")
 def remove(name: str, store: StoreOption = None, config: ConfigOption = None) -> None:
     """Remove a user; its signed-in sessions end at once."""
-    if not _run(store, config, lambda opened: _remove(opened, name)):
+    if not _run(store, config, lambda opened: _changed(_admin(opened).remove(name, CLI))):
         _fail(f"no user named {name!r}", EXIT_FAILED)
     typer.echo(f"user {name} removed")
 
@@ -139,7 +129,7 @@ def remove(name: str, store: StoreOption = None, config: ConfigOption = None) ->
 def set_role(name: str, role: str, store: StoreOption = None, config: ConfigOption = None) -> None:
     """Change a user's role; its sessions end, so the new role holds from its next sign-in."""
     _role(role)
-    if not _run(store, config, lambda opened: _set_role(opened, name, role)):
+    if not _run(store, config, lambda opened: _changed(_admin(opened).set_role(name, role, CLI))):
         _fail(f"no user named {name!r}", EXIT_FAILED)
     typer.echo(f"user {name} is now {role}")
 
@@ -159,7 +149,7 @@ def set_pii(
     granted = PII_SWITCH.get(access.strip().lower())
     if granted is None:
         _fail(f"PII access must be 'on' or 'off', not {access!r}")
-    if not _run(store, config, lambda opened: opened.user_set_pii(name, granted)):
+    if not _run(store, config, lambda opened: _changed(_admin(opened).set_pii(name, granted, CLI))):
         _fail(f"no user named {name!r}", EXIT_FAILED)
     typer.echo(f"user {name}: PII access {'on' if granted else 'off'}")
 

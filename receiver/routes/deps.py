@@ -19,6 +19,7 @@ from receiver.config import ReceiverConfig
 from receiver.core.contract import WebhookContract
 from receiver.core.customers import Customers
 from receiver.core.service import WebhookService
+from receiver.core.user_admin import UserAdmin
 from receiver.errors import unauthorized
 from receiver.ingest.replay import Quarantine
 from receiver.ingest.service import Ingest
@@ -31,7 +32,6 @@ from receiver.outbound.messages import Outbound
 from receiver.outbound.queue_depth import QueueDepthHistory
 from receiver.pages.sessions import SessionStore
 from receiver.pages.sign_in import SignIn
-from receiver.pages.users import UserAdmin
 
 _bearer = HTTPBearer(auto_error=False, description="The brand API key, as `Authorization: Bearer <key>`.")
 
@@ -86,7 +86,7 @@ async def get_sign_in(request: Request) -> SignIn:
 
 
 async def get_user_admin(request: Request) -> UserAdmin:
-    """The Users page's rules over the store's users (`receiver.pages.users`)."""
+    """Managing the store's users, audited (`receiver.core.user_admin`)."""
     return request.app.state.user_admin
 
 

@@ -17,7 +17,7 @@ from receiver.errors import ApiError
 from receiver.pages.nav import USERS_PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import Users
-from receiver.routes.page_kit import Form, UserManager, checked_form, redirect, render
+from receiver.routes.page_kit import Form, UserManager, actor, checked_form, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,7 +47,9 @@ async def add_user_form(request: Request, session: UserManager, users: Users) ->
     if isinstance(form, Response):
         return form
     try:
-        setup = await users.add(_one(form, "name"), _one(form, "role"), pii_access=_one(form, "pii") == "on")
+        setup = await users.add(
+            _one(form, "name"), _one(form, "role"), actor(request, session), pii_access=_one(form, "pii") == "on"
+        )
     except ApiError as exc:
         return await _list(request, session, users, exc.status, done=None, error=exc.message)
     return render(request, "user_setup.html", session, setup=setup)
@@ -68,7 +70,9 @@ async def set_role_form(request: Request, name: str, session: UserManager, users
     if isinstance(form, Response):
         return form
     role = _one(form, "role")
-    return await _apply(request, session, users, users.set_role(name, role), f"{name} is now {role}.")
+    return await _apply(
+        request, session, users, users.set_role(name, role, actor(request, session)), f"{name} is now {role}."
+    )
 
 
 @router.post(USERS_PATH + "/{name}/pii")
@@ -78,7 +82,7 @@ async def set_pii_form(request: Request, name: str, session: UserManager, users:
         return form
     granted = _one(form, "pii") == "on"
     done = f"{name} {'may now see' if granted else 'no longer sees'} PII."
-    return await _apply(request, session, users, users.set_pii(name, granted), done)
+    return await _apply(request, session, users, users.set_pii(name, granted, actor(request, session)), done)
 
 
 @router.post(USERS_PATH + "/{name}/delete")
@@ -86,4 +90,4 @@ async def remove_user_form(request: Request, name: str, session: UserManager, us
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
-    return await _apply(request, session, users, users.remove(name), f"{name} was removed.")
+    return await _apply(request, session, users, users.remove(name, actor(request, session)), f"{name} was removed.")

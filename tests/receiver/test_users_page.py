@@ -82,6 +82,14 @@ def test_roles_and_pii_change_and_the_last_admin_stays(receiver_server):
         assert client.post("/users/ed/delete", data={"csrf": csrf}).status_code == 303
         assert receiver_server.call(store.user_get("ed")) is None
         assert client.post("/users/nobody/delete", data={"csrf": csrf}).status_code == 404
+    trail = receiver_server.call(receiver_server.app.state.config_state.audit(10, action="user."))
+    assert [(r.entry.action, r.entry.target, r.entry.actor) for r in trail] == [
+        ("user.remove", "ed", "root"),
+        ("user.pii", "ed", "root"),
+        ("user.role", "ed", "root"),
+    ]
+    assert [(c.field, c.before, c.after) for c in trail[2].entry.changes] == [("role", "editor", "auditor")]
+    assert trail[0].entry.address == "127.0.0.1" and trail[0].entry.role == "admin"
 
 
 def test_bad_input_and_foreign_forms_are_refused_and_write_nothing(receiver_server):
