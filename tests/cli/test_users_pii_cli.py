@@ -32,3 +32,9 @@ def test_set_pii_grants_and_takes_away_pii_access(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "PII access must be 'on' or 'off', not 'maybe'" in bad.stderr
     nobody = run_cli("users", "set-pii", "zed", "on", "--store", URL, cwd=tmp_path)
     assert nobody.returncode == 1 and "no user named 'zed'" in nobody.stderr
+    trail = run_cli("audit", "list", "--store", URL, "--action", "user.pii", cwd=tmp_path)
+    rows = [line.split("\t") for line in trail.stdout.splitlines()]
+    assert trail.returncode == 0 and [(cells[2], cells[5], cells[6]) for cells in rows] == [
+        ("cli", "user.pii", "au"),
+        ("cli", "user.pii", "au"),
+    ]
