@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,24 +27,20 @@ from receiver.store.contract import (
     CustomerSnapshot,
     Decision,
     IdempotencyClaim,
-    LogKind,
     MessageResult,
-    NewLogEntry,
     OutboxItem,
-    OutboxRow,
-    OutboxSource,
     SeenTransaction,
     StoredEvent,
     StoredResponse,
     StoredSession,
 )
-from receiver.store.entries import LogEntry, LogFilter, LogPage
 from receiver.store.keys import MemoryKeys
-from receiver.store.limits import StoreLimits, check_outbox_room
+from receiver.store.limits import StoreLimits
 from receiver.store.lineage import Lineage
 from receiver.store.memory.expiring import ExpiringMap
+from receiver.store.memory.logs import MemoryLogs
+from receiver.store.memory.outbox import MemoryOutbox
 from receiver.store.memory.quarantine import MemoryQuarantine
-from receiver.store.memory.ring import InboundLog
 from receiver.store.memory.users import MemoryUsers
 from receiver.store.memory.windows import WindowWatch
 
@@ -82,13 +78,7 @@ class _View:
         return self._transactions.get(account, {}).get(transaction_id) or False
 
 
-@dataclass
-class _Queued:
-    row: OutboxRow
-    claimed_until: float = 0.0
-
-
-class MemoryStore(MemoryQuarantine, MemoryUsers):
+class MemoryStore(MemoryLogs, MemoryOutbox, MemoryQuarantine, MemoryUsers):
     """The whole contract in one process's memory."""
 
     name = "memory"
@@ -115,22 +105,8 @@ class MemoryStore(MemoryQuarantine, MemoryUsers):
             "messageIds", "dedup_window_seconds", lambda: self._message_window, lambda: self._messages.effective_window
         )
         self._sessions: OrderedDict[str, StoredSession] = OrderedDict()
-        self._logs = {
-            kind: InboundLog(
-                limits.log_size,
-                max_bytes=limits.log_max_bytes,
-                body_bytes=limits.log_body_bytes,
-                anonymous_share=limits.log_anonymous_share,
-                kind=kind,
-                retention=limits.log_retention,
-                clock=self._clock,
-            )
-            for kind in ("inbound", "outbound", "duplicate")
-        }
-        self._outbox: OrderedDict[int, _Queued] = OrderedDict()
-        self._outbox_seq = 0
-        self._source: OutboxSource | None = None
-        self._wake: Callable[[], None] | None = None
+        self._open_logs()
+        self._open_outbox()
         self._open_quarantine()
         self._open_users()
 
@@ -139,10 +115,6 @@ class MemoryStore(MemoryQuarantine, MemoryUsers):
 
     async def close(self) -> None:
         return None
-
-    def set_outbox_source(self, source: OutboxSource | None, wake: Callable[[], None] | None = None) -> None:
-        with self._lock:
-            self._source, self._wake = source, wake
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -174,10 +146,6 @@ class MemoryStore(MemoryQuarantine, MemoryUsers):
     @property
     def message_bytes(self) -> int:
         return self._messages.bytes
-
-    def log_bytes(self, kind: LogKind) -> int:
-        """Bytes the log's entries hold (bodies as JSON text, plus a fixed overhead each)."""
-        return self._logs[kind].bytes
 
     # --- customers ---------------------------------------------------------------------------
 
@@ -244,23 +212,6 @@ class MemoryStore(MemoryQuarantine, MemoryUsers):
         self._check_room(len(items))
         return items
 
-    def _check_room(self, adding: int) -> None:
-        size = self.limits.outbox_size
-        check_outbox_room(len(self._outbox) >= size, adding, size)
-
-    async def outbox_put(self, items: Sequence[OutboxItem]) -> None:
-        with self._lock:
-            self._check_room(len(items))
-            self._put(items)
-            wake = self._wake
-        if items and wake is not None:
-            wake()
-
-    def _put(self, items: Sequence[OutboxItem]) -> None:
-        for item in items:
-            self._outbox_seq += 1
-            self._outbox[self._outbox_seq] = _Queued(OutboxRow(self._outbox_seq, item, 0))
-
     async def customer(self, customer_id: str) -> CustomerSnapshot | None:
         with self._lock:
             record = self._customers.get(customer_id)
@@ -324,29 +275,13 @@ class MemoryStore(MemoryQuarantine, MemoryUsers):
         with self._lock:
             self._messages.discard(message_id)
 
-    # --- logs ----------------------------------------------------------------------------------
-
-    async def log_add(self, kind: LogKind, entries: Sequence[NewLogEntry]) -> list[LogEntry]:
-        log = self._logs[kind]
-        return [log.add(**vars(entry)) for entry in entries]
+    # --- retention (the logs' rings and the quarantine) ---------------------------------------
 
     async def retention_sweep(self) -> None:
         """Each log frees what retention says is gone (as it does every `SWEEP_EVERY` entries added), and the quarantine."""
         for log in self._logs.values():
             log.sweep()
         self._sweep_quarantine()
-
-    async def log_query(self, kind: LogKind, where: LogFilter, *, limit: int, cursor: int | None) -> LogPage:
-        return self._logs[kind].query(where, limit=limit, cursor=cursor)
-
-    async def log_count(self, kind: LogKind, where: LogFilter) -> int:
-        return self._logs[kind].count(where)
-
-    async def log_forget(self, kind: LogKind, where: LogFilter) -> int:
-        return self._logs[kind].forget(where)
-
-    async def log_sources(self, kind: LogKind) -> dict[str, datetime]:
-        return self._logs[kind].latest_by_source(LogFilter())
 
     # --- sessions --------------------------------------------------------------------------------
 
@@ -367,43 +302,6 @@ class MemoryStore(MemoryQuarantine, MemoryUsers):
     async def session_delete(self, digest: str) -> None:
         with self._lock:
             self._sessions.pop(digest, None)
-
-    # --- outbox ----------------------------------------------------------------------------------
-
-    async def outbox_claim(self, limit: int, *, lease: float) -> list[OutboxRow]:
-        with self._lock:
-            now = self._clock()
-            claimed: list[OutboxRow] = []
-            for queued in self._outbox.values():
-                if len(claimed) >= limit:
-                    break
-                if queued.claimed_until <= now:
-                    queued.row = replace(queued.row, attempts=queued.row.attempts + 1)
-                    queued.claimed_until = now + lease
-                    claimed.append(queued.row)
-            return claimed
-
-    async def outbox_extend(self, seqs: Sequence[int], *, lease: float) -> None:
-        with self._lock:
-            until = self._clock() + lease
-            for seq in seqs:
-                if seq in self._outbox:
-                    self._outbox[seq].claimed_until = until
-
-    async def outbox_done(self, seqs: Sequence[int]) -> None:
-        with self._lock:
-            for seq in seqs:
-                self._outbox.pop(seq, None)
-
-    async def outbox_release(self, seqs: Sequence[int]) -> None:
-        with self._lock:
-            for seq in seqs:
-                if seq in self._outbox:
-                    self._outbox[seq].claimed_until = 0.0
-
-    async def outbox_pending(self) -> int:
-        with self._lock:
-            return len(self._outbox)
 
 
 def _snapshot(record: _Customer) -> CustomerSnapshot:
