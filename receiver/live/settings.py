@@ -18,7 +18,6 @@ change is audited, secrets masked.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import logging
 import time
@@ -30,6 +29,7 @@ from pydantic import SecretStr, ValidationError
 
 from receiver.config import ReceiverConfig, env_name, env_overrides
 from receiver.core.audit import Actor, changes_between
+from receiver.periodic import Periodic
 from receiver.security import mask
 from receiver.store.config_state import AuditEntry, ConfigState, FieldChange
 
@@ -206,7 +206,9 @@ class SettingsService:
         self._checked = float("-inf")
         self._refresh_seconds = refresh_seconds
         self._rereading: asyncio.Future[None] | None = None
-        self._watcher: asyncio.Task[None] | None = None
+        # A database outage: the next tick tries again, the settings stay as they are.
+        failed = "saved settings could not be re-read"
+        self._watcher = Periodic("antavo-settings", refresh_seconds, self.refresh, failed=failed)
 
     def source(self, key: str) -> str:
         if key in self._pinned:
@@ -292,23 +294,11 @@ class SettingsService:
     def start(self) -> None:
         """On a shared store, re-read the settings every `refresh_seconds` even without traffic: an idle
         instance's outbox may send rows other instances queued, and must use the key they were saved with."""
-        if self.state.shared and self._watcher is None:
-            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        if self.state.shared:
+            self._watcher.start()
 
     async def stop(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-            self._watcher = None
-
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(self._refresh_seconds)
-            try:
-                await self.refresh()
-            except Exception as exc:  # a database outage: the next tick tries again, the settings stay as they are
-                logger.warning("saved settings could not be re-read: %r", exc)
+        await self._watcher.stop()
 
     def value(self, key: str) -> Any:
         found = _get(_plain(self.current), FIELDS[key].path)

@@ -10,8 +10,6 @@ store they all read the same shared count.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -20,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from receiver.periodic import Periodic
 from receiver.store.contract import StoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -51,7 +50,9 @@ class QueueDepthHistory:
         self.every = every
         self._clock = clock
         self._minutes: deque[_Minute] = deque(maxlen=keep_minutes)
-        self._task: asyncio.Task[None] | None = None
+        # A sampler that died would silently flatten the chart: a failure is logged and sampling goes on.
+        failed = "sampling the outbound queue depth failed"
+        self._loop = Periodic("antavo-queue-depth", every, self.sample, failed=failed, wait_first=False)
 
     def __len__(self) -> int:
         """Minutes held (bounded by `keep_minutes`)."""
@@ -76,25 +77,11 @@ class QueueDepthHistory:
         self.record(depth, self._clock())
         return depth
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sample()
-            except Exception:
-                # A sampler that died would silently flatten the chart: log it and keep sampling.
-                logger.exception("sampling the outbound queue depth failed")
-            await asyncio.sleep(self.every)
-
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="antavo-queue-depth")
+        self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loop.stop()
 
     def series(self, start: datetime, bucket_seconds: int, count: int) -> dict[str, Any]:
         """Per bucket from `start`: the peak depth and the last reading (None where nothing was sampled)."""

@@ -8,18 +8,15 @@ keep what retention says is gone (reads never show it, but it holds room). So on
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
 
+from receiver.periodic import Periodic
 from receiver.store.config_state import ConfigState
 from receiver.store.contract import LoyaltyStore
 from receiver.store.retention import Retention
 
-logger = logging.getLogger(__name__)
 SWEEP_SECONDS = 3600.0
 
 
@@ -45,8 +42,9 @@ class RetentionTask:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store, self._state, self._retention = store, state, retention
-        self._every, self._clock = every, clock
-        self._task: asyncio.Task[None] | None = None
+        self._clock = clock
+        failed = "the retention sweep failed (the reads stay right)"
+        self._loop = Periodic("antavo-retention", every, self.run_once, failed=failed)
 
     async def run_once(self) -> int:
         """One sweep of the store and one pruning of the audit trail; how many audit entries went."""
@@ -54,22 +52,8 @@ class RetentionTask:
         cutoff = self._retention.audit_cutoff(self._clock())
         return 0 if cutoff is None else await prune_audit(self._state, cutoff)
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._every)
-            try:
-                await self.run_once()
-            except Exception:
-                # A failed sweep (the database down, say) is tried again next time; the reads stay right.
-                logger.exception("the retention sweep failed (it runs again in %g s)", self._every)
-
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="antavo-retention")
+        self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loop.stop()
