@@ -20,6 +20,7 @@ from antavo_actions.cli.db import EXIT_FAILED, EXIT_USAGE, store_url
 from receiver.core.audit import CLI
 from receiver.pages.audit import EXPORT_MAX, AuditQuery, export_csv, rows
 from receiver.store import config_state_for, make_store
+from receiver.store.audit import AuditFilter
 from receiver.store.audit import verify as verify_chain
 from receiver.store.config_state import ConfigState
 from receiver.store.contract import StoreUnavailable
@@ -84,7 +85,7 @@ def list_entries(
 ) -> None:
     """One line per record: seq, when, actor, role, from where, action, target, what."""
     query = _query(actor, action)
-    found = _run(store, config, lambda state: state.audit(limit, actor=query.actor, action=query.action))
+    found = _run(store, config, lambda state: state.audit(limit, AuditFilter(query.actor, query.action)))
     for row in rows(found):
         cells = [str(row["seq"]), row["at"], row["actor"], row["role"], row["address"], row["action"]]
         typer.echo("\t".join([*cells, row["target"], row["what"]]))

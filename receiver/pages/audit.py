@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from receiver.core.audit import Actor
-from receiver.store.audit import ACTIONS, AuditRecord
+from receiver.store.audit import ACTIONS, AuditFilter, AuditRecord
 from receiver.store.config_state import ConfigState
 
 __all__ = [
@@ -116,7 +116,7 @@ class AuditPage:
 
 
 async def audit_page(state: ConfigState, query: AuditQuery, size: int = PAGE_SIZE) -> AuditPage:
-    found = await state.audit(size + 1, actor=query.actor, action=query.action, cursor=query.cursor)
+    found = await state.audit(size + 1, AuditFilter(query.actor, query.action, cursor=query.cursor))
     shown = found[:size]
     return AuditPage(rows(shown), shown[-1].seq if len(found) > size else None)
 
@@ -127,7 +127,7 @@ CONFIG_ACTIONS = ("settings.", "mapping.")
 
 async def config_changes(state: ConfigState, limit: int) -> list[dict[str, Any]]:
     """The newest settings and mapping changes, as rows (the settings page's "recent changes")."""
-    found = [record for action in CONFIG_ACTIONS for record in await state.audit(limit, action=action)]
+    found = [record for action in CONFIG_ACTIONS for record in await state.audit(limit, AuditFilter(action=action))]
     return rows(sorted(found, key=lambda record: record.seq, reverse=True)[:limit])
 
 
@@ -149,7 +149,7 @@ def to_csv(records: Iterable[AuditRecord]) -> str:
 
 async def export_csv(state: ConfigState, query: AuditQuery, actor: Actor) -> str:
     """The filtered trail as CSV (newest first, at most `EXPORT_MAX`), the export itself audited."""
-    records = await state.audit(EXPORT_MAX, actor=query.actor, action=query.action, cursor=query.cursor)
+    records = await state.audit(EXPORT_MAX, AuditFilter(query.actor, query.action, cursor=query.cursor))
     filters = query.query_string(cursor=query.cursor) or "no filter"
     await state.append_audit(
         actor.entry("export", f"Audit trail exported as CSV ({len(records)} records)", target=filters)

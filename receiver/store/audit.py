@@ -136,6 +136,10 @@ class AuditFilter:
         )
 
 
+EVERY_RECORD = AuditFilter()
+"""No filter: the newest records, whoever and whatever."""
+
+
 def action_matches(action: str, wanted: str) -> bool:
     """`mapping.` (a prefix) matches every mapping action; anything else matches itself only."""
     return action.startswith(wanted) if wanted.endswith(".") else action == wanted

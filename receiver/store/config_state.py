@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
-from receiver.store.audit import AuditChain, AuditEntry, AuditRecord, FieldChange
+from receiver.store.audit import EVERY_RECORD, AuditChain, AuditEntry, AuditFilter, AuditRecord, FieldChange
 from receiver.store.config_versions import ConfigVersion
 from receiver.store.lineage import MappingVersion
 
@@ -84,18 +84,9 @@ class ConfigState(Protocol):
         """Append an entry that changes nothing else (a sign-in, a replay, an export) to the chain."""
         ...
 
-    async def audit(
-        self,
-        limit: int,
-        *,
-        actor: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        cursor: int | None = None,
-    ) -> list[AuditRecord]:
-        """The newest records first, filtered (`action` may be a prefix such as `mapping.`; `cursor`: only
-        records older than that seq, the next page)."""
+    async def audit(self, limit: int, where: AuditFilter = EVERY_RECORD) -> list[AuditRecord]:
+        """The newest records first, filtered (`AuditFilter`: `action` may be a prefix such as `mapping.`;
+        `cursor`: only records older than that seq, the next page)."""
         ...
 
     async def audit_chain(self) -> AuditChain:

@@ -9,7 +9,7 @@ import config_states
 import pytest
 from config_states import Backend
 
-from receiver.store.audit import GENESIS, AuditEntry, ChainMark, FieldChange, verify
+from receiver.store.audit import GENESIS, AuditEntry, AuditFilter, ChainMark, FieldChange, verify
 from receiver.store.config_state import ConfigState, StoredMapping
 from receiver.store.memory.config_state import MemoryConfigState
 
@@ -51,7 +51,7 @@ def test_filters_by_actor_action_prefix_time_and_cursor_newest_first(backend: Ba
             await state.append_audit(_entry(n, "bob" if n % 2 else "ann", action))
 
         async def seqs(limit: int = 10, **filters: object) -> list[int]:
-            return [r.seq for r in await state.audit(limit, **filters)]  # type: ignore[arg-type]
+            return [r.seq for r in await state.audit(limit, AuditFilter(**filters))]  # type: ignore[arg-type]
 
         assert await seqs() == [6, 5, 4, 3, 2, 1] and await seqs(2) == [6, 5] and await seqs(0) == []
         assert await seqs(actor="ann") == [6, 4, 2]

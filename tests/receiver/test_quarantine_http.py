@@ -10,6 +10,8 @@ import httpx
 import yaml
 from signed_in import Browser
 
+from receiver.store.audit import AuditFilter
+
 ORDER = {
     "type": "track",
     "name": "Order Completed",
@@ -80,7 +82,7 @@ def test_the_json_routes_want_the_api_key_and_the_quarantine_keeps_its_bound(sta
         assert answer["plan"]["violations"][0]["type"] == "Required-Missing"
         gone = http.post("/v1/quarantine/held-0/replay", headers=receiver.auth)
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "NOT_QUARANTINED"
-    replays = receiver.call(receiver.app.state.config_state.audit(5, action="replay"))
+    replays = receiver.call(receiver.app.state.config_state.audit(5, AuditFilter(action="replay")))
     assert [(r.entry.actor, r.entry.role, r.entry.target) for r in replays] == [("api key", "admin", "held-3")]
 
 
@@ -108,6 +110,6 @@ def test_a_drop_takes_the_message_out_undelivered_and_is_audited(start_receiver,
         assert http.post("/v1/quarantine/api-drop/drop", headers=receiver.auth).status_code == 404
         assert http.get("/v1/quarantine", headers=receiver.auth).json()["count"] == 0
         assert http.get("/v1/logs", params={"id": "api-drop"}, headers=receiver.auth).json()["items"][0]
-    drops = receiver.call(receiver.app.state.config_state.audit(5, action="quarantine."))
+    drops = receiver.call(receiver.app.state.config_state.audit(5, AuditFilter(action="quarantine.")))
     assert [(r.entry.target, r.entry.actor) for r in drops] == [("api-drop", "api key"), ("page-drop", "api key")]
     assert drops[0].entry.changes[0].field == "violations" and "not delivered" in drops[0].entry.what

@@ -12,6 +12,7 @@ import pyotp
 
 from receiver.core.users import add_user
 from receiver.pages.sessions import cookie_name
+from receiver.store.audit import AuditFilter
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -82,7 +83,7 @@ def test_roles_and_pii_change_and_the_last_admin_stays(receiver_server):
         assert client.post("/users/ed/delete", data={"csrf": csrf}).status_code == 303
         assert receiver_server.call(store.user_get("ed")) is None
         assert client.post("/users/nobody/delete", data={"csrf": csrf}).status_code == 404
-    trail = receiver_server.call(receiver_server.app.state.config_state.audit(10, action="user."))
+    trail = receiver_server.call(receiver_server.app.state.config_state.audit(10, AuditFilter(action="user.")))
     assert [(r.entry.action, r.entry.target, r.entry.actor) for r in trail] == [
         ("user.remove", "ed", "root"),
         ("user.pii", "ed", "root"),

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from receiver.store.audit import AuditChain, AuditEntry, AuditFilter, AuditRecord
+from receiver.store.audit import EVERY_RECORD, AuditChain, AuditEntry, AuditFilter, AuditRecord
 from receiver.store.config_state import AUDIT_KEEP_IN_MEMORY, VERSIONS_KEPT_IN_MEMORY, StoredMapping
 from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapping_subject, settings_text
 from receiver.store.lineage import MappingVersion
@@ -55,18 +55,9 @@ class MemoryConfigState:
         with self._lock:
             return self._append(entry)
 
-    async def audit(
-        self,
-        limit: int,
-        *,
-        actor: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        cursor: int | None = None,
-    ) -> list[AuditRecord]:
+    async def audit(self, limit: int, where: AuditFilter = EVERY_RECORD) -> list[AuditRecord]:
         with self._lock:
-            return self._audit.newest(limit, AuditFilter(actor, action, since, until, cursor))
+            return self._audit.newest(limit, where)
 
     async def audit_chain(self) -> AuditChain:
         with self._lock:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from receiver.store.audit import AuditChain, AuditEntry, AuditFilter, AuditRecord
+from receiver.store.audit import EVERY_RECORD, AuditChain, AuditEntry, AuditFilter, AuditRecord
 from receiver.store.config_state import StoredMapping
 from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapping_subject, settings_text
 from receiver.store.lineage import MappingVersion
@@ -116,18 +116,9 @@ class SqlConfigState:
         async with self.engine.begin() as conn:
             return await self._append(conn, entry)
 
-    async def audit(
-        self,
-        limit: int,
-        *,
-        actor: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        cursor: int | None = None,
-    ) -> list[AuditRecord]:
+    async def audit(self, limit: int, where: AuditFilter = EVERY_RECORD) -> list[AuditRecord]:
         async with self.engine.connect() as conn:
-            return await chain.newest(conn, limit, AuditFilter(actor, action, since, until, cursor))
+            return await chain.newest(conn, limit, where)
 
     async def audit_chain(self) -> AuditChain:
         async with self.engine.begin() as conn:
