@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from receiver.errors import ApiError
 from receiver.pages.pii import Masker, masker
+from receiver.pages.sessions import Session
 from receiver.pages.views import LOGS_PATH
 from receiver.routes.deps import QuarantineDep, pii_of
 from receiver.routes.page_kit import Replayer, Viewer, actor, checked_form, redirect, render
@@ -37,27 +38,27 @@ async def quarantine_page(request: Request, session: Viewer, quarantine: Quarant
     return render(request, "quarantine.html", session, items=items, count=count, done=done, pii_hidden=mask.notice)
 
 
-@router.post(PAGE_PATH + "/replay")
-async def quarantine_replay_form(request: Request, session: Replayer, quarantine: QuarantineDep) -> Response:
+async def _act(request: Request, session: Session, quarantine: QuarantineDep, replay: bool) -> Response:
+    """One kept message replayed or dropped, then back to the page saying how it went."""
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
     message_id = next(iter(form.get("message_id") or []), "")
+    by = actor(request, session)
     try:
-        answer = await quarantine.replay(message_id, actor(request, session))
+        outcome = (await quarantine.replay(message_id, by))["outcome"] if replay else "dropped"
+        if not replay:
+            await quarantine.drop(message_id, by)
     except ApiError as exc:
         return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "problem": exc.message}))
-    return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "outcome": answer["outcome"]}))
+    return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "outcome": outcome}))
+
+
+@router.post(PAGE_PATH + "/replay")
+async def quarantine_replay_form(request: Request, session: Replayer, quarantine: QuarantineDep) -> Response:
+    return await _act(request, session, quarantine, replay=True)
 
 
 @router.post(PAGE_PATH + "/drop")
 async def quarantine_drop_form(request: Request, session: Replayer, quarantine: QuarantineDep) -> Response:
-    form = await checked_form(request, session)
-    if isinstance(form, Response):
-        return form
-    message_id = next(iter(form.get("message_id") or []), "")
-    try:
-        await quarantine.drop(message_id, actor(request, session))
-    except ApiError as exc:
-        return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "problem": exc.message}))
-    return redirect(PAGE_PATH + "?" + urlencode({"replayed": message_id, "outcome": "dropped"}))
+    return await _act(request, session, quarantine, replay=False)
