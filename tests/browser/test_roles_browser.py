@@ -21,6 +21,8 @@ from receiver.core.users import Setup, add_user
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PASSWORD = "a long browser password"
+READER_PAGES = ["Dashboard", "Delivery Overview", "Inbound log", "Outbound log", "Mappings", "Settings", "Audit trail"]
+"""The bar of a role that may only read: every page but the tester and the users."""
 
 
 def _sign_in(page: Page, receiver, setup: Setup, path: str) -> None:
@@ -60,17 +62,24 @@ def test_each_role_sees_exactly_what_it_may_do(page: Page, start_receiver) -> No
 
     # The admin: every page in the bar, and a settings save that applies.
     _sign_in(page, receiver, users["admin"], "/settings")
-    assert "Event tester" in _nav(page) and "Settings" in _nav(page)
+    assert _nav(page) == [*READER_PAGES[:2], "Event tester", *READER_PAGES[2:], "Users"]
     page.fill("#outbound__user_id_attribute", "crm_id")
     page.locator("#customer-id-mapping button[type=submit]").click()
     expect(page.locator("#saved")).to_have_text("Settings saved.")
     expect(page.locator("#outbound__user_id_attribute")).to_have_value("crm_id")
     page.screenshot(path=str(ARTIFACTS / "roles-admin-settings.png"), full_page=True)
+    page.click("nav.nav a:text('Users')")
+    expect(page.locator("tr[data-user]")).to_have_count(3)
+    page.click("nav.nav a:text('Audit trail')")
+    expect(page.locator("main")).to_contain_text("settings.save")
+    expect(page.locator("main")).to_contain_text("Signed in as admin-1")
+    page.screenshot(path=str(ARTIFACTS / "roles-admin-audit.png"), full_page=True)
     page.locator("nav.nav button", has_text="Sign out").click()
     expect(page).to_have_url(re.compile(re.escape(receiver.base_url + "/login")))
 
     # The editor: the mapping editor and the tester, the settings read-only and a save refused.
     _sign_in(page, receiver, users["editor"], "/mappings")
+    assert _nav(page) == [*READER_PAGES[:2], "Event tester", *READER_PAGES[2:]]
     expect(page.locator("#new-mapping")).to_be_visible()
     page.click("#new-mapping")
     expect(page).to_have_url(receiver.base_url + "/mappings/new")
@@ -89,7 +98,7 @@ def test_each_role_sees_exactly_what_it_may_do(page: Page, start_receiver) -> No
 
     # The auditor: the dashboard and the logs, no tester in the bar, no edit button, 403 on the editor.
     _sign_in(page, receiver, users["auditor"], "/")
-    assert "Event tester" not in _nav(page) and "Inbound log" in _nav(page)
+    assert _nav(page) == READER_PAGES
     page.screenshot(path=str(ARTIFACTS / "roles-auditor-dashboard.png"), full_page=True)
     page.goto(receiver.base_url + "/logs")
     expect(page.locator("h1")).to_be_visible()
@@ -104,3 +113,8 @@ def test_each_role_sees_exactly_what_it_may_do(page: Page, start_receiver) -> No
     page.screenshot(path=str(ARTIFACTS / "roles-auditor-refused.png"), full_page=True)
     tester = page.goto(receiver.base_url + "/tester")
     assert tester is not None and tester.status == 403
+    users_page = page.goto(receiver.base_url + "/users")
+    assert users_page is not None and users_page.status == 403
+    page.goto(receiver.base_url + "/audit?actor=editor-1")
+    expect(page.locator("main")).to_contain_text("Signed in as editor-1")
+    expect(page.locator("main")).not_to_contain_text("admin-1")
