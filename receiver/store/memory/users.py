@@ -60,23 +60,21 @@ class MemoryUsers:
         with self._lock:
             return len(self._users)
 
-    async def user_set_role(self, name: str, role: str) -> bool:
+    def _change(self, name: str, **fields: object) -> bool:
+        """Change what the user may do (its role, its PII access): its sessions end with it."""
         with self._lock:
             found = self._users.get(name)
             if found is None:
                 return False
-            found.kept = replace(found.kept, role=role)
+            found.kept = replace(found.kept, **fields)  # type: ignore[arg-type]
             self._end_sessions(name)
             return True
 
+    async def user_set_role(self, name: str, role: str) -> bool:
+        return self._change(name, role=role)
+
     async def user_set_pii(self, name: str, granted: bool) -> bool:
-        with self._lock:
-            found = self._users.get(name)
-            if found is None:
-                return False
-            found.kept = replace(found.kept, pii_access=granted)
-            self._end_sessions(name)
-            return True
+        return self._change(name, pii_access=granted)
 
     async def user_remove(self, name: str) -> bool:
         with self._lock:
