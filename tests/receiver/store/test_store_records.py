@@ -137,8 +137,11 @@ def test_a_claimed_row_is_nobody_elses_until_its_lease_ends_and_it_keeps_its_mes
         seqs = [row.seq for claim in claims for row in claim]
         assert len(seqs) == len(set(seqs)) == 31, "every row claimed exactly once"
         assert await one.outbox_claim(10, lease=10) == []
+        # Each claim takes its rows oldest first; on PostgreSQL (SKIP LOCKED) two racing claims may
+        # interleave, so which rows fall to which claim is not fixed, only their order within one.
+        assert all([row.seq for row in claim] == sorted(row.seq for row in claim) for claim in claims)
         first = min(claims, key=lambda rows: rows[0].seq if rows else 1 << 62)
-        assert [row.item.message_id for row in first] == ["m-0", "m-1", "m-2", "m-3"]
+        assert first[0].item.message_id == "m-0"
         refused = [row for claim in claims for row in claim if row.item.refusal]
         assert [row.item.refusal for row in refused] == [("NO_USER_ID", "none")]
         await one.outbox_done(seqs[:10])
