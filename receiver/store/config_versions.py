@@ -19,7 +19,7 @@ from typing import Any
 SETTINGS_SUBJECT = "settings"
 MAPPING_PREFIX = "mapping:"
 VERSIONS_KEPT_PER_SUBJECT = 200
-"""The memory backend keeps the newest versions of each subject up to this many (the numbers go on)."""
+"""Every backend keeps the newest versions of each subject up to this many (the numbers go on)."""
 HISTORY_LIMIT = 500
 """The most versions one `history` read returns."""
 

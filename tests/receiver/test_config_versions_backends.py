@@ -17,7 +17,12 @@ from test_config_state_backends import Backend
 from test_config_state_backends import backend as backend  # memory, SQLite, PostgreSQL
 
 from receiver.store.config_state import AuditEntry, ConfigState, StoredMapping
-from receiver.store.config_versions import SETTINGS_SUBJECT, mapping_subject, settings_text
+from receiver.store.config_versions import (
+    SETTINGS_SUBJECT,
+    VERSIONS_KEPT_PER_SUBJECT,
+    mapping_subject,
+    settings_text,
+)
 from receiver.store.memory.config_state import MemoryConfigState
 from receiver.store.memory.config_versions import MemoryVersions
 from receiver.store.sql.engine import make_engine
@@ -130,6 +135,21 @@ def unmigrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         (tmp_path / "old.db").touch()
         return f"sqlite:///{tmp_path / 'old.db'}"
     return str(request.getfixturevalue("postgres_server").new_database())
+
+
+def test_every_backend_keeps_the_newest_versions_of_a_subject_and_numbers_go_on(backend: Backend):
+    async def body(state: ConfigState) -> None:
+        for i in range(VERSIONS_KEPT_PER_SUBJECT + 5):
+            await state.save_mapping(StoredMapping("b", f"name: b{i}\n"), _entry("b"))
+        await state.save_settings({"n": 1}, _entry("s"))
+        found = await state.history(mapping_subject("b"), limit=500)
+        assert [v.number for v in found] == list(range(VERSIONS_KEPT_PER_SUBJECT + 5, 5, -1))
+        assert await state.version_of(mapping_subject("b"), 5) is None
+        sixth = await state.version_of(mapping_subject("b"), 6)
+        assert sixth is not None and sixth.text == "name: b5\n"
+        assert [v.number for v in await state.history(SETTINGS_SUBJECT, limit=10)] == [1]
+
+    backend.run(body)
 
 
 def test_what_was_saved_before_the_migration_becomes_version_1(unmigrated_url: str):

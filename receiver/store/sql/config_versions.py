@@ -2,7 +2,8 @@
 
 The next number is read after the save bumped its kind's counter (`config_versions`), whose row
 lock (PostgreSQL) or the write lock (SQLite) serialises the saves, so two instances never pick
-the same number; the primary key `(subject, number)` would refuse it if they did.
+the same number; the primary key `(subject, number)` would refuse it if they did. Each subject keeps
+its newest `VERSIONS_KEPT_PER_SUBJECT` versions, as the memory backend does (the numbers go on).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from receiver.store.config_state import AuditEntry, version_from
-from receiver.store.config_versions import HISTORY_LIMIT, ConfigVersion
+from receiver.store.config_versions import HISTORY_LIMIT, VERSIONS_KEPT_PER_SUBJECT, ConfigVersion
 from receiver.store.sql.config_tables import config_history
 
 table = config_history
@@ -33,6 +34,9 @@ async def record(conn: AsyncConnection, subject: str, entry: AuditEntry, text: s
         "text": text,
     }
     await conn.execute(insert(table).values(**row))
+    oldest_kept = version.number - VERSIONS_KEPT_PER_SUBJECT
+    if oldest_kept > 0:
+        await conn.execute(delete(table).where(table.c.subject == subject, table.c.number <= oldest_kept))
 
 
 def _version(row: Any) -> ConfigVersion:
