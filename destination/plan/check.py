@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
+from destination.payload.messages import escape_pointer_token
 from destination.plan.model import PlannedEvent, TrackingPlan
 
 UNPLANNED = "Unplanned-Event"
@@ -43,7 +44,7 @@ class Violation:
 
 
 def _pointer(parts: list[str | int]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join("/" + escape_pointer_token(str(p)) for p in parts)
 
 
 @lru_cache(maxsize=256)

@@ -24,9 +24,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from receiver.ingest.outcomes import INTERNAL_ERROR, MAPPING_FAILED, NO_TRIGGER_MATCHED
+from receiver.ingest.plan_gate import PLAN_BLOCKED
 from receiver.ingest.verdicts import verdict_of
 from receiver.logs.sources import WEBHOOK
 from receiver.store.entries import LogEntry
@@ -48,7 +50,6 @@ STAGES: dict[str, str] = {
 }
 """The stages in funnel order; every one but `applied` is a drop."""
 DUPLICATE_CODE = "DUPLICATE_MESSAGE_ID"
-PLAN_BLOCKED = "PLAN_BLOCKED"
 NOT_ROUTED = "NOT_ROUTED"
 SAMPLES = 10
 """Samples kept per (stage, reason)."""
@@ -113,8 +114,10 @@ class Received:
     reason: str | None = None
     webhook: bool = False
 
+    @cached_property
     def overall(self) -> tuple[str, str | None, str | None]:
-        """(stage, reason, subscription) of the item as a whole; a message stops at its first delivery that failed."""
+        """(stage, reason, subscription) of the item as a whole; a message stops at its first delivery that failed.
+        Worked out once: every mapping's funnel asks it again."""
         if self.verdict is None:
             return self.stage or FAILED, self.reason, None
         verdict = self.verdict
@@ -136,7 +139,7 @@ class Received:
 
     def for_mapping(self, name: str) -> tuple[str, str | None]:
         """(stage, reason) as mapping `name` saw the item: its own delivery, or why it never got one."""
-        stage, reason, _ = self.overall()
+        stage, reason, _ = self.overall
         if self.verdict is None or stage in (BLOCKED, FILTERED, ROUTING_FAILED):
             return stage, reason
         mine = [d for d in self.verdict.get("deliveries") or [] if d.get("subscription") == name]
@@ -283,7 +286,7 @@ def funnels(items: Iterable[Received], mappings: Sequence[str], *, only: str | N
         names = [only]
     per_mapping = {name: Funnel(name, "mapping") for name in names}
     for item in items:
-        stage, reason, subscription = item.overall()
+        stage, reason, subscription = item.overall
         overall.add(item, stage, reason, subscription)
         if item.webhook:
             webhook.add(item, stage, reason, None)

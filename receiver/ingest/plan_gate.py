@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from destination.payload.messages import escape_pointer_token
 from destination.plan.check import UNPLANNED, Violation, check_message, omit_unplanned
 from destination.plan.model import PlanError, TrackingPlan, load_plan, plan_path
 from destination.plan.pii import PiiFields, pii_fields
@@ -88,7 +89,7 @@ def dropped(before: Any, after: Any, at: str) -> list[str]:
     found: list[str] = []
     if isinstance(before, dict) and isinstance(after, dict):
         for key, value in before.items():
-            here = f"{at}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            here = f"{at}/{escape_pointer_token(str(key))}"
             found.extend([here] if key not in after else dropped(value, after[key], here))
     elif isinstance(before, list) and isinstance(after, list):
         for n, (old, new) in enumerate(zip(before, after, strict=False)):

@@ -81,7 +81,7 @@ def _error(entry: LogEntry) -> dict[str, Any] | None:
     return {"code": entry.error_code, "message": entry.error or "", "field": field if isinstance(field, str) else None}
 
 
-def _outcome(routing: str, deliveries: Sequence[dict[str, Any]], copies: int) -> str:
+def _outcome(routing: str, deliveries: Sequence[dict[str, Any]]) -> str:
     if routing != "routed":
         return routing if routing != "none" else "duplicate"
     applied = sum(1 for d in deliveries if d["applied"])
@@ -115,7 +115,7 @@ def verdict_of(message_id: str, entries: Iterable[LogEntry], duplicates: Iterabl
     first = mine[0] if mine else (copies[0] if copies else None)
     return {
         "message_id": message_id,
-        "outcome": _outcome(routing, deliveries, len(copies)),
+        "outcome": _outcome(routing, deliveries),
         "received_at": first.timestamp if first else None,
         "source": first.source if first else None,
         "event_type": first.event_type if first else None,
