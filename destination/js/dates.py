@@ -28,9 +28,9 @@ _NUMBER, _SYMBOL, _WORD, _SPACE, _UNKNOWN, _END = "number", "symbol", "word", "s
 _INVALID, _MONTH, _ZONE, _T, _AM_PM = range(5)
 
 _MAX_DIGITS: Final = 9  # a numeral's value is its first nine digits after leading zeros; the rest are ignored
-_MAX_TIME: Final = 8.64e15  # the ECMAScript time value limit, in ms either side of the epoch
+MAX_TIME: Final = 8.64e15  # the ECMAScript time value limit, in ms either side of the epoch
 _SMI_MAX: Final = 2**30 - 1  # V8's small-integer limit, which bounds a zone offset in seconds
-_DAY_MS: Final = 86_400_000
+DAY_MS: Final = 86_400_000
 # JavaScript's white space (the line separators U+2028 and U+2029 are not, here); every other
 # character from 'A' up (letters, '[', '_', '{', any other non-ASCII character) is part of a word.
 _SPACES: Final = frozenset(JS_WHITESPACE) - {"\u2028", "\u2029"}
@@ -438,10 +438,10 @@ def date_parse(text: str) -> float:
     if parsed is None:
         return math.nan
     (year, month, day), ms, offset = parsed
-    moment = (_days_from_civil(year, month) + day - 1) * _DAY_MS + ms
+    moment = (_days_from_civil(year, month) + day - 1) * DAY_MS + ms
     if offset is None:
-        if abs(moment) > _MAX_TIME + 10 * _DAY_MS:  # V8 refuses local times past the range's margin
+        if abs(moment) > MAX_TIME + 10 * DAY_MS:  # V8 refuses local times past the range's margin
             return math.nan
     else:
         moment -= offset * 1000
-    return float(moment) if abs(moment) <= _MAX_TIME else math.nan
+    return float(moment) if abs(moment) <= MAX_TIME else math.nan

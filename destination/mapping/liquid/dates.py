@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from destination.js.dates import date_parse
+from destination.js.dates import DAY_MS, MAX_TIME, date_parse
 from destination.js.values import is_number, to_double, to_js_string
 from destination.mapping.liquid.values import is_nil, js, stringify
 
@@ -40,7 +40,6 @@ _MONTHS = [
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-_DAY_MS = 86_400_000
 _CYCLE_DAYS = 146_097  # 400 Gregorian years: the same leap years and weekdays come round again
 _DAYS_TO_2000 = 10_957
 _PYTHON_DAYS = range(-719_162 + 366, 2_932_896 - 366)  # days from the epoch that datetime holds, with a margin
@@ -52,7 +51,7 @@ def _wall(ms: int) -> tuple[datetime, int]:
     JavaScript's dates reach 275760 years either side of 1970; a moment outside Python's range
     is moved by whole 400-year cycles, which keeps its weekday, day of the year and leap year.
     """
-    days, rest = divmod(ms, _DAY_MS)
+    days, rest = divmod(ms, DAY_MS)
     cycles = 0 if days in _PYTHON_DAYS else (days - _DAYS_TO_2000) // _CYCLE_DAYS
     moved = timedelta(days=days - cycles * _CYCLE_DAYS, milliseconds=rest)
     return _EPOCH.replace(tzinfo=None) + moved, 400 * cycles
@@ -73,7 +72,7 @@ class Shown:
 
 def _from_ms(ms: float) -> int | None:
     """TimeClip: the integer time value, or None for Invalid Date."""
-    if not math.isfinite(ms) or abs(ms) > 8.64e15:
+    if not math.isfinite(ms) or abs(ms) > MAX_TIME:
         return None
     return int(ms)
 
@@ -127,7 +126,7 @@ def parse_date(value: Any, offset: Any = None) -> Shown | None:
     if moment is None:
         return None
     east, name = _zone(offset, moment) or (0, "")
-    if east == _INVALID_OFFSET or abs(moment + east * 60_000) > 8.64e15:
+    if east == _INVALID_OFFSET or abs(moment + east * 60_000) > MAX_TIME:
         return None  # liquidjs's shifted display date is Invalid Date, so the value is no date
     return Shown(moment, east, name)
 
