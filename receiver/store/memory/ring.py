@@ -172,31 +172,32 @@ class LogRing:
                 lane.drop(where)
             return gone
 
-    def _snapshot(self, *, bodies: bool = True) -> list[LogEntry]:
-        """Every entry retention keeps, oldest first (the two lanes merged by `seq`), as reads show them
-        (`bodies` False: their bodies as held, for what only counts or dates them)."""
+    def _snapshot(self, now: float | None = None) -> list[LogEntry]:
+        """Every entry retention keeps at `now`, oldest first (the two lanes merged by `seq`), with their
+        bodies as held: a filter never looks at bodies, so only a page's entries are read as shown."""
         with self._lock:
             trusted, anonymous = list(self._trusted.entries), list(self._anonymous.entries)
         merged = list(heapq.merge(trusted, anonymous, key=lambda entry: entry.seq)) if anonymous else trusted
-        read = self._retention.reader(self._kind, self._clock(), bodies=bodies)
-        return [shown for shown in map(read, merged) if shown is not None]
+        kept = self._retention.reader(self._kind, self._clock() if now is None else now, bodies=False)
+        return [entry for entry in merged if kept(entry) is not None]
 
     def count(self, where: LogFilter) -> int:
         """How many entries the log holds that match (whatever page is being shown)."""
-        return sum(1 for entry in self._snapshot(bodies=False) if where(entry))
+        return sum(1 for entry in self._snapshot() if where(entry))
 
     def latest_by_source(self, where: LogFilter) -> dict[str, datetime]:
         """The newest matching entry's time per source (entries without one are left out)."""
         latest: dict[str, datetime] = {}
-        for entry in self._snapshot(bodies=False):
+        for entry in self._snapshot():
             if entry.source is not None and where(entry):
                 latest[entry.source] = max(entry.timestamp, latest.get(entry.source, entry.timestamp))
         return latest
 
     def query(self, where: LogFilter, *, limit: int, cursor: int | None = None) -> LogPage:
         """Matching entries, newest first, older than `cursor` (a `seq` from a previous page)."""
+        now = self._clock()
         found: list[LogEntry] = []
-        for entry in reversed(self._snapshot()):
+        for entry in reversed(self._snapshot(now)):
             if cursor is not None and entry.seq >= cursor:
                 continue
             if where(entry):
@@ -204,7 +205,8 @@ class LogRing:
                 if len(found) > limit:
                     break
         more = len(found) > limit
-        page = found[:limit]
+        shown = self._retention.reader(self._kind, now)
+        page = [entry for entry in map(shown, found[:limit]) if entry is not None]
         return LogPage(entries=page, next_cursor=page[-1].seq if more and page else None)
 
 
