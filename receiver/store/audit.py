@@ -15,12 +15,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
+
+from receiver.store.times import from_micros, micros
 
 GENESIS = "0" * 64
 """The `prev_hash` of the first record ever appended."""
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ACTIONS = (
     "sign_in",
     "sign_in.failed",
@@ -145,16 +146,6 @@ def action_matches(action: str, wanted: str) -> bool:
     return action.startswith(wanted) if wanted.endswith(".") else action == wanted
 
 
-def micros(moment: datetime) -> int:
-    """A time as integer microseconds since the epoch, exactly (no float rounding); a naive one is UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return (aware - EPOCH) // timedelta(microseconds=1)
-
-
-def moment(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=value)
-
-
 def _plain(value: Any) -> Any:
     """A value as JSON gives it back (tuples become lists, unknown types their text), so what a backend
     reads back hashes exactly as what was appended."""
@@ -172,7 +163,7 @@ def normalised(entry: AuditEntry) -> AuditEntry:
     """The entry as every backend stores it: UTC, whole microseconds, JSON values, storable text."""
     changes = tuple(FieldChange(str(c.field), _plain(c.before), _plain(c.after)) for c in entry.changes)
     return AuditEntry(
-        moment(micros(entry.at)),
+        from_micros(micros(entry.at)),
         _storable(entry.actor) or "",
         _storable(entry.action) or "",
         _storable(entry.what) or "",
@@ -207,7 +198,7 @@ def entry_from_fields(row: Any) -> AuditEntry:
     listed = json.loads(kept) if isinstance(kept, str) else kept or ()
     changes = tuple(FieldChange(c["field"], c["before"], c["after"]) for c in listed)
     return AuditEntry(
-        moment(int(get("at"))),
+        from_micros(int(get("at"))),
         get("actor"),
         get("action"),
         get("what"),

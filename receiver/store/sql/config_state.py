@@ -9,7 +9,7 @@ the database decides which of two concurrent first events wins, on one instance 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -30,16 +30,9 @@ from receiver.store.sql.config_tables import (
     saved_settings,
     stored_mappings,
 )
+from receiver.store.times import from_micros, micros
 
 SETTINGS, MAPPINGS = "settings", "mappings"
-
-
-def _micros(moment: datetime) -> int:
-    return int(moment.timestamp() * 1_000_000)
-
-
-def _moment(micros: int) -> datetime:
-    return datetime.fromtimestamp(micros / 1_000_000, UTC)
 
 
 T = TypeVar("T")
@@ -132,13 +125,13 @@ class SqlConfigState:
         async with self.engine.connect() as conn:
             version = await self._version(conn, MAPPINGS)
             rows = await conn.execute(select(stored_mappings).order_by(stored_mappings.c.key))
-            return version, [StoredMapping(row.key, row.text, _moment(row.updated_at)) for row in rows]
+            return version, [StoredMapping(row.key, row.text, from_micros(row.updated_at)) for row in rows]
 
     async def mappings_version(self) -> int:
         return await self._quick_read(partial(_read_version, MAPPINGS))
 
     async def save_mapping(self, mapping: StoredMapping, entry: AuditEntry) -> int:
-        row = {"key": mapping.key, "text": mapping.text, "updated_at": _micros(mapping.updated_at)}
+        row = {"key": mapping.key, "text": mapping.text, "updated_at": micros(mapping.updated_at)}
         async with self.engine.begin() as conn:
             version = await self._bump(conn, MAPPINGS)
             statement = self._insert(stored_mappings).values(**row)
@@ -169,7 +162,7 @@ class SqlConfigState:
 
     async def record_mapping_versions(self, versions: Sequence[MappingVersion]) -> None:
         rows = [
-            {"digest": v.digest, "name": v.name, "definition": dict(v.definition), "first_seen": _micros(v.first_seen)}
+            {"digest": v.digest, "name": v.name, "definition": dict(v.definition), "first_seen": micros(v.first_seen)}
             for v in versions
         ]
         if rows:
@@ -181,7 +174,7 @@ class SqlConfigState:
             row = (await conn.execute(select(mapping_versions).where(mapping_versions.c.digest == digest))).first()
         if row is None:
             return None
-        return MappingVersion(row.digest, row.name, row.definition, _moment(row.first_seen))
+        return MappingVersion(row.digest, row.name, row.definition, from_micros(row.first_seen))
 
     async def external_id_owner(self, attribute: str, external_id: str) -> str | None:
         return await self._quick_read(partial(_read_owner, attribute, external_id))

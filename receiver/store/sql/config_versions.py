@@ -8,7 +8,6 @@ its newest `VERSIONS_KEPT_PER_SUBJECT` versions, as the memory backend does (the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from receiver.store.config_state import AuditEntry, version_from
 from receiver.store.config_versions import HISTORY_LIMIT, VERSIONS_KEPT_PER_SUBJECT, ConfigVersion
 from receiver.store.sql.config_tables import config_history
+from receiver.store.times import from_micros, micros
 
 table = config_history
 
@@ -28,7 +28,7 @@ async def record(conn: AsyncConnection, subject: str, entry: AuditEntry, text: s
     row = {
         "subject": subject,
         "number": version.number,
-        "at": int(version.at.timestamp() * 1_000_000),
+        "at": micros(version.at),
         "who": version.who,
         "what": version.what,
         "text": text,
@@ -40,8 +40,7 @@ async def record(conn: AsyncConnection, subject: str, entry: AuditEntry, text: s
 
 
 def _version(row: Any) -> ConfigVersion:
-    at = datetime.fromtimestamp(row.at / 1_000_000, UTC)
-    return ConfigVersion(row.subject, int(row.number), at, row.who, row.what, row.text)
+    return ConfigVersion(row.subject, int(row.number), from_micros(row.at), row.who, row.what, row.text)
 
 
 async def history(engine: AsyncEngine, subject: str, limit: int, before: int | None) -> list[ConfigVersion]:

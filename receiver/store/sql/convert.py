@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import exc
@@ -15,19 +14,10 @@ from receiver.store.contract import LogEntry, NewLogEntry, StoredEvent, StoreUna
 from receiver.store.entries import dump_json
 from receiver.store.lineage import lineage_from
 from receiver.store.retention import REMOVED_TEXT
+from receiver.store.times import from_micros
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def micros(moment: datetime) -> int:
-    """A datetime as integer microseconds since the epoch (exact, and ordered like the datetime)."""
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_micros(value: int) -> datetime:
-    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
 
 
 def event_of(row: Any) -> StoredEvent:

@@ -36,10 +36,11 @@ from receiver.store.lineage import Lineage
 from receiver.store.memory.store import changed_keys
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import event_of, from_micros
+from receiver.store.sql.convert import event_of
 from receiver.store.sql.driver import EVENT_COLUMNS, insert_many
 from receiver.store.sql.engine import json_text
 from receiver.store.sql.group import Bulk
+from receiver.store.times import from_micros
 
 
 class _Unknown(Exception):

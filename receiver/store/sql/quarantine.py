@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, 
 from receiver.store.limits import StoreLimits
 from receiver.store.quarantine import NewQuarantined, Quarantined, size_of
 from receiver.store.sql.bounded import trim_beyond
-from receiver.store.sql.convert import from_micros, micros
 from receiver.store.sql.tables import quarantine as table
+from receiver.store.times import from_micros, micros
 
 T = TypeVar("T")
 _COLUMNS = (table.c.seq, table.c.message_id, table.c.quarantined_at, table.c.event_type, table.c.event)

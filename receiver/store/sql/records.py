@@ -34,9 +34,10 @@ from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.sql import quarantine
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import from_micros, log_entry_from, log_entry_of, micros, plan_text
+from receiver.store.sql.convert import log_entry_from, log_entry_of, plan_text
 from receiver.store.sql.driver import LOG_COLUMNS, insert_returning
 from receiver.store.sql.group import Bulk
+from receiver.store.times import from_micros, micros
 
 LOG_KINDS: tuple[LogKind, ...] = ("inbound", "outbound", "duplicate")
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import from_micros, micros
+from receiver.store.times import from_micros, micros
 from receiver.store.users import NewUser, StoredUser
 
 _left = (
