@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -235,7 +235,7 @@ def mark(record: AuditRecord) -> ChainMark:
     return ChainMark(record.seq, record.hash)
 
 
-def prune_point(records: Sequence[AuditRecord], older_than: datetime) -> int:
+def prune_point(records: Iterable[AuditRecord], older_than: datetime) -> int:
     """How many of the oldest records (oldest first) a prune removes: the run of them older than the
     cutoff, so what stays is always one unbroken chain after the anchor."""
     count = 0
@@ -274,14 +274,3 @@ def verify(chain: AuditChain) -> list[Problem]:
             Problem(chain.head.seq, "head", f"the head ({chain.head.seq}) does not match the newest record")
         )
     return problems
-
-
-def newest_first(records: Iterable[AuditRecord], wanted: AuditFilter, limit: int) -> list[AuditRecord]:
-    """The newest `limit` records `wanted` matches (for backends that filter in Python)."""
-    found: list[AuditRecord] = []
-    for record in sorted(records, key=lambda r: r.seq, reverse=True):
-        if len(found) >= limit:
-            break
-        if wanted.matches(record):
-            found.append(record)
-    return found

@@ -30,6 +30,11 @@ def dump_json(value: Any) -> str:
     return dumps_text(value)
 
 
+def plan_json(plan_check: Any) -> str | None:
+    """A plan verdict as the JSON text every backend keeps (None, SQL NULL, when the message was not checked)."""
+    return None if plan_check is None else dump_json(plan_check)
+
+
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 """NUL and unpaired surrogates: valid in a Python string (and escaped in JSON), refused by PostgreSQL's text and jsonb."""
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")

@@ -24,6 +24,11 @@ HISTORY_LIMIT = 500
 """The most versions one `history` read returns."""
 
 
+def history_size(limit: int) -> int:
+    """How many versions a `history(limit=…)` read returns at most, on every backend."""
+    return max(0, min(limit, HISTORY_LIMIT))
+
+
 def mapping_subject(key: str) -> str:
     """The subject of a mapping's versions."""
     return MAPPING_PREFIX + key

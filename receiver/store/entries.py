@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from receiver.store.bodies import dump_json
+from receiver.store.bodies import dump_json, plan_json
 
 __all__ = ["LogEntry", "LogFilter", "LogPage", "dump_json", "unstored_entry"]
 
@@ -121,7 +121,7 @@ def unstored_entry(
         request_json=dump_json(request),
         response_json=dump_json(response),
         authenticated=authenticated,
-        plan_json=dump_json(plan_check) if plan_check is not None else None,
+        plan_json=plan_json(plan_check),
         **fields,
     )
 

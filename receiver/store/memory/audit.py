@@ -14,7 +14,6 @@ from receiver.store.audit import (
     ChainMark,
     link,
     mark,
-    newest_first,
     prune_point,
 )
 
@@ -37,13 +36,20 @@ class MemoryAuditChain:
         return record
 
     def newest(self, limit: int, wanted: AuditFilter) -> list[AuditRecord]:
-        return newest_first(self._records, wanted, limit) if limit > 0 else []
+        """The newest `limit` records `wanted` matches: the records are in seq order, newest last."""
+        found: list[AuditRecord] = []
+        for record in reversed(self._records):
+            if len(found) >= limit:
+                break
+            if wanted.matches(record):
+                found.append(record)
+        return found
 
     def chain(self) -> AuditChain:
         return AuditChain(tuple(self._records), self.head, self.anchor)
 
     def prune(self, older_than: datetime) -> int:
-        count = prune_point(list(self._records), older_than)
+        count = prune_point(self._records, older_than)
         for _ in range(count):
             self.anchor = mark(self._records.popleft())
         return count

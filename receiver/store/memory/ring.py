@@ -21,8 +21,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from receiver.store.bodies import anonymous_entries, bounded
-from receiver.store.entries import LogEntry, LogFilter, LogPage, dump_json
+from receiver.store.bodies import anonymous_entries, bounded, plan_json
+from receiver.store.entries import LogEntry, LogFilter, LogPage
 from receiver.store.retention import SWEEP_EVERY, Retention
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -147,7 +147,7 @@ class LogRing:
                     "subscription": subscription,
                     "mapping_version": mapping_version,
                     "test_run": test_run,
-                    "plan_json": dump_json(plan_check) if plan_check is not None else None,
+                    "plan_json": plan_json(plan_check),
                 }
             )
             (self._trusted if authenticated else self._anonymous).add(entry)

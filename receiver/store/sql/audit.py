@@ -46,12 +46,13 @@ def _record(row: Any) -> AuditRecord:
     return AuditRecord(int(row.seq), entry_from_fields(row), row.prev_hash, row.hash)
 
 
-async def _marks(conn: AsyncConnection, insert: Any, *, share: bool) -> tuple[ChainMark, ChainMark]:
-    """Head and anchor, the row locked (for update, or `share`d for reading); made on first use."""
+async def _marks(conn: AsyncConnection, insert: Any = None) -> tuple[ChainMark, ChainMark]:
+    """Head and anchor. A writer (given its dialect's `insert`) makes the row on first use and locks it
+    for update, so appends queue behind each other; a reader only shares the lock."""
     start = {"head_seq": 0, "head_hash": START.hash, "anchor_seq": 0, "anchor_hash": START.hash}
-    if not share:
+    if insert is not None:
         await conn.execute(insert(audit_marks).values(id=MARKS_ID, **start).on_conflict_do_nothing())
-    query = select(audit_marks).where(audit_marks.c.id == MARKS_ID).with_for_update(read=share)
+    query = select(audit_marks).where(audit_marks.c.id == MARKS_ID).with_for_update(read=insert is None)
     row = (await conn.execute(query)).first()
     if row is None:
         return START, START
@@ -60,7 +61,7 @@ async def _marks(conn: AsyncConnection, insert: Any, *, share: bool) -> tuple[Ch
 
 async def append(conn: AsyncConnection, insert: Any, entry: AuditEntry) -> AuditRecord:
     """Link `entry` after the head and store it, in the caller's transaction."""
-    head, _ = await _marks(conn, insert, share=False)
+    head, _ = await _marks(conn, insert)
     record = link(head, entry)
     await conn.execute(audit_records.insert().values(**record_row(record)))
     moved = {"head_seq": record.seq, "head_hash": record.hash}
@@ -88,15 +89,15 @@ async def newest(conn: AsyncConnection, limit: int, wanted: AuditFilter) -> list
     return [_record(row) for row in await conn.execute(query)]
 
 
-async def chain(conn: AsyncConnection, insert: Any) -> AuditChain:
-    head, anchor = await _marks(conn, insert, share=True)
+async def chain(conn: AsyncConnection) -> AuditChain:
+    head, anchor = await _marks(conn)
     rows = await conn.execute(select(audit_records).order_by(audit_records.c.seq))
     return AuditChain(tuple(_record(row) for row in rows), head, anchor)
 
 
 async def prune(conn: AsyncConnection, insert: Any, older_than: datetime) -> int:
     """Remove the oldest run of records older than the cutoff and move the anchor to the newest removed."""
-    await _marks(conn, insert, share=False)
+    await _marks(conn, insert)
     c = audit_records.c
     first_kept = await conn.scalar(select(c.seq).where(c.at >= micros(older_than)).order_by(c.seq).limit(1))
     cut = select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)

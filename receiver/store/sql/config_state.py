@@ -115,7 +115,7 @@ class SqlConfigState:
 
     async def audit_chain(self) -> AuditChain:
         async with self.engine.begin() as conn:
-            return await chain.chain(conn, self._insert)
+            return await chain.chain(conn)
 
     async def audit_prune(self, older_than: datetime) -> int:
         async with self.engine.begin() as conn:

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from receiver.store.config_state import AuditEntry, version_from
-from receiver.store.config_versions import HISTORY_LIMIT, VERSIONS_KEPT_PER_SUBJECT, ConfigVersion
+from receiver.store.config_versions import VERSIONS_KEPT_PER_SUBJECT, ConfigVersion, history_size
 from receiver.store.sql.config_tables import config_history
 from receiver.store.times import from_micros, micros
 
@@ -47,7 +47,7 @@ async def history(engine: AsyncEngine, subject: str, limit: int, before: int | N
     query = select(table).where(table.c.subject == subject)
     if before is not None:
         query = query.where(table.c.number < before)
-    query = query.order_by(table.c.number.desc()).limit(max(0, min(limit, HISTORY_LIMIT)))
+    query = query.order_by(table.c.number.desc()).limit(history_size(limit))
     async with engine.connect() as conn:
         return [_version(row) for row in await conn.execute(query)]
 

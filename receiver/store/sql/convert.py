@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import exc
 
-from receiver.store.bodies import BoundedFields
+from receiver.store.bodies import BoundedFields, plan_json
 from receiver.store.contract import LogEntry, NewLogEntry, StoredEvent, StoreUnavailable
 from receiver.store.entries import dump_json
 from receiver.store.lineage import lineage_from
@@ -53,7 +53,7 @@ def log_entry_of(row: Any) -> LogEntry:
         subscription=row.subscription,
         mapping_version=row.mapping_version,
         test_run=row.test_run,
-        plan_json=dump_json(row.plan_check) if row.plan_check is not None else None,
+        plan_json=plan_json(row.plan_check),
         truncated=row.truncated,
         authenticated=row.authenticated,
     )
@@ -82,14 +82,9 @@ def log_entry_from(entry: NewLogEntry, kept: BoundedFields, seq: int) -> LogEntr
             "subscription": entry.subscription,
             "mapping_version": entry.mapping_version,
             "test_run": entry.test_run,
-            "plan_json": plan_text(entry),
+            "plan_json": plan_json(entry.plan_check),
         }
     )
-
-
-def plan_text(entry: NewLogEntry) -> str | None:
-    """The entry's plan verdict as the JSON text both the row and the entry keep (SQL NULL when unchecked)."""
-    return dump_json(entry.plan_check) if entry.plan_check is not None else None
 
 
 _DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError, TimeoutError, asyncio.TimeoutError)

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, null, or_, select, true, update
 
-from receiver.store.bodies import BoundedFields, anonymous_entries, bounded
+from receiver.store.bodies import BoundedFields, anonymous_entries, bounded, plan_json
 from receiver.store.contract import (
     LogEntry,
     LogFilter,
@@ -34,7 +34,7 @@ from receiver.store.limits import StoreLimits, check_outbox_room
 from receiver.store.sql import quarantine
 from receiver.store.sql import statements as sql
 from receiver.store.sql import tables as t
-from receiver.store.sql.convert import log_entry_from, log_entry_of, plan_text
+from receiver.store.sql.convert import log_entry_from, log_entry_of
 from receiver.store.sql.driver import LOG_COLUMNS, insert_returning
 from receiver.store.sql.group import Bulk
 from receiver.store.times import from_micros, micros
@@ -218,7 +218,7 @@ def _log_row(kind: LogKind, entry: NewLogEntry, kept: BoundedFields) -> tuple[An
         entry.subscription,
         entry.mapping_version,
         entry.test_run,
-        plan_text(entry),
+        plan_json(entry.plan_check),
         entry.authenticated,
         kept.truncated,
     )

@@ -71,14 +71,9 @@ def _count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(t.users)).scalar() or 0)
 
 
-def _set_role(name: str, role: str, conn: Connection) -> bool:
-    changed = conn.execute(update(t.users).where(t.users.c.name == name).values(role=role)).rowcount
-    conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
-    return bool(changed)
-
-
-def _set_pii(name: str, granted: bool, conn: Connection) -> bool:
-    changed = conn.execute(update(t.users).where(t.users.c.name == name).values(pii_access=granted)).rowcount
+def _change(name: str, values: dict[str, Any], conn: Connection) -> bool:
+    """Change what the user may do (its role, its PII access): its sessions end with it."""
+    changed = conn.execute(update(t.users).where(t.users.c.name == name).values(**values)).rowcount
     conn.execute(delete(t.sessions).where(t.sessions.c.user_name == name))
     return bool(changed)
 
@@ -121,10 +116,10 @@ class SqlUsers:
         return found
 
     async def user_set_role(self, name: str, role: str) -> bool:
-        return bool(await self._write(partial(_set_role, name, role)))
+        return bool(await self._write(partial(_change, name, {"role": role})))
 
     async def user_set_pii(self, name: str, granted: bool) -> bool:
-        return bool(await self._write(partial(_set_pii, name, granted)))
+        return bool(await self._write(partial(_change, name, {"pii_access": granted})))
 
     async def user_remove(self, name: str) -> bool:
         return bool(await self._write(partial(_remove, name)))
