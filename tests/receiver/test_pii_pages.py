@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import yaml
 from mapping_forms import QUIZ_WON_FORM
-from signed_in import Browser
+from signed_in import Browser, signed_in_as
 
 from receiver.pages.pii import MASK, PII_HIDDEN
-from receiver.pages.sessions import cookie_name
 
 EMAIL = "planted.secret@example.com"
 NAME = "Plantedfirstname"
@@ -59,14 +57,6 @@ def receiver(start_receiver, write_mappings, tmp_path: Path):
     return running
 
 
-def as_user(receiver, *, pii_access: bool, role: str = "auditor") -> tuple[httpx.Client, str]:
-    """A client carrying a session planted for a user of `role`, with or without PII access; and its CSRF token."""
-    sessions = receiver.app.state.sessions
-    token, session = receiver.call(sessions.create(user="au", role=role, pii_access=pii_access))
-    name = cookie_name(urlsplit(receiver.base_url).netloc)
-    return receiver.client(headers={"Cookie": f"{name}={token}"}), session.csrf
-
-
 PAGES = ("/logs", "/logs/data", "/customers/pii-1", "/logs/quarantine", "/overview")
 IDENTIFY_TEXT = json.dumps({"type": "identify", "userId": "t-1", "traits": {"email": EMAIL, "first_name": NAME}})
 RECENT = {**QUIZ_WON_FORM, "cond_field": ["type"], "cond_name": [""], "cond_op": ["is"], "cond_value": ["identify"]}
@@ -90,11 +80,11 @@ def shown(client: httpx.Client | Browser) -> dict[str, str]:
 
 
 def test_an_auditor_without_pii_access_sees_every_value_masked(receiver) -> None:
-    client, _ = as_user(receiver, pii_access=False)
+    client, _ = signed_in_as(receiver, "au", "auditor", pii_access=False)
     with client:
         pages = shown(client)
         entry = client.get("/logs/data", params={"id": "id-1"}).json()["rows"][0]
-    editor, csrf = as_user(receiver, pii_access=False, role="editor")
+    editor, csrf = signed_in_as(receiver, "au", "editor", pii_access=False)
     with editor:
         pages |= editor_pages(editor, csrf)
     for path, text in pages.items():
@@ -110,10 +100,10 @@ def test_an_auditor_without_pii_access_sees_every_value_masked(receiver) -> None
 
 
 def test_an_auditor_granted_pii_access_and_the_admin_see_them(receiver) -> None:
-    client, _ = as_user(receiver, pii_access=True)
+    client, _ = signed_in_as(receiver, "au", "auditor", pii_access=True)
     with client:
         granted = shown(client)
-    editor, csrf = as_user(receiver, pii_access=True, role="editor")
+    editor, csrf = signed_in_as(receiver, "au", "editor", pii_access=True)
     with editor:
         granted |= editor_pages(editor, csrf)
     assert EMAIL in granted["tester"] and EMAIL in granted["recent"]
