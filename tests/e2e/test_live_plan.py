@@ -9,13 +9,11 @@ records) a violation, `Order Completed` blocks one; an unplanned event is a viol
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
+from plans import write_plan
 from segment.analytics import Client
 
 STORES = pytest.mark.parametrize("receiver_backend", ["memory", "sqlite", "postgresql"], indirect=True)
@@ -57,12 +55,6 @@ def plan(order_id_pattern: str) -> dict[str, Any]:
     }
 
 
-def write_plan(path: Path, pattern: str, stamp: int) -> Path:
-    path.write_text(yaml.safe_dump(plan(pattern)), encoding="utf-8")
-    os.utime(path, ns=(stamp, stamp))  # a new stamp even within the file system's clock resolution
-    return path
-
-
 def verdict(http: httpx.Client, message_id: str) -> dict[str, Any]:
     answer = http.get(f"/v1/messages/{message_id}")
     assert answer.status_code == 200, answer.text
@@ -73,7 +65,7 @@ def verdict(http: httpx.Client, message_id: str) -> dict[str, Any]:
 def test_planned_unplanned_and_violating_events_follow_their_policy_and_a_fixed_plan_replays(
     start_receiver, write_mappings, receiver_backend, tmp_path
 ):
-    plan_file = write_plan(tmp_path / "tracking_plan.yaml", "^ORD-[0-9]+$", 10**18)
+    plan_file = write_plan(tmp_path / "tracking_plan.yaml", plan("^ORD-[0-9]+$"), stamp=10**18)
     receiver = start_receiver(
         mappings_dir=write_mappings({}, shipped=SHIPPED), tracking_plan=str(plan_file), metrics=True
     )
@@ -125,7 +117,7 @@ def test_planned_unplanned_and_violating_events_follow_their_policy_and_a_fixed_
         assert still.status_code == 200 and still.json()["outcome"] == "blocked"
         assert http.get("/v1/quarantine").json()["count"] == 1
 
-        write_plan(plan_file, "^(ORD-|o-)[0-9]+$", 2 * 10**18)
+        write_plan(plan_file, plan("^(ORD-|o-)[0-9]+$"), stamp=2 * 10**18)
         replayed = http.post("/v1/quarantine/order-bad/replay")
         assert replayed.status_code == 200 and replayed.json()["outcome"] == "released", replayed.text
         assert replayed.json()["plan"]["violations"] == []

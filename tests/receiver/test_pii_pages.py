@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from mapping_forms import QUIZ_WON_FORM
+from plans import pii_identify, write_plan
 from signed_in import Browser, signed_in_as
 
 from receiver.pages.pii import MASK, PII_HIDDEN
@@ -21,16 +21,7 @@ BAD_EMAIL = "quarantined-secret-value"  # not an email: the block's violation qu
 PLAN = {
     "version": 1,
     "events": [
-        {
-            "type": "identify",
-            "traits": {
-                "properties": {
-                    "email": {"type": "string", "pii": "email"},
-                    "first_name": {"type": "string", "pii": "name"},
-                    "tier": {"type": "string"},
-                }
-            },
-        },
+        pii_identify(tier={"type": "string"}),
         {
             "type": "track",
             "name": "Order Completed",
@@ -44,8 +35,7 @@ PLANTED = (EMAIL, NAME, BAD_EMAIL)
 
 @pytest.fixture
 def receiver(start_receiver, write_mappings, tmp_path: Path):
-    plan = tmp_path / "plan.yaml"
-    plan.write_text(yaml.safe_dump(PLAN), encoding="utf-8")
+    plan = write_plan(tmp_path / "plan.yaml", PLAN)
     mappings = write_mappings({}, shipped=["profile-updates.yaml", "order-completed.yaml"])
     running = start_receiver(mappings_dir=mappings, tracking_plan=str(plan))
     auth = (running.write_key, "")
