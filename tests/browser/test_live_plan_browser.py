@@ -5,11 +5,11 @@ to `tests/artifacts/`."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
+from typing import Any
 
-import yaml
+from plans import write_plan
 from playwright.sync_api import Page, expect
 from segment.analytics import Client
 from test_configuration_browser import _sign_in
@@ -21,7 +21,7 @@ from receiver.pages.views import DASHBOARD_PATH, INBOUND_LOG
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
-def write_plan(path: Path, pattern: str, stamp: int) -> None:
+def plan(pattern: str) -> dict[str, Any]:
     order = {
         "type": "track",
         "name": "Order Completed",
@@ -31,15 +31,14 @@ def write_plan(path: Path, pattern: str, stamp: int) -> None:
             "properties": {"order_id": {"pattern": pattern}, "total": {}},
         },
     }
-    path.write_text(yaml.safe_dump({"version": 1, "events": [order]}), encoding="utf-8")
-    os.utime(path, ns=(stamp, stamp))
+    return {"version": 1, "events": [order]}
 
 
 def test_a_quarantined_message_is_replayed_once_the_plan_is_fixed(
     page: Page, start_receiver, write_mappings, tmp_path
 ) -> None:
     plan_file = tmp_path / "tracking_plan.yaml"
-    write_plan(plan_file, "^ORD-[0-9]+$", 10**18)
+    write_plan(plan_file, plan("^ORD-[0-9]+$"), stamp=10**18)
     receiver = start_receiver(
         mappings_dir=write_mappings({}, shipped=["order-completed.yaml"]), tracking_plan=str(plan_file)
     )
@@ -57,7 +56,7 @@ def test_a_quarantined_message_is_replayed_once_the_plan_is_fixed(
     expect(page.locator("#replay-result")).to_have_attribute("data-outcome", "blocked")
     expect(page.locator("tr.quarantined[data-message-id='held-1']")).to_have_count(1)
 
-    write_plan(plan_file, "^(ORD-|o-)[0-9]+$", 2 * 10**18)
+    write_plan(plan_file, plan("^(ORD-|o-)[0-9]+$"), stamp=2 * 10**18)
     page.locator("tr.quarantined[data-message-id='held-1'] button.replay").click()
     expect(page.locator("#replay-result")).to_have_attribute("data-outcome", "released")
     expect(page.locator("#quarantine-empty")).to_be_visible()

@@ -9,14 +9,12 @@ records) a violation, `Order Completed` blocks one; an unplanned event is a viol
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import yaml
+from plans import write_plan
 from segment.analytics import Client
+from verdicts import message_verdict
 
 STORES = pytest.mark.parametrize("receiver_backend", ["memory", "sqlite", "postgresql"], indirect=True)
 SHIPPED = ["points-earned.yaml", "order-completed.yaml", "signed-up.yaml"]
@@ -57,23 +55,11 @@ def plan(order_id_pattern: str) -> dict[str, Any]:
     }
 
 
-def write_plan(path: Path, pattern: str, stamp: int) -> Path:
-    path.write_text(yaml.safe_dump(plan(pattern)), encoding="utf-8")
-    os.utime(path, ns=(stamp, stamp))  # a new stamp even within the file system's clock resolution
-    return path
-
-
-def verdict(http: httpx.Client, message_id: str) -> dict[str, Any]:
-    answer = http.get(f"/v1/messages/{message_id}")
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 @STORES
 def test_planned_unplanned_and_violating_events_follow_their_policy_and_a_fixed_plan_replays(
     start_receiver, write_mappings, receiver_backend, tmp_path
 ):
-    plan_file = write_plan(tmp_path / "tracking_plan.yaml", "^ORD-[0-9]+$", 10**18)
+    plan_file = write_plan(tmp_path / "tracking_plan.yaml", plan("^ORD-[0-9]+$"), stamp=10**18)
     receiver = start_receiver(
         mappings_dir=write_mappings({}, shipped=SHIPPED), tracking_plan=str(plan_file), metrics=True
     )
@@ -88,27 +74,27 @@ def test_planned_unplanned_and_violating_events_follow_their_policy_and_a_fixed_
     library.track("p-1", "Order Completed", {"order_id": "o-1", "total": 10}, message_id="order-bad")  # a copy
 
     with receiver.client(headers=receiver.auth) as http:
-        earn = verdict(http, "earn")
+        earn = message_verdict(http, "earn")
         assert earn["outcome"] == "applied"
         assert earn["plan"] == {"policy": "omit", "violations": [], "omitted": ["/properties/coupon"]}
         assert earn["deliveries"][0]["payload"]["data"]["points"] == 5
 
-        signup = verdict(http, "signup")
+        signup = message_verdict(http, "signup")
         assert signup["outcome"] == "applied" and signup["plan"]["policy"] == "allow"
         [broken] = signup["plan"]["violations"]
         assert broken["type"] == "Enum-Mismatch" and broken["meta"] == {"instancePath": "/properties/method"}
 
-        blocked = verdict(http, "order-bad")
+        blocked = message_verdict(http, "order-bad")
         assert blocked["outcome"] == "blocked" and blocked["deliveries"] == []
         assert blocked["routing"]["status"] == "blocked" and blocked["routing"]["code"] == "PLAN_BLOCKED"
         [pattern] = blocked["plan"]["violations"]
         assert blocked["plan"]["policy"] == "block" and pattern["type"] == "Pattern-Mismatch"
         assert pattern["meta"]["instancePath"] == "/properties/order_id" and len(blocked["duplicates"]) == 1
 
-        ok = verdict(http, "order-ok")
+        ok = message_verdict(http, "order-ok")
         assert ok["outcome"] == "applied" and ok["plan"] == {"policy": "block", "violations": [], "omitted": []}
 
-        stray = verdict(http, "stray")
+        stray = message_verdict(http, "stray")
         assert stray["outcome"] == "ignored" and stray["plan"]["policy"] == "allow"
         assert [v["type"] for v in stray["plan"]["violations"]] == ["Unplanned-Event"]
 
@@ -125,7 +111,7 @@ def test_planned_unplanned_and_violating_events_follow_their_policy_and_a_fixed_
         assert still.status_code == 200 and still.json()["outcome"] == "blocked"
         assert http.get("/v1/quarantine").json()["count"] == 1
 
-        write_plan(plan_file, "^(ORD-|o-)[0-9]+$", 2 * 10**18)
+        write_plan(plan_file, plan("^(ORD-|o-)[0-9]+$"), stamp=2 * 10**18)
         replayed = http.post("/v1/quarantine/order-bad/replay")
         assert replayed.status_code == 200 and replayed.json()["outcome"] == "released", replayed.text
         assert replayed.json()["plan"]["violations"] == []
@@ -133,7 +119,7 @@ def test_planned_unplanned_and_violating_events_follow_their_policy_and_a_fixed_
         assert again.status_code == 404 and again.json()["error"]["code"] == "NOT_QUARANTINED"
         assert http.get("/v1/quarantine").json() == {"count": 0, "items": []}
 
-        after = verdict(http, "order-bad")
+        after = message_verdict(http, "order-bad")
         assert after["outcome"] == "applied" and after["plan"]["violations"] == []
         checkouts = [e for e in http.get("/v1/customers/p-1/events").json()["items"] if e["action"] == "checkout"]
         assert sorted(e["data"]["transaction_id"] for e in checkouts) == ["ORD-2", "o-1"], "delivered once"

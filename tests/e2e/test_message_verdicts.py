@@ -9,20 +9,14 @@ copy, and a webhook call straight in.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from segment.analytics import Client
+from verdicts import message_verdict
 
 from destination.definition.model import load_definition
 
 pytestmark = pytest.mark.parametrize("receiver_backend", ["memory", "sqlite", "postgresql"], indirect=True)
 SHIPPED = ["points-earned.yaml", "order-completed.yaml"]
-
-
-def _verdict(http: httpx.Client, message_id: str) -> dict:
-    answer = http.get(f"/v1/messages/{message_id}")
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def test_every_stage_of_every_message_is_answered_at_once_and_a_run_resets(
@@ -51,7 +45,7 @@ def test_every_stage_of_every_message_is_answered_at_once_and_a_run_resets(
         )
         assert sent.status_code == 202, sent.text
 
-        ok = _verdict(http, "ok")
+        ok = message_verdict(http, "ok")
         assert (ok["outcome"], ok["test_run"], ok["source"], ok["customer_id"]) == (
             "applied", run, "segment:analytics-python", "v-1",
         )  # fmt: skip
@@ -69,23 +63,23 @@ def test_every_stage_of_every_message_is_answered_at_once_and_a_run_resets(
         logged = http.get(ok["log_url"]).json()["items"]
         assert {e["seq"] for e in logged} == {delivery["log_entry"]}
 
-        refused = _verdict(http, "refused")
+        refused = message_verdict(http, "refused")
         [delivery] = refused["deliveries"]
         assert refused["outcome"] == "refused" and delivery["stage"] == "store" and not delivery["applied"]
         assert delivery["error"]["code"] == "INVALID_POINTS" and delivery["status"] == 422
 
-        failed = _verdict(http, "mapfail")
+        failed = message_verdict(http, "mapfail")
         [delivery] = failed["deliveries"]
         assert failed["outcome"] == "mapping_failed" and delivery["stage"] == "mapping"
         assert delivery["subscription"] == "Order Completed → checkout" and delivery["payload"] is None
         assert delivery["error"]["code"] == "MAPPING_FAILED" and delivery["mapping_version"]
 
         for message_id, code in (("ignored", "NO_TRIGGER_MATCHED"), ("off", "DESTINATION_DISABLED")):
-            verdict = _verdict(http, message_id)
+            verdict = message_verdict(http, message_id)
             assert verdict["outcome"] == "ignored" and verdict["deliveries"] == []
             assert verdict["routing"]["status"] == "ignored" and verdict["routing"]["code"] == code
 
-        hooked = _verdict(http, "hook-1")
+        hooked = message_verdict(http, "hook-1")
         [delivery] = hooked["deliveries"]
         assert (hooked["outcome"], hooked["source"], hooked["test_run"]) == ("applied", "webhook", run)
         assert delivery["subscription"] is None and delivery["payload"]["data"] == {"points": 2}
@@ -101,14 +95,14 @@ def test_every_stage_of_every_message_is_answered_at_once_and_a_run_resets(
         ]
         assert answer["outcomes"] == {"applied": 2, "refused": 1, "mapping_failed": 1, "ignored": 2}
         assert answer["count"] == 6 and answer["truncated"] is False
-        assert _verdict(http, "no-run")["test_run"] is None
+        assert message_verdict(http, "no-run")["test_run"] is None
 
         reset = http.delete("/v1/messages", params={"test_run": run}).json()
         assert reset["test_run"] == run and reset["forgotten"] == 7  # six messages' entries and the dropped copy
         after = http.get("/v1/messages", params={"test_run": run}).json()
         assert (after["count"], after["items"]) == (0, [])
         assert http.get("/v1/messages/ok").status_code == 404
-        assert _verdict(http, "no-run")["outcome"] == "applied", "another run's (or no run's) verdicts stay"
+        assert message_verdict(http, "no-run")["outcome"] == "applied", "another run's (or no run's) verdicts stay"
         assert len(http.get("/v1/customers/v-1/events").json()["items"]) == 2, "the run's events stay"
 
 

@@ -8,18 +8,9 @@ import io
 
 import httpx
 import pytest
-from signed_in import Browser
+from signed_in import Browser, signed_in_as
 
 from receiver.core.audit import Actor
-from receiver.pages.sessions import cookie_name
-
-
-def _as_user(receiver, name: str, role: str) -> httpx.Client:
-    """A client signed in as a user with a role (a session made in the store, as sign-in makes it)."""
-    token, _ = receiver.call(receiver.app.state.sessions.create(name, role))
-    client = httpx.Client(base_url=receiver.base_url, timeout=10.0)
-    client.cookies.set(cookie_name(httpx.URL(receiver.base_url).netloc.decode()), token)
-    return client
 
 
 @pytest.mark.parametrize("receiver_backend", ["memory", "sqlite"], indirect=True)
@@ -58,7 +49,8 @@ def test_paging_by_cursor_and_bad_filters_named(start_receiver):
     bot = Actor("ann", "editor", "192.0.2.1")
     for n in range(60):
         receiver.call(state.append_audit(bot.entry("replay", f"Replayed {n}", target=f"msg-{n}")))
-    with _as_user(receiver, "ann", "auditor") as client:
+    client, _ = signed_in_as(receiver, "ann", "auditor")
+    with client:
         first = client.get("/audit", params={"actor": "ann"})
         assert first.status_code == 200 and first.text.count('class="audit-entry"') == 50
         assert "Replayed 59" in first.text and "Replayed 10<" in first.text and "Replayed 9<" not in first.text
@@ -78,7 +70,8 @@ def test_the_csv_export_escapes_formulas_follows_the_filters_and_is_audited(star
     evil = Actor("=cmd|' /C calc'!A0", "editor", "192.0.2.9")
     receiver.call(state.append_audit(evil.entry("replay", "+1 replayed", target="@msg")))
     receiver.call(state.append_audit(Actor("bob").entry("mapping.edit", "-edited", target="m")))
-    with _as_user(receiver, "eve", "auditor") as client:
+    client, _ = signed_in_as(receiver, "eve", "auditor")
+    with client:
         answer = client.get("/audit.csv", params={"action": "replay"})
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
         assert answer.headers["content-disposition"].startswith('attachment; filename="audit-')

@@ -1,6 +1,6 @@
 """Saved versions on every backend: each save is a numbered version per subject, in the save's transaction.
 
-Memory, SQLite files and a real PostgreSQL (the `backend` fixture of test_config_state_backends);
+Memory, SQLite files and a real PostgreSQL (the `backend` fixture of tests/support/config_states.py);
 two engines on one database stand for two receiver processes sharing it.
 """
 
@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import config_states
 import pytest
-from test_config_state_backends import Backend
-from test_config_state_backends import backend as backend  # memory, SQLite, PostgreSQL
+from config_states import Backend
 
 from receiver.store.config_state import AuditEntry, ConfigState, StoredMapping
 from receiver.store.config_versions import (
@@ -27,6 +27,7 @@ from receiver.store.memory.config_state import MemoryConfigState
 from receiver.store.memory.config_versions import MemoryVersions
 from receiver.store.sql.engine import make_engine
 
+backend = config_states.backend  # memory, SQLite, PostgreSQL
 AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import httpx
 from mapping_forms import QUIZ_WON_FORM
-from signed_in import Browser
+from signed_in import Browser, signed_in_as
 
-from receiver.pages.sessions import cookie_name
 from receiver.store.config_state import AuditEntry, StoredMapping
 
 KEY = "quiz-won-point-add"
@@ -23,19 +21,6 @@ def _versions(page: str) -> list[int]:
 
 def _edited(points: str) -> dict[str, object]:
     return {**QUIZ_WON_FORM, "key": KEY, "pair_value": [points], "op": "save"}
-
-
-def _signed_in_as(receiver, role: str) -> httpx.Client:
-    token, _ = receiver.call(receiver.app.state.sessions.create(user="ed", role=role))
-    client = receiver.client()
-    client.cookies.set(cookie_name(urlsplit(receiver.base_url).netloc), token)
-    return client
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
 
 
 def test_a_mapping_edited_twice_shows_its_versions_and_diff_and_restores_version_1(receiver_server):
@@ -161,17 +146,19 @@ def test_restores_need_the_csrf_token_and_the_permission(receiver_server):
     assert foreign.status_code == 403
     assert _versions(browser.get(HISTORY).text) == [2, 1]
 
-    with _signed_in_as(receiver_server, "editor") as editor:
+    editor, csrf = signed_in_as(receiver_server, "ed", "editor")
+    with editor:
         settings = editor.get("/settings/history")
         assert settings.status_code == 200 and "/settings/history/1/restore" not in settings.text
-        refused = editor.post("/settings/history/1/restore", data={"csrf": _csrf(settings.text)})
+        refused = editor.post("/settings/history/1/restore", data={"csrf": csrf})
         assert refused.status_code == 403 and "may not change the receiver&#39;s settings" in refused.text
         page = editor.get(HISTORY).text
         assert f"{HISTORY}/1/restore" in page  # an editor may restore a mapping
-    with _signed_in_as(receiver_server, "auditor") as auditor:
+    auditor, csrf = signed_in_as(receiver_server, "ed", "auditor")
+    with auditor:
         page = auditor.get(HISTORY)
         assert page.status_code == 200 and "/restore" not in page.text
-        refused = auditor.post(f"{HISTORY}/1/restore", data={"csrf": _csrf(page.text)})
+        refused = auditor.post(f"{HISTORY}/1/restore", data={"csrf": csrf})
         assert refused.status_code == 403 and "may not change mappings" in refused.text
     assert _versions(browser.get("/settings/history").text) == [2, 1]
     assert _versions(browser.get(HISTORY).text) == [2, 1]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mapping_forms import QUIZ_WON_FORM
+from mapping_forms import QUIZ_WON_FORM, builder_form
 from segment.analytics import Client
 from signed_in import Browser
 
@@ -135,20 +135,14 @@ def test_the_editor_panel_and_the_list_pages_impact(receiver):
     browser = Browser(receiver.base_url, receiver.api_key)
     edited = browser.get("/mappings/order-completed/edit").text
     assert 'id="impact-button"' in edited
+    pairs = {
+        "transaction_id": "$.properties.order_id",
+        "total": "$.properties.revenue",
+        "currency": "$.properties.currency",
+    }
     form = {
         "key": "order-completed",
-        "name": "Order Completed → checkout",
-        "action": "event",
-        "enabled": "on",
-        "trigger_mode": "builder",
-        "join": "all",
-        "cond_field": ["type", "event"],
-        "cond_name": ["", ""],
-        "cond_op": ["is", "is"],
-        "cond_value": ["track", "Order Completed"],
-        "field_action": "checkout",
-        "pair_key": ["transaction_id", "total", "currency"],
-        "pair_value": ["$.properties.order_id", "$.properties.revenue", "$.properties.currency"],
+        **builder_form("Order Completed → checkout", "Order Completed", "checkout", pairs),
         "op": "impact",
     }
     page = html.unescape(browser.post("/mappings/edit", form).text)

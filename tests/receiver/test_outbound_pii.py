@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import yaml
+from plans import pii_identify, write_plan
 
 from destination.plan.pii import PiiFields
 from receiver.config.outbound import OutboundConfig
@@ -23,25 +23,11 @@ EMAIL = "  Nicholas.Aguilar@Segment.COM "
 EMAIL_SHA256 = "eeaf810ee0e3cef3307089f22c3804f54c79eed19ef29bf70df864b43862c380"
 # ... __tests__/shared-tests/user-data.test.ts: an already hashed first name, sent unchanged.
 HASHED_NAME = "a628aa64f14c8196c8c82c7ffb6482b2db7431e4cb5b28cd313004ce7ba4eb66"
-PLAN = {
-    "version": 1,
-    "events": [
-        {
-            "type": "identify",
-            "traits": {
-                "properties": {
-                    "email": {"type": "string", "pii": "email"},
-                    "first_name": {"type": "string", "pii": "name"},
-                }
-            },
-        }
-    ],
-}
+PLAN = {"version": 1, "events": [pii_identify()]}
 
 
 def test_the_stub_receives_hashed_pii(start_receiver, segment_stub, tmp_path: Path) -> None:
-    plan = tmp_path / "plan.yaml"
-    plan.write_text(yaml.safe_dump(PLAN), encoding="utf-8")
+    plan = write_plan(tmp_path / "plan.yaml", PLAN)
     outbound = {
         "write_key": WRITE_KEY,
         "base_url": segment_stub.url,

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 from served import Served, served
+from signed_in import session_headers
 
 from receiver.config import ReceiverConfig
 from receiver.core.roles import Permission, Role, allows
-from receiver.pages.sessions import cookie_name
 
 API_KEY = "matrix-api-key-0123456789abcdef"
 MACHINE = {
@@ -160,13 +160,10 @@ def _outcome(answer: httpx.Response) -> str:
 
 def _callers(receiver: Served) -> dict[str, tuple[dict[str, str], str]]:
     """Each caller's headers and the CSRF token its forms carry."""
-    cookie = cookie_name(receiver.base_url.removeprefix("http://"))
-    sessions = receiver.app.state.sessions
     made = {"signed out": ({}, ""), "bearer": ({"Authorization": f"Bearer {API_KEY}"}, "")}
     for caller in (*ROLES, "api-key session"):
         user = None if caller == "api-key session" else f"matrix-{caller}"
-        token, session = receiver.call(sessions.create(user, "admin" if user is None else caller))
-        made[caller] = ({"Cookie": f"{cookie}={token}"}, session.csrf)
+        made[caller] = session_headers(receiver, user, "admin" if user is None else caller)
     return made
 
 

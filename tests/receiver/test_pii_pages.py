@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import yaml
 from mapping_forms import QUIZ_WON_FORM
-from signed_in import Browser
+from plans import pii_identify, write_plan
+from signed_in import Browser, signed_in_as
 
 from receiver.pages.pii import MASK, PII_HIDDEN
-from receiver.pages.sessions import cookie_name
 
 EMAIL = "planted.secret@example.com"
 NAME = "Plantedfirstname"
@@ -23,16 +21,7 @@ BAD_EMAIL = "quarantined-secret-value"  # not an email: the block's violation qu
 PLAN = {
     "version": 1,
     "events": [
-        {
-            "type": "identify",
-            "traits": {
-                "properties": {
-                    "email": {"type": "string", "pii": "email"},
-                    "first_name": {"type": "string", "pii": "name"},
-                    "tier": {"type": "string"},
-                }
-            },
-        },
+        pii_identify(tier={"type": "string"}),
         {
             "type": "track",
             "name": "Order Completed",
@@ -46,8 +35,7 @@ PLANTED = (EMAIL, NAME, BAD_EMAIL)
 
 @pytest.fixture
 def receiver(start_receiver, write_mappings, tmp_path: Path):
-    plan = tmp_path / "plan.yaml"
-    plan.write_text(yaml.safe_dump(PLAN), encoding="utf-8")
+    plan = write_plan(tmp_path / "plan.yaml", PLAN)
     mappings = write_mappings({}, shipped=["profile-updates.yaml", "order-completed.yaml"])
     running = start_receiver(mappings_dir=mappings, tracking_plan=str(plan))
     auth = (running.write_key, "")
@@ -57,14 +45,6 @@ def receiver(start_receiver, write_mappings, tmp_path: Path):
         answer = httpx.post(f"{running.base_url}{path}", json=body, auth=auth, timeout=10)
         assert answer.json() == {"success": True}
     return running
-
-
-def as_user(receiver, *, pii_access: bool, role: str = "auditor") -> tuple[httpx.Client, str]:
-    """A client carrying a session planted for a user of `role`, with or without PII access; and its CSRF token."""
-    sessions = receiver.app.state.sessions
-    token, session = receiver.call(sessions.create(user="au", role=role, pii_access=pii_access))
-    name = cookie_name(urlsplit(receiver.base_url).netloc)
-    return receiver.client(headers={"Cookie": f"{name}={token}"}), session.csrf
 
 
 PAGES = ("/logs", "/logs/data", "/customers/pii-1", "/logs/quarantine", "/overview")
@@ -90,11 +70,11 @@ def shown(client: httpx.Client | Browser) -> dict[str, str]:
 
 
 def test_an_auditor_without_pii_access_sees_every_value_masked(receiver) -> None:
-    client, _ = as_user(receiver, pii_access=False)
+    client, _ = signed_in_as(receiver, "au", "auditor", pii_access=False)
     with client:
         pages = shown(client)
         entry = client.get("/logs/data", params={"id": "id-1"}).json()["rows"][0]
-    editor, csrf = as_user(receiver, pii_access=False, role="editor")
+    editor, csrf = signed_in_as(receiver, "au", "editor", pii_access=False)
     with editor:
         pages |= editor_pages(editor, csrf)
     for path, text in pages.items():
@@ -110,10 +90,10 @@ def test_an_auditor_without_pii_access_sees_every_value_masked(receiver) -> None
 
 
 def test_an_auditor_granted_pii_access_and_the_admin_see_them(receiver) -> None:
-    client, _ = as_user(receiver, pii_access=True)
+    client, _ = signed_in_as(receiver, "au", "auditor", pii_access=True)
     with client:
         granted = shown(client)
-    editor, csrf = as_user(receiver, pii_access=True, role="editor")
+    editor, csrf = signed_in_as(receiver, "au", "editor", pii_access=True)
     with editor:
         granted |= editor_pages(editor, csrf)
     assert EMAIL in granted["tester"] and EMAIL in granted["recent"]

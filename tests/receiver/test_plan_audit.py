@@ -4,11 +4,10 @@ file as target); a file touched with the same content, or broken, records nothin
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Any
 
-import yaml
+from plans import write_plan
 
 from receiver.config import ReceiverConfig
 from receiver.ingest.plan_audit import PlanAuditor, plan_change
@@ -21,26 +20,21 @@ GONE = {"type": "track", "name": "Gone", "policy": "block", "properties": {"type
 PLAN: dict[str, Any] = {"version": 1, "allow_unplanned": True, "events": [KEPT, GONE]}
 
 
-def _write(path: Path, data: Any, stamp: int) -> None:
-    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
-    os.utime(path, ns=(stamp, stamp))  # a new stamp even within the clock's resolution
-
-
 def test_each_change_of_content_is_recorded_once_by_the_receiver(tmp_path: Path) -> None:
     path = tmp_path / "tracking_plan.yaml"
-    _write(path, PLAN, 1)
+    write_plan(path, PLAN, stamp=1)
     gate = gate_from_config(ReceiverConfig(tracking_plan=str(path)))
     state = MemoryConfigState()
     auditor = PlanAuditor(state)
     gate.listener = auditor
 
     async def main() -> None:
-        _write(path, PLAN, 2)  # touched, same content
+        write_plan(path, PLAN, stamp=2)  # touched, same content
         gate.reload()
         changed = {**PLAN, "allow_unplanned": False, "events": [{**KEPT, "policy": "omit"}, {**GONE, "name": "New"}]}
-        _write(path, changed, 3)
+        write_plan(path, changed, stamp=3)
         gate.reload()
-        _write(path, "version: [", 4)  # broken: the last good plan stays, nothing to record
+        write_plan(path, "version: [", stamp=4)  # broken: the last good plan stays, nothing to record
         gate.reload()
         await auditor.drain()
 
@@ -61,7 +55,7 @@ def test_each_change_of_content_is_recorded_once_by_the_receiver(tmp_path: Path)
 
 def test_the_difference_of_two_plans_is_by_event_label(tmp_path: Path) -> None:
     path = tmp_path / "plan.yaml"
-    _write(path, PLAN, 1)
+    write_plan(path, PLAN, stamp=1)
     before = gate_from_config(ReceiverConfig(tracking_plan=str(path))).plan
     assert before is not None
     assert not plan_change(before, before)

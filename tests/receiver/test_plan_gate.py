@@ -3,15 +3,14 @@ what a message's verdict says of the plan."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from plans import write_plan
 
 from destination.plan.check import check_message, omit_unplanned
 from destination.plan.model import parse_plan
@@ -144,16 +143,11 @@ def test_omit_names_what_it_dropped_as_pointers() -> None:
     assert passed["properties"] == {"n": 1, "box": {"a": 1}}
 
 
-def write(path: Path, data: Any) -> Path:
-    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
-    return path
-
-
 def test_the_setting_names_the_plan_none_turns_it_off_and_a_broken_file_is_named(tmp_path: Path) -> None:
-    good = write(tmp_path / "plan.yaml", PLAN)
+    good = write_plan(tmp_path / "plan.yaml", PLAN)
     assert gate_from_config(ReceiverConfig(tracking_plan=str(good))).plan is not None
     assert gate_from_config(ReceiverConfig(tracking_plan="none")).plan is None
-    broken = write(tmp_path / "broken.yaml", "version: 1\nevents:\n  - type: track\n    policy: maybe\n")
+    broken = write_plan(tmp_path / "broken.yaml", "version: 1\nevents:\n  - type: track\n    policy: maybe\n")
     with pytest.raises(PlanSetupError) as refused:
         gate_from_config(ReceiverConfig(tracking_plan=str(broken)))
     text = str(refused.value)
@@ -163,16 +157,14 @@ def test_the_setting_names_the_plan_none_turns_it_off_and_a_broken_file_is_named
 
 
 def test_the_gate_reads_the_file_again_when_it_changes_and_keeps_the_last_good_plan(tmp_path: Path) -> None:
-    path = write(tmp_path / "plan.yaml", PLAN)
+    path = write_plan(tmp_path / "plan.yaml", PLAN)
     gate = gate_from_config(ReceiverConfig(tracking_plan=str(path)))
     message = {"type": "track", "event": "Guarded", "messageId": "g", "properties": {}}
     assert gate.check(message)[0].blocked  # type: ignore[union-attr]
     relaxed = {**PLAN, "events": [{**PLAN["events"][2], "policy": "allow"}]}
-    write(path, relaxed)
-    os.utime(path, ns=(1, 1))  # a different stamp even within the clock's resolution
+    write_plan(path, relaxed, stamp=1)  # a different stamp even within the clock's resolution
     assert gate.reload() is not None and not gate.check(message)[0].blocked  # type: ignore[union-attr]
-    write(path, "version: [")
-    os.utime(path, ns=(2, 2))
+    write_plan(path, "version: [", stamp=2)
     assert gate.reload() is not None and gate.plan is not None and gate.plan.events[0].policy == "allow"
 
 

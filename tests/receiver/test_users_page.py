@@ -9,21 +9,18 @@ from contextlib import closing
 
 import httpx
 import pyotp
+from signed_in import Browser, signed_in_as
 
 from receiver.core.users import add_user
-from receiver.pages.sessions import cookie_name
 from receiver.store.audit import AuditFilter
-
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def _admin(receiver) -> tuple[httpx.Client, str]:
     """A client signed in as the API key's bootstrap admin, and its CSRF token."""
-    client = receiver.client()
-    assert client.post("/login", data={"api_key": receiver.api_key, "next": "/users"}).status_code == 303
-    page = client.get("/users")
+    browser = Browser(receiver.base_url, receiver.api_key)
+    page = browser.get("/users")
     assert page.status_code == 200 and 'id="no-users"' in page.text
-    return client, CSRF.search(page.text).group(1)
+    return browser.client, browser.csrf
 
 
 def _field(page: str, name: str) -> str:
@@ -51,19 +48,12 @@ def test_an_added_user_sees_its_setup_once_and_signs_in_with_it(receiver_server)
         assert ann.get("/users").status_code == 403
 
 
-def _as(receiver, name: str, role: str) -> tuple[httpx.Client, str]:
-    token, session = receiver.call(receiver.app.state.sessions.create(name, role))
-    client = receiver.client()
-    client.cookies.set(cookie_name(receiver.base_url.removeprefix("http://")), token)
-    return client, session.csrf
-
-
 def test_roles_and_pii_change_and_the_last_admin_stays(receiver_server):
     store = receiver_server.store
     receiver_server.call(add_user(store, "root", "admin", "pw-root-123456"))
     receiver_server.call(add_user(store, "ed", "editor", "pw-ed-1234567"))
-    client, csrf = _as(receiver_server, "root", "admin")
-    ed, _ = _as(receiver_server, "ed", "editor")
+    client, csrf = signed_in_as(receiver_server, "root", "admin")
+    ed, _ = signed_in_as(receiver_server, "ed", "editor")
     with closing(client), closing(ed):
         assert ed.get("/mappings").status_code == 200
         page = client.get("/users")
