@@ -68,10 +68,18 @@ def _violations(error: ValidationError, section: str) -> list[Violation]:
 def check_message(plan: TrackingPlan, message: Mapping[str, Any]) -> list[Violation]:
     """Every way `message` breaks the plan; [] when it is planned and fits its event's schema."""
     event = plan.find(message)
-    if event is None:
-        named = message.get("event") or message.get("name")
-        what = f"{message.get('type')} {named!r}" if named else repr(message.get("type"))
-        return [Violation(UNPLANNED, "", f"{what} is not in the tracking plan")]
+    return [unplanned(message)] if event is None else check_event(event, message)
+
+
+def unplanned(message: Mapping[str, Any]) -> Violation:
+    """The violation of a message the plan has no event for."""
+    named = message.get("event") or message.get("name")
+    what = f"{message.get('type')} {named!r}" if named else repr(message.get("type"))
+    return Violation(UNPLANNED, "", f"{what} is not in the tracking plan")
+
+
+def check_event(event: PlannedEvent, message: Mapping[str, Any]) -> list[Violation]:
+    """Every way `message` breaks its planned `event` (already found, `TrackingPlan.find`)."""
     if event.section is None:
         return []
     payload = message.get(event.section)
@@ -99,9 +107,15 @@ def omit_unplanned(plan: TrackingPlan, message: Mapping[str, Any]) -> dict[str, 
     An unplanned event is copied as it is: the plan declares nothing to keep, and `allow_unplanned`
     decides about it. An object declared without its members is kept whole.
     """
-    result = copy.deepcopy(dict(message))
-    event: PlannedEvent | None = plan.find(message)
-    if event is None or event.section is None or not isinstance(message.get(event.section), dict):
-        return result
-    result[event.section] = _kept(message[event.section], event.schema)
+    event = plan.find(message)
+    return copy.deepcopy(dict(message)) if event is None else omit_for(event, message)
+
+
+def omit_for(event: PlannedEvent, message: Mapping[str, Any]) -> dict[str, Any]:
+    """`omit_unplanned` for the planned `event` already found: the section copied once, as kept."""
+    section = event.section
+    if section is None or not isinstance(message.get(section), dict):
+        return copy.deepcopy(dict(message))
+    result = {key: copy.deepcopy(value) for key, value in message.items() if key != section}
+    result[section] = _kept(message[section], event.schema)
     return result

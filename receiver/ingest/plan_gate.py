@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from destination.payload.messages import escape_pointer_token
-from destination.plan.check import UNPLANNED, Violation, check_message, omit_unplanned
+from destination.plan.check import Violation, check_event, omit_for, unplanned
 from destination.plan.model import PlanError, TrackingPlan, load_plan, plan_path
 from destination.plan.pii import PiiFields, pii_fields
 from receiver.config import ReceiverConfig
@@ -103,12 +103,11 @@ def judge(plan: TrackingPlan, message: Mapping[str, Any]) -> tuple[PlanCheck, Ma
     if event is None:
         if plan.allow_unplanned:
             return PlanCheck("allow", UNPLANNED_LABEL), message
-        found = tuple(v for v in check_message(plan, message) if v.type == UNPLANNED)
-        return PlanCheck(plan.policy, UNPLANNED_LABEL, found), message
-    violations = tuple(check_message(plan, message))
+        return PlanCheck(plan.policy, UNPLANNED_LABEL, (unplanned(message),)), message
+    violations = tuple(check_event(event, message))
     if event.policy != "omit" or event.section is None:
         return PlanCheck(event.policy, event.label, violations), message
-    kept = omit_unplanned(plan, message)
+    kept = omit_for(event, message)
     gone = dropped(message.get(event.section), kept.get(event.section), f"/{event.section}")
     return PlanCheck("omit", event.label, violations, tuple(gone)), kept
 
