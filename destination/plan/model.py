@@ -1,8 +1,10 @@
 """A tracking plan loaded from YAML, and the problems a plan file can have, at line and column.
 
-`plan_problems` is what `validate` reports for the file (its shape, a `required` naming a
-property that is not declared, a `pattern` that is not a regular expression); `load_plan`
-refuses a plan with any, so the checks that use a plan can trust it.
+`plan_problems` is every problem of a plan file (its shape, then `meaning_problems`: a `required`
+naming a property that is not declared, a `pattern` that is not a regular expression); `load_plan`
+refuses a plan with any, so the checks that use a plan can trust it. `validate` reports the same
+file through `destination.lint.planned.plan_file_problems`: the same schema and `meaning_problems`,
+with lint's did-you-mean hints for the shape.
 """
 
 from __future__ import annotations
