@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,7 @@ class TrackingPlan:
     allow_unplanned: bool
     events: tuple[PlannedEvent, ...]
     source: str = ""
-    policy: str = "allow"
+    policy: str = field(default_factory=lambda: default_of("policy"))
     """The default policy: of an event that names none, and of an unplanned one when `allow_unplanned` is false."""
 
     def find(self, message: Mapping[str, Any]) -> PlannedEvent | None:

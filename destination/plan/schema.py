@@ -13,7 +13,8 @@ DRAFT = "http://json-schema.org/draft-07/schema#"
 PLAN_SCHEMA_NAME = "tracking-plan"
 PLAN_COMMENT = "Generated from destination/plan/schema.py by `antavo-actions schemas`. Do not edit."
 JSON_TYPES = ["string", "number", "integer", "boolean", "object", "array", "null"]
-POLICIES = ["allow", "omit", "block"]
+ALLOW, OMIT, BLOCK = "allow", "omit", "block"
+POLICIES = [ALLOW, OMIT, BLOCK]
 # Segment's call types, and the key of each one's planned payload (alias carries none).
 SECTIONS: dict[str, str | None] = {
     "track": "properties",
@@ -94,7 +95,7 @@ def _event() -> dict[str, Any]:
             "version": {"type": "integer", "minimum": 1, "default": 1},
             "policy": {
                 "enum": POLICIES,
-                "default": "allow",
+                "default": ALLOW,
                 "description": "What the receiver does with a message that breaks this event's schema.",
             },
             "properties": {"$ref": "#/definitions/object"},
@@ -123,7 +124,7 @@ def plan_file_schema() -> dict[str, Any]:
             },
             "policy": {
                 "enum": POLICIES,
-                "default": "allow",
+                "default": ALLOW,
                 "description": "The plan's default policy: for an event that names none, and for an unplanned "
                 "event when `allow_unplanned` is false (block: kept in the receiver's quarantine).",
             },

@@ -29,6 +29,7 @@ from destination.payload.messages import escape_pointer_token
 from destination.plan.check import Violation, check_event, omit_for, unplanned
 from destination.plan.model import PlanError, TrackingPlan, load_plan, plan_path
 from destination.plan.pii import PiiFields, pii_fields
+from destination.plan.schema import ALLOW, BLOCK, OMIT
 from receiver.config import ReceiverConfig
 from receiver.store.quarantine import NewQuarantined, event_name
 
@@ -59,7 +60,7 @@ class PlanCheck:
 
     @property
     def blocked(self) -> bool:
-        return self.policy == "block" and bool(self.violations)
+        return self.policy == BLOCK and bool(self.violations)
 
     def record(self) -> dict[str, Any]:
         """What a log entry keeps: `{"policy", "violations", "omitted"}` (a verdict's `plan`), and the `event`."""
@@ -102,14 +103,14 @@ def judge(plan: TrackingPlan, message: Mapping[str, Any]) -> tuple[PlanCheck, Ma
     event = plan.find(message)
     if event is None:
         if plan.allow_unplanned:
-            return PlanCheck("allow", UNPLANNED_LABEL), message
+            return PlanCheck(ALLOW, UNPLANNED_LABEL), message
         return PlanCheck(plan.policy, UNPLANNED_LABEL, (unplanned(message),)), message
     violations = tuple(check_event(event, message))
-    if event.policy != "omit" or event.section is None:
+    if event.policy != OMIT or event.section is None:
         return PlanCheck(event.policy, event.label, violations), message
     kept = omit_for(event, message)
     gone = dropped(message.get(event.section), kept.get(event.section), f"/{event.section}")
-    return PlanCheck("omit", event.label, violations, tuple(gone)), kept
+    return PlanCheck(OMIT, event.label, violations, tuple(gone)), kept
 
 
 @dataclass
