@@ -37,6 +37,8 @@ from receiver.routes.deps import (
 from receiver.routes.page_kit import (
     Viewer,
     ViewerData,
+    actor,
+    api_key_actor,
     json_answer,
     redirect,
     render,
@@ -66,17 +68,17 @@ def _refused(config: ReceiverConfig, message: str, status: int = 403) -> Respons
     )
 
 
-async def _signed_in(live: SettingsService, address: str, session: Session) -> None:
+async def _signed_in(live: SettingsService, request: Request, session: Session) -> None:
     """The one place a page sign-in is recorded in the audit trail (`sign_in`)."""
-    who = audit.page_actor(session.user, session.role, address)
+    who = actor(request, session)
     what = f"Signed in as {session.user}" if session.user else "Signed in with the API key"
     await live.state.append_audit(who.entry("sign_in", what))
 
 
-async def _sign_in_failed(live: SettingsService, address: str, name: str | None) -> None:
+async def _sign_in_failed(live: SettingsService, request: Request, name: str | None) -> None:
     """The one place a refused page sign-in is recorded (`sign_in.failed`): the name tried (None for the
     API key), never the password or code. Attempts the failure guard holds back (429) are not recorded."""
-    who = audit.Actor(name, None, address) if name else audit.page_actor(None, "admin", address)
+    who = audit.Actor(name, None, client_address(request)) if name else api_key_actor(request)
     what = f"Sign-in refused for {name!r}" if name else "Sign-in refused: wrong API key"
     await live.state.append_audit(who.entry("sign_in.failed", what))
 
@@ -114,10 +116,10 @@ async def login(
         answer.headers.update(exc.headers)
         return answer
     if made is None:
-        await _sign_in_failed(live, address, name)
+        await _sign_in_failed(live, request, name)
         return _login_form(config, target, users, FAILED if users else "That API key is not valid.", 401)
     token, session = made
-    await _signed_in(live, address, session)
+    await _signed_in(live, request, session)
     await sessions.revoke(request.cookies.get(session_cookie(request)))
     response = redirect(target)
     response.set_cookie(
