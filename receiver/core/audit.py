@@ -45,6 +45,15 @@ def page_actor(user: str | None, role: str, address: str | None) -> Actor:
     return Actor(user if user is not None else API_KEY_ACTOR, role, address)
 
 
+def readable(value: Any) -> str:
+    """A before/after value as a person reads it: None as "—", a list joined (empty: "(none)"), else its text."""
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
+
+
 def changes_between(
     before: Mapping[str, Any], after: Mapping[str, Any], secret_fields: Collection[str] = ()
 ) -> tuple[FieldChange, ...]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from receiver.core.audit import Actor
+from receiver.core.audit import Actor, readable
 from receiver.pages.views import FieldProblem, positive_int
 from receiver.store.audit import ACTIONS, AuditFilter, AuditRecord
 from receiver.store.config_state import ConfigState
@@ -75,13 +75,8 @@ class AuditQuery:
         return urlencode({k: v for k, v in pairs.items() if v is not None})
 
 
-def text(value: Any) -> str:
-    """A before/after value as a person reads it."""
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "(none)"
-    return str(value)
+text = readable
+"""A before/after value as a person reads it (`core.audit.readable`)."""
 
 
 def rows(records: Iterable[AuditRecord]) -> list[dict[str, Any]]:
