@@ -13,9 +13,9 @@ from receiver.live.mappings import MappingsService, errors_of, fql_problems, slu
 from receiver.pages import views
 from receiver.pages.impact import impact_view
 from receiver.pages.nav import MAPPINGS_PATH
-from receiver.pages.pii import Masker, masker
+from receiver.pages.pii import Masker
 from receiver.pages.sessions import Session
-from receiver.routes.deps import Config, pii_of
+from receiver.routes.deps import Config
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.mapping_form import (
     CONDITION_FIELDS,
@@ -38,6 +38,7 @@ from receiver.routes.page_kit import (
     actor,
     checked_form,
     json_answer,
+    page_mask,
     redirect,
     render,
 )
@@ -166,7 +167,7 @@ async def post_mapping(request: Request, service: Mappings, session: MappingEdit
     elif op == "edit_object_pairs":
         form.object_json = None
     elif op == "load_events":
-        mask = masker(pii_of(request), session.sees_pii)  # the recent feed shows the plan's PII masked
+        mask = page_mask(request, session)  # the recent feed shows the plan's PII masked
         extra["events"] = [
             (kept.seq, _pretty(mask.one(kept.message))) for kept in await service.recent(_safe_fql(form))
         ]
@@ -175,12 +176,12 @@ async def post_mapping(request: Request, service: Mappings, session: MappingEdit
         seq = _index(op)
         chosen = [kept for kept in await service.recent("") if kept.seq == seq]
         if chosen:
-            form.sample = _pretty(masker(pii_of(request), session.sees_pii).one(chosen[0].message))
+            form.sample = _pretty(page_mask(request, session).one(chosen[0].message))
     elif op == "test":
         extra["report"] = _test(service, form)
     elif op == "impact":
         pasted = (posted.get("impact_events") or [""])[0]
-        mask = masker(pii_of(request), session.sees_pii)
+        mask = page_mask(request, session)
         extra["impact"], extra["impact_events"] = await _impact(service, form, pasted, mask), pasted
     elif op == "save":
         return await _save(request, session, service, form)
@@ -253,7 +254,7 @@ async def _change_impact(request: Request, key: str, service: Mappings, session:
     else:
         verb, text = ("Revert to file" if service.has_file(key) else "Delete"), None
     await service.sync_ingest()
-    panel = await impact_view(service, [MappingChange(key, text)], pasted, masker(pii_of(request), session.sees_pii))
+    panel = await impact_view(service, [MappingChange(key, text)], pasted, page_mask(request, session))
     return render(request, "mapping_impact.html", session, entry=entry, change=change, verb=verb, impact=panel,
                   impact_events=pasted)  # fmt: skip
 

@@ -30,8 +30,9 @@ from receiver.core.roles import Permission, refusal
 from receiver.errors import error_body
 from receiver.pages.forms import read_form_lists
 from receiver.pages.nav import PAGES
+from receiver.pages.pii import Masker, masker
 from receiver.pages.sessions import Session, cookie_name
-from receiver.routes.deps import BearerToken, Service, SignInDep, config_of
+from receiver.routes.deps import BearerToken, Service, SignInDep, config_of, pii_of
 from receiver.security import client_address
 
 HERE = Path(__file__).parent.parent
@@ -220,6 +221,11 @@ async def checked_form(request: Request, session: Session) -> Form | Response:
 def api_key_actor(request: Request) -> Actor:
     """Who acts through a JSON route with the API key as Bearer: the bootstrap admin, from the client's address."""
     return page_actor(None, "admin", client_address(request))
+
+
+def page_mask(request: Request, session: Session) -> Masker:
+    """What this session's page shows of personal data: the plan's PII masked unless the session sees it."""
+    return masker(pii_of(request), session.sees_pii)
 
 
 def actor(request: Request, session: Session) -> Actor:

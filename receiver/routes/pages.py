@@ -20,7 +20,6 @@ from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
 from receiver.pages import views
 from receiver.pages.forms import read_form
-from receiver.pages.pii import masker
 from receiver.pages.sessions import Session
 from receiver.pages.sign_in import FAILED
 from receiver.routes.deps import (
@@ -32,7 +31,6 @@ from receiver.routes.deps import (
     OutLog,
     Sessions,
     SignInDep,
-    pii_of,
 )
 from receiver.routes.page_kit import (
     Viewer,
@@ -40,6 +38,7 @@ from receiver.routes.page_kit import (
     actor,
     api_key_actor,
     json_answer,
+    page_mask,
     redirect,
     render,
     render_template,
@@ -163,7 +162,7 @@ async def _log_page(
         session,
         view=view,
         query=query,
-        data=await views.log_page(source, query, view.path, masker(pii_of(request), session.sees_pii)),
+        data=await views.log_page(source, query, view.path, page_mask(request, session)),
         event_types=views.event_type_choices(event_types, query.values.get("event_type")),
         error_choices=views.ERROR_CHOICES,
         page_sizes=views.PAGE_SIZES,
@@ -178,7 +177,7 @@ async def _log_page(
 async def _log_data(request: Request, view: views.LogView, source: StoredLog, session: Session) -> Response:
     """The same rows as the page, for its auto-refresh (401, not a redirect, when signed out: `ViewerData`)."""
     query = views.parse_log_form(request.query_params, min_status=view.min_status)
-    return json_answer(await views.log_page(source, query, view.path, masker(pii_of(request), session.sees_pii)))
+    return json_answer(await views.log_page(source, query, view.path, page_mask(request, session)))
 
 
 def _event_types(contract: Contract) -> tuple[str, ...]:
@@ -227,7 +226,7 @@ async def customer_page(
         page=number,
         per_page=views.HISTORY_PAGE_SIZE,
         profile_labels=dict(contract.action_by_type("identify").data_properties),
-        mask=(mask := masker(pii_of(request), session.sees_pii)),
+        mask=(mask := page_mask(request, session)),
     )
     external_ids = sorted(mask.one(await customers.external_ids(customer_id)).items())
     return render(request, "customer.html", session, customer=model, external_ids=external_ids)
