@@ -37,7 +37,9 @@ from receiver.routes.page_kit import (
     Viewer,
     actor,
     checked_form,
+    first,
     json_answer,
+    message_page,
     page_mask,
     redirect,
     render,
@@ -71,7 +73,7 @@ async def toggle(request: Request, key: str, service: Mappings, session: Mapping
         return form
     entry = await service.entry(key)
     if entry is None:
-        return render(request, "message.html", session, 404, title="No such mapping", message=f"No mapping {key!r}.")
+        return message_page(request, session, 404, "No such mapping", f"No mapping {key!r}.")
     data = {**entry.data, "enabled": not entry.enabled}
     state = "Enabled" if data["enabled"] else "Disabled"
     await service.save(
@@ -93,7 +95,7 @@ async def remove(request: Request, key: str, service: Mappings, session: Mapping
     removed = await service.remove(key, actor(request, session))
     if removed is None:
         message = f"No saved mapping {key!r}: a mapping only in the mappings folder is removed from the repository."
-        return render(request, "message.html", session, 404, title="No such saved mapping", message=message)
+        return message_page(request, session, 404, "No such saved mapping", message)
     done = "reverted" if service.has_file(key) else "deleted"
     return redirect(f"{MAPPINGS_PATH}?{done}={key}")
 
@@ -144,7 +146,7 @@ async def new_mapping(request: Request, service: Mappings, session: MappingEdito
 async def edit_mapping(request: Request, key: str, service: Mappings, session: MappingEditor) -> Response:
     entry = await service.entry(key)
     if entry is None:
-        return render(request, "message.html", session, 404, title="No such mapping", message=f"No mapping {key!r}.")
+        return message_page(request, session, 404, "No such mapping", f"No mapping {key!r}.")
     return _editor(request, session, service, form_from_data(key, entry.data, service.definition))
 
 
@@ -154,7 +156,7 @@ async def post_mapping(request: Request, service: Mappings, session: MappingEdit
     if isinstance(posted, Response):
         return posted
     form = form_from_request(posted)
-    op = (posted.get("op") or ["preview"])[0]
+    op = first(posted, "op", "preview")
     extra: dict[str, Any] = {}
     if op == "add_condition":
         form.conditions.append(Condition("event", "", "is", ""))
@@ -180,7 +182,7 @@ async def post_mapping(request: Request, service: Mappings, session: MappingEdit
     elif op == "test":
         extra["report"] = _test(service, form)
     elif op == "impact":
-        pasted = (posted.get("impact_events") or [""])[0]
+        pasted = first(posted, "impact_events")
         mask = page_mask(request, session)
         extra["impact"], extra["impact_events"] = await _impact(service, form, pasted, mask), pasted
     elif op == "save":
@@ -246,8 +248,7 @@ async def _change_impact(request: Request, key: str, service: Mappings, session:
     entry = await service.entry(key)
     if entry is None or change not in ("toggle", "delete"):
         message = f"No mapping {key!r}." if entry is None else "Ask for change=toggle or change=delete."
-        return render(request, "message.html", session, 404 if entry is None else 400, title="No such change",
-                      message=message)  # fmt: skip
+        return message_page(request, session, 404 if entry is None else 400, "No such change", message)
     if change == "toggle":
         verb = "Disable" if entry.enabled else "Enable"
         text: str | None = to_yaml({**entry.data, "enabled": not entry.enabled}, entry.text)
@@ -270,7 +271,7 @@ async def change_impact_on_events(request: Request, key: str, service: Mappings,
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
-    return await _change_impact(request, key, service, session, (form.get("impact_events") or [""])[0])
+    return await _change_impact(request, key, service, session, first(form, "impact_events"))
 
 
 async def _save(request: Request, session: Session, service: MappingsService, form: MappingForm) -> Response:

@@ -188,6 +188,11 @@ def json_answer(body: Any, status: int = 200) -> Response:
     return secured(JSONResponse(body, status_code=status))
 
 
+def message_page(request: Request, session: Session, status: int, title: str, message: str) -> Response:
+    """A signed-in page that only says something: a title and a message (a 404, a refused change, …)."""
+    return render(request, "message.html", session, status, title=title, message=message)
+
+
 def refused(request: Request, message: str, status: int = 403) -> Response:
     context = {"title": "Request refused", "message": message, "stack": config_of(request).stack}
     return render_template("message.html", context, status)
@@ -199,6 +204,11 @@ def same_origin(request: Request) -> bool:
         return False
     origin = request.headers.get("origin")
     return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def first(form: Mapping[str, list[str]], name: str, default: str = "") -> str:
+    """A form field's first value, or `default` when it was not posted."""
+    return (form.get(name) or [default])[0]
 
 
 async def read_form(request: Request) -> Form | None:

@@ -15,7 +15,7 @@ from receiver.pages.pii import Masker
 from receiver.pages.sessions import Session
 from receiver.pages.views import LOGS_PATH
 from receiver.routes.deps import QuarantineDep
-from receiver.routes.page_kit import Replayer, Viewer, actor, checked_form, page_mask, redirect, render
+from receiver.routes.page_kit import Replayer, Viewer, actor, checked_form, first, page_mask, redirect, render
 from receiver.routes.quarantine import item
 
 PAGE_PATH = LOGS_PATH + "/quarantine"
@@ -43,7 +43,7 @@ async def _act(request: Request, session: Session, quarantine: QuarantineDep, re
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
-    message_id = next(iter(form.get("message_id") or []), "")
+    message_id = first(form, "message_id")
     by = actor(request, session)
     try:
         outcome = (await quarantine.replay(message_id, by))["outcome"] if replay else "dropped"
