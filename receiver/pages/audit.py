@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from receiver.core.audit import Actor, readable
-from receiver.pages.views import FieldProblem, positive_int
+from receiver.pages.views import FieldProblem, positive_int, show_second
 from receiver.store.audit import ACTIONS, AuditFilter, AuditRecord
 from receiver.store.config_state import ConfigState
 
@@ -84,7 +84,7 @@ def rows(records: Iterable[AuditRecord]) -> list[dict[str, Any]]:
     return [
         {
             "seq": record.seq,
-            "at": record.entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "at": show_second(record.entry.at),
             "actor": record.entry.actor,
             "role": record.entry.role or "",
             "address": record.entry.address or "",

@@ -13,7 +13,7 @@ from typing import Any
 
 from receiver.live.history import HISTORY_SHOWN, HistoryService, NoSuchVersion, VersionDiff
 from receiver.pages.nav import MAPPINGS_PATH, SETTINGS_PATH
-from receiver.pages.views import FieldProblem, mapping_version_url, positive_int
+from receiver.pages.views import FieldProblem, mapping_version_url, positive_int, show_second
 from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapping_subject
 
 __all__ = ["BadVersion", "history_path", "history_view", "missing", "parse_number"]
@@ -53,7 +53,7 @@ async def _row(service: HistoryService, version: ConfigVersion, newest: int, map
     digest = await service.ran_as(version) if mapping else None
     return Row(
         version.number,
-        version.at.strftime("%Y-%m-%d %H:%M:%S"),
+        show_second(version.at),
         version.who or "—",
         version.what,
         version.deleted,

@@ -243,10 +243,15 @@ def compact_json(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
+def show_second(moment: datetime) -> str:
+    """A moment to the second, as the audit, history, retention and quarantine pages show it."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def show_time(moment: datetime) -> str:
     """UTC to the millisecond: requests often arrive within the same second."""
     moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+    return f"{show_second(moment)}.{moment.microsecond // 1000:03d}"
 
 
 def status_class(status: int) -> str:

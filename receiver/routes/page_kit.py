@@ -32,6 +32,7 @@ from receiver.pages.forms import read_form_lists
 from receiver.pages.nav import PAGES
 from receiver.pages.pii import Masker, masker
 from receiver.pages.sessions import Session, cookie_name
+from receiver.pages.views import show_second
 from receiver.routes.deps import BearerToken, Service, SignInDep, config_of, pii_of
 from receiver.security import client_address
 
@@ -61,6 +62,7 @@ templates = Environment(
     lstrip_blocks=True,
 )
 templates.globals["pages"] = PAGES
+templates.filters["show_second"] = show_second
 
 
 def static_files() -> StaticFiles:
