@@ -8,49 +8,30 @@ store's database (`--store`, else the settings'); a memory store's trail ends wi
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
-from antavo_actions.cli.db import EXIT_FAILED, EXIT_USAGE, store_url
+from antavo_actions.cli.db import EXIT_FAILED, ConfigOption, StoreOption, fail, run_on_store
 from receiver.core.audit import CLI
 from receiver.pages.audit import EXPORT_MAX, AuditQuery, export_csv, rows
-from receiver.store import config_state_for, make_store
+from receiver.store import config_state_for
 from receiver.store.audit import AuditFilter
 from receiver.store.audit import verify as verify_chain
 from receiver.store.config_state import ConfigState
-from receiver.store.contract import StoreUnavailable
-from receiver.store.limits import StoreLimits
 
 T = TypeVar("T")
 app = typer.Typer(help="The receiver's audit trail: verify, list, export.", no_args_is_help=True)
-StoreOption = Annotated[str | None, typer.Option(metavar="URL", help="Store URL (default: the settings').")]
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", help="Settings file.")]
+MEMORY_REFUSED = "the audit trail lives in the store's database; give a sqlite:/// or postgresql:// URL (--store)"
 ActorOption = Annotated[str | None, typer.Option(help="Only this actor (a user, 'api key', 'cli', 'receiver').")]
 ActionOption = Annotated[str | None, typer.Option(help="Only this action, or a prefix ending in '.' (mapping.).")]
 
 
 def _run(store: str | None, config: Path | None, work: Callable[[ConfigState], Awaitable[T]]) -> T:
-    url = store_url(store, config)
-    if url.startswith("memory:"):
-        _fail("the audit trail lives in the store's database; give a sqlite:/// or postgresql:// URL (--store)")
-
-    async def main() -> T:
-        opened = make_store(url, StoreLimits())
-        await opened.open()
-        try:
-            return await work(config_state_for(opened))
-        finally:
-            await opened.close()
-
-    try:
-        return asyncio.run(main())
-    except StoreUnavailable as exc:
-        _fail(f"{exc.message} {exc.detail}".strip(), EXIT_FAILED)
+    return run_on_store(store, config, lambda opened: work(config_state_for(opened)), MEMORY_REFUSED)
 
 
 @app.command(short_help="Check the hash chain: exit 0 when intact, 1 naming each problem.")
@@ -101,11 +82,6 @@ def export(
 ) -> None:
     """The filtered trail as CSV, newest first; recorded as `export` by `cli`."""
     if format != "csv":
-        _fail(f"--format: only csv is supported, not {format!r}")
+        fail(f"--format: only csv is supported, not {format!r}")
     query = _query(actor, action)
     sys.stdout.write(_run(store, config, lambda state: export_csv(state, query, CLI)))
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code=code)

@@ -8,50 +8,30 @@ the store's database (`--store`, else the settings'); a memory store would forge
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
-from antavo_actions.cli.db import EXIT_FAILED, EXIT_USAGE, store_url
+from antavo_actions.cli.db import EXIT_FAILED, ConfigOption, StoreOption, fail, run_on_store
 from receiver.core.audit import CLI
 from receiver.core.roles import sees_pii
 from receiver.core.user_admin import UserAdmin
 from receiver.core.users import ROLES, Setup, check_role
 from receiver.errors import ApiError
-from receiver.store import config_state_for, make_store
-from receiver.store.contract import LoyaltyStore, StoreUnavailable
-from receiver.store.limits import StoreLimits
+from receiver.store import config_state_for
+from receiver.store.contract import LoyaltyStore
 
 T = TypeVar("T")
 app = typer.Typer(help="The receiver's users: roles, PII access and two-factor sign-in.", no_args_is_help=True)
-StoreOption = Annotated[str | None, typer.Option(metavar="URL", help="Store URL (default: the settings').")]
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", help="Settings file.")]
+MEMORY_REFUSED = "users live in the store's database; give a sqlite:/// or postgresql:// URL (--store)"
 ROLE_HELP = "One of: " + ", ".join(ROLES) + "."
 
 
 def _run(store: str | None, config: Path | None, work: Callable[[LoyaltyStore], Awaitable[T]]) -> T:
-    url = store_url(store, config)
-    if url.startswith("memory:"):
-        _fail("users live in the store's database; give a sqlite:/// or postgresql:// URL (--store)")
-
-    async def main() -> T:
-        opened = make_store(url, StoreLimits())
-        await opened.open()
-        try:
-            return await work(opened)
-        finally:
-            await opened.close()
-
-    try:
-        return asyncio.run(main())
-    except ApiError as exc:
-        _fail(exc.message, EXIT_FAILED)
-    except StoreUnavailable as exc:
-        _fail(f"{exc.message} {exc.detail}".strip(), EXIT_FAILED)
+    return run_on_store(store, config, work, MEMORY_REFUSED)
 
 
 def _admin(opened: LoyaltyStore) -> UserAdmin:
@@ -95,7 +75,7 @@ def add(
     _role(role)
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and not password:
-        _fail("--password-stdin read an empty password")
+        fail("--password-stdin read an empty password")
     _show(_run(store, config, lambda opened: _admin(opened).add(name, role, CLI, password=password)))
 
 
@@ -121,7 +101,7 @@ def _pii(role: str, granted: bool) -> str:
 def remove(name: str, store: StoreOption = None, config: ConfigOption = None) -> None:
     """Remove a user; its signed-in sessions end at once."""
     if not _run(store, config, lambda opened: _changed(_admin(opened).remove(name, CLI))):
-        _fail(f"no user named {name!r}", EXIT_FAILED)
+        fail(f"no user named {name!r}", EXIT_FAILED)
     typer.echo(f"user {name} removed")
 
 
@@ -130,7 +110,7 @@ def set_role(name: str, role: str, store: StoreOption = None, config: ConfigOpti
     """Change a user's role; its sessions end, so the new role holds from its next sign-in."""
     _role(role)
     if not _run(store, config, lambda opened: _changed(_admin(opened).set_role(name, role, CLI))):
-        _fail(f"no user named {name!r}", EXIT_FAILED)
+        fail(f"no user named {name!r}", EXIT_FAILED)
     typer.echo(f"user {name} is now {role}")
 
 
@@ -148,9 +128,9 @@ def set_pii(
     toggle; its sessions end, so the change holds from its next sign-in. An admin always sees them."""
     granted = PII_SWITCH.get(access.strip().lower())
     if granted is None:
-        _fail(f"PII access must be 'on' or 'off', not {access!r}")
+        fail(f"PII access must be 'on' or 'off', not {access!r}")
     if not _run(store, config, lambda opened: _changed(_admin(opened).set_pii(name, granted, CLI))):
-        _fail(f"no user named {name!r}", EXIT_FAILED)
+        fail(f"no user named {name!r}", EXIT_FAILED)
     typer.echo(f"user {name}: PII access {'on' if granted else 'off'}")
 
 
@@ -158,9 +138,4 @@ def _role(role: str) -> None:
     try:
         check_role(role)
     except ApiError as exc:
-        _fail(exc.message)
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code=code)
+        fail(exc.message)

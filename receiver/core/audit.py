@@ -1,6 +1,6 @@
-"""How an action is audited: who did it (`Actor`), the masked before/after diff, and one `record` call.
+"""How an action is audited: who did it (`Actor`) and the masked before/after diff.
 
-Every place that audits builds its entry here, so an entry always names its actor the same way: a
+Every place that audits builds its entry here (`Actor.entry`, appended with `append_audit`), so an entry always names its actor the same way: a
 user's name, `api key` for the brand API key's bootstrap admin, `cli` for the command line,
 `receiver` for what the receiver does by itself (a changed tracking plan). The store appends it to
 its hash chain (`receiver.store.audit`); secrets never reach it unmasked (`changes_between`).
@@ -15,7 +15,6 @@ from typing import Any
 
 from receiver.security import mask
 from receiver.store.audit import AuditEntry, FieldChange
-from receiver.store.config_state import ConfigState
 
 API_KEY_ACTOR = "api key"
 CLI_ACTOR = "cli"
@@ -46,20 +45,13 @@ def page_actor(user: str | None, role: str, address: str | None) -> Actor:
     return Actor(user if user is not None else API_KEY_ACTOR, role, address)
 
 
-async def record(
-    state: ConfigState,
-    *,
-    actor: str,
-    action: str,
-    what: str,
-    role: str | None = None,
-    address: str | None = None,
-    target: str | None = None,
-    changes: Iterable[FieldChange] = (),
-) -> None:
-    """Append one entry to the audit trail for an action that changes nothing else the store keeps
-    (a sign-in, a replay, an export, a user change)."""
-    await state.append_audit(Actor(actor, role, address).entry(action, what, target=target, changes=changes))
+def readable(value: Any) -> str:
+    """A before/after value as a person reads it: None as "—", a list joined (empty: "(none)"), else its text."""
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
 
 
 def changes_between(

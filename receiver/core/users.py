@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from receiver.core.roles import ROLES, Role
 from receiver.errors import ApiError
-from receiver.store.contract import LoyaltyStore, NewUser
+from receiver.store.contract import LoyaltyStore, NewUser, StoredUser
 
 ISSUER = "Antavo receiver"
 RECOVERY_CODES = 10
@@ -118,10 +118,10 @@ def _totp_step(secret: str, code: str, now: float) -> int | None:
     return found
 
 
-async def verify_sign_in(
+async def verified_user(
     store: LoyaltyStore, name: str, password: str, code: str, *, clock: Callable[[], float] = time.time
-) -> Role | None:
-    """The user's role when the password and the TOTP (or an unused recovery code) match, else None.
+) -> StoredUser | None:
+    """The user when the password and the TOTP (or an unused recovery code) match, else None.
 
     The code is spent on success: the TOTP step is recorded, the recovery code deleted.
     """
@@ -135,4 +135,13 @@ async def verify_sign_in(
         accepted = step is not None and await store.user_accept_step(name, step)
     else:
         accepted = bool(code) and await store.user_use_recovery(name, recovery_digest(code))
-    return check_role(user.role) if accepted else None
+    return user if accepted else None
+
+
+async def verify_sign_in(
+    store: LoyaltyStore, name: str, password: str, code: str, *, clock: Callable[[], float] = time.time
+) -> Role | None:
+    """The user's role when the password and the TOTP (or an unused recovery code) match, else None
+    (`verified_user`, the code spent on success)."""
+    user = await verified_user(store, name, password, code, clock=clock)
+    return check_role(user.role) if user is not None else None

@@ -20,7 +20,7 @@ from ruamel.yaml.error import YAMLError
 
 from destination.definition.subscriptions import subscription_from
 from destination.lint.checks import Problem
-from receiver.core.audit import Actor
+from receiver.core.audit import Actor, readable
 from receiver.ingest.versions import version_of
 from receiver.live.mappings import MappingsService, errors_of, load_text
 from receiver.live.settings import FIELDS, SettingsProblem, SettingsService, mask
@@ -83,9 +83,7 @@ def _shown(key: str, value: Any) -> str:
         return "not saved"
     if field is None or field.kind == "secret":
         return mask(value)
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "(none)"
-    return "—" if value is None else str(value)
+    return readable(value)
 
 
 _ABSENT = object()

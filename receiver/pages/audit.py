@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from receiver.core.audit import Actor
+from receiver.core.audit import Actor, readable
+from receiver.pages.views import FieldProblem, positive_int, show_second
 from receiver.store.audit import ACTIONS, AuditFilter, AuditRecord
 from receiver.store.config_state import ConfigState
 
@@ -44,13 +45,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("seq", "at", "actor", "role", "address", "action", "target", "what", "changes")
 
 
-class AuditQueryProblem(ValueError):
-    """A filter of the audit page that cannot be used: `field` names it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+AuditQueryProblem = FieldProblem
+"""A filter of the audit page that cannot be used: `field` names it."""
 
 
 @dataclass(frozen=True)
@@ -70,9 +66,8 @@ class AuditQuery:
             if value is not None and len(value) > MAX_FILTER:
                 raise AuditQueryProblem(name, f"at most {MAX_FILTER} characters")
         given = (params.get("cursor") or "").strip()
-        if given and (not given.isdigit() or int(given) < 1 or len(given) > 18):
-            raise AuditQueryProblem("cursor", "must be a positive whole number (the seq to page back from)")
-        return cls(actor, action, int(given) if given else None)
+        cursor = positive_int("cursor", given, "must be a positive whole number (the seq to page back from)", digits=18)
+        return cls(actor, action, cursor)
 
     def query_string(self, *, cursor: int | None = None) -> str:
         """This query as URL parameters (with another cursor), for the next page and the export link."""
@@ -80,13 +75,8 @@ class AuditQuery:
         return urlencode({k: v for k, v in pairs.items() if v is not None})
 
 
-def text(value: Any) -> str:
-    """A before/after value as a person reads it."""
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "(none)"
-    return str(value)
+text = readable
+"""A before/after value as a person reads it (`core.audit.readable`)."""
 
 
 def rows(records: Iterable[AuditRecord]) -> list[dict[str, Any]]:
@@ -94,7 +84,7 @@ def rows(records: Iterable[AuditRecord]) -> list[dict[str, Any]]:
     return [
         {
             "seq": record.seq,
-            "at": record.entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "at": show_second(record.entry.at),
             "actor": record.entry.actor,
             "role": record.entry.role or "",
             "address": record.entry.address or "",

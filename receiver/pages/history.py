@@ -13,28 +13,19 @@ from typing import Any
 
 from receiver.live.history import HISTORY_SHOWN, HistoryService, NoSuchVersion, VersionDiff
 from receiver.pages.nav import MAPPINGS_PATH, SETTINGS_PATH
-from receiver.pages.views import mapping_version_url
+from receiver.pages.views import FieldProblem, mapping_version_url, positive_int, show_second
 from receiver.store.config_versions import SETTINGS_SUBJECT, ConfigVersion, mapping_subject
 
 __all__ = ["BadVersion", "history_path", "history_view", "missing", "parse_number"]
 
 
-class BadVersion(Exception):
-    """A version number in a request that is not one: the field it came in and why (a 400 page)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+BadVersion = FieldProblem
+"""A version number in a request that is not one: the field it came in and why (a 400 page)."""
 
 
 def parse_number(field: str, raw: str | None) -> int | None:
     """A version number from a form, query or path value (None when not given)."""
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 12 or int(raw) < 1:
-        raise BadVersion(field, f"give a version number (1, 2, 3…), not {raw[:40]!r}")
-    return int(raw)
+    return positive_int(field, raw, f"give a version number (1, 2, 3…), not {(raw or '')[:40]!r}", digits=12)
 
 
 def history_path(key: str | None) -> str:
@@ -62,7 +53,7 @@ async def _row(service: HistoryService, version: ConfigVersion, newest: int, map
     digest = await service.ran_as(version) if mapping else None
     return Row(
         version.number,
-        version.at.strftime("%Y-%m-%d %H:%M:%S"),
+        show_second(version.at),
         version.who or "—",
         version.what,
         version.deleted,

@@ -16,17 +16,13 @@ from urllib.parse import quote, urlencode
 
 from receiver.ingest.overview import funnels, outbound_funnel, received_items
 from receiver.logs.stored import StoredLog
+from receiver.pages import dashboard
 from receiver.pages.views import LOGS_PATH, OUTBOUND_LOGS_PATH
 from receiver.store.entries import LogEntry, LogFilter
 
-WINDOWS: dict[str, tuple[str, int]] = {
-    "15m": ("Last 15 minutes", 15 * 60),
-    "1h": ("Last hour", 3600),
-    "24h": ("Last 24 hours", 24 * 3600),
-    "7d": ("Last 7 days", 7 * 24 * 3600),
-}
-"""The dashboard's windows, and a week (a funnel needs no chart buckets)."""
-DEFAULT_WINDOW = "1h"
+WINDOWS: dict[str, tuple[str, int]] = {name: (w.label, w.seconds) for name, w in dashboard.WINDOWS.items()}
+"""The dashboard's windows, label and length (a funnel needs no chart buckets)."""
+DEFAULT_WINDOW = dashboard.DEFAULT_WINDOW
 MAX_ENTRIES = 20_000
 """Entries read from each log at most per answer."""
 PAGE = 1000

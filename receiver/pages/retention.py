@@ -8,6 +8,7 @@ from datetime import datetime
 
 from receiver.config import ReceiverConfig
 from receiver.logs.stored import StoredLog
+from receiver.pages.views import show_second
 from receiver.store.retention import DAY, Retention, retention_of
 
 KINDS = (("inbound", "Inbound log"), ("outbound", "Outbound log"), ("duplicate", "Duplicates"))
@@ -47,7 +48,7 @@ def source_rows(retention: Retention, seen: Mapping[str, datetime]) -> list[Rete
             name,
             days_text(retention.age_limit("inbound", name)),
             retention.is_default("inbound", name),
-            seen[name].strftime("%Y-%m-%d %H:%M:%S") if name in seen else "not seen yet",
+            show_second(seen[name]) if name in seen else "not seen yet",
         )
         for name in names
     ]

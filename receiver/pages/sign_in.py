@@ -4,14 +4,14 @@ fresh receiver works at once), and only as a user once one exists (name, passwor
 Both ways go through the one failure guard (`receiver.ratelimit`): a wrong API key counts against the
 address and the API key's budget, a failed user sign-in against the address and the name's budget, so
 guessing one user's password from many addresses is held back too. A refusal never says which part
-was wrong, and an unknown name costs as much as a wrong password (`core.users.verify_sign_in`).
+was wrong, and an unknown name costs as much as a wrong password (`core.users.verified_user`).
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from receiver.core.users import verify_sign_in
+from receiver.core.users import check_role, verified_user
 from receiver.pages.sessions import Session, SessionStore
 from receiver.security import KeyGate
 from receiver.store.contract import LoyaltyStore
@@ -58,9 +58,8 @@ class SignIn:
         as a failure of the address and the name); 429 (`ApiError`) before anything is checked when limited."""
         budget = name_budget(name)
         self._api_gate.guard.check(address, budget)
-        role = await verify_sign_in(self._store, name, password, code)
-        user = await self._store.user_get(name) if role is not None else None
-        if role is None or user is None:
+        user = await verified_user(self._store, name, password, code)
+        if user is None:
             self._api_gate.guard.failed(address, budget)
             return None
-        return await self._sessions.create(name, role, pii_access=user.pii_access)
+        return await self._sessions.create(name, check_role(user.role), pii_access=user.pii_access)

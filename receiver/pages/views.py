@@ -112,6 +112,27 @@ def small_int(text: str | None) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
+class FieldProblem(ValueError):
+    """A request value that cannot be used: `field` names it and `message` says why (a 400 page)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def positive_int(field: str, raw: str | None, message: str, *, digits: int) -> int | None:
+    """A whole number from 1 up, of at most `digits` ASCII digits (None when not given).
+
+    The `small_int` rule: only ASCII digits count (`'²'.isdigit()` is true, `int('²')` fails).
+    Anything else raises `FieldProblem(field, message)`."""
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > digits or int(raw) < 1:
+        raise FieldProblem(field, message)
+    return int(raw)
+
+
 def _timestamp(text: str) -> datetime:
     """ISO 8601 or an `<input type=datetime-local>` value; without an offset it is UTC."""
     moment = datetime.fromisoformat(text)
@@ -222,10 +243,15 @@ def compact_json(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
+def show_second(moment: datetime) -> str:
+    """A moment to the second, as the audit, history, retention and quarantine pages show it."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def show_time(moment: datetime) -> str:
     """UTC to the millisecond: requests often arrive within the same second."""
     moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+    return f"{show_second(moment)}.{moment.microsecond // 1000:03d}"
 
 
 def status_class(status: int) -> str:

@@ -17,13 +17,18 @@ from receiver.pages.history import BadVersion, history_path, history_view, missi
 from receiver.pages.nav import MAPPINGS_PATH, SETTINGS_PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import History
-from receiver.routes.page_kit import MappingEditor, SettingsEditor, Viewer, actor, checked_form, redirect, render
+from receiver.routes.page_kit import (
+    MappingEditor,
+    SettingsEditor,
+    Viewer,
+    actor,
+    checked_form,
+    message_page,
+    redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
-
-
-def _message(request: Request, session: Session, status: int, title: str, message: str) -> Response:
-    return render(request, "message.html", session, status, title=title, message=message)
 
 
 async def _page(
@@ -38,9 +43,9 @@ async def _page(
     try:
         context = await history_view(history, key, request.query_params, session.may(permission))
     except BadVersion as bad:
-        return _message(request, session, 400, "Not a version number", f"{bad.field}: {bad.message}.")
+        return message_page(request, session, 400, "Not a version number", f"{bad.field}: {bad.message}.")
     except NoSuchVersion as gone:
-        return _message(request, session, 404, "No such version", missing(gone))
+        return message_page(request, session, 404, "No such version", missing(gone))
     return render(request, "history.html", session, status, refused=refused, **context)
 
 
@@ -52,7 +57,9 @@ async def _known(history: HistoryService, key: str) -> bool:
 @router.get(MAPPINGS_PATH + "/{key}/history")
 async def mapping_history(request: Request, key: str, history: History, session: Viewer) -> Response:
     if not await _known(history, key):
-        return _message(request, session, 404, "No such mapping", f"No mapping {key!r}, and no saved version of one.")
+        return message_page(
+            request, session, 404, "No such mapping", f"No mapping {key!r}, and no saved version of one."
+        )
     return await _page(request, session, history, key)
 
 
@@ -69,7 +76,7 @@ async def _restore(request: Request, session: Session, history: HistoryService, 
     try:
         number = parse_number("version", raw)
     except BadVersion as bad:
-        return _message(request, session, 404, "No such version", f"{bad.field}: {bad.message}.")
+        return message_page(request, session, 404, "No such version", f"{bad.field}: {bad.message}.")
     assert number is not None  # a path segment is never empty
     by = actor(request, session)
     try:
@@ -79,7 +86,7 @@ async def _restore(request: Request, session: Session, history: HistoryService, 
         else:
             await history.restore_mapping(key, number, by)
     except NoSuchVersion as gone:
-        return _message(request, session, 404, "No such version", missing(gone))
+        return message_page(request, session, 404, "No such version", missing(gone))
     except RestoreRefused as refused:
         return await _page(request, session, history, key, 422, {"number": number, "problems": refused.problems})
     return redirect(f"{history_path(key)}?restored={number}")

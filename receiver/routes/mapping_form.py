@@ -15,12 +15,14 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from destination.definition.model import Action, Definition
+from receiver.routes.page_kit import first
 
 CONDITION_FIELDS: dict[str, str] = {
     "type": "Event Type",
@@ -207,8 +209,7 @@ def form_from_data(key: str, data: Mapping[str, Any], definition: Definition) ->
 def form_from_request(fields: Mapping[str, list[str]]) -> MappingForm:
     """The form as posted (repeated names for condition rows and key/value pairs)."""
 
-    def one(name: str, default: str = "") -> str:
-        return (fields.get(name) or [default])[0]
+    one = partial(first, fields)
 
     def many(name: str) -> list[str]:
         return fields.get(name, [])

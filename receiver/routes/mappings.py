@@ -13,9 +13,9 @@ from receiver.live.mappings import MappingsService, errors_of, fql_problems, slu
 from receiver.pages import views
 from receiver.pages.impact import impact_view
 from receiver.pages.nav import MAPPINGS_PATH
-from receiver.pages.pii import Masker, masker
+from receiver.pages.pii import Masker
 from receiver.pages.sessions import Session
-from receiver.routes.deps import Config, pii_of
+from receiver.routes.deps import Config
 from receiver.routes.deps import MappingSet as Mappings
 from receiver.routes.mapping_form import (
     CONDITION_FIELDS,
@@ -37,7 +37,10 @@ from receiver.routes.page_kit import (
     Viewer,
     actor,
     checked_form,
+    first,
     json_answer,
+    message_page,
+    page_mask,
     redirect,
     render,
 )
@@ -70,7 +73,7 @@ async def toggle(request: Request, key: str, service: Mappings, session: Mapping
         return form
     entry = await service.entry(key)
     if entry is None:
-        return render(request, "message.html", session, 404, title="No such mapping", message=f"No mapping {key!r}.")
+        return message_page(request, session, 404, "No such mapping", f"No mapping {key!r}.")
     data = {**entry.data, "enabled": not entry.enabled}
     state = "Enabled" if data["enabled"] else "Disabled"
     await service.save(
@@ -92,7 +95,7 @@ async def remove(request: Request, key: str, service: Mappings, session: Mapping
     removed = await service.remove(key, actor(request, session))
     if removed is None:
         message = f"No saved mapping {key!r}: a mapping only in the mappings folder is removed from the repository."
-        return render(request, "message.html", session, 404, title="No such saved mapping", message=message)
+        return message_page(request, session, 404, "No such saved mapping", message)
     done = "reverted" if service.has_file(key) else "deleted"
     return redirect(f"{MAPPINGS_PATH}?{done}={key}")
 
@@ -143,7 +146,7 @@ async def new_mapping(request: Request, service: Mappings, session: MappingEdito
 async def edit_mapping(request: Request, key: str, service: Mappings, session: MappingEditor) -> Response:
     entry = await service.entry(key)
     if entry is None:
-        return render(request, "message.html", session, 404, title="No such mapping", message=f"No mapping {key!r}.")
+        return message_page(request, session, 404, "No such mapping", f"No mapping {key!r}.")
     return _editor(request, session, service, form_from_data(key, entry.data, service.definition))
 
 
@@ -153,7 +156,7 @@ async def post_mapping(request: Request, service: Mappings, session: MappingEdit
     if isinstance(posted, Response):
         return posted
     form = form_from_request(posted)
-    op = (posted.get("op") or ["preview"])[0]
+    op = first(posted, "op", "preview")
     extra: dict[str, Any] = {}
     if op == "add_condition":
         form.conditions.append(Condition("event", "", "is", ""))
@@ -166,7 +169,7 @@ async def post_mapping(request: Request, service: Mappings, session: MappingEdit
     elif op == "edit_object_pairs":
         form.object_json = None
     elif op == "load_events":
-        mask = masker(pii_of(request), session.sees_pii)  # the recent feed shows the plan's PII masked
+        mask = page_mask(request, session)  # the recent feed shows the plan's PII masked
         extra["events"] = [
             (kept.seq, _pretty(mask.one(kept.message))) for kept in await service.recent(_safe_fql(form))
         ]
@@ -175,12 +178,12 @@ async def post_mapping(request: Request, service: Mappings, session: MappingEdit
         seq = _index(op)
         chosen = [kept for kept in await service.recent("") if kept.seq == seq]
         if chosen:
-            form.sample = _pretty(masker(pii_of(request), session.sees_pii).one(chosen[0].message))
+            form.sample = _pretty(page_mask(request, session).one(chosen[0].message))
     elif op == "test":
         extra["report"] = _test(service, form)
     elif op == "impact":
-        pasted = (posted.get("impact_events") or [""])[0]
-        mask = masker(pii_of(request), session.sees_pii)
+        pasted = first(posted, "impact_events")
+        mask = page_mask(request, session)
         extra["impact"], extra["impact_events"] = await _impact(service, form, pasted, mask), pasted
     elif op == "save":
         return await _save(request, session, service, form)
@@ -245,15 +248,14 @@ async def _change_impact(request: Request, key: str, service: Mappings, session:
     entry = await service.entry(key)
     if entry is None or change not in ("toggle", "delete"):
         message = f"No mapping {key!r}." if entry is None else "Ask for change=toggle or change=delete."
-        return render(request, "message.html", session, 404 if entry is None else 400, title="No such change",
-                      message=message)  # fmt: skip
+        return message_page(request, session, 404 if entry is None else 400, "No such change", message)
     if change == "toggle":
         verb = "Disable" if entry.enabled else "Enable"
         text: str | None = to_yaml({**entry.data, "enabled": not entry.enabled}, entry.text)
     else:
         verb, text = ("Revert to file" if service.has_file(key) else "Delete"), None
     await service.sync_ingest()
-    panel = await impact_view(service, [MappingChange(key, text)], pasted, masker(pii_of(request), session.sees_pii))
+    panel = await impact_view(service, [MappingChange(key, text)], pasted, page_mask(request, session))
     return render(request, "mapping_impact.html", session, entry=entry, change=change, verb=verb, impact=panel,
                   impact_events=pasted)  # fmt: skip
 
@@ -269,7 +271,7 @@ async def change_impact_on_events(request: Request, key: str, service: Mappings,
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
-    return await _change_impact(request, key, service, session, (form.get("impact_events") or [""])[0])
+    return await _change_impact(request, key, service, session, first(form, "impact_events"))
 
 
 async def _save(request: Request, session: Session, service: MappingsService, form: MappingForm) -> Response:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from receiver.pages import overview
+from receiver.pages import dashboard, overview
 from receiver.pages.nav import OVERVIEW_PATH
 from receiver.routes.overview import MAX_NAME, OverviewDep
 from receiver.routes.page_kit import Viewer, render
@@ -18,8 +18,7 @@ router = APIRouter(include_in_schema=False)
 @router.get(OVERVIEW_PATH)
 async def overview_page(request: Request, session: Viewer, sources: OverviewDep) -> Response:
     """An unknown window gets the default (it came from a URL), as on the dashboard."""
-    given = request.query_params.get("window") or ""
-    window = given if given in overview.WINDOWS else overview.DEFAULT_WINDOW
+    window = dashboard.window(request.query_params.get("window")).name
     subscription = (request.query_params.get("subscription") or "")[:MAX_NAME] or None
     data = await overview.delivery_overview(sources, window, subscription)
     return render(request, "overview.html", session, data=data, meter=overview.meter, page_path=OVERVIEW_PATH)

@@ -30,8 +30,10 @@ from receiver.core.roles import Permission, refusal
 from receiver.errors import error_body
 from receiver.pages.forms import read_form_lists
 from receiver.pages.nav import PAGES
+from receiver.pages.pii import Masker, masker
 from receiver.pages.sessions import Session, cookie_name
-from receiver.routes.deps import BearerToken, Service, SignInDep, config_of
+from receiver.pages.views import show_second
+from receiver.routes.deps import BearerToken, Service, SignInDep, config_of, pii_of
 from receiver.security import client_address
 
 HERE = Path(__file__).parent.parent
@@ -60,6 +62,7 @@ templates = Environment(
     lstrip_blocks=True,
 )
 templates.globals["pages"] = PAGES
+templates.filters["show_second"] = show_second
 
 
 def static_files() -> StaticFiles:
@@ -187,6 +190,11 @@ def json_answer(body: Any, status: int = 200) -> Response:
     return secured(JSONResponse(body, status_code=status))
 
 
+def message_page(request: Request, session: Session, status: int, title: str, message: str) -> Response:
+    """A signed-in page that only says something: a title and a message (a 404, a refused change, …)."""
+    return render(request, "message.html", session, status, title=title, message=message)
+
+
 def refused(request: Request, message: str, status: int = 403) -> Response:
     context = {"title": "Request refused", "message": message, "stack": config_of(request).stack}
     return render_template("message.html", context, status)
@@ -198,6 +206,11 @@ def same_origin(request: Request) -> bool:
         return False
     origin = request.headers.get("origin")
     return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def first(form: Mapping[str, list[str]], name: str, default: str = "") -> str:
+    """A form field's first value, or `default` when it was not posted."""
+    return (form.get(name) or [default])[0]
 
 
 async def read_form(request: Request) -> Form | None:
@@ -220,6 +233,11 @@ async def checked_form(request: Request, session: Session) -> Form | Response:
 def api_key_actor(request: Request) -> Actor:
     """Who acts through a JSON route with the API key as Bearer: the bootstrap admin, from the client's address."""
     return page_actor(None, "admin", client_address(request))
+
+
+def page_mask(request: Request, session: Session) -> Masker:
+    """What this session's page shows of personal data: the plan's PII masked unless the session sees it."""
+    return masker(pii_of(request), session.sees_pii)
 
 
 def actor(request: Request, session: Session) -> Actor:

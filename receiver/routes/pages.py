@@ -20,7 +20,6 @@ from receiver.live.settings import SettingsService
 from receiver.logs.stored import StoredLog
 from receiver.pages import views
 from receiver.pages.forms import read_form
-from receiver.pages.pii import masker
 from receiver.pages.sessions import Session
 from receiver.pages.sign_in import FAILED
 from receiver.routes.deps import (
@@ -32,12 +31,14 @@ from receiver.routes.deps import (
     OutLog,
     Sessions,
     SignInDep,
-    pii_of,
 )
 from receiver.routes.page_kit import (
     Viewer,
     ViewerData,
+    actor,
+    api_key_actor,
     json_answer,
+    page_mask,
     redirect,
     render,
     render_template,
@@ -66,17 +67,17 @@ def _refused(config: ReceiverConfig, message: str, status: int = 403) -> Respons
     )
 
 
-async def _signed_in(live: SettingsService, address: str, session: Session) -> None:
+async def _signed_in(live: SettingsService, request: Request, session: Session) -> None:
     """The one place a page sign-in is recorded in the audit trail (`sign_in`)."""
-    who = audit.page_actor(session.user, session.role, address)
+    who = actor(request, session)
     what = f"Signed in as {session.user}" if session.user else "Signed in with the API key"
     await live.state.append_audit(who.entry("sign_in", what))
 
 
-async def _sign_in_failed(live: SettingsService, address: str, name: str | None) -> None:
+async def _sign_in_failed(live: SettingsService, request: Request, name: str | None) -> None:
     """The one place a refused page sign-in is recorded (`sign_in.failed`): the name tried (None for the
     API key), never the password or code. Attempts the failure guard holds back (429) are not recorded."""
-    who = audit.Actor(name, None, address) if name else audit.page_actor(None, "admin", address)
+    who = audit.Actor(name, None, client_address(request)) if name else api_key_actor(request)
     what = f"Sign-in refused for {name!r}" if name else "Sign-in refused: wrong API key"
     await live.state.append_audit(who.entry("sign_in.failed", what))
 
@@ -114,10 +115,10 @@ async def login(
         answer.headers.update(exc.headers)
         return answer
     if made is None:
-        await _sign_in_failed(live, address, name)
+        await _sign_in_failed(live, request, name)
         return _login_form(config, target, users, FAILED if users else "That API key is not valid.", 401)
     token, session = made
-    await _signed_in(live, address, session)
+    await _signed_in(live, request, session)
     await sessions.revoke(request.cookies.get(session_cookie(request)))
     response = redirect(target)
     response.set_cookie(
@@ -161,7 +162,7 @@ async def _log_page(
         session,
         view=view,
         query=query,
-        data=await views.log_page(source, query, view.path, masker(pii_of(request), session.sees_pii)),
+        data=await views.log_page(source, query, view.path, page_mask(request, session)),
         event_types=views.event_type_choices(event_types, query.values.get("event_type")),
         error_choices=views.ERROR_CHOICES,
         page_sizes=views.PAGE_SIZES,
@@ -176,7 +177,7 @@ async def _log_page(
 async def _log_data(request: Request, view: views.LogView, source: StoredLog, session: Session) -> Response:
     """The same rows as the page, for its auto-refresh (401, not a redirect, when signed out: `ViewerData`)."""
     query = views.parse_log_form(request.query_params, min_status=view.min_status)
-    return json_answer(await views.log_page(source, query, view.path, masker(pii_of(request), session.sees_pii)))
+    return json_answer(await views.log_page(source, query, view.path, page_mask(request, session)))
 
 
 def _event_types(contract: Contract) -> tuple[str, ...]:
@@ -225,7 +226,7 @@ async def customer_page(
         page=number,
         per_page=views.HISTORY_PAGE_SIZE,
         profile_labels=dict(contract.action_by_type("identify").data_properties),
-        mask=(mask := masker(pii_of(request), session.sees_pii)),
+        mask=(mask := page_mask(request, session)),
     )
     external_ids = sorted(mask.one(await customers.external_ids(customer_id)).items())
     return render(request, "customer.html", session, customer=model, external_ids=external_ids)

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from receiver.errors import ApiError
-from receiver.pages.pii import Masker, masker
+from receiver.pages.pii import Masker
 from receiver.pages.sessions import Session
 from receiver.pages.views import LOGS_PATH
-from receiver.routes.deps import QuarantineDep, pii_of
-from receiver.routes.page_kit import Replayer, Viewer, actor, checked_form, redirect, render
+from receiver.routes.deps import QuarantineDep
+from receiver.routes.page_kit import Replayer, Viewer, actor, checked_form, first, page_mask, redirect, render
 from receiver.routes.quarantine import item
 
 PAGE_PATH = LOGS_PATH + "/quarantine"
@@ -33,7 +33,7 @@ def _shown(kept: Any, mask: Masker) -> dict[str, Any]:
 async def quarantine_page(request: Request, session: Viewer, quarantine: QuarantineDep) -> Response:
     kept, count = await quarantine.listed()
     done = {key: request.query_params.get(key) for key in ("replayed", "outcome", "problem")}
-    mask = masker(pii_of(request), session.sees_pii)
+    mask = page_mask(request, session)
     items = [_shown(one, mask) for one in kept]
     return render(request, "quarantine.html", session, items=items, count=count, done=done, pii_hidden=mask.notice)
 
@@ -43,7 +43,7 @@ async def _act(request: Request, session: Session, quarantine: QuarantineDep, re
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
-    message_id = next(iter(form.get("message_id") or []), "")
+    message_id = first(form, "message_id")
     by = actor(request, session)
     try:
         outcome = (await quarantine.replay(message_id, by))["outcome"] if replay else "dropped"

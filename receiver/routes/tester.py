@@ -17,11 +17,10 @@ from destination.definition.subscriptions import load_presets
 from receiver.pages import tester
 from receiver.pages.forms import read_form
 from receiver.pages.nav import TESTER_PATH as PATH
-from receiver.pages.pii import masker
 from receiver.pages.sessions import Session
-from receiver.routes.deps import IngestDep, pii_of
+from receiver.routes.deps import IngestDep
 from receiver.routes.deps import MappingSet as Mappings
-from receiver.routes.page_kit import Tester, render, same_origin
+from receiver.routes.page_kit import Tester, page_mask, render, same_origin
 
 MAX_FORM_BYTES = 128 * 1024
 
@@ -130,8 +129,11 @@ async def tester_run(
             **page,
         )
     settings = ingest.fanout.pipeline.settings
-    redact, mask = ingest.service.redact, masker(pii_of(request), session.sees_pii)
-    shown = (lambda value: mask.one(redact(value))) if mask.active else redact
+    redact, mask = ingest.service.redact, page_mask(request, session)
+
+    def shown(value: Any) -> Any:
+        return mask.one(redact(value))  # an inactive mask gives the value back as it is
+
     results = tester.try_event(definition, chosen, event, settings, shown, force=choice != tester.ALL)
     sent = None
     if form.get("do") == "send":

@@ -17,13 +17,9 @@ from receiver.errors import ApiError
 from receiver.pages.nav import USERS_PATH
 from receiver.pages.sessions import Session
 from receiver.routes.deps import Users
-from receiver.routes.page_kit import Form, UserManager, actor, checked_form, redirect, render
+from receiver.routes.page_kit import UserManager, actor, checked_form, first, redirect, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _one(form: Form, name: str) -> str:
-    return next(iter(form.get(name) or []), "")
 
 
 async def _list(request: Request, session: Session, users: Users, status: int = 200, **context: object) -> Response:
@@ -48,7 +44,7 @@ async def add_user_form(request: Request, session: UserManager, users: Users) ->
         return form
     try:
         setup = await users.add(
-            _one(form, "name"), _one(form, "role"), actor(request, session), pii_access=_one(form, "pii") == "on"
+            first(form, "name"), first(form, "role"), actor(request, session), pii_access=first(form, "pii") == "on"
         )
     except ApiError as exc:
         return await _list(request, session, users, exc.status, done=None, error=exc.message)
@@ -69,7 +65,7 @@ async def set_role_form(request: Request, name: str, session: UserManager, users
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
-    role = _one(form, "role")
+    role = first(form, "role")
     return await _apply(
         request, session, users, users.set_role(name, role, actor(request, session)), f"{name} is now {role}."
     )
@@ -80,7 +76,7 @@ async def set_pii_form(request: Request, name: str, session: UserManager, users:
     form = await checked_form(request, session)
     if isinstance(form, Response):
         return form
-    granted = _one(form, "pii") == "on"
+    granted = first(form, "pii") == "on"
     done = f"{name} {'may now see' if granted else 'no longer sees'} PII."
     return await _apply(request, session, users, users.set_pii(name, granted, actor(request, session)), done)
 

@@ -64,6 +64,14 @@ def test_paging_by_cursor_and_bad_filters_named(start_receiver):
         assert client.get("/audit.csv", params={"cursor": "0"}).status_code == 400
 
 
+def test_a_non_ascii_digit_cursor_is_a_400_never_a_500(start_receiver):
+    receiver = start_receiver()
+    with _as_user(receiver, "ann", "auditor") as client:
+        for path in ("/audit", "/audit.csv"):
+            answer = client.get(path, params={"cursor": "²"})
+            assert answer.status_code == 400 and "cursor" in answer.text, path
+
+
 def test_the_csv_export_escapes_formulas_follows_the_filters_and_is_audited(start_receiver):
     receiver = start_receiver()
     state = receiver.app.state.config_state

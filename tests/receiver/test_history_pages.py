@@ -216,3 +216,11 @@ def test_a_version_an_event_ran_links_to_its_lineage_page_and_long_histories_pag
     assert _versions(older) == [3, 2, 1] and 'id="older-versions"' not in older
     assert "/history/3/restore" in older and "Changes from version 52 to version 53" in older
     assert "No saved version yet" in browser.get("/mappings/profile-updates/history").text
+
+
+def test_a_non_ascii_digit_is_not_a_version_number_a_400_never_a_500(receiver_server):
+    browser = Browser(receiver_server.base_url, receiver_server.api_key)
+    for query, field in (({"to": "²"}, "to"), ({"from": "١", "to": "1"}, "from"), ({"before": "²"}, "before")):
+        answer = browser.get("/settings/history", params=query)
+        assert answer.status_code == 400 and f"{field}: " in answer.text, query
+    assert browser.post("/settings/history/²/restore", {}).status_code == 404
