@@ -66,7 +66,8 @@ def test_paging_by_cursor_and_bad_filters_named(start_receiver):
 
 def test_a_non_ascii_digit_cursor_is_a_400_never_a_500(start_receiver):
     receiver = start_receiver()
-    with _as_user(receiver, "ann", "auditor") as client:
+    client, _ = signed_in_as(receiver, "ann", "auditor")
+    with client:
         for path in ("/audit", "/audit.csv"):
             answer = client.get(path, params={"cursor": "²"})
             assert answer.status_code == 400 and "cursor" in answer.text, path
