@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from receiver.store.sql.engine import make_engine
+from receiver.store.sql.engine import EngineSettings, make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 ADVISORY_LOCK_ID = 0x616E7461766F  # "antavo"
@@ -54,9 +54,13 @@ def _upgrade(connection: Any) -> tuple[str | None, str | None]:
         return before, _current(connection)
 
 
+UPGRADE_ENGINE = EngineSettings(pool_size=1, max_overflow=0, busy_timeout=300.0, statement_timeout=300.0)
+"""An upgrade queued behind another one waits for all of its migrations, not a request's few seconds."""
+
+
 async def upgrade(url: str) -> tuple[str | None, str | None]:
     """Bring the database at `url` to the newest schema; (revision before, revision after)."""
-    engine = make_engine(url)
+    engine = make_engine(url, UPGRADE_ENGINE)
     try:
         async with engine.connect() as conn:
             return await conn.run_sync(_upgrade)
